@@ -1,0 +1,70 @@
+// Frames: still images and captured video frames, their bytes in the content-addressed frame store.
+import type { Database } from 'better-sqlite3';
+import { WorkstationError } from '../../api/errors';
+import type { Frame } from '../../api/schemas';
+import type { FrameStore, ImageMime } from './frame-store';
+
+interface FrameRow {
+  id: number;
+  case_id: number;
+  source_name: string;
+  sha256: string;
+  mime: ImageMime;
+  width: number;
+  height: number;
+  bytes: number;
+  created_at: string;
+}
+
+const toFrame = (r: FrameRow): Frame => ({
+  id: r.id,
+  caseId: r.case_id,
+  sourceName: r.source_name,
+  sha256: r.sha256,
+  mime: r.mime,
+  width: r.width,
+  height: r.height,
+  bytes: r.bytes,
+  createdAt: r.created_at,
+});
+
+export function createFramesRepo(db: Database, store: FrameStore) {
+  const byId = db.prepare<[number], FrameRow>('SELECT * FROM frames WHERE id = ?');
+  function get(id: number): Frame {
+    const row = byId.get(id);
+    if (!row) throw new WorkstationError('not-found', `Frame ${id} does not exist (it may have been deleted).`);
+    return toFrame(row);
+  }
+  return {
+    get,
+    list(caseId: number): Frame[] {
+      return db.prepare<[number], FrameRow>('SELECT * FROM frames WHERE case_id = ? ORDER BY created_at, id').all(caseId).map(toFrame);
+    },
+    /** The file is stored first (content-addressed, idempotent); the row is one transaction. */
+    add(input: { caseId: number; sourceName: string; data: Uint8Array; mime: ImageMime; width: number; height: number }): Frame {
+      const sha = store.put(input.data, input.mime);
+      const id = db.transaction(() =>
+        db
+          .prepare(
+            `INSERT INTO frames (case_id, source_name, sha256, mime, width, height, bytes, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(input.caseId, input.sourceName, sha, input.mime, input.width, input.height, input.data.byteLength, new Date().toISOString())
+          .lastInsertRowid,
+      )();
+      return get(Number(id));
+    },
+    delete(id: number): void {
+      const frame = get(id);
+      db.transaction(() => db.prepare('DELETE FROM frames WHERE id = ?').run(id))();
+      const stillUsed = db.prepare('SELECT 1 FROM frames WHERE sha256 = ? LIMIT 1').get(frame.sha256);
+      if (!stillUsed) store.remove(frame.sha256, frame.mime);
+    },
+    /** The stored file for a sha256 the library knows (for media:// and the host), or null. */
+    findBySha(sha: string): { sha256: string; mime: ImageMime } | null {
+      const row = db.prepare<[string], { sha256: string; mime: ImageMime }>('SELECT sha256, mime FROM frames WHERE sha256 = ? LIMIT 1').get(sha);
+      return row ?? null;
+    },
+  };
+}
+export type FramesRepo = ReturnType<typeof createFramesRepo>;

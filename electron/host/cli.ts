@@ -1,0 +1,65 @@
+// `npm run serve -- [--port N] [--data DIR]`: the workstation in a browser, on this machine only.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createAppServices } from '../core/app-services';
+import { appRoot, defaultDataDir } from '../core/paths';
+import { forkWorker } from '../inference/fork-worker';
+import { createEventHub } from './event-hub';
+import { startBrowserHost } from './server';
+
+const USAGE = 'Usage: npm run serve -- [--port N] [--data DIR]';
+
+async function main() {
+  let values: { port?: string; data?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { port: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean' } } }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a number from 0 to 65535 (0 picks a free port).\n${USAGE}`);
+    process.exit(2);
+  }
+  const root = appRoot(path.dirname(fileURLToPath(import.meta.url)));
+  const rendererDir = path.join(root, 'dist', 'renderer');
+  if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+    console.error('The user interface is not built yet. Run `npm run build` first, then `npm run serve` again.');
+    process.exit(1);
+  }
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  fs.mkdirSync(dataDir, { recursive: true });
+  const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+
+  const events = createEventHub();
+  let services;
+  try {
+    services = createAppServices({ dataDir, transport: 'browser-host', appVersion: version, spawnWorker: forkWorker, emit: events.emit });
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  const host = await startBrowserHost({ services, events, rendererDir, port });
+  console.log(`Data folder: ${dataDir}`);
+  console.log(`Workstation ready: ${host.url}`);
+
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await host.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+void main();

@@ -1,0 +1,189 @@
+// The browser host: the same services as the Electron app, on 127.0.0.1, over HTTP + Server-Sent Events.
+// It is how tests drive the real UI in Chromium and how the workstation runs without a display.
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dispatch } from '../api/dispatch';
+import { toApiError, WorkstationError } from '../api/errors';
+import { decodeWire, encodeWire } from '../api/wire';
+import type { AppServices } from '../core/app-services';
+import { parseRange, rangeHeaders } from '../core/media/range';
+import { isAllowedHost, isAllowedOrigin, isAuthorized, newToken, tokenCookie } from './auth';
+import type { EventHub } from './event-hub';
+import { serveStatic } from './static-files';
+
+export interface BrowserHostOptions {
+  services: AppServices;
+  events: EventHub;
+  rendererDir: string;
+  port?: number;
+  token?: string;
+  /** Largest request body accepted (a frame PNG as base64 plus JSON). */
+  maxBodyBytes?: number;
+}
+
+export interface BrowserHost {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new WorkstationError('invalid-argument', `The request is too large (over ${Math.round(limit / 1024 / 1024)} MB).`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, JSON_HEADERS).end(encodeWire(body));
+}
+
+function statusFor(code: string): number {
+  switch (code) {
+    case 'invalid-argument':
+    case 'unsupported-input':
+      return 400;
+    case 'not-found':
+      return 404;
+    case 'conflict':
+      return 409;
+    case 'unavailable':
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHost> {
+  const token = o.token ?? newToken();
+  const maxBody = o.maxBodyBytes ?? 100 * 1024 * 1024;
+  let port = 0;
+  const sse = new Set<ServerResponse>();
+
+  async function handleInvoke(channel: string, req: IncomingMessage, res: ServerResponse) {
+    try {
+      const text = await readBody(req, maxBody);
+      let input: unknown;
+      try {
+        input = text.trim() === '' ? {} : decodeWire(text);
+      } catch {
+        throw new WorkstationError('invalid-argument', 'The request body is not valid JSON.');
+      }
+      const value = await dispatch(o.services.handlers, channel, input);
+      sendJson(res, 200, { ok: true, value });
+    } catch (err) {
+      const error = toApiError(err);
+      sendJson(res, statusFor(error.code), { ok: false, error });
+    }
+  }
+
+  function handleEvents(req: IncomingMessage, res: ServerResponse) {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write('retry: 1000\n\n');
+    sse.add(res);
+    const unsubscribe = o.events.subscribe((name, payload) => {
+      res.write(`event: ${name}\ndata: ${encodeWire(payload)}\n\n`);
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+      sse.delete(res);
+    });
+  }
+
+  function handleMedia(path: string, req: IncomingMessage, res: ServerResponse) {
+    const m = /^\/media\/frames\/([^/]+)$/.exec(path);
+    const known = m ? o.services.resolveFrame(decodeURIComponent(m[1]!)) : null;
+    if (!known || !fs.existsSync(known.file)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not in the library');
+      return;
+    }
+    const size = fs.statSync(known.file).size;
+    const range = parseRange(req.headers.range, size);
+    const { status, headers } = rangeHeaders(range, size, known.mime);
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD' || range.kind === 'unsatisfiable') {
+      res.end();
+      return;
+    }
+    const stream = range.kind === 'partial' ? fs.createReadStream(known.file, { start: range.start, end: range.end }) : fs.createReadStream(known.file);
+    stream.pipe(res);
+  }
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      if (!isAllowedHost(req, port)) {
+        res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request');
+        return;
+      }
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+      } catch {
+        res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Bad request');
+        return;
+      }
+      if (!isAuthorized(req, url, token)) {
+        res.writeHead(401, { 'Content-Type': 'text/plain' }).end('This workstation needs its access token: open the URL it printed.');
+        return;
+      }
+      if (req.method === 'POST' && url.pathname.startsWith('/api/invoke/')) {
+        if (!isAllowedOrigin(req, port)) {
+          sendJson(res, 403, { ok: false, error: { code: 'invalid-argument', message: 'Cross-origin requests are refused.' } });
+          return;
+        }
+        await handleInvoke(url.pathname.slice('/api/invoke/'.length), req, res);
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { 'Content-Type': 'text/plain', Allow: 'GET, HEAD, POST' }).end('Method not allowed');
+        return;
+      }
+      if (url.pathname === '/api/events') return handleEvents(req, res);
+      if (url.pathname.startsWith('/media/')) return handleMedia(url.pathname, req, res);
+      if (url.pathname.startsWith('/api/')) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Unknown API path');
+        return;
+      }
+      // A page load with ?token= stores it as a cookie so assets, media and API calls carry it.
+      const cookie: Record<string, string> = url.searchParams.has('token') ? { 'Set-Cookie': tokenCookie(token) } : {};
+      serveStatic(o.rendererDir, url.pathname, res, cookie);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`Internal error: ${(err as Error).message}`);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      for (const res of sse) res.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
