@@ -1,5 +1,6 @@
 // Builds window.workstation from a transport: named functions per channel (cases.create(...)) and on(event).
-import { EVENT_NAMES, REQUEST_CHANNELS, type EventName, type EventPayload, type Input, type Output, type RequestChannel } from './contract';
+import { EVENT_NAME_LIST, REQUEST_CHANNEL_NAMES } from './channels';
+import type { EventName, EventPayload, Input, Output, RequestChannel } from './contract';
 
 export interface Transport {
   invoke(channel: RequestChannel, input: unknown): Promise<unknown>;
@@ -20,13 +21,13 @@ export type WorkstationApi = { [N in Namespaces]: MethodsOf<N> } & {
 
 export function createWorkstationApi(transport: Transport, mediaBase: string): WorkstationApi {
   const api: Record<string, unknown> = {};
-  for (const channel of REQUEST_CHANNELS) {
+  for (const channel of REQUEST_CHANNEL_NAMES) {
     const [ns, method] = channel.split('.') as [string, string];
     const group = (api[ns] ??= {}) as Record<string, unknown>;
     group[method] = (input: unknown) => transport.invoke(channel, input ?? {});
   }
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
-  for (const name of EVENT_NAMES) listeners.set(name, new Set());
+  for (const name of EVENT_NAME_LIST) listeners.set(name, new Set());
   let unsubscribe: (() => void) | null = null;
   api.on = (name: EventName, listener: (payload: unknown) => void) => {
     const set = listeners.get(name);

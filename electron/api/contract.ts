@@ -1,6 +1,7 @@
 // The contract: every request channel and event, with its zod schemas. The renderer, the preload, main and
 // the browser host all use this module; it imports nothing from the project but ./schemas.
 import { z } from 'zod';
+import { EVENT_NAME_LIST, REQUEST_CHANNEL_NAMES, type EventNameName, type RequestChannelName } from './channels';
 import {
   Analysis,
   AnalysisStatus,
@@ -14,7 +15,7 @@ import {
   Settings,
 } from './schemas';
 
-const bytes = z.instanceof(Uint8Array, { message: 'Expected file contents (bytes).' });
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected file contents (bytes).' });
 const empty = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
 
@@ -96,6 +97,8 @@ export const events = {
     analysis: Analysis.nullable(),
   }),
   'inference.status': InferenceStatus,
+  /** A menu command for the window (e.g. File > New case). */
+  'app.command': z.object({ command: z.enum(['new-case']) }),
 } as const;
 
 export type Requests = typeof requests;
@@ -106,13 +109,18 @@ export type ParsedInput<C extends RequestChannel> = z.output<Requests[C]['input'
 export type Output<C extends RequestChannel> = z.output<Requests[C]['output']>;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 
-export const REQUEST_CHANNELS = Object.keys(requests) as RequestChannel[];
-export const EVENT_NAMES = Object.keys(events) as EventName[];
+export const REQUEST_CHANNELS: readonly RequestChannel[] = REQUEST_CHANNEL_NAMES;
+export const EVENT_NAMES: readonly EventName[] = EVENT_NAME_LIST;
+
+// The zod-free name lists (channels.ts) and the schemas above must name exactly the same channels.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const channelsMatch: Same<RequestChannel, RequestChannelName> = true;
+const eventsMatch: Same<EventName, EventNameName> = true;
+void channelsMatch;
+void eventsMatch;
 
 export function isRequestChannel(name: string): name is RequestChannel {
   return Object.prototype.hasOwnProperty.call(requests, name);
 }
 
-/** Electron IPC channel names derived from the contract (main registers one handler per channel). */
-export const IPC_PREFIX = 'workstation:';
-export const IPC_EVENT_CHANNEL = 'workstation:event';
+export { IPC_EVENT_CHANNEL, IPC_PREFIX } from './channels';

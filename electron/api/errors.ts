@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'unavailable', // e.g. no model loaded, worker restarting
   'unsupported-input', // a file we cannot use (not a video, wrong model architecture, ...)
   'cancelled',
+  'forbidden', // the caller is not allowed (a foreign frame, a missing token)
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

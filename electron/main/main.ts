@@ -1,0 +1,204 @@
+// App lifecycle: one instance, one window, the services behind IPC and the app:// / media:// protocols,
+// and a clean shutdown (the database closed, the inference process stopped) before the app exits.
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IPC_EVENT_CHANNEL } from '../api/contract';
+import { WorkstationError } from '../api/errors';
+import { createAppServices, libraryFile, type AppServices } from '../core/app-services';
+import { parseDataDirArg } from './args';
+import { createEmitter, registerIpc } from './ipc';
+import { buildMenuTemplate, RESEARCH_USE_NOTE } from './menu';
+import { APP_ORIGIN, APP_START_URL } from './origin';
+import { builtPaths } from './paths';
+import { PRIVILEGED_SCHEMES, registerProtocols } from './protocols';
+import { createUtilityWorkerSpawner } from './utility-worker';
+import { hardenContents, hardenSession, webPreferences } from './window-security';
+
+const APP_ID = 'org.cataract-review.workstation';
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+const paths = builtPaths(path.dirname(fileURLToPath(import.meta.url)));
+
+let mainWindow: BrowserWindow | null = null;
+let services: AppServices | null = null;
+let unregisterIpc: () => void = () => {};
+let quitState: 'running' | 'closing' | 'closed' = 'running';
+
+const getContents = () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null);
+const openExternal = (url: string) => shell.openExternal(url);
+
+// --- before ready -------------------------------------------------------------------------------------
+function boot(): void {
+  let dataArg: string | null;
+  try {
+    dataArg = parseDataDirArg(process.argv.slice(1));
+  } catch (err) {
+    console.error((err as Error).message);
+    app.exit(2);
+    return;
+  }
+  if (dataArg) {
+    // Before the single-instance lock, which Chromium keeps in the user-data folder.
+    fs.mkdirSync(dataArg, { recursive: true });
+    app.setPath('userData', dataArg);
+  }
+  app.enableSandbox();
+  protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+
+  if (!app.requestSingleInstanceLock()) {
+    app.quit(); // the first instance focuses its window (second-instance)
+    return;
+  }
+  app.on('second-instance', focusWindow);
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, contents.session, APP_ORIGIN, openExternal));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', onBeforeQuit);
+  app.whenReady().then(start).catch(failStart);
+}
+
+boot();
+
+// --- ready ---------------------------------------------------------------------------------------------
+async function start(): Promise<void> {
+  const dataDir = app.getPath('userData');
+  try {
+    services = createAppServices({
+      dataDir,
+      transport: 'electron',
+      appVersion: app.getVersion(),
+      spawnWorker: createUtilityWorkerSpawner((file, args, options) => utilityProcess.fork(file, args, options), { workerFile: paths.worker }),
+      emit: createEmitter(getContents),
+    });
+  } catch (err) {
+    await refuseLibrary(err, dataDir);
+    return;
+  }
+  const ready = services;
+  hardenSession(session.defaultSession, APP_ORIGIN);
+  registerProtocols(protocol, { rendererRoot: paths.rendererRoot, resolveFrame: (sha) => ready.resolveFrame(sha) });
+  unregisterIpc = registerIpc({ ipcMain, handlers: ready.handlers, getContents });
+  app.setAboutPanelOptions({ applicationName: app.getName(), applicationVersion: app.getVersion(), credits: RESEARCH_USE_NOTE });
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      buildMenuTemplate({
+        platform: process.platform,
+        isPackaged: app.isPackaged,
+        appName: app.getName(),
+        commands: {
+          newCase: () => sendCommand('new-case'),
+          about: () => app.showAboutPanel(),
+          researchNote: () => void showResearchNote(),
+        },
+      }),
+    ),
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (!mainWindow && quitState === 'running') createWindow();
+  });
+}
+
+function createWindow(): void {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 1024,
+    minHeight: 640,
+    show: false,
+    title: app.getName(),
+    backgroundColor: '#111418',
+    webPreferences: webPreferences(paths.preload),
+  });
+  mainWindow = win;
+  win.once('ready-to-show', () => win.show());
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  win.loadURL(APP_START_URL).catch((err: unknown) => console.error('Could not load the workstation page:', err));
+}
+
+function focusWindow(): void {
+  if (!mainWindow) return;
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+}
+
+/**
+ * Menu commands for the page. The contract has no event for them yet; the page's client ignores names it does
+ * not know, so this is harmless until 'app.command' is added to the contract's events.
+ */
+function sendCommand(command: 'new-case'): void {
+  const contents = getContents();
+  if (contents) contents.send(IPC_EVENT_CHANNEL, 'app.command', { command });
+}
+
+async function showResearchNote(): Promise<void> {
+  const options = { type: 'info' as const, title: 'Research use only', message: 'Research use only', detail: RESEARCH_USE_NOTE, buttons: ['OK'] };
+  if (mainWindow) await dialog.showMessageBox(mainWindow, options);
+  else await dialog.showMessageBox(options);
+}
+
+// --- failure and shutdown ------------------------------------------------------------------------------
+/** The library database was refused (corrupt, or from a newer app): say so, change nothing, quit. */
+async function refuseLibrary(err: unknown, dataDir: string): Promise<void> {
+  const refused = err instanceof WorkstationError;
+  const message = err instanceof Error ? err.message : String(err);
+  console.error('The library could not be opened:', err);
+  await dialog.showMessageBox({
+    type: 'error',
+    title: 'Cataract Review Workstation',
+    message: refused ? 'The library cannot be opened.' : 'The workstation could not start.',
+    detail: [
+      message,
+      `Library file: ${libraryFile(dataDir)}`,
+      /not been changed/.test(message) ? 'The app will now quit.' : 'The file has not been changed. The app will now quit.',
+    ].join('\n\n'),
+    buttons: ['Quit'],
+  });
+  quitState = 'closed';
+  app.exit(1);
+}
+
+function failStart(err: unknown): void {
+  console.error('The workstation could not start:', err);
+  dialog.showErrorBox('The workstation could not start', (err as Error)?.message ?? String(err));
+  quitState = 'closed';
+  app.exit(1);
+}
+
+function onBeforeQuit(event: { preventDefault(): void }): void {
+  if (quitState === 'closed') return;
+  event.preventDefault();
+  if (quitState === 'closing') return;
+  quitState = 'closing';
+  void shutdown().finally(() => {
+    quitState = 'closed';
+    app.quit();
+  });
+}
+
+async function shutdown(): Promise<void> {
+  unregisterIpc();
+  const current = services;
+  services = null;
+  if (!current) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; quitting anyway.`);
+      resolve();
+    }, SHUTDOWN_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([current.close(), timeout]);
+  } catch (err) {
+    console.error('Error while closing the services:', err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
