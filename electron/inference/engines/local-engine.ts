@@ -1,0 +1,141 @@
+// The local engine: node-llama-cpp chooses and loads the llama.cpp binaries for this machine (CPU, CUDA,
+// Vulkan, Metal); our mtmd addon, linked against those same libraries, adds the image path.
+import os from 'node:os';
+import path from 'node:path';
+import { getLlama, getModuleVersion, type Llama } from 'node-llama-cpp';
+import type { DevicePreference, InferenceDevice } from '../../api/schemas';
+import { checkModelPair } from '../../core/models/inspect';
+import { prepareForGemma3 } from '../image/gemma3-preprocess';
+import { loadMtmdAddon, type MtmdModel } from '../native/addon';
+import { gemmaUserTurn } from '../prompt';
+import type { AnalyzeRequest, AnalyzeResult, LoadedModel, LoadRequest } from '../protocol';
+
+export class EngineInputError extends Error {}
+
+const GPU_LABEL: Record<string, string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal' };
+
+/**
+ * A GPU build can load and still have no device to run on (e.g. the Vulkan loader with only a software
+ * driver, or none): node-llama-cpp then reports the GPU type with no device names and no VRAM. That is not a
+ * GPU; say so and use the CPU.
+ */
+async function missingDevice(llama: Llama): Promise<string | null> {
+  if (llama.gpu === false) return null;
+  const names = await llama.getGpuDeviceNames().catch(() => [] as string[]);
+  const vram = await llama.getVramState().catch(() => null);
+  const hasMemory = vram !== null && (vram.total > 0 || vram.unifiedSize > 0);
+  if (names.length > 0 && hasMemory) return null;
+  return `The ${GPU_LABEL[llama.gpu] ?? llama.gpu} build loaded but found no GPU device to run on`;
+}
+
+async function cpuInstead(llama: Llama | null, reason: string): Promise<{ llama: Llama; fallbackReason: string }> {
+  await llama?.dispose().catch(() => undefined);
+  return { llama: await getLlama({ build: 'never', progressLogs: false, gpu: false }), fallbackReason: `${reason}; running on the CPU instead.` };
+}
+
+async function openLlama(preference: DevicePreference): Promise<{ llama: Llama; fallbackReason: string | null }> {
+  const common = { build: 'never' as const, progressLogs: false };
+  if (preference === 'cpu') return { llama: await getLlama({ ...common, gpu: false }), fallbackReason: null };
+  let llama: Llama;
+  try {
+    llama = await getLlama({ ...common, gpu: preference });
+  } catch (err) {
+    const label = preference === 'auto' ? 'GPU' : (GPU_LABEL[preference] ?? preference);
+    return cpuInstead(null, `The ${label} build could not be loaded (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (preference === 'auto' && llama.gpu === false) return { llama, fallbackReason: 'No usable GPU backend was found on this machine; running on the CPU.' };
+  const missing = await missingDevice(llama);
+  return missing ? cpuInstead(llama, missing) : { llama, fallbackReason: null };
+}
+
+/** CPU threads for generation. The addon's persistent threadpool makes all physical cores useful. */
+function threadCount(llama: Llama): number {
+  const fromEnv = Number(process.env.WORKSTATION_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return Math.max(1, Math.min(llama.cpuMathCores || os.availableParallelism(), 8));
+}
+
+async function describeDevice(llama: Llama, fallbackReason: string | null): Promise<InferenceDevice> {
+  const backend = llama.gpu === false ? 'cpu' : llama.gpu;
+  let names: string[] = [];
+  let vramTotalBytes: number | null = null;
+  let vramUsedBytes: number | null = null;
+  if (llama.gpu !== false) {
+    names = await llama.getGpuDeviceNames().catch(() => []);
+    const vram = await llama.getVramState().catch(() => null);
+    if (vram) {
+      vramTotalBytes = vram.total;
+      vramUsedBytes = vram.used;
+    }
+  } else {
+    const cpu = os.cpus()[0]?.model?.trim();
+    names = [cpu ? `${cpu} (${threadCount(llama)} threads)` : `CPU (${threadCount(llama)} threads)`];
+  }
+  return { backend, names, vramTotalBytes, vramUsedBytes, fallbackReason };
+}
+
+export function createLocalEngine() {
+  let llama: Llama | null = null;
+  let model: MtmdModel | null = null;
+  let loaded: LoadedModel | null = null;
+
+  async function unload(): Promise<void> {
+    model?.dispose();
+    model = null;
+    loaded = null;
+  }
+
+  return {
+    get loaded() {
+      return loaded;
+    },
+    async load(req: LoadRequest): Promise<LoadedModel> {
+      await unload();
+      const started = performance.now();
+      const pair = await checkModelPair(req.modelPath, req.mmprojPath);
+      const opened = await openLlama(req.device);
+      llama = opened.llama;
+      const addon = loadMtmdAddon(llama);
+      const gpu = llama.gpu !== false;
+      model = await addon.loadModel({
+        modelPath: req.modelPath,
+        mmprojPath: req.mmprojPath,
+        contextSize: req.contextSize,
+        batchSize: 512,
+        threads: threadCount(llama),
+        gpuLayers: gpu ? 999 : 0,
+        useGpuForVision: gpu,
+      });
+      loaded = {
+        name: pair.text.name ?? path.basename(req.modelPath, '.gguf'),
+        imageSize: model.imageSize,
+        imageTokens: model.imageTokens,
+        contextSize: req.contextSize,
+        device: await describeDevice(llama, opened.fallbackReason),
+        engine: 'local (node-llama-cpp + mtmd addon)',
+        engineVersion: `node-llama-cpp ${await getModuleVersion()}`,
+        llamaCppRelease: llama.llamaCppRelease.release,
+        loadMs: Math.round(performance.now() - started),
+      };
+      return loaded;
+    },
+    async analyze(req: AnalyzeRequest, onToken: (text: string) => void): Promise<AnalyzeResult> {
+      if (!model || !loaded) throw new Error('No model is loaded.');
+      const t0 = performance.now();
+      let image;
+      try {
+        image = prepareForGemma3(req.image, model.imageSize);
+      } catch (err) {
+        throw new EngineInputError((err as Error).message);
+      }
+      const preprocessMs = performance.now() - t0;
+      const r = await model.generate({ prompt: gemmaUserTurn(req.prompt, true), image, maxTokens: req.maxTokens, onToken });
+      return { ...r, preprocessMs };
+    },
+    abort(): void {
+      model?.abort();
+    },
+    unload,
+  };
+}
+export type LocalEngine = ReturnType<typeof createLocalEngine>;

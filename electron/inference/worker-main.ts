@@ -1,0 +1,83 @@
+// The inference process. One model, one analysis at a time (the client queues); cancel aborts the running one.
+// A native crash here (CUDA out of memory, a bad file) ends this process only; the app notices and restarts it.
+import { WorkstationError } from '../api/errors';
+import { createLocalEngine, EngineInputError } from './engines/local-engine';
+import type { FromWorker, ToWorker } from './protocol';
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+// Electron's utilityProcess gives process.parentPort; child_process.fork gives process.send.
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function send(message: FromWorker): void {
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
+}
+
+function onMessage(listener: (m: ToWorker) => void): void {
+  if (parentPort) parentPort.on('message', (e) => listener(e.data as ToWorker));
+  else process.on('message', (m) => listener(m as ToWorker));
+}
+
+const engine = createLocalEngine();
+let running: string | null = null;
+const cancelled = new Set<string>();
+
+function errorCode(err: unknown): 'unsupported-input' | 'unavailable' | 'internal' {
+  if (err instanceof EngineInputError) return 'unsupported-input';
+  if (err instanceof WorkstationError && err.code === 'unsupported-input') return 'unsupported-input';
+  return 'internal';
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'load': {
+      try {
+        const model = await engine.load(m);
+        send({ type: 'loaded', id: m.id, model });
+      } catch (err) {
+        send({ type: 'error', id: m.id, code: errorCode(err), message: (err as Error).message });
+      }
+      return;
+    }
+    case 'unload': {
+      await engine.unload();
+      send({ type: 'unloaded', id: m.id });
+      return;
+    }
+    case 'cancel': {
+      cancelled.add(m.id);
+      if (running === m.id) engine.abort();
+      return;
+    }
+    case 'analyze': {
+      if (cancelled.delete(m.id)) {
+        send({ type: 'error', id: m.id, code: 'cancelled', message: 'Cancelled before it started.' });
+        return;
+      }
+      running = m.id;
+      send({ type: 'started', id: m.id });
+      try {
+        const result = await engine.analyze(m, (text) => send({ type: 'token', id: m.id, text }));
+        send({ type: 'done', id: m.id, result });
+      } catch (err) {
+        send({ type: 'error', id: m.id, code: errorCode(err), message: (err as Error).message });
+      } finally {
+        running = null;
+        cancelled.delete(m.id);
+      }
+      return;
+    }
+  }
+}
+
+// Messages are handled in order; a cancel must not wait behind the analysis it cancels.
+let chain: Promise<void> = Promise.resolve();
+onMessage((m) => {
+  if (m.type === 'cancel') void handle(m);
+  else chain = chain.then(() => handle(m));
+});
+send({ type: 'ready' });

@@ -1,0 +1,121 @@
+// `npm run bench:inference -- [--model M --mmproj P] [--runs N] [--max-tokens N] [--device D] [--json]`
+// Load time, image encode, time to first token, decode tokens/s, peak RSS and device, on the generated 896
+// model by default; and the engine's overhead: the whole worker path versus a direct addon call in-process.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { getLlama } from 'node-llama-cpp';
+import { createInferenceClient } from '../../electron/inference/inference-client';
+import { forkWorker } from '../../electron/inference/fork-worker';
+import { prepareForGemma3 } from '../../electron/inference/image/gemma3-preprocess';
+import { loadMtmdAddon } from '../../electron/inference/native/addon';
+import { gemmaUserTurn, SEED_PROMPT } from '../../electron/inference/prompt';
+import { writeTinyGemma3 } from '../lib/tiny-gemma3';
+import { makePng } from '../../tests/fixtures/images';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
+};
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+async function main() {
+  const { values: v } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      mmproj: { type: 'string' },
+      runs: { type: 'string', default: '3' },
+      'max-tokens': { type: 'string', default: '64' },
+      device: { type: 'string', default: 'auto' },
+      json: { type: 'boolean' },
+    },
+  });
+  const runs = Number(v.runs);
+  const maxTokens = Number(v['max-tokens']);
+  let modelPath = v.model;
+  let mmprojPath = v.mmproj;
+  let modelLabel = 'custom';
+  if (!modelPath || !mmprojPath) {
+    const out = await writeTinyGemma3(path.resolve('.cache/bench-models'), { imageSize: 896 });
+    modelPath = out.modelPath;
+    mmprojPath = out.mmprojPath;
+    modelLabel = 'generated tiny gemma3 (896 mmproj, 256 image tokens)';
+  }
+  // Different images each run so nothing is served from a cache; 1080p like a surgical video frame.
+  const images = Array.from({ length: runs * 2 }, (_, i) => makePng(1920, 1080, 100 + i));
+
+  // 1. The whole path the app uses: inference process, messages, queue.
+  const client = createInferenceClient({ spawnWorker: forkWorker });
+  const loaded = await client.load({ modelPath, mmprojPath, device: v.device as 'auto', contextSize: 4096 });
+  const worker = { wall: [] as number[], encode: [] as number[], ttft: [] as number[], tps: [] as number[] };
+  // 2. A direct call of the addon in this process (same preprocessing, same prompt).
+  const llama = await getLlama({ gpu: v.device === 'cpu' ? false : 'auto', build: 'never' });
+  const addon = loadMtmdAddon(llama);
+  const gpu = llama.gpu !== false;
+  const t0 = performance.now();
+  const direct = await addon.loadModel({
+    modelPath,
+    mmprojPath,
+    contextSize: 4096,
+    batchSize: 512,
+    threads: Number(process.env.WORKSTATION_THREADS) || Math.max(1, Math.min(llama.cpuMathCores || os.availableParallelism(), 8)),
+    gpuLayers: gpu ? 999 : 0,
+    useGpuForVision: gpu,
+  });
+  const directLoadMs = performance.now() - t0;
+  const directRuns = { wall: [] as number[] };
+
+  for (let i = 0; i < runs; i++) {
+    // Interleaved so that machine noise hits both paths alike.
+    let s = performance.now();
+    const r = await client.analyze(`bench-${i}`, { image: images[2 * i]!, prompt: SEED_PROMPT, maxTokens });
+    worker.wall.push(performance.now() - s);
+    worker.encode.push(r.encodeMs);
+    worker.ttft.push(r.timeToFirstTokenMs + r.preprocessMs);
+    if (r.generatedTokens > 1) worker.tps.push(((r.generatedTokens - 1) * 1000) / r.decodeMs);
+
+    s = performance.now();
+    const img = prepareForGemma3(images[2 * i + 1]!, direct.imageSize);
+    await direct.generate({ prompt: gemmaUserTurn(SEED_PROMPT, true), image: img, maxTokens, onToken: () => undefined });
+    directRuns.wall.push(performance.now() - s);
+  }
+  direct.dispose();
+  await client.close();
+
+  const result = {
+    model: modelLabel,
+    device: `${loaded.device.backend}: ${loaded.device.names.join(', ')}`,
+    runs,
+    max_tokens: maxTokens,
+    load_ms: Math.round(loaded.loadMs),
+    direct_load_ms: Math.round(directLoadMs),
+    encode_ms: r1(median(worker.encode)),
+    ttft_ms: r1(median(worker.ttft)),
+    decode_tok_s: r1(median(worker.tps)),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    worker_wall_ms: r1(median(worker.wall)),
+    direct_wall_ms: r1(median(directRuns.wall)),
+    overhead_ratio: Math.round((median(worker.wall) / median(directRuns.wall)) * 1000) / 1000,
+  };
+  const rows: Array<[string, string]> = [
+    ['model', result.model],
+    ['device', result.device],
+    ['load (worker path)', `${result.load_ms} ms`],
+    ['image encode (median)', `${result.encode_ms} ms`],
+    ['time to first token, incl. preprocessing', `${result.ttft_ms} ms`],
+    ['decode', `${result.decode_tok_s} tok/s`],
+    ['peak RSS (bench process, direct addon)', `${result.peak_rss_mb} MB`],
+    [`one analysis, ${maxTokens} tokens: worker path`, `${result.worker_wall_ms} ms`],
+    ['same, direct addon call in-process', `${result.direct_wall_ms} ms`],
+    ['overhead ratio (worker / direct)', `${result.overhead_ratio}`],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, val] of rows) console.log(`${k.padEnd(w)}  ${val}`);
+  if (v.json) console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+void main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});
