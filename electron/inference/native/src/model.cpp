@@ -1,0 +1,307 @@
+#include "model.h"
+
+#include "addon-data.h"
+
+#include "mtmd.h"
+
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace mtmd_addon {
+
+namespace {
+
+const char * StopReasonName(StopReason reason) {
+    switch (reason) {
+        case StopReason::Eos: return "eos";
+        case StopReason::MaxTokens: return "max-tokens";
+        case StopReason::Aborted: return "aborted";
+    }
+    return "max-tokens";
+}
+
+// A message from the generation thread to the JS thread: a text piece, or the end.
+struct JobMessage {
+    bool done = false;
+    std::string text;
+    bool ok = false;
+    GenerateResult result;
+    std::string errorCode;
+    std::string errorMessage;
+};
+
+size_t CountOccurrences(const std::string & haystack, const std::string & needle) {
+    size_t count = 0;
+    for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + needle.size())) {
+        count++;
+    }
+    return count;
+}
+
+bool ReadUint(const Napi::Object & object, const char * key, uint32_t & out) {
+    Napi::Value value = object.Get(key);
+    if (!value.IsNumber()) return false;
+    const double number = value.As<Napi::Number>().DoubleValue();
+    if (!(number >= 0) || number > 4294967295.0 || std::floor(number) != number) return false;
+    out = static_cast<uint32_t>(number);
+    return true;
+}
+
+}  // namespace
+
+// Everything one generate() call needs; owned by its thread-safe function (freed by its finalizer).
+struct GenerateJob {
+    ModelWrap * owner = nullptr;
+    Napi::ObjectReference ownerRef;  // keeps the model object alive while generating
+    Napi::Promise::Deferred deferred;
+    Napi::Reference<Napi::Value> callbackError;  // what onToken threw, if it did
+    bool callbackFailed = false;
+
+    std::string prompt;
+    std::unique_ptr<ImageInput> image;
+    int32_t maxTokens = 0;
+
+    explicit GenerateJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+
+    static void CallJs(Napi::Env env, Napi::Function onToken, GenerateJob * job, JobMessage * message);
+};
+
+using GenerateTsfn = Napi::TypedThreadSafeFunction<GenerateJob, JobMessage, GenerateJob::CallJs>;
+
+void GenerateJob::CallJs(Napi::Env env, Napi::Function onToken, GenerateJob * job, JobMessage * message) {
+    std::unique_ptr<JobMessage> owned(message);
+    if (env == nullptr || job == nullptr || message == nullptr) return;  // environment shutting down
+
+    if (!message->done) {
+        if (job->callbackFailed) return;
+        try {
+            onToken.Call({Napi::String::New(env, message->text)});
+        } catch (const Napi::Error & error) {
+            job->callbackFailed = true;
+            job->callbackError = Napi::Reference<Napi::Value>::New(error.Value(), 1);
+            if (job->owner->session_) job->owner->session_->RequestAbort();
+        }
+        return;
+    }
+
+    if (job->callbackFailed) {
+        job->deferred.Reject(job->callbackError.Value());
+    } else if (message->ok) {
+        const GenerateResult & r = message->result;
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("text", Napi::String::New(env, r.text));
+        result.Set("stopReason", Napi::String::New(env, StopReasonName(r.stopReason)));
+        result.Set("promptTokens", Napi::Number::New(env, r.promptTokens));
+        result.Set("generatedTokens", Napi::Number::New(env, r.generatedTokens));
+        result.Set("encodeMs", Napi::Number::New(env, r.encodeMs));
+        result.Set("promptEvalMs", Napi::Number::New(env, r.promptEvalMs));
+        result.Set("timeToFirstTokenMs", Napi::Number::New(env, r.timeToFirstTokenMs));
+        result.Set("decodeMs", Napi::Number::New(env, r.decodeMs));
+        job->deferred.Resolve(result);
+    } else {
+        job->deferred.Reject(MakeError(env, message->errorCode, message->errorMessage).Value());
+    }
+    job->owner->OnGenerationDone();
+    job->ownerRef.Reset();
+}
+
+Napi::Function ModelWrap::DefineClass(Napi::Env env) {
+    return ObjectWrap<ModelWrap>::DefineClass(
+        env, "MtmdModel",
+        {
+            InstanceMethod<&ModelWrap::Generate>("generate"),
+            InstanceMethod<&ModelWrap::Abort>("abort"),
+            InstanceMethod<&ModelWrap::Dispose>("dispose"),
+            InstanceAccessor<&ModelWrap::GetImageSize>("imageSize"),
+            InstanceAccessor<&ModelWrap::GetImageTokens>("imageTokens"),
+            InstanceAccessor<&ModelWrap::GetDescription>("description"),
+            InstanceAccessor<&ModelWrap::GetTrainContextSize>("trainContextSize"),
+            InstanceAccessor<&ModelWrap::GetContextSize>("contextSize"),
+            InstanceAccessor<&ModelWrap::GetBatchSize>("batchSize"),
+            InstanceAccessor<&ModelWrap::GetProjectorType>("projectorType"),
+        });
+}
+
+Napi::Object ModelWrap::NewInstance(Napi::Env env, std::unique_ptr<Session> session) {
+    AddonData * data = env.GetInstanceData<AddonData>();
+    auto * raw = session.release();
+    Napi::Object object = data->modelConstructor.New({Napi::External<Session>::New(env, raw)});
+    return object;
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo & info) : ObjectWrap<ModelWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() != 1 || !info[0].IsExternal()) {
+        throw Napi::TypeError::New(env, "MtmdModel cannot be constructed directly; use loadModel().");
+    }
+    session_.reset(info[0].As<Napi::External<Session>>().Data());
+    envClosing_ = env.GetInstanceData<AddonData>()->envClosing;
+    imageSize_ = session_->imageSize();
+    imageTokens_ = session_->imageTokens();
+    trainContextSize_ = session_->trainContextSize();
+    contextSize_ = session_->contextSize();
+    batchSize_ = session_->batchSize();
+    description_ = session_->description();
+    projectorType_ = session_->projectorType();
+}
+
+ModelWrap::~ModelWrap() {
+    if (running_ || (envClosing_ && envClosing_->load())) {
+        // A generation thread may still use it, or the process is exiting: leave it to the OS.
+        (void)session_.release();
+    }
+}
+
+Napi::Value ModelWrap::Generate(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (disposed_ || !session_) {
+        return RejectedPromise(env, "MTMD_DISPOSED", "This model has been disposed; load it again.");
+    }
+    if (running_) {
+        return RejectedPromise(env, "MTMD_BUSY", "busy: a generation is already running on this model.");
+    }
+    if (info.Length() < 1 || !info[0].IsObject()) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT", "generate() expects an options object.");
+    }
+    Napi::Object options = info[0].As<Napi::Object>();
+
+    Napi::Value prompt = options.Get("prompt");
+    if (!prompt.IsString()) return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): prompt must be a string.");
+    uint32_t maxTokens = 0;
+    if (!ReadUint(options, "maxTokens", maxTokens) || maxTokens < 1 || maxTokens > 1u << 20) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): maxTokens must be a positive integer.");
+    }
+    Napi::Value onTokenValue = options.Get("onToken");
+    if (!onTokenValue.IsUndefined() && !onTokenValue.IsFunction()) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): onToken must be a function.");
+    }
+
+    auto job = std::make_unique<GenerateJob>(env);
+    job->prompt = prompt.As<Napi::String>().Utf8Value();
+    job->maxTokens = static_cast<int32_t>(maxTokens);
+
+    Napi::Value imageValue = options.Get("image");
+    const std::string marker = mtmd_default_marker();
+    const size_t markers = CountOccurrences(job->prompt, marker);
+    if (!imageValue.IsUndefined() && !imageValue.IsNull()) {
+        if (!imageValue.IsObject()) return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): image must be an object.");
+        Napi::Object image = imageValue.As<Napi::Object>();
+        uint32_t width = 0, height = 0;
+        if (!ReadUint(image, "width", width) || !ReadUint(image, "height", height) || width == 0 || height == 0) {
+            return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): image.width and image.height must be positive integers.");
+        }
+        const int32_t size = session_->imageSize();
+        if (width != static_cast<uint32_t>(size) || height != static_cast<uint32_t>(size)) {
+            return RejectedPromise(env, "MTMD_BAD_INPUT",
+                                   "generate(): the image must be " + std::to_string(size) + "x" + std::to_string(size) +
+                                       " (stretch it to the projector's size first); got " + std::to_string(width) +
+                                       "x" + std::to_string(height) + ".");
+        }
+        Napi::Value rgb = image.Get("rgb");
+        if (!rgb.IsTypedArray() || rgb.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+            return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): image.rgb must be a Uint8Array.");
+        }
+        Napi::Uint8Array bytes = rgb.As<Napi::Uint8Array>();
+        const size_t expected = static_cast<size_t>(width) * height * 3;
+        if (bytes.ByteLength() != expected) {
+            return RejectedPromise(env, "MTMD_BAD_INPUT",
+                                   "generate(): image.rgb must hold width*height*3 = " + std::to_string(expected) +
+                                       " bytes; got " + std::to_string(bytes.ByteLength()) + ".");
+        }
+        if (markers != 1) {
+            return RejectedPromise(env, "MTMD_BAD_INPUT",
+                                   "generate(): with an image, the prompt must contain the media marker " + marker +
+                                       " exactly once (found " + std::to_string(markers) + ").");
+        }
+        job->image = std::make_unique<ImageInput>();
+        job->image->width = width;
+        job->image->height = height;
+        job->image->rgb.assign(bytes.Data(), bytes.Data() + expected);  // the JS buffer may change meanwhile
+    } else if (markers != 0) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT",
+                               "generate(): the prompt contains the media marker " + marker + " but no image was given.");
+    }
+
+    Napi::Function onToken = onTokenValue.IsFunction()
+                                 ? onTokenValue.As<Napi::Function>()
+                                 : Napi::Function::New(env, [](const Napi::CallbackInfo &) {});
+    Napi::Promise promise = job->deferred.Promise();
+    job->owner = this;
+    job->ownerRef = Napi::Persistent(Value());
+
+    GenerateJob * jobPtr = job.get();
+    GenerateTsfn tsfn = GenerateTsfn::New(
+        env, onToken, "mtmd-generate", 0, 1, jobPtr,
+        [](Napi::Env, void *, GenerateJob * finished) { delete finished; });
+    job.release();  // owned by the thread-safe function from here on
+
+    Session * session = session_.get();
+    session->ClearAbort();
+    running_ = true;
+    try {
+        std::thread([tsfn, session, jobPtr]() mutable {
+            auto * done = new JobMessage();
+            done->done = true;
+            try {
+                done->result = session->Generate(
+                    jobPtr->prompt, jobPtr->image.get(), jobPtr->maxTokens, [&tsfn](const std::string & text) {
+                        auto * piece = new JobMessage();
+                        piece->text = text;
+                        if (tsfn.BlockingCall(piece) != napi_ok) delete piece;
+                    });
+                done->ok = true;
+            } catch (const AddonError & error) {
+                done->errorCode = error.code();
+                done->errorMessage = error.what();
+            } catch (const std::exception & error) {
+                done->errorCode = "MTMD_INTERNAL";
+                done->errorMessage = std::string("Generation failed: ") + error.what();
+            } catch (...) {
+                done->errorCode = "MTMD_INTERNAL";
+                done->errorMessage = "Generation failed with an unknown error.";
+            }
+            if (tsfn.BlockingCall(done) != napi_ok) delete done;
+            tsfn.Release();
+        }).detach();
+    } catch (const std::exception & error) {
+        running_ = false;
+        jobPtr->ownerRef.Reset();
+        jobPtr->deferred.Reject(MakeError(env, "MTMD_INTERNAL", std::string("Could not start a generation thread: ") + error.what()).Value());
+        tsfn.Release();
+    }
+    return promise;
+}
+
+void ModelWrap::Abort(const Napi::CallbackInfo &) {
+    if (running_ && session_) session_->RequestAbort();
+}
+
+void ModelWrap::Dispose(const Napi::CallbackInfo &) {
+    if (disposed_) return;
+    disposed_ = true;
+    if (running_) {
+        session_->RequestAbort();  // freed in OnGenerationDone, once the generation thread is out
+    } else {
+        session_.reset();
+    }
+}
+
+void ModelWrap::OnGenerationDone() {
+    running_ = false;
+    if (disposed_) session_.reset();
+}
+
+// The properties stay readable after dispose(): they are copied at construction.
+Napi::Value ModelWrap::GetImageSize(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), imageSize_); }
+Napi::Value ModelWrap::GetImageTokens(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), imageTokens_); }
+Napi::Value ModelWrap::GetDescription(const Napi::CallbackInfo & info) { return Napi::String::New(info.Env(), description_); }
+Napi::Value ModelWrap::GetTrainContextSize(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), trainContextSize_); }
+Napi::Value ModelWrap::GetContextSize(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), contextSize_); }
+Napi::Value ModelWrap::GetBatchSize(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), batchSize_); }
+Napi::Value ModelWrap::GetProjectorType(const Napi::CallbackInfo & info) { return Napi::String::New(info.Env(), projectorType_); }
+
+}  // namespace mtmd_addon
