@@ -48,11 +48,15 @@ async function openLlama(preference: DevicePreference): Promise<{ llama: Llama; 
   return missing ? cpuInstead(llama, missing) : { llama, fallbackReason: null };
 }
 
-/** CPU threads for generation. The addon's persistent threadpool makes all physical cores useful. */
+/**
+ * CPU threads for generation. On two cores or fewer one thread is the safe choice: measured here, a second
+ * ggml thread competing with the JS thread or another process made encode 10-50x slower at times.
+ */
 function threadCount(llama: Llama): number {
   const fromEnv = Number(process.env.WORKSTATION_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  return Math.max(1, Math.min(llama.cpuMathCores || os.availableParallelism(), 8));
+  const cores = llama.cpuMathCores || os.availableParallelism();
+  return cores <= 2 ? 1 : Math.min(cores, 8);
 }
 
 async function describeDevice(llama: Llama, fallbackReason: string | null): Promise<InferenceDevice> {
