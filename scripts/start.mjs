@@ -103,15 +103,15 @@ function ensureNativeForElectron() {
 }
 
 function main() {
+  if (buildIsStale()) {
+    console.log('Sources changed since the last build; building…');
+    if (run(process.execPath, [path.join(root, 'scripts', 'build.mjs')]) !== 0) process.exit(1);
+  }
   const electron = electronBinary();
   if (!electron) {
     console.log("Electron's binary is not installed on this machine; starting the browser host instead (open the URL below).");
     handOver(npm, ['run', 'serve', ...(appArgs.length ? ['--', ...appArgs] : [])]);
     return;
-  }
-  if (buildIsStale()) {
-    console.log('Sources changed since the last build; building…');
-    if (run(process.execPath, [path.join(root, 'scripts', 'build.mjs')]) !== 0) process.exit(1);
   }
   ensureNativeForElectron();
   const env = { ...process.env };
