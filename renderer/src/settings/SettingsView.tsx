@@ -1,0 +1,134 @@
+// Settings: the theme (saved as soon as it is chosen) and the reviewer's name (saved with its button).
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { Settings } from '../../../electron/api/schemas';
+import { api } from '../api';
+import { useSettings } from '../app/settings-context';
+import { Button } from '../ui/Button';
+import { fieldErrorsFrom } from '../ui/errors';
+import { Field } from '../ui/Field';
+import { useNotify } from '../ui/notify';
+
+type Theme = Settings['theme'];
+type Saved = 'theme' | 'reviewer' | null;
+
+function SavedMark({ testId }: { testId: string }) {
+  return (
+    <span className="saved" role="status" data-testid={testId}>
+      ✓ Saved
+    </span>
+  );
+}
+
+export function SettingsView() {
+  const notify = useNotify();
+  const { settings, loaded, update } = useSettings();
+  const [reviewerName, setReviewerName] = useState(settings.reviewerName);
+  const [errors, setErrors] = useState<{ theme?: string; reviewerName?: string }>({});
+  const [busy, setBusy] = useState<Saved>(null);
+  const [saved, setSaved] = useState<Saved>(null);
+  const [info, setInfo] = useState<{ version: string; dataDir: string; platform: string; transport: string } | null>(null);
+  const synced = useRef(false);
+
+  useEffect(() => {
+    if (!loaded || synced.current) return;
+    synced.current = true;
+    setReviewerName(settings.reviewerName);
+  }, [loaded, settings]);
+
+  useEffect(() => {
+    api.app.info({}).then(setInfo, () => setInfo(null));
+  }, []);
+
+  async function save(what: Exclude<Saved, null>, patch: Partial<Settings>) {
+    setBusy(what);
+    setSaved(null);
+    try {
+      await update(patch);
+      setErrors({});
+      setSaved(what);
+    } catch (err) {
+      setErrors(fieldErrorsFrom(err, ['theme', 'reviewerName'] as const));
+      notify.error(err, 'Settings were not saved.');
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void save('reviewer', { reviewerName: reviewerName.trim() });
+  };
+  const reviewerDirty = reviewerName.trim() !== settings.reviewerName;
+
+  return (
+    <div className="page settings-page">
+      <header className="page-header">
+        <h1>Settings</h1>
+      </header>
+      <form className="card form-card narrow" onSubmit={onSubmit} noValidate data-testid="settings-form">
+        <Field id="theme-select" name="theme" label="Theme" error={errors.theme} hint="System follows your computer's light or dark setting. Saved as soon as you choose.">
+          {(p) => (
+            <div className="inline-control">
+              <select
+                {...p}
+                data-testid="theme-select"
+                value={settings.theme}
+                disabled={busy === 'theme'}
+                onChange={(e) => void save('theme', { theme: e.target.value as Theme })}
+              >
+                <option value="system">System</option>
+                <option value="light">Light</option>
+                <option value="dark">Dark</option>
+              </select>
+              {saved === 'theme' && <SavedMark testId="settings-saved" />}
+            </div>
+          )}
+        </Field>
+        <Field id="reviewer-name" name="reviewerName" label="Reviewer name" error={errors.reviewerName} hint="Shown on the reviews and reports you finalise.">
+          {(p) => (
+            <input
+              {...p}
+              data-testid="reviewer-name"
+              value={reviewerName}
+              maxLength={120}
+              autoComplete="name"
+              onChange={(e) => {
+                setReviewerName(e.target.value);
+                if (saved === 'reviewer') setSaved(null);
+              }}
+            />
+          )}
+        </Field>
+        <div className="row-actions">
+          <Button type="submit" variant="primary" busy={busy === 'reviewer'} disabled={!reviewerDirty} data-testid="settings-save">
+            Save name
+          </Button>
+          {saved === 'reviewer' && <SavedMark testId="settings-saved" />}
+        </div>
+      </form>
+      {info && (
+        <section className="page-section about">
+          <h2>About this workstation</h2>
+          <dl className="facts facts-2 card">
+            <div>
+              <dt>Version</dt>
+              <dd>{info.version}</dd>
+            </div>
+            <div>
+              <dt>Running as</dt>
+              <dd>
+                {info.transport === 'browser-host' ? 'Browser host' : 'Desktop app'} · {info.platform}
+              </dd>
+            </div>
+            <div className="fact-wide">
+              <dt>Data folder</dt>
+              <dd>
+                <code>{info.dataDir}</code>
+              </dd>
+            </div>
+          </dl>
+        </section>
+      )}
+    </div>
+  );
+}

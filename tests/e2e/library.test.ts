@@ -1,0 +1,78 @@
+// The Library as a user meets it: create a case, see validation, reload, edit, delete.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchApp, type App } from './harness';
+
+describe('Library (browser host + Chromium)', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await launchApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('creates a case that is still there after a reload', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-library').click();
+    await page.getByRole('button', { name: /new case/i }).click();
+    await page.getByTestId('case-code').fill('CAT-2026-001');
+    await page.getByTestId('case-date').fill('2026-03-14');
+    await page.getByTestId('case-eye').selectOption('OD');
+    await page.getByTestId('case-surgeon').fill('Surgeon A');
+    await page.getByTestId('case-notes').fill('Dense nucleus, small pupil.');
+    await page.getByTestId('case-save').click();
+    await page.locator('[data-testid="case-row"][data-case-code="CAT-2026-001"]').waitFor();
+
+    await page.reload();
+    const row = page.locator('[data-testid="case-row"][data-case-code="CAT-2026-001"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('2026-03-14');
+    // And it is in the database, not just on screen.
+    const stored = await app.t.call('cases.list', {});
+    expect(stored.body.value).toEqual([expect.objectContaining({ code: 'CAT-2026-001', eye: 'OD', surgeon: 'Surgeon A', notes: 'Dense nucleus, small pupil.' })]);
+  });
+
+  it('shows the server message for a duplicate code and saves nothing', async () => {
+    const { page } = app;
+    await page.getByRole('button', { name: /new case/i }).click();
+    await page.getByTestId('case-code').fill('cat-2026-001');
+    await page.getByTestId('case-save').click();
+    await page.getByText(/already exists/).first().waitFor();
+    expect(((await app.t.call('cases.list', {})).body.value as unknown[]).length).toBe(1);
+  });
+
+  it('explains an invalid case code before saving', async () => {
+    const { page } = app;
+    await page.getByTestId('case-code').fill('John Smith');
+    await page.getByTestId('case-save').click();
+    await page.getByText(/letters, digits/i).first().waitFor();
+    expect(((await app.t.call('cases.list', {})).body.value as unknown[]).length).toBe(1);
+  });
+
+  it('edits and deletes a case after confirmation', async () => {
+    const { page } = app;
+    await page.reload();
+    const row = page.locator('[data-testid="case-row"][data-case-code="CAT-2026-001"]');
+    await row.click();
+    await page.getByRole('button', { name: /^edit/i }).first().click();
+    await page.getByTestId('case-surgeon').fill('Surgeon B');
+    await page.getByTestId('case-save').click();
+    await page.getByText('Surgeon B').first().waitFor();
+    expect((await app.t.call('cases.get', { id: 1 })).body.value).toMatchObject({ surgeon: 'Surgeon B' });
+
+    await page.getByTestId('case-delete').first().click();
+    await page.getByTestId('confirm-yes').click();
+    await row.waitFor({ state: 'detached' });
+    expect((await app.t.call('cases.list', {})).body.value).toEqual([]);
+  });
+
+  it('switches to the dark theme and keeps it', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('theme-select').selectOption('dark');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    expect(app.errors).toEqual([]);
+  });
+});
