@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { InferenceStatus } from '../api/schemas';
 import { WorkstationError } from '../api/errors';
-import type { AnalyzeRequest, AnalyzeResult, FromWorker, LoadedModel, LoadRequest } from './protocol';
+import type { AnalyzeRequest, AnalyzeResult, EngineLoadRequest, FromWorker, LoadedModel } from './protocol';
 import type { SpawnWorker, WorkerHandle } from './worker-handle';
 
 export interface JobCallbacks {
@@ -36,7 +36,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
   let ready: Promise<void> | null = null;
   let state: InferenceStatus['state'] = 'no-model';
   let message: string | null = null;
-  let lastLoad: LoadRequest | null = null;
+  let lastLoad: EngineLoadRequest | null = null;
   let model: LoadedModel | null = null;
   let running: Job | null = null;
   let closing = false;
@@ -47,10 +47,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     return {
       state,
       message,
-      model:
-        model && lastLoad
-          ? { name: model.name, modelPath: lastLoad.modelPath, mmprojPath: lastLoad.mmprojPath, imageSize: model.imageSize, contextSize: model.contextSize }
-          : null,
+      model: model && lastLoad ? describeModel(model, lastLoad) : null,
       device: model?.device ?? null,
       runningAnalysisId: running?.id ?? null,
       queued: queue.length,
@@ -88,7 +85,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     const p = 'id' in m ? pending.get(m.id) : undefined;
     if (!p || !('id' in m)) return;
     pending.delete(m.id);
-    if (m.type === 'error') p.reject(new WorkstationError(m.code === 'unsupported-input' ? 'unsupported-input' : m.code === 'cancelled' ? 'cancelled' : 'internal', m.message));
+    if (m.type === 'error') p.reject(new WorkstationError(m.code, m.message));
     else p.resolve(m);
   }
 
@@ -124,7 +121,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     pump();
   }
 
-  async function doLoad(req: LoadRequest): Promise<LoadedModel> {
+  async function doLoad(req: EngineLoadRequest): Promise<LoadedModel> {
     setState('loading', null);
     const r = await request({ type: 'load', ...req });
     if (r.type !== 'loaded') throw new Error('Unexpected reply from the model process.');
@@ -159,7 +156,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
 
   return {
     status,
-    async load(req: LoadRequest): Promise<LoadedModel> {
+    async load(req: EngineLoadRequest): Promise<LoadedModel> {
       if (running || queue.length) {
         throw new WorkstationError('conflict', 'An analysis is running or queued. Wait for it or cancel it before changing the model.');
       }
@@ -231,3 +228,10 @@ export function createInferenceClient(o: InferenceClientOptions) {
   };
 }
 export type InferenceClient = ReturnType<typeof createInferenceClient>;
+
+/** The status line's model: files for the local engine; server and model id for the remote one (never the key). */
+function describeModel(model: LoadedModel, req: EngineLoadRequest): NonNullable<InferenceStatus['model']> {
+  const common = { name: model.name, imageSize: model.imageSize, contextSize: model.contextSize };
+  if (req.engine === 'remote') return { ...common, modelPath: '', mmprojPath: '', engine: 'remote', serverUrl: req.url, remoteModel: req.model };
+  return { ...common, modelPath: req.modelPath, mmprojPath: req.mmprojPath };
+}

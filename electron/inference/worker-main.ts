@@ -2,7 +2,8 @@
 // A native crash here (CUDA out of memory, a bad file) ends this process only; the app notices and restarts it.
 import { WorkstationError } from '../api/errors';
 import { createLocalEngine, EngineInputError } from './engines/local-engine';
-import type { FromWorker, ToWorker } from './protocol';
+import { createRemoteEngine } from './engines/remote-engine';
+import type { FromWorker, ToWorker, WorkerErrorCode } from './protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -22,13 +23,19 @@ function onMessage(listener: (m: ToWorker) => void): void {
   else process.on('message', (m) => listener(m as ToWorker));
 }
 
-const engine = createLocalEngine();
+// The load request picks the engine: local model files, or an OpenAI-compatible server (engines/remote-engine.ts).
+// Both run here so that queueing, cancel, events and crash recovery are one code path.
+const local = createLocalEngine();
+const remote = createRemoteEngine();
+let engine: typeof local | typeof remote = local;
 let running: string | null = null;
 const cancelled = new Set<string>();
 
-function errorCode(err: unknown): 'unsupported-input' | 'unavailable' | 'internal' {
+const PASSED_ON: readonly WorkerErrorCode[] = ['unsupported-input', 'unavailable', 'forbidden', 'not-found', 'cancelled'];
+
+function errorCode(err: unknown): WorkerErrorCode {
   if (err instanceof EngineInputError) return 'unsupported-input';
-  if (err instanceof WorkstationError && err.code === 'unsupported-input') return 'unsupported-input';
+  if (err instanceof WorkstationError && (PASSED_ON as readonly string[]).includes(err.code)) return err.code as WorkerErrorCode;
   return 'internal';
 }
 
@@ -36,7 +43,11 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'load': {
       try {
-        const model = await engine.load(m);
+        // Switching engines frees the other one (the local model's memory, the remote connection).
+        const next = m.engine === 'remote' ? remote : local;
+        if (next !== engine) await engine.unload();
+        engine = next;
+        const model = m.engine === 'remote' ? await remote.load(m) : await local.load(m);
         send({ type: 'loaded', id: m.id, model });
       } catch (err) {
         send({ type: 'error', id: m.id, code: errorCode(err), message: (err as Error).message });

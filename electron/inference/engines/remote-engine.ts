@@ -1,0 +1,128 @@
+// The remote engine: an OpenAI-compatible server (vLLM, llama-server with --mmproj, `npm run serve-model`) instead
+// of local model files. It runs inside the inference process like the local engine, so queueing, cancel, events
+// and crash recovery are the same, and the frame is preprocessed off the app's main thread.
+//
+// Parity with the local engine: the frame is stretched to the model's input square here, exactly as the local
+// engine does (the Hugging Face Gemma 3 processor's resize, no letterbox), and sent as a lossless PNG. A server
+// then gets a picture it has nothing left to resize: llama-server (which would letterbox a non-square frame)
+// feeds mtmd the very pixels the local engine does, vLLM's processor resizes 896→896, which is the identity.
+// With the same weights and greedy decoding the text is the same.
+import { WorkstationError } from '../../api/errors';
+import { GEMMA3_IMAGE_SIZE, prepareForGemma3 } from '../image/gemma3-preprocess';
+import { encodePngRgb } from '../image/encode-png';
+import type { AnalyzeRequest, AnalyzeResult, LoadedModel, RemoteLoadRequest } from '../protocol';
+import { isAbortError } from '../remote/http';
+import { notMultimodalError } from '../remote/messages';
+import { chatCompletion, context, listModels, newOutcome, parseServerUrl, resolveTimeouts, type Connection, type ModelEntry } from '../remote/openai-api';
+
+export const REMOTE_ENGINE_NAME = 'remote (OpenAI-compatible)';
+/** Gemma 3 turns any image into 256 tokens; used when the server does not say. */
+const GEMMA3_IMAGE_TOKENS = 256;
+
+/** What the load found out: the model entry and the server, for LoadedModel and provenance. */
+function describeLoaded(conn: Connection, entry: ModelEntry | null, server: string | null, started: number): LoadedModel {
+  const imageSize = entry?.imageSize ?? GEMMA3_IMAGE_SIZE;
+  const by = entry?.ownedBy ?? null;
+  return {
+    name: conn.model!,
+    imageSize,
+    imageTokens: entry?.imageTokens ?? GEMMA3_IMAGE_TOKENS,
+    contextSize: entry?.contextSize ?? 0,
+    device: { backend: 'remote', names: [`${conn.address.host} (${conn.model})`], vramTotalBytes: null, vramUsedBytes: null, fallbackReason: null },
+    engine: REMOTE_ENGINE_NAME,
+    engineVersion: [by ? `served by ${by}` : 'server unknown', server ? `(${server})` : ''].filter(Boolean).join(' '),
+    llamaCppRelease: entry?.llamaCppRelease ?? 'unknown (remote server)',
+    loadMs: Math.round(performance.now() - started),
+  };
+}
+
+export function createRemoteEngine() {
+  let conn: Connection | null = null;
+  let loaded: LoadedModel | null = null;
+  let current: AbortController | null = null;
+
+  return {
+    get loaded() {
+      return loaded;
+    },
+    /** The server's base URL and model id in use (provenance). */
+    get server(): { url: string; model: string } | null {
+      return conn ? { url: conn.address.base, model: conn.model! } : null;
+    },
+    /** Checks the server and that it serves the model (and, where its list says so, that it takes images). */
+    async load(req: RemoteLoadRequest): Promise<LoadedModel> {
+      conn = null;
+      loaded = null;
+      const started = performance.now();
+      const c: Connection = { address: parseServerUrl(req.url), model: req.model, apiKey: req.apiKey || null, timeouts: resolveTimeouts(req.timeouts) };
+      const controller = new AbortController();
+      current = controller;
+      try {
+        const list = await listModels(c, controller.signal);
+        const entry = list.models.find((m) => m.id === req.model) ?? null;
+        if (!entry && list.models.length > 0) {
+          const ids = list.models.map((m) => `"${m.id}"`).join(', ');
+          throw new WorkstationError('not-found', `The server at ${c.address.host} does not serve "${req.model}". It serves ${ids}. Choose one of those in Settings → Engine.`);
+        }
+        if (entry?.multimodal === false) throw notMultimodalError(context(c), 'its model list does not include image input');
+        conn = c;
+        loaded = describeLoaded(c, entry, list.server, started);
+        return loaded;
+      } catch (err) {
+        if (isAbortError(err)) throw new WorkstationError('cancelled', 'Connecting to the server was cancelled.');
+        throw err;
+      } finally {
+        if (current === controller) current = null;
+      }
+    },
+    async analyze(req: AnalyzeRequest, onToken: (text: string) => void): Promise<AnalyzeResult> {
+      if (!conn || !loaded) throw new Error('No remote server is connected.');
+      const controller = new AbortController();
+      current = controller;
+      const out = newOutcome();
+      const t0 = performance.now();
+      try {
+        let png: Uint8Array;
+        try {
+          png = encodePngRgb(prepareForGemma3(req.image, loaded.imageSize));
+        } catch (err) {
+          throw new WorkstationError('unsupported-input', (err as Error).message);
+        }
+        const preprocessMs = performance.now() - t0;
+        const sentAt = performance.now();
+        try {
+          if (!controller.signal.aborted) {
+            await chatCompletion(conn, { image: png, imageMime: 'image/png', prompt: req.prompt, maxTokens: req.maxTokens, stream: true }, controller.signal, onToken, out);
+          }
+        } catch (err) {
+          if (!(controller.signal.aborted || isAbortError(err))) throw err;
+        }
+        const aborted = controller.signal.aborted;
+        return {
+          text: out.text,
+          stopReason: aborted ? 'aborted' : out.finishReason === 'length' ? 'max-tokens' : 'eos',
+          promptTokens: out.promptTokens ?? 0,
+          generatedTokens: aborted ? out.pieces : (out.completionTokens ?? out.pieces),
+          // The server encodes the image; its time is not visible from here (the analysis stores null).
+          encodeMs: 0,
+          // From sending the request to the first piece of text: upload, queueing, image encode, prompt, first token.
+          timeToFirstTokenMs: out.firstTokenAt === null ? 0 : out.firstTokenAt - sentAt,
+          decodeMs: out.firstTokenAt === null || out.lastTokenAt === null ? 0 : out.lastTokenAt - out.firstTokenAt,
+          preprocessMs,
+        };
+      } finally {
+        if (current === controller) current = null;
+      }
+    },
+    /** Cancels the running request: the connection is closed, which stops the generation on the server. */
+    abort(): void {
+      current?.abort();
+    },
+    async unload(): Promise<void> {
+      current?.abort();
+      conn = null;
+      loaded = null;
+    },
+  };
+}
+export type RemoteEngine = ReturnType<typeof createRemoteEngine>;

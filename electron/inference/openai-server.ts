@@ -1,0 +1,351 @@
+// The local engine behind an OpenAI-compatible HTTP API (`npm run serve-model`): POST /v1/chat/completions
+// (streamed as server-sent events, or one JSON answer) and GET /v1/models. Requests go through the same inference
+// client and process as the app's analyses, so they run one at a time in its queue; a client that disconnects
+// cancels its generation. Each request is one question about one image (the shape of every analysis here):
+// a user message with one image_url (a base64 data URL: this server never fetches URLs) and text.
+import crypto from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WorkstationError } from '../api/errors';
+import { ImageInputError, probeImage } from './image/decode';
+import type { InferenceClient } from './inference-client';
+import { SEED_MAX_TOKENS } from './prompt';
+import type { AnalyzeResult } from './protocol';
+
+/** OpenAI's own per-image limit. */
+export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+const MAX_TOKENS_LIMIT = 4096;
+
+export interface OpenAIServerOptions {
+  /** A client with the model loaded (local engine). */
+  client: InferenceClient;
+  /** The id clients send as "model" and /v1/models lists. */
+  modelId: string;
+  /** When set, every /v1 request needs `Authorization: Bearer <apiKey>`. */
+  apiKey?: string | null;
+  maxImageBytes?: number;
+  /** One line per request (method, path, status, tokens, time); never the key, the prompt or the image. */
+  log?: (line: string) => void;
+  /** Called when a completion request ends (tests look at how the generation ended). */
+  onCompletion?: (info: CompletionRecord) => void;
+}
+
+export interface CompletionRecord {
+  stream: boolean;
+  outcome: 'completed' | 'cancelled' | 'failed';
+  stopReason: AnalyzeResult['stopReason'] | null;
+  generatedTokens: number;
+  /** The client went away before the answer was complete. */
+  clientGone: boolean;
+  message: string | null;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+  get type(): string {
+    return this.status >= 500 ? 'server_error' : this.status === 401 ? 'authentication_error' : 'invalid_request_error';
+  }
+  body() {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code ?? this.status } };
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/** Reads the body; beyond `limit` bytes it keeps draining (so the client can read the answer) and then fails with 413. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) parts.push(chunk);
+  }
+  if (size > limit) {
+    throw new ApiError(413, `The request is ${(size / 1024 / 1024).toFixed(1)} MB; this server accepts at most ${(limit / 1024 / 1024).toFixed(1)} MB. Send a smaller image.`, 'request_too_large');
+  }
+  return Buffer.concat(parts);
+}
+
+interface ChatJob {
+  prompt: string;
+  image: Uint8Array;
+  maxTokens: number;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+type Part = { type?: unknown; text?: unknown; image_url?: unknown };
+
+function textOf(content: unknown, where: string): { text: string; images: unknown[] } {
+  if (typeof content === 'string') return { text: content, images: [] };
+  if (!Array.isArray(content)) throw new ApiError(400, `${where}.content must be a string or a list of content parts.`, null, `${where}.content`);
+  const texts: string[] = [];
+  const images: unknown[] = [];
+  for (const [i, p] of (content as Part[]).entries()) {
+    if (p?.type === 'text' && typeof p.text === 'string') texts.push(p.text);
+    else if (p?.type === 'image_url') images.push(p.image_url);
+    else throw new ApiError(400, `${where}.content[${i}] has type ${JSON.stringify(p?.type)}; this server reads "text" and "image_url" parts.`, null, `${where}.content[${i}]`);
+  }
+  return { text: texts.join(''), images };
+}
+
+function decodeImageUrl(value: unknown, maxImageBytes: number): Uint8Array {
+  const url = typeof value === 'string' ? value : value && typeof value === 'object' ? (value as { url?: unknown }).url : undefined;
+  if (typeof url !== 'string') throw new ApiError(400, 'image_url needs a "url".', null, 'image_url.url');
+  const m = /^data:([^;,]*)((?:;[^;,]*)*),/i.exec(url.slice(0, 256));
+  if (!m) {
+    throw new ApiError(400, 'This server does not download images. Send the frame inline as a base64 data URL (data:image/png;base64,...).', 'invalid_image_url', 'image_url.url');
+  }
+  if (!/;base64$/i.test(m[2] ?? '')) throw new ApiError(400, 'The image data URL must be base64-encoded (data:image/png;base64,...).', 'invalid_image_url', 'image_url.url');
+  const b64 = url.slice(m[0].length);
+  if (Math.floor((b64.length * 3) / 4) > maxImageBytes + 2) {
+    throw new ApiError(413, `The image is larger than ${(maxImageBytes / 1024 / 1024).toFixed(0)} MB, the most this server accepts. Send a smaller frame (an 896×896 PNG is enough).`, 'image_too_large', 'image_url.url');
+  }
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64)) throw new ApiError(400, 'The image data URL is not valid base64.', 'invalid_image_url', 'image_url.url');
+  const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+  try {
+    probeImage(bytes);
+  } catch (err) {
+    if (err instanceof ImageInputError) throw new ApiError(err.code === 'too-large' ? 413 : 400, err.message, err.code === 'too-large' ? 'image_too_large' : 'invalid_image', 'image_url.url');
+    throw err;
+  }
+  return bytes;
+}
+
+function parseChat(body: unknown, modelId: string, maxImageBytes: number): ChatJob {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'The request body must be a JSON object.');
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || !b.model) throw new ApiError(400, `Send "model": "${modelId}".`, null, 'model');
+  if (b.model !== modelId) throw new ApiError(404, `The model "${b.model}" does not exist on this server. It serves "${modelId}".`, 'model_not_found', 'model');
+  if (!Array.isArray(b.messages) || b.messages.length === 0) throw new ApiError(400, '"messages" must be a non-empty list.', null, 'messages');
+  const system: string[] = [];
+  let user: { text: string; images: unknown[] } | null = null;
+  for (const [i, msg] of (b.messages as Array<Record<string, unknown>>).entries()) {
+    const role = msg?.role;
+    if (role === 'system' || role === 'developer') {
+      const t = textOf(msg.content, `messages[${i}]`);
+      if (t.images.length) throw new ApiError(400, 'Put the image in the user message.', null, `messages[${i}]`);
+      system.push(t.text);
+    } else if (role === 'user') {
+      if (user) throw new ApiError(400, 'This server answers one question about one image: send a single user message (multi-turn chats are not supported).', null, `messages[${i}]`);
+      user = textOf(msg.content, `messages[${i}]`);
+    } else {
+      throw new ApiError(400, `messages[${i}] has role ${JSON.stringify(role)}; this server answers one user message (multi-turn chats are not supported).`, null, `messages[${i}].role`);
+    }
+  }
+  if (!user) throw new ApiError(400, 'Send one user message with an image and the question.', null, 'messages');
+  if (user.images.length !== 1) throw new ApiError(400, `Send exactly one image (an image_url part) with the question; got ${user.images.length}.`, null, 'messages');
+  if (b.temperature !== undefined && b.temperature !== null && b.temperature !== 0) {
+    throw new ApiError(400, 'This server decodes greedily only: send "temperature": 0 or leave it out.', null, 'temperature');
+  }
+  if (b.n !== undefined && b.n !== null && b.n !== 1) throw new ApiError(400, 'This server returns one answer per request ("n": 1).', null, 'n');
+  const maxTokens = b.max_completion_tokens ?? b.max_tokens ?? SEED_MAX_TOKENS;
+  if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1 || (maxTokens as number) > MAX_TOKENS_LIMIT) {
+    throw new ApiError(400, `"max_tokens" must be a whole number from 1 to ${MAX_TOKENS_LIMIT}.`, null, 'max_tokens');
+  }
+  const image = decodeImageUrl(user.images[0], maxImageBytes);
+  // Gemma has no system role; its chat template puts the system text before the user's, separated by a blank line.
+  const prompt = system.length ? `${system.join('\n\n')}\n\n${user.text}` : user.text;
+  const opts = (b.stream_options ?? {}) as { include_usage?: unknown };
+  return { prompt, image, maxTokens: maxTokens as number, stream: b.stream === true, includeUsage: opts.include_usage === true };
+}
+
+function statusFor(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err instanceof WorkstationError ? err : new WorkstationError('internal', (err as Error)?.message ?? String(err));
+  const status = e.code === 'unsupported-input' || e.code === 'invalid-argument' ? 400 : e.code === 'unavailable' || e.code === 'conflict' ? 503 : 500;
+  return new ApiError(status, e.message);
+}
+
+export function createOpenAIServer(o: OpenAIServerOptions) {
+  const maxImageBytes = o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  // base64 is 4/3 of the bytes, plus the JSON around it.
+  const maxBodyBytes = Math.ceil((maxImageBytes * 4) / 3) + 256 * 1024;
+  const created = Math.floor(Date.now() / 1000);
+
+  function modelEntry() {
+    const m = o.client.model;
+    return {
+      id: o.modelId,
+      object: 'model',
+      created,
+      owned_by: 'cataract-review-workstation',
+      max_model_len: m?.contextSize,
+      // The shape llama-server uses to say that a model takes images.
+      architecture: { input_modalities: ['text', 'image'], output_modalities: ['text'] },
+      // What a client needs to send exactly the pixels the model sees (the remote engine reads image_size).
+      meta: m
+        ? { image_size: m.imageSize, image_tokens: m.imageTokens, context_size: m.contextSize, llama_cpp_release: m.llamaCppRelease, engine: m.engine, engine_version: m.engineVersion }
+        : {},
+    };
+  }
+
+  async function chat(req: IncomingMessage, res: ServerResponse, started: number): Promise<string> {
+    const raw = await readBody(req, maxBodyBytes);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new ApiError(400, 'The request body is not valid JSON.');
+    }
+    const job = parseChat(body, o.modelId, maxImageBytes);
+    if (o.client.status().state !== 'ready' && o.client.status().state !== 'crashed') {
+      throw new ApiError(503, `The model is not ready (${o.client.status().message ?? o.client.status().state}). Try again in a moment.`);
+    }
+    const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`;
+    const ts = Math.floor(Date.now() / 1000);
+    let clientGone = false;
+    res.on('close', () => {
+      if (!res.writableEnded) {
+        clientGone = true;
+        o.client.cancel(id);
+      }
+    });
+    const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created: ts,
+      model: o.modelId,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
+    const write = (data: unknown) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
+    };
+    const record = (outcome: CompletionRecord['outcome'], r: AnalyzeResult | null, message: string | null, generated = 0) =>
+      o.onCompletion?.({ stream: job.stream, outcome, stopReason: r?.stopReason ?? null, generatedTokens: r?.generatedTokens ?? generated, clientGone, message });
+
+    if (job.stream) {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      write(chunk({ role: 'assistant', content: '' }, null));
+    }
+    let pieces = 0;
+    let result: AnalyzeResult;
+    try {
+      result = await o.client.analyze(id, { image: job.image, prompt: job.prompt, maxTokens: job.maxTokens }, {
+        onToken: (text) => {
+          pieces++;
+          if (job.stream) write(chunk({ content: text }, null));
+        },
+      });
+    } catch (err) {
+      if (clientGone) {
+        record('cancelled', null, 'client disconnected', pieces);
+        return `cancelled (client gone) after ${pieces} tokens`;
+      }
+      const e = statusFor(err);
+      record('failed', null, e.message, pieces);
+      if (!job.stream) throw e;
+      write(e.body());
+      res.end();
+      return `failed mid-stream: ${e.message}`;
+    }
+    const finish = result.stopReason === 'max-tokens' ? 'length' : 'stop';
+    const usage = { prompt_tokens: result.promptTokens, completion_tokens: result.generatedTokens, total_tokens: result.promptTokens + result.generatedTokens };
+    if (clientGone || result.stopReason === 'aborted') {
+      record('cancelled', result, 'client disconnected');
+      return `cancelled (client gone) after ${result.generatedTokens} tokens`;
+    }
+    record('completed', result, null);
+    if (job.stream) {
+      write(chunk({}, finish));
+      if (job.includeUsage) write({ id, object: 'chat.completion.chunk', created: ts, model: o.modelId, choices: [], usage });
+      if (!res.writableEnded) res.end('data: [DONE]\n\n');
+    } else {
+      json(res, 200, {
+        id,
+        object: 'chat.completion',
+        created: ts,
+        model: o.modelId,
+        choices: [{ index: 0, message: { role: 'assistant', content: result.text }, logprobs: null, finish_reason: finish }],
+        usage,
+      });
+    }
+    return `200 ${job.stream ? 'stream' : 'json'} ${result.generatedTokens} tokens (${finish}) in ${Math.round(performance.now() - started)} ms`;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+    let line = '';
+    try {
+      if (req.method === 'GET' && path === '/health') return json(res, 200, { status: 'ok' });
+      if (!path.startsWith('/v1/')) throw new ApiError(404, `Nothing here: ${req.method} ${path}. This server offers GET /v1/models and POST /v1/chat/completions.`, 'not_found');
+      if (o.apiKey) {
+        const auth = req.headers.authorization ?? '';
+        const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
+        if (!given) throw new ApiError(401, 'This server needs an API key: send "Authorization: Bearer <key>".', 'missing_api_key');
+        if (!sameSecret(given, o.apiKey)) throw new ApiError(401, 'The API key is not valid for this server.', 'invalid_api_key');
+      }
+      if (path === '/v1/models') {
+        if (req.method !== 'GET') throw new ApiError(405, 'Use GET for /v1/models.');
+        return json(res, 200, { object: 'list', data: [modelEntry()] });
+      }
+      if (path.startsWith('/v1/models/')) {
+        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        if (id !== o.modelId) throw new ApiError(404, `The model "${id}" does not exist on this server. It serves "${o.modelId}".`, 'model_not_found');
+        return json(res, 200, modelEntry());
+      }
+      if (path === '/v1/chat/completions') {
+        if (req.method !== 'POST') throw new ApiError(405, 'Use POST for /v1/chat/completions.');
+        line = await chat(req, res, started);
+        return;
+      }
+      throw new ApiError(404, `Nothing here: ${req.method} ${path}. This server offers GET /v1/models and POST /v1/chat/completions.`, 'not_found');
+    } catch (err) {
+      const e = statusFor(err);
+      line = `${e.status} ${e.message}`;
+      if (!res.headersSent) {
+        // Drain what the client is still sending, so that it can read the answer.
+        req.resume();
+        json(res, e.status, e.body(), e.status === 413 ? { Connection: 'close' } : {});
+      } else if (!res.writableEnded) {
+        res.end();
+      }
+    } finally {
+      if (path !== '/health') o.log?.(`${req.method} ${path} ${line || `200 in ${Math.round(performance.now() - started)} ms`}`);
+    }
+  }
+
+  const server = http.createServer((req, res) => void route(req, res));
+
+  return {
+    server,
+    /** Starts listening; port 0 picks a free one. Resolves with the base URL (no /v1). */
+    listen(port = 0, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const a = server.address() as AddressInfo;
+          const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+          resolve({ url: `http://${h}:${a.port}`, port: a.port });
+        });
+      });
+    },
+    /** Stops at once: open connections are cut, which cancels their generations. */
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+export type OpenAIServer = ReturnType<typeof createOpenAIServer>;
