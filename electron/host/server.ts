@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
 import { dispatch } from '../api/dispatch';
 import { toApiError, WorkstationError } from '../api/errors';
 import { decodeWire, encodeWire } from '../api/wire';
@@ -62,6 +63,8 @@ function statusFor(code: string): number {
       return 404;
     case 'conflict':
       return 409;
+    case 'forbidden':
+      return 403;
     case 'unavailable':
       return 503;
     default:
@@ -108,8 +111,10 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
   }
 
   function handleMedia(path: string, req: IncomingMessage, res: ServerResponse) {
+    // /media/frames/<sha256> (stored images) and /media/videos/<id> (registered videos): same Range path for both.
     const m = /^\/media\/frames\/([^/]+)$/.exec(path);
-    const known = m ? o.services.resolveFrame(decodeURIComponent(m[1]!)) : null;
+    const v = /^\/media\/videos\/([1-9]\d{0,15})$/.exec(path);
+    const known = m ? o.services.resolveFrame(decodeURIComponent(m[1]!)) : v ? o.services.resolveVideo(Number(v[1])) : null;
     if (!known || !fs.existsSync(known.file)) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not in the library');
       return;
@@ -123,7 +128,8 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
       return;
     }
     const stream = range.kind === 'partial' ? fs.createReadStream(known.file, { start: range.start, end: range.end }) : fs.createReadStream(known.file);
-    stream.pipe(res);
+    // pipeline closes the file when the client goes away (a <video> aborts many range requests while it seeks).
+    pipeline(stream, res, () => {});
   }
 
   const server = http.createServer((req, res) => {
@@ -145,7 +151,7 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
       }
       if (req.method === 'POST' && url.pathname.startsWith('/api/invoke/')) {
         if (!isAllowedOrigin(req, port)) {
-          sendJson(res, 403, { ok: false, error: { code: 'invalid-argument', message: 'Cross-origin requests are refused.' } });
+          sendJson(res, 403, { ok: false, error: { code: 'forbidden', message: 'Cross-origin requests are refused.' } });
           return;
         }
         await handleInvoke(url.pathname.slice('/api/invoke/'.length), req, res);

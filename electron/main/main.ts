@@ -1,18 +1,21 @@
 // App lifecycle: one instance, one window, the services behind IPC and the app:// / media:// protocols,
 // and a clean shutdown (the database closed, the inference process stopped) before the app exits.
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_EVENT_CHANNEL } from '../api/contract';
 import { WorkstationError } from '../api/errors';
-import { createAppServices, libraryFile, type AppServices } from '../core/app-services';
+import { libraryFile } from '../core/app-services';
+import { startWorkstation, type Workstation } from '../core/library/workstation';
 import { parseDataDirArg } from './args';
 import { createEmitter, registerIpc } from './ipc';
 import { buildMenuTemplate, RESEARCH_USE_NOTE } from './menu';
 import { APP_ORIGIN, APP_START_URL } from './origin';
 import { builtPaths } from './paths';
 import { PRIVILEGED_SCHEMES, registerProtocols } from './protocols';
+import { createElectronReportRenderer } from './print-pdf';
+import { createSafeStorageSecretStore } from './safe-storage-secrets';
 import { createUtilityWorkerSpawner } from './utility-worker';
 import { hardenContents, hardenSession, webPreferences } from './window-security';
 
@@ -21,7 +24,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 const paths = builtPaths(path.dirname(fileURLToPath(import.meta.url)));
 
 let mainWindow: BrowserWindow | null = null;
-let services: AppServices | null = null;
+let services: Workstation | null = null;
 let unregisterIpc: () => void = () => {};
 let quitState: 'running' | 'closing' | 'closed' = 'running';
 
@@ -66,20 +69,35 @@ boot();
 async function start(): Promise<void> {
   const dataDir = app.getPath('userData');
   try {
-    services = createAppServices({
+    // A library that cannot be opened (corrupt, unreadable, from a newer app) starts recovery mode instead:
+    // the window opens on the recovery screen and the file is not touched.
+    services = startWorkstation({
       dataDir,
       transport: 'electron',
       appVersion: app.getVersion(),
       spawnWorker: createUtilityWorkerSpawner((file, args, options) => utilityProcess.fork(file, args, options), { workerFile: paths.worker }),
       emit: createEmitter(getContents),
+      secrets: createSafeStorageSecretStore(safeStorage, dataDir),
+      reportRenderer: createElectronReportRenderer,
     });
   } catch (err) {
     await refuseLibrary(err, dataDir);
     return;
   }
   const ready = services;
+  // The integrity check runs on a worker thread; the window can load meanwhile (its calls wait for the open).
+  void ready.ready.then(
+    () => {
+      if (ready.mode === 'recovery') console.error('The library could not be opened; the window shows the recovery screen:', ready.recoveryStatus().problem?.message);
+    },
+    (err: unknown) => failStart(err),
+  );
   hardenSession(session.defaultSession, APP_ORIGIN);
-  registerProtocols(protocol, { rendererRoot: paths.rendererRoot, resolveFrame: (sha) => ready.resolveFrame(sha) });
+  registerProtocols(protocol, {
+    rendererRoot: paths.rendererRoot,
+    resolveFrame: (sha) => ready.resolveFrame(sha),
+    resolveVideo: (id) => ready.resolveVideo(id),
+  });
   unregisterIpc = registerIpc({ ipcMain, handlers: ready.handlers, getContents });
   app.setAboutPanelOptions({ applicationName: app.getName(), applicationVersion: app.getVersion(), credits: RESEARCH_USE_NOTE });
   Menu.setApplicationMenu(
@@ -144,7 +162,7 @@ async function showResearchNote(): Promise<void> {
 }
 
 // --- failure and shutdown ------------------------------------------------------------------------------
-/** The library database was refused (corrupt, or from a newer app): say so, change nothing, quit. */
+/** The services could not start for another reason than the library file (that one opens recovery mode): say so, change nothing, quit. */
 async function refuseLibrary(err: unknown, dataDir: string): Promise<void> {
   const refused = err instanceof WorkstationError;
   const message = err instanceof Error ? err.message : String(err);

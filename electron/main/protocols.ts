@@ -1,5 +1,5 @@
 // The app's two schemes. app://workstation/… serves the built renderer (never file://); media://frames/<sha256>
-// serves stored frame images the library knows, with HTTP Range. The request→response logic is plain Node
+// serves stored frame images the library knows and media://videos/<id> registered videos, with HTTP Range. The request→response logic is plain Node
 // (appResponse / mediaResponse) so it is tested without Electron; registerProtocols only adapts it.
 import type { CustomScheme, Protocol } from 'electron';
 import { Readable } from 'node:stream';
@@ -21,6 +21,7 @@ export interface ProtocolRequest {
 }
 
 export type ResolveFrame = (sha256: string) => { file: string; mime: string } | null;
+export type ResolveVideo = (id: number) => { file: string; mime: string } | null;
 
 const PAGE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -62,15 +63,26 @@ export async function appResponse(rendererRoot: string, req: ProtocolRequest): P
 }
 
 const FRAME_PATH = /^\/([0-9a-f]{64})$/;
+const VIDEO_PATH = /^\/([1-9]\d{0,15})$/;
 
-/** media://frames/<sha256>: only frames `resolveFrame` knows, with single-range support; 404 otherwise. */
-export async function mediaResponse(resolveFrame: ResolveFrame, req: ProtocolRequest): Promise<ServeResult> {
+/**
+ * media://frames/<sha256> and media://videos/<id>: only frames `resolveFrame` knows and videos `resolveVideo` knows,
+ * with single-range support; 404 otherwise.
+ */
+export async function mediaResponse(resolveFrame: ResolveFrame, req: ProtocolRequest, resolveVideo?: ResolveVideo): Promise<ServeResult> {
   const method = methodOf(req);
   if (!method) return emptyResult(405, { Allow: 'GET, HEAD' });
   const url = parseUrl(req.url);
-  if (!url || url.protocol !== `${MEDIA_SCHEME}:` || url.host.toLowerCase() !== 'frames') return emptyResult(404, MEDIA_HEADERS);
-  const match = FRAME_PATH.exec(url.pathname);
-  const known = match ? resolveFrame(match[1]!) : null;
+  const host = url?.host.toLowerCase();
+  if (!url || url.protocol !== `${MEDIA_SCHEME}:` || (host !== 'frames' && host !== 'videos')) return emptyResult(404, MEDIA_HEADERS);
+  let known: { file: string; mime: string } | null = null;
+  if (host === 'frames') {
+    const match = FRAME_PATH.exec(url.pathname);
+    known = match ? resolveFrame(match[1]!) : null;
+  } else {
+    const match = VIDEO_PATH.exec(url.pathname);
+    known = match && resolveVideo ? resolveVideo(Number(match[1])) : null;
+  }
   if (!known) return emptyResult(404, MEDIA_HEADERS);
   return serveFileRange(known.file, known.mime, req.headers.get('range'), { head: method === 'HEAD', extraHeaders: MEDIA_HEADERS });
 }
@@ -94,10 +106,11 @@ export interface ProtocolOptions {
   /** The built renderer folder (dist/renderer). */
   rendererRoot: string;
   resolveFrame: ResolveFrame;
+  resolveVideo?: ResolveVideo;
 }
 
 /** Installs both handlers on a session's protocol object (call after `ready`). */
 export function registerProtocols(protocol: Pick<Protocol, 'handle'>, options: ProtocolOptions): void {
   protocol.handle(APP_SCHEME, (request) => safely(() => appResponse(options.rendererRoot, request), APP_SCHEME));
-  protocol.handle(MEDIA_SCHEME, (request) => safely(() => mediaResponse(options.resolveFrame, request), MEDIA_SCHEME));
+  protocol.handle(MEDIA_SCHEME, (request) => safely(() => mediaResponse(options.resolveFrame, request, options.resolveVideo), MEDIA_SCHEME));
 }

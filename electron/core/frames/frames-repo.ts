@@ -14,6 +14,10 @@ interface FrameRow {
   height: number;
   bytes: number;
   created_at: string;
+  review_id?: number | null;
+  video_id?: number | null;
+  frame_index?: number | null;
+  media_time?: number | null;
 }
 
 const toFrame = (r: FrameRow): Frame => ({
@@ -26,6 +30,10 @@ const toFrame = (r: FrameRow): Frame => ({
   height: r.height,
   bytes: r.bytes,
   createdAt: r.created_at,
+  reviewId: r.review_id ?? null,
+  videoId: r.video_id ?? null,
+  frameIndex: r.frame_index ?? null,
+  mediaTime: r.media_time ?? null,
 });
 
 export function createFramesRepo(db: Database, store: FrameStore) {
@@ -40,19 +48,37 @@ export function createFramesRepo(db: Database, store: FrameStore) {
     list(caseId: number): Frame[] {
       return db.prepare<[number], FrameRow>('SELECT * FROM frames WHERE case_id = ? ORDER BY created_at, id').all(caseId).map(toFrame);
     },
-    /** The file is stored first (content-addressed, idempotent); the row is one transaction. */
-    add(input: { caseId: number; sourceName: string; data: Uint8Array; mime: ImageMime; width: number; height: number }): Frame {
+    /**
+     * The file is stored first (content-addressed, idempotent); the row is one transaction. `capture` links a frame
+     * captured from a video to its review, video, frame index and media time.
+     */
+    add(input: {
+      caseId: number;
+      sourceName: string;
+      data: Uint8Array;
+      mime: ImageMime;
+      width: number;
+      height: number;
+      capture?: { reviewId: number; videoId: number; frameIndex: number; mediaTime: number };
+    }): Frame {
       const sha = store.put(input.data, input.mime);
+      const c = input.capture;
       const id = db.transaction(() =>
         db
           .prepare(
-            `INSERT INTO frames (case_id, source_name, sha256, mime, width, height, bytes, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO frames (case_id, source_name, sha256, mime, width, height, bytes, created_at, review_id, video_id, frame_index, media_time)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(input.caseId, input.sourceName, sha, input.mime, input.width, input.height, input.data.byteLength, new Date().toISOString())
-          .lastInsertRowid,
+          .run(
+            input.caseId, input.sourceName, sha, input.mime, input.width, input.height, input.data.byteLength, new Date().toISOString(),
+            c?.reviewId ?? null, c?.videoId ?? null, c?.frameIndex ?? null, c?.mediaTime ?? null,
+          ).lastInsertRowid,
       )();
       return get(Number(id));
+    },
+    /** The frames captured in a review, by frame index. */
+    listForReview(reviewId: number): Frame[] {
+      return db.prepare<[number], FrameRow>('SELECT * FROM frames WHERE review_id = ? ORDER BY frame_index, id').all(reviewId).map(toFrame);
     },
     delete(id: number): void {
       const frame = get(id);

@@ -1,0 +1,53 @@
+// Contract channels and events for videos, reviews and captured frames. Spread into contract.ts.
+import { z } from 'zod';
+import { Frame, Id } from './schemas';
+import { Review, Video, VideoJobProgress, VideoProbe, VideoTimeline } from './schemas-video';
+
+const filePath = z.string().trim().min(1, 'Enter the path of the video file.').max(4096);
+const jobId = z.string().min(1).max(100);
+const png = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected the captured frame (PNG bytes).' });
+
+export const videoRequests = {
+  /** What a file is and whether it plays here, before importing it. */
+  'videos.probe': { input: z.object({ path: filePath }).strict(), output: VideoProbe },
+  /** Probes, hashes and registers the file in place (never copied); progress as videos.jobProgress. */
+  'videos.import': { input: z.object({ caseId: Id, path: filePath }).strict(), output: z.object({ jobId: z.string() }) },
+  /** Converts an unplayable file to H.264 (original untouched) and imports the result. */
+  'videos.convert': { input: z.object({ caseId: Id, path: filePath }).strict(), output: z.object({ jobId: z.string() }) },
+  'videos.cancelJob': { input: z.object({ jobId }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'videos.list': { input: z.object({ caseId: Id }).strict(), output: z.array(Video) },
+  'videos.get': { input: z.object({ id: Id }).strict(), output: Video },
+  'videos.timeline': { input: z.object({ id: Id }).strict(), output: VideoTimeline },
+  /** Points a video whose file moved at its new path (same size and quick hash required). */
+  'videos.relink': { input: z.object({ id: Id, path: filePath }).strict(), output: Video },
+  'videos.remove': { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
+
+  /** Opens the reviewer's review of this video in this case, starting one if there is none. */
+  'reviews.open': { input: z.object({ caseId: Id, videoId: Id }).strict(), output: Review },
+  'reviews.get': { input: z.object({ id: Id }).strict(), output: Review },
+  'reviews.list': { input: z.object({ caseId: Id }).strict(), output: z.array(Review) },
+  'reviews.update': {
+    input: z
+      .object({ id: Id, lastFrameIndex: z.number().int().nonnegative().optional(), status: z.enum(['draft', 'final']).optional() })
+      .strict(),
+    output: Review,
+  },
+
+  /** Stores the exact frame on screen (lossless PNG at native resolution) in the review. */
+  'frames.capture': {
+    input: z
+      .object({
+        reviewId: Id,
+        frameIndex: z.number().int().nonnegative(),
+        mediaTime: z.number().nonnegative(),
+        data: png.refine((b) => b.byteLength <= 64 * 1024 * 1024, 'A captured frame may be at most 64 MB.'),
+      })
+      .strict(),
+    output: Frame,
+  },
+  'frames.listForReview': { input: z.object({ reviewId: Id }).strict(), output: z.array(Frame) },
+} as const;
+
+export const videoEvents = {
+  'videos.jobProgress': VideoJobProgress,
+} as const;

@@ -1,0 +1,91 @@
+// Schemas for videos, reviews and captured frames (the video review surface).
+import { z } from 'zod';
+import { Id } from './schemas';
+
+export const VideoProbe = z.object({
+  /** What the file is, in words a surgeon understands ("H.264 video in MP4, 1920×1080, 30 fps, 12:04"). */
+  summary: z.string(),
+  container: z.string(),
+  codec: z.string().nullable(),
+  /** The RFC 6381 codec string (e.g. avc1.640028), when known. */
+  codecString: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  rotation: z.number().int(),
+  durationSeconds: z.number().nullable(),
+  frameCount: z.number().int().nullable(),
+  /** Nominal frames per second (median frame duration), when known. */
+  fps: z.number().nullable(),
+  variableFrameRate: z.boolean(),
+  playable: z.boolean(),
+  /** Why it cannot be played here and what to do, when it cannot. */
+  problem: z.string().nullable(),
+  /** True when converting to H.264 with ffmpeg would make it playable (and ffmpeg is available). */
+  canConvert: z.boolean(),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type VideoProbe = z.infer<typeof VideoProbe>;
+
+export const Video = z.object({
+  id: Id,
+  caseId: Id,
+  fileName: z.string(),
+  /** Absolute path of the file on this machine (never put in reports). */
+  path: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  /** sha256 of size + first and last MiB: identifies a moved file quickly. */
+  quickHash: z.string(),
+  /** sha256 of the whole file, once hashed (null while it is being hashed). */
+  sha256: z.string().nullable(),
+  container: z.string(),
+  codec: z.string().nullable(),
+  codecString: z.string().nullable(),
+  width: z.number().int(),
+  height: z.number().int(),
+  rotation: z.number().int(),
+  durationSeconds: z.number(),
+  frameCount: z.number().int(),
+  fps: z.number(),
+  variableFrameRate: z.boolean(),
+  /** Set when this file was converted from another (the original is kept untouched). */
+  convertedFrom: z.string().nullable(),
+  /** 'missing' when the file is no longer at its path (re-link it). */
+  fileStatus: z.enum(['ok', 'missing']),
+  createdAt: z.string(),
+});
+export type Video = z.infer<typeof Video>;
+
+/** Presentation timestamps (seconds, ascending) of every frame: frame k is shown from pts[k] to pts[k+1]. */
+export const VideoTimeline = z.object({
+  videoId: Id,
+  pts: z.array(z.number()),
+  /** Frame indices of keyframes (where decoding can start). */
+  keyframes: z.array(z.number().int().nonnegative()),
+  durationSeconds: z.number(),
+});
+export type VideoTimeline = z.infer<typeof VideoTimeline>;
+
+export const Review = z.object({
+  id: Id,
+  caseId: Id,
+  videoId: Id,
+  reviewer: z.string(),
+  status: z.enum(['draft', 'final']),
+  /** Where the reviewer left off (frame index), to open the review there. */
+  lastFrameIndex: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finalisedAt: z.string().nullable(),
+});
+export type Review = z.infer<typeof Review>;
+
+export const VideoJobProgress = z.object({
+  jobId: z.string(),
+  kind: z.enum(['import', 'convert']),
+  phase: z.enum(['probing', 'hashing', 'converting', 'done', 'failed', 'cancelled']),
+  /** 0..1, or null when unknown. */
+  progress: z.number().min(0).max(1).nullable(),
+  message: z.string().nullable(),
+  video: Video.nullable(),
+});
+export type VideoJobProgress = z.infer<typeof VideoJobProgress>;

@@ -1,0 +1,390 @@
+// The video review surface's backend: probing, importing (in place), converting, re-linking and removing videos;
+// opening and updating reviews; storing captured frames. Long work runs as jobs that report videos.jobProgress
+// and can be cancelled. Nothing here imports electron.
+import type { Database } from 'better-sqlite3';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EventName, EventPayload } from '../../api/contract';
+import type { Handlers } from '../../api/dispatch';
+import { WorkstationError } from '../../api/errors';
+import type { Settings } from '../../api/schemas';
+import type { Video, VideoJobProgress } from '../../api/schemas-video';
+import type { FrameStore } from '../frames/frame-store';
+import type { FramesRepo } from '../frames/frames-repo';
+import { createReviewsRepo } from '../reviews/reviews-repo';
+import { ConversionCancelled, convertToH264, ffprobeSummary, findFfmpeg, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
+import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
+import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
+import { createVideosRepo } from './videos-repo';
+
+type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
+
+export type VideoChannel =
+  | 'videos.probe'
+  | 'videos.import'
+  | 'videos.convert'
+  | 'videos.cancelJob'
+  | 'videos.list'
+  | 'videos.get'
+  | 'videos.timeline'
+  | 'videos.relink'
+  | 'videos.remove'
+  | 'reviews.open'
+  | 'reviews.get'
+  | 'reviews.list'
+  | 'reviews.update'
+  | 'frames.capture'
+  | 'frames.listForReview';
+
+export interface VideoServiceOptions {
+  db: Database;
+  dataDir: string;
+  frames: FramesRepo;
+  store: FrameStore;
+  settings: { get(): Settings };
+  /** Throws not-found for an unknown case. */
+  cases: { get(id: number): unknown };
+  emit: Emit;
+  /** ffmpeg to convert with: a path, null for none; default: $WORKSTATION_FFMPEG, else found on PATH. */
+  ffmpeg?: string | null;
+}
+
+type Phase = VideoJobProgress['phase'];
+
+interface Job {
+  id: string;
+  kind: 'import' | 'convert';
+  controller: AbortController;
+  /** The registration this job created, once it exists (removed again when the job is cancelled). */
+  videoId: number | null;
+  done: Promise<void>;
+}
+
+const isCancel = (err: unknown) => err instanceof ProbeCancelled || err instanceof HashCancelled || err instanceof ConversionCancelled;
+const PROGRESS_INTERVAL_MS = 100;
+
+/** `~/x` and relative paths are taken from the home folder; the result is absolute and normalised. */
+function userPath(p: string): string {
+  const t = p.trim();
+  if (t === '~' || t.startsWith('~/') || t.startsWith('~\\')) return path.join(os.homedir(), t.slice(1));
+  if (!path.isAbsolute(t)) throw new WorkstationError('invalid-argument', `Enter the full path of the video file (for example ${path.join(os.homedir(), 'Videos', 'case.mp4')}).`);
+  return path.normalize(t);
+}
+
+/** Width and height from a PNG's IHDR; throws unless the bytes are a whole PNG (signature, IHDR first, IEND last). */
+export function pngSize(data: Uint8Array): { width: number; height: number } {
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (b.length < 8 + 25 + 12 || sig.some((v, i) => b[i] !== v)) throw new WorkstationError('unsupported-input', 'The captured frame is not a PNG image. Capture it again.');
+  if (b.readUInt32BE(8) !== 13 || b.toString('latin1', 12, 16) !== 'IHDR') throw new WorkstationError('unsupported-input', 'The captured PNG is malformed (no IHDR header). Capture it again.');
+  if (b.toString('latin1', b.length - 8, b.length - 4) !== 'IEND') throw new WorkstationError('unsupported-input', 'The captured PNG is incomplete (it does not end with IEND). Capture it again.');
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+export function createVideoService(o: VideoServiceOptions) {
+  const videos = createVideosRepo(o.db);
+  const reviews = createReviewsRepo(o.db);
+  // Looked up on first use (it runs `ffmpeg -version`), not while the app starts.
+  let found: FfmpegTools | null | undefined;
+  const ffmpegTools = (): FfmpegTools | null => (found === undefined ? (found = findFfmpeg(o.ffmpeg)) : found);
+  const videosDir = path.join(o.dataDir, 'videos');
+  const jobs = new Map<string, Job>();
+
+  const probeOptions = (signal?: AbortSignal, onProgress?: (f: number | null) => void) => ({
+    ffprobe: ffmpegTools()?.ffprobe ?? null,
+    ffmpegAvailable: ffmpegTools() !== null,
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+
+  function reporter(job: Job) {
+    let lastPhase: Phase | null = null;
+    let lastAt = 0;
+    return (phase: Phase, progress: number | null, message: string | null = null, video: Video | null = null) => {
+      const now = Date.now();
+      const final = phase === 'done' || phase === 'failed' || phase === 'cancelled';
+      if (!final && phase === lastPhase && progress !== 1 && now - lastAt < PROGRESS_INTERVAL_MS) return;
+      lastPhase = phase;
+      lastAt = now;
+      o.emit('videos.jobProgress', { jobId: job.id, kind: job.kind, phase, progress, message, video });
+    };
+  }
+  type Report = ReturnType<typeof reporter>;
+
+  function startJob(kind: Job['kind'], work: (job: Job, report: Report) => Promise<Video>): { jobId: string } {
+    const job: Job = { id: `video-${crypto.randomUUID()}`, kind, controller: new AbortController(), videoId: null, done: Promise.resolve() };
+    const report = reporter(job);
+    jobs.set(job.id, job);
+    job.done = (async () => {
+      try {
+        const video = await work(job, report);
+        report('done', 1, null, video);
+      } catch (err) {
+        if (job.controller.signal.aborted || isCancel(err)) report('cancelled', null, kind === 'convert' ? 'Conversion cancelled; the original is untouched.' : 'Import cancelled.');
+        else if (err instanceof WorkstationError) report('failed', null, err.message);
+        else report('failed', null, `The ${kind === 'convert' ? 'conversion' : 'import'} failed: ${(err as Error).message}`);
+      } finally {
+        jobs.delete(job.id);
+      }
+    })();
+    return { jobId: job.id };
+  }
+
+  /** Removes a registration and the stored frame images nothing else uses; a converted copy goes too. */
+  function unregister(id: number): void {
+    const v = videos.get(id);
+    const images = o.db.prepare<[number], { sha256: string; mime: 'image/png' | 'image/jpeg' }>('SELECT DISTINCT sha256, mime FROM frames WHERE video_id = ?').all(id);
+    videos.remove(id);
+    for (const img of images) {
+      if (!o.db.prepare('SELECT 1 FROM frames WHERE sha256 = ? LIMIT 1').get(img.sha256)) o.store.remove(img.sha256, img.mime);
+    }
+    if (v.convertedFrom && isInside(videosDir, v.path)) fs.rmSync(v.path, { force: true });
+  }
+
+  function isInside(dir: string, file: string): boolean {
+    const rel = path.relative(dir, file);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  }
+
+  /** Probe → refuse what does not play → quick hash → register in place → full sha256 (cancellable). */
+  async function importFile(job: Job, report: Report, caseId: number, file: string, convertedFrom: string | null): Promise<Video> {
+    const signal = job.controller.signal;
+    report('probing', null);
+    const probed: ProbeResult = await probeVideo(file, probeOptions(signal, (f) => report('probing', f)));
+    const p = probed.probe;
+    if (!p.playable || !probed.timeline || !probed.mime) throw new WorkstationError('unsupported-input', p.problem ?? `"${path.basename(file)}" cannot be played here.`);
+    const id = await quickHash(file);
+    if (signal.aborted) throw new ProbeCancelled();
+
+    const existing = videos.findByIdentity(caseId, id.size, id.quickHash);
+    if (existing) {
+      // The same file again: a moved registration is pointed at the new place; otherwise it is already here.
+      if (existing.fileStatus === 'missing') return videos.setPath(existing.id, file, path.basename(file));
+      return existing;
+    }
+    let video: Video;
+    try {
+      video = videos.insert(
+        {
+          caseId,
+          fileName: path.basename(file),
+          path: file,
+          sizeBytes: id.size,
+          quickHash: id.quickHash,
+          container: p.container,
+          mime: probed.mime,
+          codec: p.codec,
+          codecString: p.codecString,
+          width: p.width!,
+          height: p.height!,
+          rotation: p.rotation,
+          durationSeconds: probed.timeline.durationSeconds,
+          frameCount: probed.timeline.pts.length,
+          fps: p.fps ?? (probed.timeline.durationSeconds > 0 ? probed.timeline.pts.length / probed.timeline.durationSeconds : 0),
+          variableFrameRate: p.variableFrameRate,
+          convertedFrom,
+        },
+        probed.timeline,
+      );
+    } catch (err) {
+      const again = videos.findByIdentity(caseId, id.size, id.quickHash); // a parallel import of the same file won
+      if (again) return again;
+      throw err;
+    }
+    job.videoId = video.id;
+    report('hashing', 0, null, video);
+    try {
+      const sha = await sha256WithProgress(file, signal, (f) => report('hashing', f, null, video));
+      videos.setSha256(video.id, sha);
+    } catch (err) {
+      if (signal.aborted || isCancel(err)) {
+        if (!videos.hasReviews(video.id)) unregister(video.id);
+      }
+      throw err;
+    }
+    return videos.get(video.id);
+  }
+
+  function outputName(original: string): string {
+    const stem = path.basename(original, path.extname(original)).replace(/[^\w.-]+/g, '_').slice(0, 100) || 'video';
+    for (let n = 1; ; n++) {
+      const candidate = path.join(videosDir, `${stem}-h264${n === 1 ? '' : `-${n}`}.mp4`);
+      if (!fs.existsSync(candidate)) return candidate;
+    }
+  }
+
+  async function convertFile(job: Job, report: Report, caseId: number, file: string): Promise<Video> {
+    const signal = job.controller.signal;
+    const tools = ffmpegTools();
+    if (!tools) throw new WorkstationError('unavailable', `No ffmpeg was found on this computer, so the video cannot be converted here. ${INSTALL_FFMPEG_HINT}`);
+    report('probing', null);
+    const { probe: p } = await probeVideo(file, probeOptions(signal, (f) => report('probing', f)));
+    if (!p.playable && !p.canConvert) throw new WorkstationError('unsupported-input', p.problem ?? `"${path.basename(file)}" cannot be converted.`);
+    let duration = p.durationSeconds;
+    if (duration === null && tools.ffprobe) duration = (await ffprobeSummary(tools.ffprobe, file, signal))?.durationSeconds ?? null;
+    fs.mkdirSync(videosDir, { recursive: true });
+    const finalPath = outputName(file);
+    const temp = path.join(videosDir, `.${path.basename(finalPath, '.mp4')}.${crypto.randomBytes(4).toString('hex')}.part.mp4`);
+    report('converting', 0);
+    try {
+      await convertToH264({
+        ffmpeg: tools.ffmpeg,
+        input: file,
+        output: temp,
+        gop: Math.max(1, Math.round(p.fps ?? 30)),
+        durationSeconds: duration,
+        evenSize: ((p.width ?? 0) | (p.height ?? 0)) % 2 === 1,
+        signal,
+        onProgress: (f) => report('converting', f),
+      });
+      if (signal.aborted) throw new ConversionCancelled();
+      fs.renameSync(temp, finalPath);
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+    try {
+      return await importFile(job, report, caseId, finalPath, file);
+    } catch (err) {
+      if (!o.db.prepare('SELECT 1 FROM videos WHERE path = ? LIMIT 1').get(finalPath)) fs.rmSync(finalPath, { force: true });
+      throw err;
+    }
+  }
+
+  const handlers: Pick<Handlers, VideoChannel> = {
+    'videos.probe': async ({ path: p }) => (await probeVideo(userPath(p), probeOptions())).probe,
+    'videos.import': ({ caseId, path: p }) => {
+      o.cases.get(caseId);
+      const file = userPath(p);
+      statVideoFile(file);
+      return startJob('import', (job, report) => importFile(job, report, caseId, file, null));
+    },
+    'videos.convert': ({ caseId, path: p }) => {
+      o.cases.get(caseId);
+      const file = userPath(p);
+      statVideoFile(file);
+      if (!ffmpegTools()) throw new WorkstationError('unavailable', `No ffmpeg was found on this computer, so the video cannot be converted here. ${INSTALL_FFMPEG_HINT}`);
+      return startJob('convert', (job, report) => convertFile(job, report, caseId, file));
+    },
+    'videos.cancelJob': ({ jobId }) => {
+      const job = jobs.get(jobId);
+      if (!job || job.controller.signal.aborted) return { cancelled: false };
+      job.controller.abort();
+      return { cancelled: true };
+    },
+    'videos.list': ({ caseId }) => {
+      o.cases.get(caseId);
+      return videos.list(caseId);
+    },
+    'videos.get': ({ id }) => videos.get(id),
+    'videos.timeline': ({ id }) => videos.timeline(id),
+    'videos.relink': async ({ id, path: p }) => {
+      const v = videos.get(id);
+      const file = userPath(p);
+      statVideoFile(file);
+      const found = await quickHash(file);
+      const name = path.basename(file);
+      if (found.size !== v.sizeBytes) {
+        throw new WorkstationError(
+          'unsupported-input',
+          `"${name}" is not the same video: it is ${mb(found.size)}, but "${v.fileName}" was ${mb(v.sizeBytes)}. Choose the file "${v.fileName}" was moved or copied to.`,
+        );
+      }
+      if (found.quickHash !== v.quickHash) {
+        throw new WorkstationError('unsupported-input', `"${name}" is not the same video: it has the same size as "${v.fileName}" but different contents. Choose the file "${v.fileName}" was moved or copied to.`);
+      }
+      return videos.setPath(id, file, name);
+    },
+    'videos.remove': ({ id }) => {
+      videos.get(id);
+      for (const job of jobs.values()) if (job.videoId === id) job.controller.abort();
+      unregister(id);
+      return { ok: true as const };
+    },
+
+    'reviews.open': ({ caseId, videoId }) => {
+      o.cases.get(caseId);
+      const v = videos.get(videoId);
+      if (v.caseId !== caseId) throw new WorkstationError('invalid-argument', `Video ${videoId} belongs to another case.`);
+      const reviewer = o.settings.get().reviewerName.trim() || 'Reviewer';
+      return reviews.open(caseId, videoId, reviewer);
+    },
+    'reviews.get': ({ id }) => reviews.get(id),
+    'reviews.list': ({ caseId }) => {
+      o.cases.get(caseId);
+      return reviews.list(caseId);
+    },
+    'reviews.update': ({ id, lastFrameIndex, status }) => {
+      const r = reviews.get(id);
+      if (lastFrameIndex !== undefined) {
+        const v = videos.get(r.videoId);
+        if (lastFrameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${lastFrameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
+      }
+      return reviews.update(id, { ...(lastFrameIndex !== undefined ? { lastFrameIndex } : {}), ...(status ? { status } : {}) });
+    },
+
+    'frames.capture': ({ reviewId, frameIndex, mediaTime, data }) => {
+      const r = reviews.get(reviewId);
+      if (r.status === 'final') throw new WorkstationError('conflict', 'This review is final. Set it back to draft to capture more frames.');
+      const v = videos.get(r.videoId);
+      if (frameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${frameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
+      if (mediaTime > v.durationSeconds + 0.001) {
+        throw new WorkstationError('invalid-argument', `The media time ${mediaTime.toFixed(3)} s is past the end of the video (${v.durationSeconds.toFixed(3)} s).`);
+      }
+      const { width, height } = pngSize(data);
+      if (width !== v.width || height !== v.height) {
+        throw new WorkstationError(
+          'invalid-argument',
+          `The captured frame is ${width}×${height}, but the video is ${v.width}×${v.height}. Capture the frame at the video's own size, not the size it is shown at.`,
+        );
+      }
+      // Capturing the same frame twice in a review gives the frame already stored.
+      const sha = crypto.createHash('sha256').update(data).digest('hex');
+      const same = o.db
+        .prepare<[number, number, string], { id: number }>('SELECT id FROM frames WHERE review_id = ? AND frame_index = ? AND sha256 = ? LIMIT 1')
+        .get(reviewId, frameIndex, sha);
+      if (same) return o.frames.get(same.id);
+      return o.frames.add({
+        caseId: r.caseId,
+        sourceName: `${v.fileName} frame ${frameIndex}`,
+        data,
+        mime: 'image/png',
+        width,
+        height,
+        capture: { reviewId, videoId: v.id, frameIndex, mediaTime },
+      });
+    },
+    'frames.listForReview': ({ reviewId }) => {
+      reviews.get(reviewId);
+      return o.frames.listForReview(reviewId);
+    },
+  };
+
+  return {
+    handlers,
+    /** The ffmpeg conversion uses, or null when there is none. */
+    ffmpeg: ffmpegTools,
+    /** A registered video whose file is where it was registered; null for anything else. */
+    resolveVideo(id: number): { file: string; mime: string } | null {
+      if (!Number.isSafeInteger(id) || id <= 0) return null;
+      const f = videos.fileOf(id);
+      if (!f) return null;
+      try {
+        if (!fs.statSync(f.path).isFile()) return null;
+      } catch {
+        return null;
+      }
+      return { file: f.path, mime: f.mime };
+    },
+    /** Cancels running jobs (ffmpeg is killed, partial files removed) and waits for them to finish. */
+    async close(): Promise<void> {
+      const running = [...jobs.values()];
+      for (const job of running) job.controller.abort();
+      await Promise.all(running.map((j) => j.done));
+    },
+  };
+}
+export type VideoService = ReturnType<typeof createVideoService>;
