@@ -17,6 +17,8 @@ export type WorkstationApi = { [N in Namespaces]: MethodsOf<N> } & {
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void;
   /** URL of a stored frame image (media:// in the app, /media/ under the browser host). */
   frameUrl(sha256: string): string;
+  /** URL of a library video, served with HTTP Range (media:// in the app, /media/ under the browser host). */
+  videoUrl(videoId: number): string;
 };
 
 export function createWorkstationApi(transport: Transport, mediaBase: string): WorkstationApi {
@@ -37,5 +39,6 @@ export function createWorkstationApi(transport: Transport, mediaBase: string): W
     return () => set.delete(listener);
   };
   api.frameUrl = (sha256: string) => `${mediaBase}frames/${encodeURIComponent(sha256)}`;
+  api.videoUrl = (videoId: number) => `${mediaBase}videos/${videoId}`;
   return api as WorkstationApi;
 }

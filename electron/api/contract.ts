@@ -7,17 +7,37 @@ import {
   AnalysisStatus,
   Case,
   CaseInput,
+  CatalogEntry,
+  CatalogId,
   DevicePreference,
+  DownloadProgress,
   Frame,
   Id,
   InferenceStatus,
+  InstalledModel,
   MAX_IMAGE_BYTES,
+  ModelFileSummary,
+  ModelId,
+  RemoteApiKey,
+  RemoteConnectionTest,
+  RemoteModelId,
+  RemoteUrl,
+  SecretName,
+  SecretsStatus,
   Settings,
+  StorageMode,
 } from './schemas';
+import { videoEvents, videoRequests } from './contract-video';
+import { reviewEvents, reviewRequests } from './contract-review';
+import { reportEvents, reportRequests } from './contract-reports';
+import { timelineEvents, timelineRequests } from './contract-timeline';
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected file contents (bytes).' });
 const empty = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
+const filePath = z.string().trim().min(1, 'Enter a path.').max(4096);
+const contextSize = z.number().int().min(1024).max(32768);
+const jobId = z.string().min(1).max(100);
 
 export const requests = {
   'app.info': {
@@ -59,15 +79,27 @@ export const requests = {
 
   'inference.status': { input: empty, output: InferenceStatus },
   'inference.load': {
-    input: z
-      .object({
-        modelPath: z.string().min(1).max(4096),
-        mmprojPath: z.string().min(1).max(4096),
-        device: DevicePreference,
-        contextSize: z.number().int().min(1024).max(32768),
-      })
-      .strict(),
+    input: z.union([
+      // The local engine: model files on this machine.
+      z
+        .object({
+          engine: z.literal('local').optional(),
+          modelPath: z.string().min(1).max(4096),
+          mmprojPath: z.string().min(1).max(4096),
+          device: DevicePreference,
+          contextSize: z.number().int().min(1024).max(32768),
+        })
+        .strict(),
+      // The remote engine: an OpenAI-compatible server. A given apiKey is saved as the 'remote-api-key' secret
+      // once the server accepted it ('' or null clears it); without one, the saved key is used.
+      z.object({ engine: z.literal('remote'), url: RemoteUrl, model: RemoteModelId, apiKey: RemoteApiKey.nullable().optional() }).strict(),
+    ]),
     output: InferenceStatus,
+  },
+  /** Checks a remote server without changing anything: its model list, and whether the model takes an image. */
+  'inference.testConnection': {
+    input: z.object({ url: RemoteUrl, model: RemoteModelId.optional(), apiKey: RemoteApiKey.optional() }).strict(),
+    output: RemoteConnectionTest,
   },
   'inference.unload': { input: empty, output: InferenceStatus },
 
@@ -84,6 +116,65 @@ export const requests = {
   'analysis.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'analysis.list': { input: z.object({ frameId: Id }).strict(), output: z.array(Analysis) },
   'analysis.defaultPrompt': { input: empty, output: z.object({ prompt: z.string(), maxTokens: z.number().int() }) },
+
+  // The model manager: the catalog, downloads, imports, the installed models and which one is active.
+  'models.catalog': { input: empty, output: z.array(CatalogEntry.extend({ installedId: ModelId.nullable() })) },
+  'models.list': { input: empty, output: z.array(InstalledModel) },
+  'models.inspect': { input: z.object({ path: filePath }).strict(), output: ModelFileSummary },
+  'models.import': {
+    input: z
+      .object({
+        modelPath: filePath.optional(),
+        mmprojPath: filePath.optional(),
+        folder: filePath.optional(),
+        mode: StorageMode,
+        title: z.string().trim().min(1).max(120).optional(),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        const pair = v.modelPath !== undefined || v.mmprojPath !== undefined;
+        if (pair && v.folder !== undefined) ctx.addIssue({ code: 'custom', path: ['folder'], message: 'Give either the two files or a folder, not both.' });
+        else if (!pair && v.folder === undefined) ctx.addIssue({ code: 'custom', path: ['folder'], message: 'Give the model and mmproj files, or a folder that holds them.' });
+        else if (pair && v.modelPath === undefined) ctx.addIssue({ code: 'custom', path: ['modelPath'], message: 'Enter the path of the GGUF text model.' });
+        else if (pair && v.mmprojPath === undefined) ctx.addIssue({ code: 'custom', path: ['mmprojPath'], message: 'Enter the path of the mmproj (vision projector) GGUF.' });
+      }),
+    output: z.object({ model: InstalledModel, notes: z.array(z.string()) }),
+  },
+  'models.download': { input: z.object({ catalogId: CatalogId }).strict(), output: z.object({ jobId: z.string() }) },
+  'models.downloads': { input: empty, output: z.array(DownloadProgress) },
+  'models.cancelDownload': { input: z.object({ jobId }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'models.remove': {
+    input: z.object({ id: ModelId }).strict(),
+    output: z.object({ removed: z.literal(true), deletedFiles: z.array(z.string()), keptFiles: z.array(z.string()) }),
+  },
+  'models.activate': {
+    input: z.object({ id: ModelId, device: DevicePreference, contextSize }).strict(),
+    output: z.object({ model: InstalledModel, status: InferenceStatus }),
+  },
+  /** A short analysis of the bundled sample image with the loaded (or active) model; streams models.test* events. */
+  'models.test': { input: z.object({ maxTokens: z.number().int().min(1).max(512).optional() }).strict(), output: z.object({ jobId: z.string() }) },
+
+  // Secrets: the UI learns only whether one is set, never its value.
+  'secrets.status': { input: empty, output: SecretsStatus },
+  'secrets.set': {
+    input: z
+      .object({
+        name: SecretName,
+        value: z
+          .string()
+          .trim()
+          .min(1, 'Enter the token, or clear it.')
+          .max(4096)
+          .regex(/^[\x21-\x7e]+$/, 'A token has no spaces or special characters; paste it again.')
+          .nullable(),
+      })
+      .strict(),
+    output: SecretsStatus,
+  },
+  ...videoRequests,
+  ...reviewRequests,
+  ...reportRequests,
+  ...timelineRequests,
 } as const;
 
 export const events = {
@@ -99,6 +190,21 @@ export const events = {
   'inference.status': InferenceStatus,
   /** A menu command for the window (e.g. File > New case). */
   'app.command': z.object({ command: z.enum(['new-case']) }),
+  'models.downloadProgress': DownloadProgress,
+  'models.testToken': z.object({ jobId: z.string(), text: z.string() }),
+  'models.testStatus': z.object({
+    jobId: z.string(),
+    status: AnalysisStatus,
+    message: z.string().nullable(),
+    /** The whole text once finished. */
+    text: z.string().nullable(),
+    device: z.string().nullable(),
+    modelName: z.string().nullable(),
+  }),
+  ...videoEvents,
+  ...reviewEvents,
+  ...reportEvents,
+  ...timelineEvents,
 } as const;
 
 export type Requests = typeof requests;

@@ -38,6 +38,22 @@ export const Theme = z.enum(['system', 'light', 'dark']);
 export const DevicePreference = z.enum(['auto', 'cuda', 'metal', 'vulkan', 'cpu']);
 export type DevicePreference = z.infer<typeof DevicePreference>;
 
+/** Where analyses run: the local model files, or an OpenAI-compatible server (vLLM, llama-server, serve-model). */
+export const EngineKind = z.enum(['local', 'remote']);
+export type EngineKind = z.infer<typeof EngineKind>;
+
+/** A remote server's base address, e.g. http://gpu-server:8000 (a trailing /v1 is fine). */
+export const RemoteUrl = z
+  .string()
+  .trim()
+  .min(1, 'Enter the server address, e.g. http://gpu-server:8000.')
+  .max(2048)
+  .refine((s) => /^https?:\/\/[^\s/?#]+/i.test(s), 'Enter the server address starting with http:// or https://, e.g. http://gpu-server:8000.');
+/** A model id as the server lists it in /v1/models. */
+export const RemoteModelId = z.string().trim().min(1, 'Choose the model id the server lists.').max(512);
+/** The remote server's API key: only ever passed through to the secret store and the server. */
+export const RemoteApiKey = z.string().max(4096);
+
 export const Settings = z.object({
   theme: Theme,
   reviewerName: z.string().trim().max(120),
@@ -46,6 +62,10 @@ export const Settings = z.object({
   /** Model files used the next time the engine starts (the model manager fills these). */
   modelPath: z.string().max(4096).nullable(),
   mmprojPath: z.string().max(4096).nullable(),
+  /** The engine used the next time one starts; the remote API key is kept in the secret store, not here. */
+  engine: EngineKind,
+  remoteUrl: RemoteUrl.nullable(),
+  remoteModel: RemoteModelId.nullable(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -56,6 +76,9 @@ export const DEFAULT_SETTINGS: Settings = {
   contextSize: 4096,
   modelPath: null,
   mmprojPath: null,
+  engine: 'local',
+  remoteUrl: null,
+  remoteModel: null,
 };
 
 /** A still image or a captured video frame, stored content-addressed (sha256) in the data folder. */
@@ -69,6 +92,11 @@ export const Frame = z.object({
   height: z.number().int().positive(),
   bytes: z.number().int().nonnegative(),
   createdAt: z.string(),
+  /** Set for a frame captured from a video in a review; null for a still image added to the case. */
+  reviewId: Id.nullable(),
+  videoId: Id.nullable(),
+  frameIndex: z.number().int().nonnegative().nullable(),
+  mediaTime: z.number().nonnegative().nullable(),
 });
 export type Frame = z.infer<typeof Frame>;
 
@@ -112,6 +140,9 @@ export const Provenance = z.object({
   mmprojFile: z.string(),
   mmprojSha256: z.string(),
   modelName: z.string(),
+  /** Remote engine only: the server's base URL and the model id it was asked for (file and hashes read 'remote'). */
+  serverUrl: z.string().optional(),
+  remoteModel: z.string().optional(),
 });
 export type Provenance = z.infer<typeof Provenance>;
 
@@ -155,6 +186,10 @@ export const InferenceStatus = z.object({
       mmprojPath: z.string(),
       imageSize: z.number().int(),
       contextSize: z.number().int(),
+      /** Set for the remote engine (model and mmproj paths are then empty). */
+      engine: EngineKind.optional(),
+      serverUrl: z.string().optional(),
+      remoteModel: z.string().optional(),
     })
     .nullable(),
   device: InferenceDevice.nullable(),
@@ -162,3 +197,134 @@ export const InferenceStatus = z.object({
   queued: z.number().int().nonnegative(),
 });
 export type InferenceStatus = z.infer<typeof InferenceStatus>;
+
+// --- Model manager ------------------------------------------------------------------------------------
+
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'A sha256 is 64 lowercase hexadecimal characters.');
+/** An installed model's id (also its folder name under <data>/models/). */
+export const ModelId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'A model id uses lowercase letters, digits, dot, dash or underscore.');
+export const CatalogId = ModelId;
+
+/** One GGUF file's header, summarised (electron/core/models/inspect.ts). */
+export const ModelFileSummary = z.object({
+  path: z.string(),
+  fileName: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  role: z.enum(['text', 'mmproj', 'other']),
+  architecture: z.string(),
+  name: z.string().nullable(),
+  quantization: z.string().nullable(),
+  parameterCount: z.number().int().nonnegative(),
+  tensorCount: z.number().int().nonnegative(),
+  embeddingLength: z.number().int().nullable(),
+  projector: z.string().nullable(),
+  imageSize: z.number().int().nullable(),
+  contextLength: z.number().int().nullable(),
+});
+export type ModelFileSummary = z.infer<typeof ModelFileSummary>;
+
+export const CatalogFile = z.object({
+  role: z.enum(['text', 'mmproj']),
+  fileName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.gguf$/, 'A catalog file name is a plain .gguf file name.'),
+  url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'Only http(s) URLs.'),
+  /** Exact size in bytes when known (then verified); null when only an estimate is known. */
+  sizeBytes: z.number().int().positive().nullable(),
+  /** For display and the free-space check before the server says the real size. */
+  approxSizeBytes: z.number().int().positive(),
+  sha256: Sha256.nullable(),
+});
+export type CatalogFile = z.infer<typeof CatalogFile>;
+
+export const CatalogEntry = z.object({
+  id: CatalogId,
+  title: z.string(),
+  description: z.string(),
+  /** true only for the cataract fine-tune; the base MedGemma is not fine-tuned for cataract review. */
+  fineTuned: z.boolean(),
+  modelPage: z.string().url(),
+  licence: z.object({ name: z.string(), url: z.string().url(), note: z.string() }),
+  /** The files may need a Hugging Face access token (gated repositories). */
+  gated: z.boolean(),
+  /** Empty when there is nothing to download (the cataract fine-tune: convert or import). */
+  files: z.array(CatalogFile),
+  /** How to get the model when it cannot be downloaded here, one step per line. */
+  howToGet: z.array(z.string()),
+  note: z.string().nullable(),
+});
+export type CatalogEntry = z.infer<typeof CatalogEntry>;
+
+export const ModelCatalog = z.object({ version: z.literal(1), entries: z.array(CatalogEntry) });
+export type ModelCatalog = z.infer<typeof ModelCatalog>;
+
+export const StorageMode = z.enum(['copy', 'hardlink', 'reference']);
+export type StorageMode = z.infer<typeof StorageMode>;
+
+export const InstalledModelFile = z.object({
+  path: z.string(),
+  fileName: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: Sha256,
+});
+
+export const InstalledModel = z.object({
+  id: ModelId,
+  title: z.string(),
+  source: z.enum(['catalog', 'imported', 'converted']),
+  catalogId: z.string().nullable(),
+  /** download = fetched into the data folder by the app; copy/hardlink = put there on import; reference = the user's own files. */
+  storage: z.enum(['download', 'copy', 'hardlink', 'reference']),
+  /** null when unknown (an imported file says nothing about its training). */
+  fineTuned: z.boolean().nullable(),
+  name: z.string().nullable(),
+  quantization: z.string().nullable(),
+  parameterCount: z.number().int().nonnegative(),
+  imageSize: z.number().int().nullable(),
+  embeddingLength: z.number().int().nullable(),
+  text: InstalledModelFile,
+  mmproj: InstalledModelFile,
+  addedAt: z.string(),
+  /** The model the engine uses (the settings' model files are this model's). */
+  active: z.boolean(),
+  /** Loaded in the inference process right now. */
+  loaded: z.boolean(),
+  /** What it runs on while loaded ('cuda: NVIDIA …', 'cpu'), else null. */
+  device: z.string().nullable(),
+  /** Files of this model that are gone from disk (moved or deleted outside the app). */
+  missingFiles: z.array(z.string()),
+});
+export type InstalledModel = z.infer<typeof InstalledModel>;
+
+export const DownloadState = z.enum(['starting', 'downloading', 'retrying', 'verifying', 'installing', 'completed', 'failed', 'cancelled']);
+export type DownloadState = z.infer<typeof DownloadState>;
+
+export const DownloadProgress = z.object({
+  jobId: z.string(),
+  catalogId: z.string(),
+  /** The file being fetched now (null before the first and after the last). */
+  fileName: z.string().nullable(),
+  receivedBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  bytesPerSecond: z.number().nonnegative(),
+  etaSeconds: z.number().nonnegative().nullable(),
+  state: DownloadState,
+  message: z.string().nullable(),
+  /** The installed model once the download is complete. */
+  model: InstalledModel.nullable(),
+});
+export type DownloadProgress = z.infer<typeof DownloadProgress>;
+
+export const SecretName = z.enum(['huggingface-token', 'remote-api-key']);
+export const SecretsStatus = z.object({ secrets: z.array(z.object({ name: SecretName, set: z.boolean() })) });
+export type SecretsStatus = z.infer<typeof SecretsStatus>;
+
+/** What "Test connection" found out about a remote server. */
+export const RemoteConnectionTest = z.object({
+  ok: z.boolean(),
+  /** The model ids the server lists (empty when it could not be reached). */
+  models: z.array(z.string()),
+  /** Whether the model takes images: true/false when known (a probe or the model list), null when unknown. */
+  multimodal: z.boolean().nullable(),
+  /** One sentence for the reviewer: what works, or what is wrong and what to do. */
+  message: z.string(),
+});
+export type RemoteConnectionTest = z.infer<typeof RemoteConnectionTest>;

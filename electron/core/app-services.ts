@@ -13,7 +13,16 @@ import { createCasesRepo } from './cases/cases-repo';
 import { openDatabase } from './db/connection';
 import { createFrameStore } from './frames/frame-store';
 import { createFramesRepo } from './frames/frames-repo';
+import { normalRecoveryHandlers } from './library/recovery-handlers';
+import { createModelsService, type ModelsServiceOptions } from './models/models-service';
+import type { SecretStore } from './secrets/secret-store';
+import { createChromiumRenderer } from './reports/chromium-printer';
+import type { ReportRenderer } from './reports/printer';
+import { createReportService } from './reports/report-service';
+import { createReviewServices } from './reviews/review-services';
 import { createSettingsRepo } from './settings/settings-repo';
+import { createTimelineService } from './timeline/timeline-service';
+import { createVideoService } from './videos/video-service';
 
 export type EmitEvent = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 
@@ -23,6 +32,18 @@ export interface AppServicesOptions {
   appVersion: string;
   spawnWorker: SpawnWorker;
   emit: EmitEvent;
+  /** Where secrets live: Electron safeStorage in the app, a 0600 file under the browser host. */
+  secrets: SecretStore;
+  /** Test seams of the model manager (a catalog pointing at a loopback server, fast retries). */
+  models?: ModelsServiceOptions;
+  /** The library file, when not <dataDir>/library.sqlite (recovery: open another file). */
+  libraryPath?: string;
+  /** The caller has just run the integrity check (off the main thread): skip the quick check at open. */
+  libraryChecked?: boolean;
+  /** Makes the report printer: Electron's printToPDF in the app; by default playwright-core + system Chromium. */
+  reportRenderer?: () => ReportRenderer;
+  /** Continue phase-timeline jobs that were running when the library was last open (default true; CLIs say false). */
+  resumeTimelines?: boolean;
 }
 
 export interface AppServices {
@@ -32,6 +53,8 @@ export interface AppServices {
   inference: InferenceClient;
   /** A stored frame image the library knows, for media:// and the host's /media/; null for anything else. */
   resolveFrame(sha256: string): { file: string; mime: string } | null;
+  /** A registered video whose file is in place, for media://videos/<id> and the host's /media/videos/<id>; null otherwise. */
+  resolveVideo(id: number): { file: string; mime: string } | null;
   close(): Promise<void>;
 }
 
@@ -40,12 +63,36 @@ export function libraryFile(dataDir: string): string {
 }
 
 export function createAppServices(o: AppServicesOptions): AppServices {
-  const db = openDatabase(libraryFile(o.dataDir), { backupDir: path.join(o.dataDir, 'backups') });
+  const file = o.libraryPath ?? libraryFile(o.dataDir);
+  const db = openDatabase(file, { backupDir: path.join(o.dataDir, 'backups'), check: o.libraryChecked ? 'none' : 'quick' });
   const cases = createCasesRepo(db);
   const settings = createSettingsRepo(db);
   const store = createFrameStore(o.dataDir);
   const frames = createFramesRepo(db, store);
-  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit: o.emit });
+  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit: o.emit, secrets: o.secrets });
+  const models = createModelsService({
+    db,
+    dataDir: o.dataDir,
+    settings,
+    secrets: o.secrets,
+    emit: o.emit,
+    client: analysis.client,
+    inference: analysis.handlers,
+    ...(o.models ? { options: o.models } : {}),
+  });
+
+  const videos = createVideoService({ db, dataDir: o.dataDir, frames, store, settings, cases, emit: o.emit });
+  const reviews = createReviewServices({ db, actor: () => settings.get().reviewerName || 'Reviewer', emit: o.emit });
+  const timeline = createTimelineService({ db, frames, store, analysis, handlers: () => handlers, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
+  const reports = createReportService({
+    handlers: () => handlers,
+    readFrame: (f) => store.read(f.sha256, f.mime),
+    renderer: o.reportRenderer ?? (() => createChromiumRenderer()),
+    emit: o.emit,
+    appName: 'Cataract Review Workstation',
+    appVersion: o.appVersion,
+    cacheDir: path.join(o.dataDir, 'cache', 'report-images'),
+  });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -82,6 +129,12 @@ export function createAppServices(o: AppServicesOptions): AppServices {
       return { ok: true as const };
     },
     ...analysis.handlers,
+    ...models.handlers,
+    ...videos.handlers,
+    ...reviews.handlers,
+    ...reports.handlers,
+    ...timeline.handlers,
+    ...normalRecoveryHandlers({ file, dataDir: o.dataDir }),
   };
 
   return {
@@ -94,7 +147,12 @@ export function createAppServices(o: AppServicesOptions): AppServices {
       if (!known) return null;
       return { file: path.join(store.root, store.relativePath(known.sha256, known.mime)), mime: known.mime };
     },
+    resolveVideo: (id) => videos.resolveVideo(id),
     async close() {
+      await reports.close();
+      await timeline.close();
+      await videos.close();
+      await models.close();
       await analysis.close();
       db.close();
     },

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createAppServices } from '../core/app-services';
+import { startWorkstation } from '../core/library/workstation';
 import { appRoot, defaultDataDir } from '../core/paths';
+import { createFileSecretStore, SECRETS_FILE_NAME } from '../core/secrets/secret-store-file';
 import { forkWorker } from '../inference/fork-worker';
 import { createEventHub } from './event-hub';
 import { startBrowserHost } from './server';
@@ -41,14 +42,35 @@ async function main() {
   const events = createEventHub();
   let services;
   try {
-    services = createAppServices({ dataDir, transport: 'browser-host', appVersion: version, spawnWorker: forkWorker, emit: events.emit });
+    services = startWorkstation({
+      dataDir,
+      transport: 'browser-host',
+      appVersion: version,
+      spawnWorker: forkWorker,
+      emit: events.emit,
+      secrets: createFileSecretStore(path.join(dataDir, SECRETS_FILE_NAME)),
+    });
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
   }
   const host = await startBrowserHost({ services, events, rendererDir, port });
   console.log(`Data folder: ${dataDir}`);
-  console.log(`Workstation ready: ${host.url}`);
+  try {
+    await services.ready; // the library's integrity check (on a worker thread) and open
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  if (services.mode === 'recovery') {
+    // The library file is left exactly as it is; the page shows the recovery screen (restore a backup, open another file).
+    const status = services.recoveryStatus();
+    console.error(`The library could not be opened: ${status.problem?.message ?? 'unknown problem'}`);
+    console.error(`Library file: ${status.file} (not changed). ${status.backups.length} backup(s) available.`);
+    console.log(`Recovery mode: ${host.url}`);
+  } else {
+    console.log(`Workstation ready: ${host.url}`);
+  }
 
   let closing = false;
   const shutdown = async () => {

@@ -5,6 +5,7 @@ import './app/shell.css';
 import './ui/controls.css';
 import './ui/feedback.css';
 import { App } from './app/App';
+import { RecoveryGate } from './recovery/RecoveryGate';
 
 // The browser host authenticates with a cookie set from ?token=; keep the token out of the address bar and history.
 const url = new URL(window.location.href);
@@ -17,6 +18,8 @@ const rootEl = document.getElementById('root');
 if (!rootEl) throw new Error('index.html has no #root element.');
 createRoot(rootEl).render(
   <StrictMode>
-    <App />
+    <RecoveryGate>
+      <App />
+    </RecoveryGate>
   </StrictMode>,
 );

@@ -53,7 +53,7 @@ describe('browser host', () => {
 
   it('refuses API calls without the token, or with a wrong one, before any service runs', async () => {
     const before = (await t.call('cases.list', {})).body.value as unknown[];
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Cookie: 'workstation_token=wrong' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Cookie: 'workstation_token=wrong' }] as Array<Record<string, string>>) {
       const res = await fetch(`http://127.0.0.1:${t.host.port}/api/invoke/cases.create`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...headers },

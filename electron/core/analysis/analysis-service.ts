@@ -9,11 +9,14 @@ import { WorkstationError } from '../../api/errors';
 import type { Analysis, AnalysisTimings, Provenance } from '../../api/schemas';
 import { createInferenceClient } from '../../inference/inference-client';
 import { SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
-import type { AnalyzeResult } from '../../inference/protocol';
+import type { AnalyzeResult, EngineLoadRequest } from '../../inference/protocol';
+import { parseServerUrl } from '../../inference/remote/openai-api';
+import { testRemoteConnection } from '../../inference/remote/test-connection';
 import type { SpawnWorker } from '../../inference/worker-handle';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createFileHashCache } from '../models/file-hash';
+import type { SecretStore } from '../secrets/secret-store';
 import type { SettingsRepo } from '../settings/settings-repo';
 import { createAnalysesRepo } from './analyses-repo';
 import { suggestTags } from './suggest-tags';
@@ -27,22 +30,41 @@ export interface AnalysisServiceDeps {
   settings: SettingsRepo;
   spawnWorker: SpawnWorker;
   emit: Emit;
+  /** Holds the remote server's API key ('remote-api-key'); without one the key lives in memory only. */
+  secrets?: SecretStore;
 }
 
 type AnalysisHandlers = Pick<
   Handlers,
-  'inference.status' | 'inference.load' | 'inference.unload' | 'analysis.start' | 'analysis.cancel' | 'analysis.list' | 'analysis.defaultPrompt'
+  'inference.status' | 'inference.load' | 'inference.unload' | 'inference.testConnection' | 'analysis.start' | 'analysis.cancel' | 'analysis.list' | 'analysis.defaultPrompt'
 >;
 
 export function createAnalysisService(d: AnalysisServiceDeps) {
   const analyses = createAnalysesRepo(d.db);
   const hashes = createFileHashCache(d.db);
   const client = createInferenceClient({ spawnWorker: d.spawnWorker, onStatus: (s) => d.emit('inference.status', s) });
+  const secrets = d.secrets ?? memorySecrets();
 
   async function provenance(): Promise<Provenance> {
     const m = client.model;
     const req = client.loadRequest;
     if (!m || !req) throw new WorkstationError('unavailable', 'No model is loaded.');
+    if (req.engine === 'remote') {
+      // A server's model files and their hashes are not visible from here: the server and model id say what ran.
+      return {
+        engine: m.engine,
+        engineVersion: m.engineVersion,
+        llamaCppRelease: m.llamaCppRelease,
+        device: [m.device.backend, ...m.device.names].join(': '),
+        modelFile: req.model,
+        modelSha256: 'remote',
+        mmprojFile: 'remote',
+        mmprojSha256: 'remote',
+        modelName: m.name,
+        serverUrl: req.url,
+        remoteModel: req.model,
+      };
+    }
     const [modelSha256, mmprojSha256] = await Promise.all([hashes.hash(req.modelPath), hashes.hash(req.mmprojPath)]);
     return {
       engine: m.engine,
@@ -59,12 +81,14 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
 
   function timings(r: AnalyzeResult | null, totalMs: number): AnalysisTimings {
     const decodeTps = r && r.generatedTokens > 1 && r.decodeMs > 0 ? ((r.generatedTokens - 1) * 1000) / r.decodeMs : null;
+    // A remote server's image encode time is not visible from here; its prompt size only when it reports usage.
+    const remote = client.loadRequest?.engine === 'remote';
     return {
       loadMs: client.model?.loadMs ?? null,
-      encodeMs: r ? round(r.encodeMs) : null,
+      encodeMs: r && !remote ? round(r.encodeMs) : null,
       timeToFirstTokenMs: r && r.generatedTokens > 0 ? round(r.timeToFirstTokenMs) : null,
       decodeTokensPerSecond: decodeTps === null ? null : round(decodeTps),
-      promptTokens: r?.promptTokens ?? null,
+      promptTokens: r && !(remote && r.promptTokens === 0) ? r.promptTokens : null,
       generatedTokens: r?.generatedTokens ?? 0,
       totalMs: round(totalMs),
     };
@@ -74,11 +98,20 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     const st = client.status().state;
     if (st === 'ready' || st === 'loading' || st === 'crashed') return;
     const s = d.settings.get();
+    if (s.engine === 'remote') {
+      if (!s.remoteUrl || !s.remoteModel) throw new WorkstationError('unavailable', 'No remote server is set. Open Settings → Engine, enter the server URL and model, and test the connection.');
+      await client.load({ engine: 'remote', url: s.remoteUrl, model: s.remoteModel, apiKey: secrets.get('remote-api-key') });
+      return;
+    }
     if (!s.modelPath || !s.mmprojPath) throw new WorkstationError('unavailable', 'No model is loaded. Open Models and load the model files first.');
     await client.load({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize });
   }
 
-  function run(jobId: string, frameId: number, image: Uint8Array, prompt: string, maxTokens: number, priority: number) {
+  /**
+   * Queues one analysis and stores its row. `batch` (the phase timeline): a cancelled or failed run stores nothing
+   * (it resolves null when cancelled and rejects when it failed), so a paused or interrupted batch leaves no rows.
+   */
+  function run(jobId: string, frameId: number, image: Uint8Array, prompt: string, maxTokens: number, priority: number, batch = false): Promise<Analysis | null> {
     const started = performance.now();
     const createdAt = new Date().toISOString();
     const status = (s: EventPayload<'analysis.status'>['status'], extra: Partial<EventPayload<'analysis.status'>> = {}) =>
@@ -120,14 +153,23 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       )
       .then(async (r) => {
         const outcome = r.stopReason === 'aborted' ? 'cancelled' : 'completed';
+        if (batch && outcome === 'cancelled') {
+          status('cancelled', { message: 'Cancelled.' });
+          return null;
+        }
         const analysis = await store(r, outcome, outcome === 'cancelled' ? 'Cancelled by the reviewer.' : null);
         status(outcome, { analysis, message: outcome === 'cancelled' ? 'Cancelled.' : null });
+        return analysis;
       })
       .catch(async (err: unknown) => {
         const e = err instanceof WorkstationError ? err : new WorkstationError('internal', (err as Error).message);
         if (e.code === 'cancelled') {
           status('cancelled', { message: e.message });
-          return;
+          return null;
+        }
+        if (batch) {
+          status('failed', { message: e.message });
+          throw e;
         }
         // The failure is stored with its reason; partial text from a crashed run is not kept.
         let analysis: Analysis | null = null;
@@ -137,18 +179,31 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
           analysis = null;
         }
         status('failed', { message: e.message, analysis });
+        return analysis;
       });
   }
 
   const handlers: AnalysisHandlers = {
     'inference.status': () => client.status(),
     'inference.load': async (req) => {
+      if (req.engine === 'remote') {
+        // The key goes to the inference process and the secret store only, never into settings or a log.
+        const apiKey = req.apiKey === undefined ? secrets.get('remote-api-key') : req.apiKey || null;
+        const url = parseServerUrl(req.url).base;
+        const load: EngineLoadRequest = { engine: 'remote', url, model: req.model, apiKey };
+        await client.load(load);
+        if (req.apiKey !== undefined) secrets.set('remote-api-key', apiKey);
+        d.settings.update({ engine: 'remote', remoteUrl: url, remoteModel: req.model });
+        return client.status();
+      }
       await client.load(req);
-      d.settings.update({ modelPath: req.modelPath, mmprojPath: req.mmprojPath, devicePreference: req.device, contextSize: req.contextSize });
+      d.settings.update({ engine: 'local', modelPath: req.modelPath, mmprojPath: req.mmprojPath, devicePreference: req.device, contextSize: req.contextSize });
       void hashes.hash(req.modelPath).catch(() => undefined);
       void hashes.hash(req.mmprojPath).catch(() => undefined);
       return client.status();
     },
+    'inference.testConnection': ({ url, model, apiKey }) =>
+      testRemoteConnection({ url, model, apiKey: apiKey === undefined ? secrets.get('remote-api-key') : apiKey || null }),
     'inference.unload': async () => {
       await client.unload();
       return client.status();
@@ -173,7 +228,30 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   return {
     handlers,
     client,
+    /** Loads the engine from the settings unless one is loaded (or loading); throws a clear 'unavailable' otherwise. */
+    ensureLoaded,
+    /**
+     * Analyses a stored frame for a batch job (the phase timeline) with the seed prompt unless told otherwise, queued at
+     * `priority` (the reviewer's single-frame analyses use 1, so they go first), streamed as the usual analysis events.
+     * Resolves with the stored row, or null when cancelled (nothing stored); rejects when it fails (nothing stored).
+     */
+    async analyzeFrame(frameId: number, o: { jobId: string; priority: number; prompt?: string; maxTokens?: number }): Promise<Analysis | null> {
+      const frame = d.frames.get(frameId);
+      await ensureLoaded();
+      const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
+      return run(o.jobId, frameId, image, o.prompt ?? SEED_PROMPT, o.maxTokens ?? SEED_MAX_TOKENS, o.priority, true);
+    },
     close: () => client.close(),
+  };
+}
+
+/** A secret store that forgets on exit, for callers (tests, CLIs) that give none. */
+function memorySecrets(): SecretStore {
+  const values = new Map<string, string>();
+  return {
+    get: (name) => values.get(name) ?? null,
+    set: (name, value) => void (value === null ? values.delete(name) : values.set(name, value)),
+    has: (name) => values.has(name),
   };
 }
 

@@ -20,6 +20,11 @@ export interface OpenOptions {
   migrations?: readonly Migration[];
   backupDir?: string;
   readonly?: boolean;
+  /**
+   * The structural check before anything may write: 'quick' (PRAGMA quick_check, here and now) or 'none' when the
+   * caller has just checked the file itself (the app runs the full integrity_check on a worker thread first).
+   */
+  check?: 'quick' | 'none';
 }
 
 /** Opens (creating if missing) the database at `file`, checks it, and migrates it. */
@@ -38,7 +43,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
     fs.mkdirSync(path.dirname(file), { recursive: true });
   }
 
-  if (exists) preflight(file, options.migrations ?? MIGRATIONS);
+  if (exists) preflight(file, options.migrations ?? MIGRATIONS, options.check ?? 'quick');
 
   let db: Database;
   try {
@@ -69,7 +74,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
  * Checks an existing file read-only before anything may write to it: it opens, passes quick_check, and is not
  * from a newer app. Setting WAL or migrating would change the file, so they wait until this passes.
  */
-function preflight(file: string, migrations: readonly Migration[]): void {
+function preflight(file: string, migrations: readonly Migration[], check: 'quick' | 'none'): void {
   let ro: Database;
   try {
     ro = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
@@ -80,9 +85,13 @@ function preflight(file: string, migrations: readonly Migration[]): void {
     const version = ro.pragma('user_version', { simple: true }) as number;
     const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
     if (version > latest) throw new FutureDatabaseError(version, latest);
-    const rows = ro.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
-    const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
-    if (problems.length) throw new CorruptDatabaseError(file, `integrity check failed: ${problems.slice(0, 3).join('; ')}`);
+    if (check === 'quick') {
+      const rows = ro.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
+      const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      if (problems.length) throw new CorruptDatabaseError(file, `integrity check failed: ${problems.slice(0, 3).join('; ')}`);
+    } else {
+      ro.prepare('SELECT count(*) FROM sqlite_master').get(); // the schema at least must read
+    }
   } catch (err) {
     if (err instanceof WorkstationError) throw err;
     throw new CorruptDatabaseError(file, (err as Error).message);

@@ -35,7 +35,7 @@ function statusText(job: JobState | null, starting: boolean, shown: Analysis | n
   }
 }
 
-function whyNoAnalysis(s: InferenceStatus | null): string {
+export function whyNoAnalysis(s: InferenceStatus | null): string {
   switch (s?.state) {
     case undefined:
       return 'Checking whether a model is loaded…';
@@ -55,7 +55,11 @@ function sectionsOf(job: JobState | null, analysis: Analysis | null): StreamSect
   return splitStream(job?.text ?? '');
 }
 
-export function AnalysisPanel({ frame }: { frame: Frame }) {
+/**
+ * `onAnalyze` replaces what "Analyze frame" (and A) does: the video review captures the frame on screen first and
+ * starts the analysis itself (adopting the job in jobsStore so this panel streams it).
+ */
+export function AnalysisPanel({ frame, onAnalyze }: { frame: Frame; onAnalyze?: () => Promise<void> }) {
   const notify = useNotify();
   const navigate = useNavigate();
   const { status: inference } = useInference();
@@ -82,14 +86,18 @@ export function AnalysisPanel({ frame }: { frame: Frame }) {
     if (!canAnalyze) return;
     setStarting(true);
     try {
-      const r = await api.analysis.start({ frameId: frame.id });
-      jobsStore.adopt(r.jobId, frame.id, r.queuePosition);
+      if (onAnalyze) {
+        await onAnalyze();
+      } else {
+        const r = await api.analysis.start({ frameId: frame.id });
+        jobsStore.adopt(r.jobId, frame.id, r.queuePosition);
+      }
     } catch (err) {
       notify.error(err, 'The analysis did not start.');
     } finally {
       setStarting(false);
     }
-  }, [canAnalyze, frame.id, notify]);
+  }, [canAnalyze, frame.id, notify, onAnalyze]);
 
   const cancel = useCallback(async () => {
     if (!job || !active || cancelling) return;

@@ -1,4 +1,5 @@
 import type { Case } from '../../../electron/api/schemas';
+import { VideosPanel } from '../review/VideosPanel';
 import { StillsPanel } from '../stills/StillsPanel';
 import { Button } from '../ui/Button';
 import { EYE_LABEL, formatDateTime, formatDay } from '../ui/format';
@@ -51,6 +52,7 @@ export function CaseDetail({ item, frameId, onSelectFrame, onEdit, onDelete }: P
           <p>{item.notes}</p>
         </details>
       )}
+      <VideosPanel caseId={item.id} />
       <StillsPanel caseId={item.id} frameId={frameId} onSelectFrame={onSelectFrame} />
     </div>
   );

@@ -9,6 +9,7 @@ import { useNotify } from '../ui/notify';
 import { CaseDetail } from './CaseDetail';
 import { CaseForm } from './CaseForm';
 import { CaseList } from './CaseList';
+import { LibrarySearch } from './LibrarySearch';
 import './library.css';
 
 export interface LibrarySelection {
@@ -101,9 +102,14 @@ export function LibraryView({ selection, onSelect }: { selection: LibrarySelecti
       <section className="library-list" aria-label="Case list">
         <header className="pane-header">
           <h1>Library</h1>
-          <Button variant="primary" onClick={() => setForm({ mode: 'create' })} data-testid="new-case">
-            New case
-          </Button>
+          <div className="pane-header-actions">
+            <Button onClick={() => onSelect({ caseId: null, frameId: null })} disabled={selection.caseId === null} data-testid="library-search-open" title="Search notes, AI answers, labels and tags; recent reviews">
+              Search
+            </Button>
+            <Button variant="primary" onClick={() => setForm({ mode: 'create' })} data-testid="new-case">
+              New case
+            </Button>
+          </div>
         </header>
         <div className="search">
           <label htmlFor="case-search" className="sr-only">
@@ -152,7 +158,7 @@ export function LibraryView({ selection, onSelect }: { selection: LibrarySelecti
             onDelete={() => setToDelete(detail)}
           />
         ) : (
-          <EmptyState title="Select a case">Choose a case on the left to see its still images and analyses, or create a new one.</EmptyState>
+          <LibrarySearch onOpenCase={(caseId, frameId) => onSelect({ caseId, frameId })} />
         )}
       </section>
 

@@ -1,85 +1,41 @@
-// Models: what the inference process has loaded, and loading a GGUF text model + mmproj from local paths.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { DevicePreference } from '../../../electron/api/schemas';
+// Models: the model manager. What is loaded and where; the installed models (activate, test, remove); getting a
+// model (catalog download with progress, import of local files, the conversion recipe); the Hugging Face token;
+// and loading files directly without installing them.
+import { useState } from 'react';
 import { api } from '../api';
 import { useInference } from '../app/inference-context';
-import { useSettings } from '../app/settings-context';
 import { Button } from '../ui/Button';
-import { fieldErrorsFrom } from '../ui/errors';
-import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
+import { CatalogSection } from './CatalogSection';
+import { ImportForm } from './ImportForm';
+import { InstalledModels } from './InstalledModels';
+import { LoadFilesForm } from './LoadFilesForm';
 import { ModelStatusCard } from './ModelStatusCard';
+import { ModelTest } from './ModelTest';
+import { TokenField } from './TokenField';
+import { useModels } from './use-models';
 import './models.css';
-
-const FIELDS = ['modelPath', 'mmprojPath', 'device', 'contextSize'] as const;
-type Errors = Partial<Record<(typeof FIELDS)[number], string>>;
-const DEVICES: { value: DevicePreference; label: string }[] = [
-  { value: 'auto', label: 'Automatic (best available)' },
-  { value: 'cuda', label: 'NVIDIA CUDA' },
-  { value: 'metal', label: 'Apple Metal' },
-  { value: 'vulkan', label: 'Vulkan' },
-  { value: 'cpu', label: 'CPU only' },
-];
 
 export function ModelsView() {
   const notify = useNotify();
   const { status, setStatus } = useInference();
-  const { settings, loaded, update } = useSettings();
-  const [modelPath, setModelPath] = useState('');
-  const [mmprojPath, setMmprojPath] = useState('');
-  const [device, setDevice] = useState<DevicePreference>('auto');
-  const [contextSize, setContextSize] = useState('4096');
-  const [errors, setErrors] = useState<Errors>({});
-  const [busy, setBusy] = useState<'load' | 'unload' | null>(null);
-  const prefilled = useRef(false);
-
-  useEffect(() => {
-    if (!loaded || prefilled.current) return;
-    prefilled.current = true;
-    setModelPath(settings.modelPath ?? '');
-    setMmprojPath(settings.mmprojPath ?? '');
-    setDevice(settings.devicePreference);
-    setContextSize(String(settings.contextSize));
-  }, [loaded, settings]);
-
-  async function load(e: FormEvent) {
-    e.preventDefault();
-    const ctx = Number(contextSize);
-    const errs: Errors = {};
-    if (!modelPath.trim()) errs.modelPath = 'Enter the path of the GGUF text model.';
-    if (!mmprojPath.trim()) errs.mmprojPath = 'Enter the path of the mmproj (vision projector) GGUF.';
-    if (!Number.isInteger(ctx) || ctx < 1024 || ctx > 32768) errs.contextSize = 'Use a whole number from 1,024 to 32,768.';
-    setErrors(errs);
-    if (Object.keys(errs).length > 0) return;
-    const input = { modelPath: modelPath.trim(), mmprojPath: mmprojPath.trim(), device, contextSize: ctx };
-    setBusy('load');
-    try {
-      // Remember the choice first, so a typo in a path is still there to fix next time.
-      await update({ modelPath: input.modelPath, mmprojPath: input.mmprojPath, devicePreference: device, contextSize: ctx });
-      const next = await api.inference.load(input);
-      setStatus(next);
-      if (next.state === 'ready') notify.info(`Loaded ${next.model?.name ?? 'the model'}.`);
-    } catch (err) {
-      setErrors(fieldErrorsFrom(err, FIELDS));
-      notify.error(err, 'The model was not loaded.');
-    } finally {
-      setBusy(null);
-    }
-  }
+  const { models, catalog, downloads, refresh } = useModels();
+  const [unloading, setUnloading] = useState(false);
 
   async function unload() {
-    setBusy('unload');
+    setUnloading(true);
     try {
       setStatus(await api.inference.unload({}));
       notify.info('Model unloaded.');
     } catch (err) {
       notify.error(err, 'The model was not unloaded.');
     } finally {
-      setBusy(null);
+      setUnloading(false);
     }
   }
 
   const loadedModel = status?.model && (status.state === 'ready' || status.state === 'loading');
+  const hasActive = status?.state === 'ready' || (models ?? []).some((m) => m.active);
   return (
     <div className="page models-page">
       <header className="page-header">
@@ -92,49 +48,41 @@ export function ModelsView() {
         <ModelStatusCard status={status} />
         {loadedModel && (
           <div className="row-actions">
-            <Button onClick={() => void unload()} busy={busy === 'unload'} disabled={busy === 'load'} data-testid="model-unload">
+            <Button onClick={() => void unload()} busy={unloading} data-testid="model-unload">
               Unload
             </Button>
           </div>
         )}
       </section>
 
+      <section className="page-section" aria-labelledby="installed-title">
+        <h2 id="installed-title">Installed models</h2>
+        <InstalledModels models={models} onChanged={refresh} />
+      </section>
+
+      <section className="page-section" aria-labelledby="test-title">
+        <h2 id="test-title">Test the active model</h2>
+        <ModelTest hasActive={hasActive} />
+      </section>
+
+      <section className="page-section" aria-labelledby="catalog-title">
+        <h2 id="catalog-title">Get a model</h2>
+        <CatalogSection catalog={catalog} downloads={downloads} />
+      </section>
+
+      <section className="page-section" aria-labelledby="import-title">
+        <h2 id="import-title">Import model files</h2>
+        <ImportForm onImported={refresh} />
+      </section>
+
+      <section className="page-section" aria-labelledby="token-title">
+        <h2 id="token-title">Hugging Face token</h2>
+        <TokenField />
+      </section>
+
       <section className="page-section" aria-labelledby="model-load-title">
-        <h2 id="model-load-title">Load a model from this computer</h2>
-        <form className="card form-card" onSubmit={load} noValidate data-testid="model-form">
-          <Field id="model-path" name="modelPath" label="Text model (GGUF)" required error={errors.modelPath} hint="Full path, e.g. /models/medgemma-cataract-Q4_K_M.gguf">
-            {(p) => <input {...p} data-testid="model-path" value={modelPath} onChange={(e) => setModelPath(e.target.value)} spellCheck={false} autoComplete="off" />}
-          </Field>
-          <Field id="mmproj-path" name="mmprojPath" label="Vision projector (mmproj GGUF)" required error={errors.mmprojPath} hint="Full path, e.g. /models/mmproj-medgemma-f16.gguf">
-            {(p) => <input {...p} data-testid="mmproj-path" value={mmprojPath} onChange={(e) => setMmprojPath(e.target.value)} spellCheck={false} autoComplete="off" />}
-          </Field>
-          <div className="form-row">
-            <Field id="device-select" name="device" label="Device" error={errors.device}>
-              {(p) => (
-                <select {...p} data-testid="device-select" value={device} onChange={(e) => setDevice(e.target.value as DevicePreference)}>
-                  {DEVICES.map((d) => (
-                    <option key={d.value} value={d.value}>
-                      {d.label}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field id="context-size" name="contextSize" label="Context size (tokens)" error={errors.contextSize}>
-              {(p) => (
-                <input {...p} data-testid="context-size" type="number" min={1024} max={32768} step={1024} value={contextSize} onChange={(e) => setContextSize(e.target.value)} />
-              )}
-            </Field>
-          </div>
-          <div className="row-actions">
-            <Button type="submit" variant="primary" busy={busy === 'load' || status?.state === 'loading'} disabled={busy === 'unload'} data-testid="model-load">
-              {status?.state === 'loading' ? 'Loading…' : 'Load model'}
-            </Button>
-          </div>
-        </form>
-        <p className="muted later-note" data-testid="catalog-later">
-          The model catalog, downloads with progress and file import arrive in a later version. For now, point to a GGUF text model and its mmproj on this computer.
-        </p>
+        <h2 id="model-load-title">Load files without installing</h2>
+        <LoadFilesForm />
       </section>
     </div>
   );

@@ -1,28 +1,71 @@
-// Review: video review is not built yet. Say plainly what will come; offer no controls that do nothing.
-import { useNavigate } from '../app/navigation';
+// Review: the surgeon's main screen. With a video opened from a case (Library → Videos → Open review) it shows that
+// review; otherwise it lists the recent reviews to go back to.
+import { lazy, Suspense, useEffect, useState } from 'react';
+import type { ReviewSummary } from '../../../electron/api/schemas-review';
+import { api } from '../api';
+import { useNavigate, useOpenReview } from '../app/navigation';
 import { Button } from '../ui/Button';
+import { EmptyState } from '../ui/EmptyState';
+import { formatDateTime } from '../ui/format';
+import { useNotify } from '../ui/notify';
+import type { ReviewTarget } from './review-target';
+import './review.css';
 
-export function ReviewView() {
+// The player (video.js, mediabunny) loads with the first review, not with the app.
+const ReviewSession = lazy(() => import('./ReviewSession').then((m) => ({ default: m.ReviewSession })));
+
+export function ReviewView({ target, onBack }: { target: ReviewTarget | null; onBack: (caseId: number | null) => void }) {
+  if (target) {
+    return (
+      <Suspense fallback={<p className="muted pad">Opening the review…</p>}>
+        <ReviewSession key={`${target.caseId}:${target.videoId}`} caseId={target.caseId} videoId={target.videoId} onBack={() => onBack(target.caseId)} />
+      </Suspense>
+    );
+  }
+  return <RecentReviews />;
+}
+
+function RecentReviews() {
   const navigate = useNavigate();
+  const openReview = useOpenReview();
+  const notify = useNotify();
+  const [items, setItems] = useState<ReviewSummary[] | null>(null);
+  useEffect(() => {
+    api.reviews
+      .recent({ limit: 12 })
+      .then(setItems)
+      .catch((err: unknown) => {
+        setItems([]);
+        notify.error(err, 'Could not list the recent reviews.');
+      });
+  }, [notify]);
   return (
     <div className="page review-page">
       <header className="page-header">
         <h1>Review</h1>
+        <p className="muted">Open a surgery video from its case in the Library, or go back to a recent review.</p>
       </header>
-      <div className="card placeholder" data-testid="review-placeholder">
-        <h2>Video review is coming in a later version</h2>
-        <p>This is where a recorded surgery will be reviewed:</p>
-        <ul>
-          <li>Importing the surgery video into a case (checked before it is accepted).</li>
-          <li>Scrubbing and frame-exact stepping, and analysing the frame on screen with the local model.</li>
-          <li>Annotation on the frame (box, arrow, freehand, text), phase / instrument / finding tags and notes.</li>
-          <li>A phase timeline over the scrub bar, and report export.</li>
+      {items && items.length > 0 ? (
+        <ul className="recent-reviews card" data-testid="recent-reviews">
+          {items.map((r) => (
+            <li key={r.id}>
+              <button type="button" className="recent-review" onClick={() => openReview({ caseId: r.caseId, videoId: r.videoId })} data-testid="recent-review">
+                <span className="recent-code">{r.caseCode}</span>
+                <span>{r.videoName ?? 'video'}</span>
+                <span className="muted">
+                  frame {r.lastFrameIndex} · {r.frameCount} captured · {r.status} · {formatDateTime(r.updatedAt)}
+                </span>
+              </button>
+            </li>
+          ))}
         </ul>
-        <p>Until then, add still images to a case in the Library and analyse them there.</p>
-        <Button variant="primary" onClick={() => navigate('library')}>
-          Go to the Library
-        </Button>
-      </div>
+      ) : (
+        <div className="card">
+          <EmptyState title={items ? 'No reviews yet' : 'Loading…'} action={<Button onClick={() => navigate('library')}>Go to the Library</Button>}>
+            Import a surgery video into a case (Library → a case → Videos), then choose <strong>Open review</strong>.
+          </EmptyState>
+        </div>
+      )}
     </div>
   );
 }

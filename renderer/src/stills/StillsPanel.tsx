@@ -137,7 +137,7 @@ export function StillsPanel({ caseId, frameId, onSelectFrame }: Props) {
       )}
       {frames && frames.length === 0 && !progress ? (
         <div className="drop-zone">
-          <EmptyState title="No images yet">Add a PNG or JPEG still from this surgery, or drop image files here. Video import arrives with the Review view.</EmptyState>
+          <EmptyState title="No images yet">Add a PNG or JPEG still from this surgery, or drop image files here.</EmptyState>
         </div>
       ) : (
         <ul className="thumbs" aria-label="Images">

@@ -1,0 +1,228 @@
+// Schemas for review reports: the export options, the export job's progress, and the JSON report document
+// (format "cataract-review-report", version 1). resources/report-schema/review-report-v1.schema.json is generated
+// from ReviewReportV1 by scripts/report-schema.ts (`npm run report-schema`); a test keeps the two in step.
+import { z } from 'zod';
+import { Analysis, Eye, Id } from './schemas';
+import { ArrowGeometry, AuditEntry, FreehandGeometry, HexColor, Note, RectGeometry, Segment, Tag, TagKind, TextGeometry } from './schemas-review';
+
+export const REPORT_FORMAT_ID = 'cataract-review-report';
+export const REPORT_SCHEMA_VERSION = 1;
+export const AI_DISCLAIMER = 'AI-generated, research use only, not for clinical decisions';
+
+export const ReportFormat = z.enum(['pdf', 'html', 'json', 'csv', 'coco']);
+export type ReportFormat = z.infer<typeof ReportFormat>;
+
+/**
+ * What goes into a report. De-identified by default: names, file names and free case notes stay out unless
+ * the reviewer turns them on; file paths never go in.
+ */
+export const ReportFields = z
+  .object({
+    /** The case's surgeon. */
+    surgeon: z.boolean().default(false),
+    /** The reviewer: the header, the sign-off, and the author of every annotation, tag, note and audit entry. */
+    reviewer: z.boolean().default(false),
+    /** The video's and images' file names (which often carry a patient's name or record number). */
+    fileNames: z.boolean().default(false),
+    surgeryDate: z.boolean().default(true),
+    /** The case's free-text notes (not the review's notes). */
+    caseNotes: z.boolean().default(false),
+    /** The model's "Thinking Process" (the Final Answer is always in). Off: also no raw model text. */
+    thinking: z.boolean().default(false),
+    /** The reviewer's notes on the review and on frames. */
+    notes: z.boolean().default(true),
+    /** The audit log of the review's annotations, tags, segments and notes (JSON only). */
+    audit: z.boolean().default(true),
+  })
+  .strict();
+export type ReportFields = z.infer<typeof ReportFields>;
+export const DEFAULT_REPORT_FIELDS: ReportFields = ReportFields.parse({});
+
+export const ReportOptions = z
+  .object({
+    fields: ReportFields.partial().strict().optional(),
+    paperSize: z.enum(['A4', 'Letter']).optional(),
+  })
+  .strict();
+export type ReportOptions = z.infer<typeof ReportOptions>;
+
+export const ReportPreview = z.object({
+  /** The first page of the PDF layout, as PNG. */
+  png: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected PNG bytes.' }),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type ReportPreview = z.infer<typeof ReportPreview>;
+
+export const ReportJobState = z.enum(['running', 'completed', 'failed', 'cancelled']);
+export const ReportProgress = z.object({
+  jobId: z.string(),
+  reviewId: Id,
+  state: ReportJobState,
+  /** What it is doing now, in words ("Printing the PDF"). */
+  step: z.string(),
+  /** 0..1. */
+  progress: z.number().min(0).max(1),
+  /** Why it failed or was cancelled, for the reviewer. */
+  message: z.string().nullable(),
+  /** The files (or folders) written, once completed. */
+  files: z.array(z.string()),
+});
+export type ReportProgress = z.infer<typeof ReportProgress>;
+
+// --- The JSON report document ----------------------------------------------------------------------------
+
+const hidden = (s: z.ZodString) => s.nullable().describe('null when the field was not included (de-identified).');
+
+/** [x, y, width, height] in pixels of the stored frame, top-left origin (as COCO writes boxes). */
+const PixelBox = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+const annotationMeta = {
+  id: Id,
+  frameId: Id,
+  reviewId: Id.nullable(),
+  label: z.string().nullable(),
+  color: HexColor,
+  author: hidden(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** The shape's bounding box in pixels of the frame. */
+  pixelBox: PixelBox,
+  /** The label as the report prints it (the taxonomy's name for a taxonomy id). */
+  displayLabel: z.string().nullable(),
+};
+export const ReportAnnotation = z.discriminatedUnion('kind', [
+  z.object({ ...annotationMeta, kind: z.literal('box'), geometry: RectGeometry }),
+  z.object({ ...annotationMeta, kind: z.literal('ellipse'), geometry: RectGeometry }),
+  z.object({ ...annotationMeta, kind: z.literal('arrow'), geometry: ArrowGeometry }),
+  z.object({ ...annotationMeta, kind: z.literal('freehand'), geometry: FreehandGeometry }),
+  z.object({ ...annotationMeta, kind: z.literal('text'), geometry: TextGeometry }),
+]);
+export type ReportAnnotation = z.infer<typeof ReportAnnotation>;
+
+export const ReportTag = Tag.extend({ author: hidden(z.string()) });
+export type ReportTag = z.infer<typeof ReportTag>;
+export const ReportNote = Note.extend({ author: hidden(z.string()) });
+export type ReportNote = z.infer<typeof ReportNote>;
+export const ReportSegment = Segment.extend({
+  author: hidden(z.string()),
+  /** The phase's label and colour from the taxonomy (or the segment's own label). */
+  displayLabel: z.string(),
+  displayColor: HexColor.nullable(),
+});
+export type ReportSegment = z.infer<typeof ReportSegment>;
+
+export const ReportAnalysis = Analysis.extend({
+  /** The whole model text; null when the Thinking Process was left out (it holds the thinking). */
+  rawText: z.string().nullable(),
+  thinking: z.string().nullable(),
+  /** The first 12 hex digits of provenance.modelSha256, as the documents print it. */
+  modelShortHash: z.string(),
+});
+export type ReportAnalysis = z.infer<typeof ReportAnalysis>;
+
+export const ReportFrame = z.object({
+  id: Id,
+  /** The frame's index in the video (null for a still image). */
+  frameIndex: z.number().int().nonnegative().nullable(),
+  /** Its presentation time in seconds, and the same as HH:MM:SS.mmm. */
+  mediaTime: z.number().nonnegative().nullable(),
+  timecode: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  mime: z.enum(['image/png', 'image/jpeg']),
+  /** sha256 of the stored image (the frame store's content address). */
+  sha256: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sourceName: hidden(z.string()),
+  createdAt: z.string(),
+  annotations: z.array(ReportAnnotation),
+  tags: z.array(ReportTag),
+  notes: z.array(ReportNote),
+  /** Newest first, every status (completed, cancelled, failed). */
+  analyses: z.array(ReportAnalysis),
+});
+export type ReportFrame = z.infer<typeof ReportFrame>;
+
+export const ReportTagSummary = z.object({
+  kind: TagKind,
+  value: z.string(),
+  label: z.string(),
+  /** Frames carrying it (frame indices, or frame ids for stills), and whether the whole review does. */
+  frames: z.array(z.number().int()),
+  review: z.boolean(),
+  count: z.number().int().nonnegative(),
+});
+export type ReportTagSummary = z.infer<typeof ReportTagSummary>;
+
+/** Hook for the phase timeline (samples of the model's phase every N seconds); null until that feature stores them. */
+export const ReportPhaseTimeline = z.object({
+  intervalSeconds: z.number().positive(),
+  samples: z.array(z.object({ time: z.number().nonnegative(), frameIndex: z.number().int().nonnegative().nullable(), phase: z.string().nullable(), label: z.string() })),
+});
+export type ReportPhaseTimeline = z.infer<typeof ReportPhaseTimeline>;
+
+export const ReviewReportV1 = z
+  .object({
+    format: z.literal(REPORT_FORMAT_ID),
+    version: z.literal(REPORT_SCHEMA_VERSION),
+    generatedAt: z.string().describe('When the report was exported (ISO 8601).'),
+    generator: z.object({ name: z.string(), version: z.string() }),
+    disclaimer: z.literal(AI_DISCLAIMER),
+    /** What was included: the de-identification choices made at export. */
+    fields: ReportFields,
+    case: z.object({
+      id: Id,
+      code: z.string(),
+      surgeryDate: z.string().nullable(),
+      eye: Eye.nullable(),
+      surgeon: hidden(z.string()),
+      notes: hidden(z.string()),
+    }),
+    review: z.object({
+      id: Id,
+      status: z.enum(['draft', 'final']),
+      reviewer: hidden(z.string()),
+      lastFrameIndex: z.number().int().nonnegative(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+      finalisedAt: z.string().nullable(),
+    }),
+    video: z
+      .object({
+        id: Id,
+        fileName: hidden(z.string()),
+        container: z.string(),
+        codec: z.string().nullable(),
+        codecString: z.string().nullable(),
+        width: z.number().int(),
+        height: z.number().int(),
+        rotation: z.number().int(),
+        durationSeconds: z.number(),
+        frameCount: z.number().int(),
+        fps: z.number(),
+        variableFrameRate: z.boolean(),
+        sizeBytes: z.number().int().nonnegative(),
+        sha256: z.string().nullable(),
+      })
+      .nullable(),
+    segments: z.array(ReportSegment),
+    phaseTimeline: ReportPhaseTimeline.nullable(),
+    /** Ordered by media time (stills last). */
+    frames: z.array(ReportFrame),
+    /** Tags and notes on the whole review (not on one frame). */
+    reviewTags: z.array(ReportTag),
+    reviewNotes: z.array(ReportNote),
+    summary: z.object({
+      tags: z.array(ReportTagSummary),
+      frames: z.number().int().nonnegative(),
+      annotations: z.number().int().nonnegative(),
+      analyses: z.number().int().nonnegative(),
+      notes: z.number().int().nonnegative(),
+    }),
+    signOff: z.object({ reviewer: hidden(z.string()), finalisedAt: z.string() }).nullable(),
+    /** Newest first; null when left out. Authors inside before/after are hidden like everywhere else. */
+    audit: z.array(AuditEntry.extend({ actor: hidden(z.string()) })).nullable(),
+  })
+  .describe('A cataract surgery video review exported by the Cataract Review Workstation (format version 1).');
+export type ReviewReportV1 = z.infer<typeof ReviewReportV1>;

@@ -1,0 +1,339 @@
+// The report as one self-contained HTML page: inline CSS, frame images as data URLs, annotations as an SVG
+// overlay on each image (so Chromium draws them the same way for the HTML file, the PDF and the preview), no
+// scripts and a CSP that forbids any request. The PDF is this page printed by Chromium.
+import type { ReportAnnotation, ReportFrame, ReportSegment, ReviewReportV1 } from '../../api/schemas-reports';
+import { AI_DISCLAIMER } from '../../api/schemas-reports';
+import { formatDuration, formatTimecode } from './timecode';
+
+export interface HtmlOptions {
+  paperSize?: 'A4' | 'Letter';
+  /** Only the first page (for the dialog's preview): everything after it is left out. */
+  firstPageOnly?: boolean;
+}
+
+/** The frame image bytes by sha256. */
+export type FrameImages = ReadonlyMap<string, { data: Uint8Array; mime: string }>;
+
+export const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'";
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export function esc(text: string | number | null | undefined): string {
+  return String(text ?? '').replace(/[&<>"']/g, (c) => ESC[c]!);
+}
+
+const n = (v: number) => (Math.round(v * 100) / 100).toString();
+
+function dataUrl(img: { data: Uint8Array; mime: string }): string {
+  return `data:${img.mime};base64,${Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength).toString('base64')}`;
+}
+
+const KIND_NAMES: Record<ReportAnnotation['kind'], string> = { box: 'Box', ellipse: 'Ellipse', arrow: 'Arrow', freehand: 'Freehand', text: 'Text' };
+
+function dateTime(iso: string | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** One annotation as SVG in the frame's pixel space (viewBox 0 0 W H). */
+function shapeSvg(a: ReportAnnotation, index: number, w: number, h: number): string {
+  const sw = Math.max(2, Math.round(Math.max(w, h) / 300));
+  const font = Math.max(12, Math.round(Math.max(w, h) / 45));
+  const stroke = `stroke="${esc(a.color)}" stroke-width="${sw}" fill="none" stroke-linejoin="round" stroke-linecap="round"`;
+  // A dark plate behind label text keeps it legible on any frame (its width estimated from the character count).
+  const label = (x: number, y: number, text: string, weight = 700) => {
+    const width = text.length * font * 0.62 + font * 0.5;
+    const left = Math.max(0, Math.min(x, w - width));
+    return (
+      `<rect x="${n(left)}" y="${n(y - font * 0.95)}" width="${n(width)}" height="${n(font * 1.25)}" rx="${n(font * 0.2)}" fill="#000" fill-opacity="0.6"/>` +
+      `<text x="${n(left + font * 0.25)}" y="${n(y)}" font-size="${font}" font-weight="${weight}" fill="${esc(a.color)}">${esc(text)}</text>`
+    );
+  };
+  const badge = (x: number, y: number) => label(x, y, `${index}${a.displayLabel ? ` ${a.displayLabel}` : ''}`);
+  const [bx, by] = a.pixelBox;
+  const labelY = by > font * 1.3 ? by - font * 0.35 : by + font;
+  switch (a.kind) {
+    case 'box': {
+      const g = a.geometry;
+      return `<rect x="${n(g.x * w)}" y="${n(g.y * h)}" width="${n(g.w * w)}" height="${n(g.h * h)}" ${stroke}/>${badge(bx, labelY)}`;
+    }
+    case 'ellipse': {
+      const g = a.geometry;
+      return `<ellipse cx="${n((g.x + g.w / 2) * w)}" cy="${n((g.y + g.h / 2) * h)}" rx="${n((g.w / 2) * w)}" ry="${n((g.h / 2) * h)}" ${stroke}/>${badge(bx, labelY)}`;
+    }
+    case 'arrow': {
+      const g = a.geometry;
+      const x1 = g.x1 * w;
+      const y1 = g.y1 * h;
+      const x2 = g.x2 * w;
+      const y2 = g.y2 * h;
+      const angle = Math.atan2(y2 - y1, x2 - x1);
+      const head = sw * 5;
+      const p = (da: number) => `${n(x2 - head * Math.cos(angle + da))},${n(y2 - head * Math.sin(angle + da))}`;
+      return (
+        `<line x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" ${stroke}/>` +
+        `<polygon points="${n(x2)},${n(y2)} ${p(0.45)} ${p(-0.45)}" fill="${esc(a.color)}"/>${badge(x1, y1 > font * 1.3 ? y1 - font * 0.35 : y1 + font)}`
+      );
+    }
+    case 'freehand': {
+      const pts = a.geometry.points;
+      const list: string[] = [];
+      for (let i = 0; i + 1 < pts.length; i += 2) list.push(`${n(pts[i]! * w)},${n(pts[i + 1]! * h)}`);
+      return `<polyline points="${list.join(' ')}" ${stroke}/>${badge(bx, labelY)}`;
+    }
+    case 'text': {
+      const g = a.geometry;
+      return label(g.x * w, Math.max(g.y * h, font), `${index}: ${g.text}`, 400);
+    }
+  }
+}
+
+function frameFigure(f: ReportFrame, images: FrameImages): string {
+  const img = images.get(f.sha256);
+  const ratio = `${f.width} / ${f.height}`;
+  // At most 105 mm tall on paper, so the frame, its tags and a full Final Answer share one page.
+  const style = `aspect-ratio: ${ratio}; max-width: calc(105mm * ${f.width} / ${f.height});`;
+  const overlay = f.annotations.map((a, i) => shapeSvg(a, i + 1, f.width, f.height)).join('');
+  return (
+    `<div class="frame-figure" style="${style}">` +
+    (img ? `<img src="${dataUrl(img)}" width="${f.width}" height="${f.height}" alt="Frame ${esc(f.frameIndex ?? f.id)}">` : `<div class="missing">Image not available</div>`) +
+    `<svg class="overlay" viewBox="0 0 ${f.width} ${f.height}" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">${overlay}</svg>` +
+    `</div>`
+  );
+}
+
+function annotationList(f: ReportFrame, showAuthors: boolean): string {
+  if (f.annotations.length === 0) return '';
+  const items = f.annotations
+    .map((a, i) => {
+      const text = a.kind === 'text' ? ` “${esc(a.geometry.text)}”` : '';
+      const [x, y, w, h] = a.pixelBox;
+      const where = a.kind === 'text' ? `at ${n(x)}, ${n(y)} px` : `${n(w)} × ${n(h)} px at ${n(x)}, ${n(y)}`;
+      const by = showAuthors && a.author ? ` · ${esc(a.author)}` : '';
+      return `<li><span class="swatch" style="background:${esc(a.color)}"></span><b>${i + 1}</b> ${KIND_NAMES[a.kind]}${a.displayLabel ? ` — ${esc(a.displayLabel)}` : ''}${text} <span class="muted">(${where}${by})</span></li>`;
+    })
+    .join('');
+  return `<ul class="annotations">${items}</ul>`;
+}
+
+function tagChips(tags: ReportFrame['tags']): string {
+  if (tags.length === 0) return '';
+  return `<p class="tags">${tags.map((t) => `<span class="chip chip-${esc(t.kind)}"><span class="chip-kind">${esc(t.kind)}</span> ${esc(t.label)}</span>`).join(' ')}</p>`;
+}
+
+function analysisBlock(a: ReportFrame['analyses'][number], thinking: boolean): string {
+  const p = a.provenance;
+  const engine = p.serverUrl ? `remote (${esc(p.remoteModel ?? p.modelName)})` : esc(p.device);
+  return (
+    `<div class="ai">` +
+    `<p class="ai-label">${esc(AI_DISCLAIMER)}</p>` +
+    `<p class="ai-model">Model: ${esc(p.modelName)} · ${esc(a.modelShortHash)} · ${engine} · ${esc(dateTime(a.completedAt))}</p>` +
+    (thinking && a.thinking ? `<h4>Thinking Process</h4><div class="text thinking">${esc(a.thinking)}</div>` : '') +
+    `<h4>Final Answer</h4><div class="text answer">${esc(a.answer)}</div>` +
+    `</div>`
+  );
+}
+
+function notesBlock(notes: ReportFrame['notes'], showAuthors: boolean): string {
+  if (notes.length === 0) return '';
+  return (
+    `<div class="notes"><h4>Reviewer notes</h4>` +
+    notes.map((x) => `<div class="note"><div class="text">${esc(x.text)}</div><p class="muted">${showAuthors && x.author ? `${esc(x.author)} · ` : ''}${esc(dateTime(x.updatedAt))}</p></div>`).join('') +
+    `</div>`
+  );
+}
+
+function frameSection(doc: ReviewReportV1, f: ReportFrame, index: number, images: FrameImages): string {
+  const completed = f.analyses.filter((a) => a.status === 'completed');
+  const others = f.analyses.length - completed.length;
+  const title = f.frameIndex !== null ? `${f.timecode} · frame ${f.frameIndex}` : `Still image ${index}`;
+  return (
+    `<section class="frame page-break" id="frame-${f.id}">` +
+    `<h2><span class="frame-no">${index}</span> ${esc(title)}</h2>` +
+    frameFigure(f, images) +
+    `<p class="frame-meta">Timecode ${esc(f.timecode)} · frame index ${esc(f.frameIndex ?? '—')} · ${f.width} × ${f.height} px${f.sourceName ? ` · ${esc(f.sourceName)}` : ''}</p>` +
+    annotationList(f, doc.fields.reviewer) +
+    tagChips(f.tags) +
+    completed.map((a) => analysisBlock(a, doc.fields.thinking)).join('') +
+    (others > 0 ? `<p class="muted">${others} cancelled or failed analysis run${others === 1 ? '' : 's'} not shown (kept in the JSON report).</p>` : '') +
+    notesBlock(f.notes, doc.fields.reviewer) +
+    `</section>`
+  );
+}
+
+function timelineFigure(doc: ReviewReportV1): string {
+  const segs = doc.segments;
+  const times = doc.frames.map((f) => f.mediaTime).filter((t): t is number => t !== null);
+  const duration = Math.max(doc.video?.durationSeconds ?? 0, ...segs.map((s) => s.endTime), ...times, 0.001);
+  const W = 1000;
+  const x = (t: number) => (Math.min(Math.max(t, 0), duration) / duration) * W;
+  const rects = segs
+    .map((s: ReportSegment) => {
+      const x0 = x(s.startTime);
+      const w = Math.max(1.5, x(s.endTime) - x0);
+      const ink = textColourOn(s.displayColor ?? '#888888');
+      const label = w > 60 ? `<text x="${n(x0 + 4)}" y="34" font-size="13" fill="${ink}">${esc(s.displayLabel)}</text>` : '';
+      return `<rect x="${n(x0)}" y="18" width="${n(w)}" height="24" fill="${esc(s.displayColor ?? '#888')}"><title>${esc(s.displayLabel)}</title></rect>${label}`;
+    })
+    .join('');
+  const marks = times.map((t) => `<path d="M ${n(x(t))} 44 l -5 9 h 10 z" fill="#222"/>`).join('');
+  const ticks: string[] = [];
+  const step = niceStep(duration);
+  for (let t = 0; t <= duration + 1e-9; t += step) {
+    ticks.push(`<line x1="${n(x(t))}" y1="56" x2="${n(x(t))}" y2="60" stroke="#666"/><text x="${n(x(t))}" y="72" font-size="11" fill="#444" text-anchor="middle">${esc(formatDuration(t))}</text>`);
+  }
+  const svg =
+    `<svg class="timeline" viewBox="-20 0 ${W + 40} 78" xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">` +
+    `<rect x="0" y="18" width="${W}" height="24" fill="#e6e8eb"/>${rects}${marks}<line x1="0" y1="56" x2="${W}" y2="56" stroke="#666"/>${ticks.join('')}</svg>`;
+  const legend = segs.length
+    ? `<table class="legend"><thead><tr><th>Phase</th><th>Start</th><th>End</th><th>Frames</th></tr></thead><tbody>${segs
+        .map(
+          (s) =>
+            `<tr><td><span class="swatch" style="background:${esc(s.displayColor ?? '#888')}"></span>${esc(s.displayLabel)}${s.note ? `<div class="muted">${esc(s.note)}</div>` : ''}</td><td>${esc(formatTimecode(s.startTime))}</td><td>${esc(formatTimecode(s.endTime))}</td><td>${s.startFrame}–${s.endFrame}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : `<p class="muted">No phase segments were marked in this review.</p>`;
+  const samples = doc.phaseTimeline?.samples.length
+    ? `<p class="muted">Phase timeline: ${doc.phaseTimeline.samples.length} model samples every ${n(doc.phaseTimeline.intervalSeconds)} s (${esc(AI_DISCLAIMER)}).</p>`
+    : '';
+  return `<section class="timeline-section"><h2>Phase segments</h2>${svg}<p class="muted">▲ captured frames</p>${legend}${samples}</section>`;
+}
+
+function niceStep(duration: number): number {
+  const target = duration / 8;
+  for (const s of [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]) if (s >= target) return s;
+  return 3600;
+}
+
+/** Black or white, whichever reads better on a #rrggbb background. */
+function textColourOn(hex: string): string {
+  const v = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!v) return '#fff';
+  const [r, g, b] = [v[1], v[2], v[3]].map((x) => parseInt(x!, 16) / 255);
+  return 0.299 * r! + 0.587 * g! + 0.114 * b! > 0.6 ? '#111' : '#fff';
+}
+
+function summarySection(doc: ReviewReportV1): string {
+  const tagsTable = doc.summary.tags.length
+    ? `<table class="summary"><thead><tr><th>Kind</th><th>Tag</th><th>Frames</th></tr></thead><tbody>${doc.summary.tags
+        .map((t) => `<tr><td>${esc(t.kind)}</td><td>${esc(t.label)}</td><td>${[...(t.review ? ['whole review'] : []), ...t.frames.map(String)].join(', ')}</td></tr>`)
+        .join('')}</tbody></table>`
+    : `<p class="muted">No tags.</p>`;
+  const findings = doc.frames
+    .map((f, i) => {
+      const found = f.tags.filter((t) => t.kind === 'finding' || t.kind === 'severity').map((t) => esc(t.label));
+      const answer = f.analyses.find((a) => a.status === 'completed')?.answer ?? '';
+      const first = answer.split('\n').find((l) => l.trim()) ?? '';
+      return `<tr><td>${i + 1}</td><td>${esc(f.timecode)}</td><td>${esc(f.frameIndex ?? '—')}</td><td>${f.annotations.length}</td><td>${found.join(', ') || '—'}</td><td>${first ? esc(first.length > 140 ? `${first.slice(0, 139)}…` : first) : '—'}</td></tr>`;
+    })
+    .join('');
+  const findingsTable = doc.frames.length
+    ? `<table class="summary findings"><thead><tr><th>#</th><th>Timecode</th><th>Frame</th><th>Marks</th><th>Findings</th><th>AI Final Answer (first line)</th></tr></thead><tbody>${findings}</tbody></table><p class="ai-label small">${esc(AI_DISCLAIMER)} (last column)</p>`
+    : `<p class="muted">No frames were captured in this review.</p>`;
+  return `<section class="summary-section"><h2>Summary of tags and findings</h2>${tagsTable}${findingsTable}</section>`;
+}
+
+function headerSection(doc: ReviewReportV1): string {
+  const row = (label: string, value: string) => `<tr><th>${esc(label)}</th><td>${value}</td></tr>`;
+  const hiddenValue = '<span class="muted">not included</span>';
+  const v = doc.video;
+  const status = doc.review.status === 'final' ? `Final (signed off ${esc(dateTime(doc.review.finalisedAt))})` : 'Draft (not finalised)';
+  return (
+    `<header class="report-header"><h1>Cataract surgery review</h1>` +
+    `<table class="header-table"><tbody>` +
+    row('Case', `<b>${esc(doc.case.code)}</b>`) +
+    row('Surgery date', doc.fields.surgeryDate ? esc(doc.case.surgeryDate ?? '—') : hiddenValue) +
+    row('Eye', esc(doc.case.eye ?? '—')) +
+    row('Surgeon', doc.case.surgeon !== null ? esc(doc.case.surgeon || '—') : hiddenValue) +
+    row('Reviewer', doc.review.reviewer !== null ? esc(doc.review.reviewer || '—') : hiddenValue) +
+    row('Video', v ? `${v.fileName !== null ? `${esc(v.fileName)} · ` : ''}${esc(formatDuration(v.durationSeconds))} · ${v.width} × ${v.height} · ${n(v.fps)} fps` : '—') +
+    row('Review status', status) +
+    row('Exported', esc(dateTime(doc.generatedAt))) +
+    (doc.case.notes ? row('Case notes', `<div class="text">${esc(doc.case.notes)}</div>`) : '') +
+    `</tbody></table>` +
+    `<p class="research-note">Research use only. Text marked “${esc(AI_DISCLAIMER)}” was written by a vision-language model and must not guide clinical decisions.</p>` +
+    `</header>`
+  );
+}
+
+function closingSection(doc: ReviewReportV1): string {
+  const notes = doc.reviewNotes.length
+    ? notesBlock(doc.reviewNotes, doc.fields.reviewer).replace('<h4>Reviewer notes</h4>', '<h2>Review notes</h2>')
+    : `<h2>Review notes</h2><p class="muted">${doc.fields.notes ? 'No notes on the review as a whole.' : 'Notes were not included in this report.'}</p>`;
+  const tags = doc.reviewTags.length ? `<h3>Tags on the whole review</h3>${tagChips(doc.reviewTags)}` : '';
+  const sign = doc.signOff
+    ? `<div class="signoff"><h2>Sign-off</h2><p>This review was finalised on <b>${esc(dateTime(doc.signOff.finalisedAt))}</b>${
+        doc.signOff.reviewer ? ` by <b>${esc(doc.signOff.reviewer)}</b>` : ''
+      }.</p><div class="sign-lines"><div><span></span>Reviewer signature</div><div><span></span>Date</div></div></div>`
+    : `<div class="signoff draft"><h2>Sign-off</h2><p>Draft: this review has not been finalised.</p></div>`;
+  return `<section class="closing page-break">${notes}${tags}${sign}<p class="muted footer-note">${esc(doc.generator.name)} ${esc(doc.generator.version)} · report format ${esc(doc.format)} v${doc.version}</p></section>`;
+}
+
+const CSS = `
+@page { size: PAPER; margin: 14mm 14mm 16mm 14mm; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0; font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10pt; line-height: 1.4; color: #111; background: #fff; }
+@media screen { body { max-width: PAGEWIDTH; margin: 0 auto; padding: 14mm; } section.page-break { border-top: 1px dashed #bbb; margin-top: 10mm; padding-top: 8mm; } }
+@media print { .page-break { break-before: page; } }
+h1 { font-size: 18pt; margin: 0 0 4mm; }
+h2 { font-size: 13pt; margin: 5mm 0 2.5mm; }
+h3 { font-size: 11pt; margin: 4mm 0 2mm; }
+h4 { font-size: 10pt; margin: 2.5mm 0 1mm; }
+section.frame h2 { margin-top: 0; }
+.frame-no { display: inline-block; min-width: 7mm; padding: 0 1.5mm; border-radius: 2mm; background: #111; color: #fff; text-align: center; }
+.header-table { border-collapse: collapse; width: 100%; }
+.header-table th { text-align: left; width: 32mm; color: #555; font-weight: 600; padding: 1mm 2mm 1mm 0; vertical-align: top; }
+.header-table td { padding: 1mm 0; }
+.research-note { border-left: 1.2mm solid #b45309; padding: 1.5mm 3mm; background: #fff7ed; margin: 4mm 0; }
+.timeline { width: 100%; height: auto; display: block; }
+table.legend, table.summary { border-collapse: collapse; width: 100%; margin: 2mm 0; font-size: 9pt; }
+table.legend th, table.legend td, table.summary th, table.summary td { border-bottom: 0.3mm solid #ddd; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
+table.summary thead, table.legend thead { display: table-header-group; }
+table.summary tr, table.legend tr { break-inside: avoid; }
+.swatch { display: inline-block; width: 3mm; height: 3mm; border-radius: 0.6mm; margin-right: 1.5mm; vertical-align: -0.3mm; }
+.frame-figure { position: relative; width: 100%; margin: 0 auto 2mm; background: #000; }
+.frame-figure img, .frame-figure .overlay { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }
+.frame-figure .missing { position: absolute; inset: 0; color: #fff; display: flex; align-items: center; justify-content: center; }
+.frame-meta { color: #333; margin: 1mm 0; font-variant-numeric: tabular-nums; }
+ul.annotations { list-style: none; padding: 0; margin: 1mm 0; font-size: 9pt; }
+ul.annotations li { margin: 0.5mm 0; }
+.tags { margin: 1.5mm 0; }
+.chip { display: inline-block; border: 0.3mm solid #bbb; border-radius: 3mm; padding: 0.3mm 2mm; margin: 0 1mm 1mm 0; font-size: 8.5pt; }
+.chip-kind { color: #666; }
+.ai { border: 0.4mm solid #b45309; border-radius: 1.5mm; padding: 2mm 3mm; margin: 2mm 0; break-inside: avoid; }
+.ai-label { display: inline-block; font-weight: 700; color: #7c2d12; background: #ffedd5; padding: 0.3mm 2mm; border-radius: 1mm; margin: 0 0 1mm; font-size: 8.5pt; }
+.ai-label.small { font-weight: 400; }
+.ai-model { color: #555; font-size: 8.5pt; margin: 0 0 1mm; }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.thinking { color: #444; font-size: 9pt; }
+.notes .note { border-left: 0.8mm solid #2563eb; padding: 0.5mm 2.5mm; margin: 1.5mm 0; }
+.muted { color: #666; font-size: 8.5pt; margin: 0.5mm 0; }
+.signoff { margin-top: 6mm; border: 0.4mm solid #111; padding: 3mm 4mm; break-inside: avoid; }
+.signoff.draft { border-style: dashed; color: #555; }
+.sign-lines { display: flex; gap: 10mm; margin-top: 10mm; }
+.sign-lines div { flex: 1; border-top: 0.3mm solid #111; padding-top: 1mm; font-size: 8.5pt; color: #555; }
+.footer-note { margin-top: 6mm; }
+body.first-page-only .after-first-page { display: none; }
+`;
+
+/** The full report page. `images` holds every frame's bytes by sha256. */
+export function renderReportHtml(doc: ReviewReportV1, images: FrameImages, options: HtmlOptions = {}): string {
+  const paper = options.paperSize ?? 'A4';
+  const css = CSS.replace('PAPER', paper === 'Letter' ? 'letter' : 'A4').replace('PAGEWIDTH', paper === 'Letter' ? '215.9mm' : '210mm');
+  const frames = doc.frames.map((f, i) => frameSection(doc, f, i + 1, images)).join('');
+  const rest = `<div class="after-first-page">${frames}${closingSection(doc)}</div>`;
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<meta name="generator" content="${esc(doc.generator.name)} ${esc(doc.generator.version)}">` +
+    `<title>Review report — ${esc(doc.case.code)}</title><style>${css}</style></head>` +
+    `<body class="${options.firstPageOnly ? 'first-page-only' : ''}">` +
+    headerSection(doc) +
+    timelineFigure(doc) +
+    summarySection(doc) +
+    (options.firstPageOnly ? '' : rest) +
+    `</body></html>`
+  );
+}

@@ -1,0 +1,139 @@
+// The contract handlers for what a reviewer adds to a review (contract-review.ts), over the repositories in
+// this folder and annotations/, search/, library/. Every write names its author (the reviewer in settings)
+// and tells open windows through 'library.changed'.
+import type { Database } from 'better-sqlite3';
+import type { EventName, EventPayload } from '../../api/contract';
+import type { Handlers } from '../../api/dispatch';
+import type { LibraryChanged } from '../../api/schemas-review';
+import { createAnnotationsRepo } from '../annotations/annotations-repo';
+import { createAuditLog } from '../audit/audit-log';
+import { createRecentReviews } from '../library/recent-reviews';
+import { createSearchRepo } from '../search/search-repo';
+import { TAXONOMY } from '../taxonomy/taxonomy';
+import { createNotesRepo } from './notes-repo';
+import { createReviewGuard } from './review-guard';
+import { createSegmentsRepo } from './segments-repo';
+import { createTagsRepo } from './tags-repo';
+
+type ReviewChannel =
+  | 'annotations.create'
+  | 'annotations.update'
+  | 'annotations.delete'
+  | 'annotations.restore'
+  | 'annotations.listForFrame'
+  | 'annotations.listForReview'
+  | 'tags.add'
+  | 'tags.remove'
+  | 'tags.list'
+  | 'segments.create'
+  | 'segments.update'
+  | 'segments.delete'
+  | 'segments.list'
+  | 'notes.create'
+  | 'notes.update'
+  | 'notes.delete'
+  | 'notes.list'
+  | 'audit.list'
+  | 'search.query'
+  | 'reviews.recent'
+  | 'taxonomy.get';
+
+export interface ReviewServicesDeps {
+  db: Database;
+  /** Who is making the change: the reviewer's name from settings. */
+  actor: () => string;
+  emit?: <E extends EventName>(name: E, payload: EventPayload<E>) => void;
+}
+
+export function createReviewServices(d: ReviewServicesDeps) {
+  const audit = createAuditLog(d.db);
+  const guard = createReviewGuard(d.db);
+  const annotations = createAnnotationsRepo(d.db, { audit, guard });
+  const tags = createTagsRepo(d.db, { audit, guard });
+  const segments = createSegmentsRepo(d.db, { audit, guard });
+  const notes = createNotesRepo(d.db, { audit, guard });
+  const search = createSearchRepo(d.db);
+  const recent = createRecentReviews(d.db);
+
+  const changed = (c: LibraryChanged) => d.emit?.('library.changed', c);
+  const ok = { ok: true as const };
+
+  const handlers: Pick<Handlers, ReviewChannel> = {
+    'annotations.create': (input) => {
+      const a = annotations.create(input, d.actor());
+      changed({ entity: 'annotation', action: 'create', reviewId: a.reviewId, frameId: a.frameId, id: a.id });
+      return a;
+    },
+    'annotations.update': ({ id, patch }) => {
+      const a = annotations.update(id, patch, d.actor());
+      changed({ entity: 'annotation', action: 'update', reviewId: a.reviewId, frameId: a.frameId, id });
+      return a;
+    },
+    'annotations.delete': ({ id }) => {
+      const a = annotations.delete(id, d.actor());
+      changed({ entity: 'annotation', action: 'delete', reviewId: a.reviewId, frameId: a.frameId, id });
+      return ok;
+    },
+    'annotations.restore': ({ id }) => {
+      const a = annotations.restore(id, d.actor());
+      changed({ entity: 'annotation', action: 'restore', reviewId: a.reviewId, frameId: a.frameId, id });
+      return a;
+    },
+    'annotations.listForFrame': ({ frameId }) => annotations.listForFrame(frameId),
+    'annotations.listForReview': ({ reviewId }) => annotations.listForReview(reviewId),
+
+    'tags.add': (input) => {
+      const t = tags.add(input, d.actor());
+      changed({ entity: 'tag', action: 'create', reviewId: t.reviewId, frameId: t.frameId, id: t.id });
+      return t;
+    },
+    'tags.remove': ({ id }) => {
+      const t = tags.remove(id, d.actor());
+      changed({ entity: 'tag', action: 'delete', reviewId: t.reviewId, frameId: t.frameId, id });
+      return ok;
+    },
+    'tags.list': ({ reviewId, frameId }) => tags.list(reviewId, frameId),
+
+    'segments.create': (input) => {
+      const s = segments.create(input, d.actor());
+      changed({ entity: 'segment', action: 'create', reviewId: s.reviewId, frameId: null, id: s.id });
+      return s;
+    },
+    'segments.update': ({ id, patch }) => {
+      const s = segments.update(id, patch, d.actor());
+      changed({ entity: 'segment', action: 'update', reviewId: s.reviewId, frameId: null, id });
+      return s;
+    },
+    'segments.delete': ({ id }) => {
+      const s = segments.delete(id, d.actor());
+      changed({ entity: 'segment', action: 'delete', reviewId: s.reviewId, frameId: null, id });
+      return ok;
+    },
+    'segments.list': ({ reviewId }) => segments.list(reviewId),
+
+    'notes.create': (input) => {
+      const n = notes.create(input, d.actor());
+      changed({ entity: 'note', action: 'create', reviewId: n.reviewId, frameId: n.frameId, id: n.id });
+      return n;
+    },
+    'notes.update': ({ id, text }) => {
+      const n = notes.update(id, text, d.actor());
+      changed({ entity: 'note', action: 'update', reviewId: n.reviewId, frameId: n.frameId, id });
+      return n;
+    },
+    'notes.delete': ({ id }) => {
+      const n = notes.delete(id, d.actor());
+      changed({ entity: 'note', action: 'delete', reviewId: n.reviewId, frameId: n.frameId, id });
+      return ok;
+    },
+    'notes.list': ({ reviewId, frameId }) => notes.list(reviewId, frameId),
+
+    'audit.list': (q) => audit.list(q),
+    'search.query': (q) => search.query(q),
+    'reviews.recent': ({ limit }) => recent.list(limit),
+    'taxonomy.get': () => TAXONOMY,
+  };
+
+  return { handlers, annotations, tags, segments, notes, audit, search, recent };
+}
+export type ReviewServices = ReturnType<typeof createReviewServices>;

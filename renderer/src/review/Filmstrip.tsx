@@ -1,0 +1,53 @@
+// The review's captured frames in time order: a thumbnail each, with its frame number and time, marked when it
+// has an analysis. A click jumps the player to that exact frame and shows its analysis.
+import type { Frame } from '../../../electron/api/schemas';
+import { api } from '../api';
+import { formatTimecode } from './player/timeline';
+
+interface Props {
+  frames: Frame[];
+  analysed: ReadonlySet<number>;
+  currentIndex: number;
+  selectedId: number | null;
+  onOpen: (frame: Frame) => void;
+}
+
+export function Filmstrip({ frames, analysed, currentIndex, selectedId, onOpen }: Props) {
+  if (frames.length === 0) {
+    return (
+      <p className="filmstrip-empty muted" data-testid="filmstrip-empty">
+        Captured frames appear here. Pause on a moment and press <kbd>A</kbd> to capture and analyse it, or <kbd>C</kbd> to capture only.
+      </p>
+    );
+  }
+  const sorted = [...frames].sort((a, b) => (a.frameIndex ?? 0) - (b.frameIndex ?? 0) || a.id - b.id);
+  return (
+    <ul className="filmstrip" aria-label="Captured frames" data-testid="filmstrip">
+      {sorted.map((f) => (
+        <li key={f.id}>
+          <button
+            type="button"
+            className={`film-thumb${f.frameIndex === currentIndex ? ' is-current' : ''}`}
+            aria-pressed={f.id === selectedId}
+            data-testid="film-thumb"
+            data-frame-id={f.id}
+            data-frame-index={f.frameIndex ?? ''}
+            title={`Frame ${f.frameIndex} at ${formatTimecode(f.mediaTime ?? 0)}${analysed.has(f.id) ? ' — analysed' : ''}`}
+            onClick={() => onOpen(f)}
+          >
+            <img src={api.frameUrl(f.sha256)} alt={`Frame ${f.frameIndex}`} loading="lazy" draggable={false} />
+            <span className="film-label">
+              <span>#{f.frameIndex}</span>
+              <span className="muted">{formatTimecode(f.mediaTime ?? 0).slice(3)}</span>
+            </span>
+            {analysed.has(f.id) && (
+              <span className="film-badge" title="Analysed" data-testid="film-analysed">
+                AI
+              </span>
+            )}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,66 @@
+// The crash test's child: opens the library through the real connection code and writes annotations through
+// the real data layer as fast as it can, one transaction per write. It prints TRY before a write and ACK after
+// the write has committed (fs.writeSync to the pipe: the line is out before the next write starts), until the
+// parent kills it with SIGKILL. Usage: tsx scripts/crash/crash-writer.ts <library.sqlite> <seed>
+import fs from 'node:fs';
+import { createAnnotationsRepo } from '../../electron/core/annotations/annotations-repo';
+import { openDatabase } from '../../electron/core/db/connection';
+
+const [file, seedArg] = process.argv.slice(2);
+if (!file) {
+  console.error('Usage: crash-writer <library.sqlite> <seed>');
+  process.exit(2);
+}
+
+let seed = Number(seedArg ?? 1) >>> 0 || 1;
+const rand = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+};
+const u = () => rand(); // a normalised coordinate, full double precision
+const say = (line: string) => fs.writeSync(1, `${line}\n`);
+
+const db = openDatabase(file);
+const repo = createAnnotationsRepo(db);
+const frames = db.prepare('SELECT id FROM frames ORDER BY id').pluck().all() as number[];
+const alive = db.prepare('SELECT id FROM annotations').pluck().all() as number[];
+
+function randomShape() {
+  const k = Math.floor(rand() * 5);
+  if (k === 0) return { kind: 'box' as const, geometry: { x: u() * 0.5, y: u() * 0.5, w: u() * 0.5, h: u() * 0.5 } };
+  if (k === 1) return { kind: 'ellipse' as const, geometry: { x: u() * 0.5, y: u() * 0.5, w: u() * 0.5, h: u() * 0.5 } };
+  if (k === 2) return { kind: 'arrow' as const, geometry: { x1: u(), y1: u(), x2: u(), y2: u() } };
+  if (k === 3) return { kind: 'freehand' as const, geometry: { points: Array.from({ length: 2 * (2 + Math.floor(rand() * 60)) }, u) } };
+  return { kind: 'text' as const, geometry: { x: u(), y: u(), text: `note ${Math.floor(rand() * 1e6)}` } };
+}
+
+say('READY');
+for (;;) {
+  const r = rand();
+  if (r < 0.15 && alive.length) {
+    // Move an existing box/ellipse/arrow/… to a new place of its own kind.
+    const id = alive[Math.floor(rand() * alive.length)]!;
+    const kind = repo.get(id).kind;
+    let shape = randomShape();
+    while (shape.kind !== kind && !(kind === 'box' && shape.kind === 'ellipse') && !(kind === 'ellipse' && shape.kind === 'box')) shape = randomShape();
+    say(`TRY update ${id}`);
+    const a = repo.update(id, { geometry: shape.geometry }, 'crash-test');
+    say(`ACK update ${id} ${JSON.stringify(a.geometry)}`);
+  } else if (r < 0.22 && alive.length) {
+    const i = Math.floor(rand() * alive.length);
+    const id = alive[i]!;
+    say(`TRY delete ${id}`);
+    repo.delete(id, 'crash-test');
+    alive.splice(i, 1);
+    say(`ACK delete ${id}`);
+  } else {
+    const shape = randomShape();
+    const frameId = frames[Math.floor(rand() * frames.length)]!;
+    say('TRY create');
+    const a = repo.create({ frameId, ...shape, label: rand() < 0.3 ? 'capsulorhexis' : null }, 'crash-test');
+    alive.push(a.id);
+    say(`ACK create ${a.id} ${a.frameId} ${a.kind} ${JSON.stringify(a.geometry)}`);
+  }
+}

@@ -1,0 +1,548 @@
+// Review reports end to end: a review built through the real services (case, generated video, captured frames
+// with a known red square, annotations of every kind, tags, segments, notes, analyses from the tiny model and
+// stored ones), exported to every format through the contract, and read back the way a user's tools would:
+// pdftotext/pdfinfo/pdftoppm (poppler), a JSON Schema validator, a CSV parser, the COCO images' pixels.
+import { execFile, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import Ajv2020 from 'ajv/dist/2020';
+import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventPayload } from '../../electron/api/contract';
+import { AI_DISCLAIMER, ReviewReportV1, type ReportOptions } from '../../electron/api/schemas-reports';
+import { nodeWriterFs, STAGING_PREFIX, type WriterFs } from '../../electron/core/reports/atomic-writer';
+import { CHROMIUM_ARGS, createChromiumRenderer, findChromium } from '../../electron/core/reports/chromium-printer';
+import type { ReportRenderer } from '../../electron/core/reports/printer';
+import { reportJsonSchema, reportJsonSchemaText } from '../../electron/core/reports/report-json-schema';
+import { createReportService } from '../../electron/core/reports/report-service';
+import { formatTimecode } from '../../electron/core/reports/timecode';
+import { buildReportFixture, REVIEWER, SQUARE, STORED_THINKING, SURGEON, type ReportFixture } from '../fixtures/report-review';
+import { startTestServices, type TestServices } from '../fixtures/services';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '../..');
+type Progress = EventPayload<'reports.progress'>;
+
+const squash = (s: string) => s.replace(/\s+/g, '');
+const pdfText = (file: string) => execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+const pdfPages = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+function pdfPage(file: string, page: number, dpi = 60): PNG {
+  const prefix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pdfpage-')), 'p');
+  execFileSync('pdftoppm', ['-png', '-r', String(dpi), '-f', String(page), '-l', String(page), '-singlefile', file, prefix]);
+  return PNG.sync.read(fs.readFileSync(`${prefix}.png`));
+}
+function countPixels(png: PNG, test: (r: number, g: number, b: number) => boolean): { count: number; box: [number, number, number, number] | null } {
+  let count = 0;
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < png.height; y++) {
+    for (let x = 0; x < png.width; x++) {
+      const i = (y * png.width + x) * 4;
+      if (test(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) {
+        count++;
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+      }
+    }
+  }
+  return { count, box: count ? [x0, y0, x1, y1] : null };
+}
+const notWhite = (r: number, g: number, b: number) => r < 235 || g < 235 || b < 235;
+
+/** RFC 4180 reader (quoted fields, doubled quotes, CRLF) for checking what the writer produced. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const body = text.replace(/^\uFEFF/, '');
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (quoted) {
+      if (c === '"' && body[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && body[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  if (cell || row.length) rows.push([...row, cell]);
+  return rows;
+}
+const csvObjects = (text: string) => {
+  const [header, ...rows] = parseCsv(text);
+  return rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
+};
+
+describe('review reports', () => {
+  let s: TestServices;
+  let fx: ReportFixture;
+  let tmp: string;
+  let renderer: ReportRenderer;
+
+  beforeAll(async () => {
+    s = startTestServices();
+    fx = await buildReportFixture(s, { frames: 3, modelAnalyses: 2 });
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reports-out-'));
+    renderer = createChromiumRenderer();
+  }, 300_000);
+  afterAll(async () => {
+    await renderer?.close();
+    await s?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const newFolder = (name: string) => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir);
+    return dir;
+  };
+
+  async function exportTo(folder: string, formats: ('pdf' | 'html' | 'json' | 'csv' | 'coco')[], options?: ReportOptions): Promise<{ end: Progress; all: Progress[] }> {
+    const { jobId } = await s.call('reports.export', { reviewId: fx.reviewId, folder, formats, ...(options ? { options } : {}) });
+    const end = await s.waitFor('reports.progress', (p) => p.jobId === jobId && p.state !== 'running', 120_000);
+    const all = s.events.filter((e) => e.name === 'reports.progress' && (e.payload as Progress).jobId === jobId).map((e) => e.payload as Progress);
+    return { end, all };
+  }
+
+  /** Every format, default options (de-identified, no Thinking Process). */
+  let out: string;
+  let files: Record<'pdf' | 'html' | 'json' | 'annotations' | 'analyses' | 'coco', string>;
+  beforeAll(async () => {
+    out = newFolder('all');
+    const { end, all } = await exportTo(out, ['pdf', 'html', 'json', 'csv', 'coco']);
+    expect(end.state, end.message ?? '').toBe('completed');
+    const base = path.join(out, `${fx.caseCode}-review-${fx.reviewId}`);
+    files = {
+      pdf: `${base}.pdf`,
+      html: `${base}.html`,
+      json: `${base}.json`,
+      annotations: `${base}-annotations.csv`,
+      analyses: `${base}-analyses.csv`,
+      coco: `${base}-coco`,
+    };
+    expect([...end.files].sort()).toEqual(Object.values(files).sort());
+    // Progress only goes forward and ends at 1.
+    const steps = all.map((p) => p.progress);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(all.at(-1)!.progress).toBe(1);
+  }, 180_000);
+
+  it('writes exactly the chosen files and leaves no temporary files', () => {
+    expect(fs.readdirSync(out).sort()).toEqual(Object.values(files).map((f) => path.basename(f)).sort());
+    expect(fs.readdirSync(out).some((n) => n.startsWith(STAGING_PREFIX))).toBe(false);
+  });
+
+  it('PDF: the case code, every timecode and Final Answer, the AI label, one page per frame plus two', () => {
+    const text = pdfText(files.pdf);
+    expect(text).toContain(fx.caseCode);
+    expect(squash(text)).toContain(squash(AI_DISCLAIMER));
+    for (const { frame } of fx.frames) expect(text).toContain(formatTimecode(frame.mediaTime));
+    for (const a of fx.analyses) expect(squash(text)).toContain(squash(a.answer));
+    expect(text).toMatch(/Sign-off/);
+    // Page 1: header, timeline and summary; one page per frame; the closing page (notes, sign-off).
+    expect(pdfPages(files.pdf)).toBe(fx.frames.length + 2);
+    // Model name and short hash beside the AI text.
+    for (const a of fx.analyses) expect(text).toContain(a.provenance.modelSha256.slice(0, 12));
+  });
+
+  it('PDF: page 1 is not blank, and the frame pages show the frame with its box drawn around the red square', () => {
+    const page1 = pdfPage(files.pdf, 1);
+    const ink = countPixels(page1, notWhite).count;
+    expect(ink / (page1.width * page1.height)).toBeGreaterThan(0.03);
+
+    const page2 = pdfPage(files.pdf, 2, 100);
+    const red = countPixels(page2, (r, g, b) => r > 200 && g < 60 && b < 60);
+    const green = countPixels(page2, (r, g, b) => g > 200 && r < 90 && b < 90);
+    expect(red.count).toBeGreaterThan(100);
+    expect(green.count).toBeGreaterThan(50);
+    const [rx0, ry0, rx1, ry1] = red.box!;
+    const [gx0, gy0, gx1, gy1] = green.box!;
+    expect(gx0).toBeLessThanOrEqual(rx0 + 2);
+    expect(gy0).toBeLessThanOrEqual(ry0 + 2);
+    expect(gx1).toBeGreaterThanOrEqual(rx1 - 2);
+    expect(gy1).toBeGreaterThanOrEqual(ry1 - 2);
+  });
+
+  it('HTML: self-contained (images inline, CSP, no request when opened) with the same content', async () => {
+    const html = fs.readFileSync(files.html, 'utf8');
+    expect(html).toContain('http-equiv="Content-Security-Policy"');
+    expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(fx.frames.length);
+    expect(html).not.toMatch(/<(script|link|iframe|object|embed)\b/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(?!data:)[a-z]+:/i);
+    expect(html).not.toMatch(/url\(/i);
+    expect(html).toContain(fx.caseCode);
+    expect(html).toContain(AI_DISCLAIMER);
+    for (const { frame } of fx.frames) expect(html).toContain(formatTimecode(frame.mediaTime));
+    // Opened in Chromium (JavaScript on, as a browser would), it asks for nothing.
+    const browser = await chromium.launch({ executablePath: findChromium()!, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith('data:') && r.url() !== 'about:blank') requests.push(r.url());
+      });
+      await page.goto(`file://${files.html}`);
+      expect(await page.locator('img').count()).toBe(fx.frames.length);
+      expect(requests.filter((u) => u !== `file://${files.html}`)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('JSON: validates against the schema file (kept in step with the zod schema) and the zod schema', () => {
+    const doc: unknown = JSON.parse(fs.readFileSync(files.json, 'utf8'));
+    const schemaFile = path.join(REPO, 'resources', 'report-schema', 'review-report-v1.schema.json');
+    expect(fs.readFileSync(schemaFile, 'utf8'), 'run npm run report-schema').toBe(reportJsonSchemaText());
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')) as object);
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(ReviewReportV1.safeParse(doc).success).toBe(true);
+    // And refuses a document that is not one.
+    expect(validate({ ...(doc as object), version: 2 })).toBe(false);
+    expect(reportJsonSchema().$id).toMatch(/review-report-v1/);
+  });
+
+  it('JSON: round-trips the review (everything, with provenance) when every field is included', async () => {
+    const dir = newFolder('json-full');
+    const all = { surgeon: true, reviewer: true, fileNames: true, caseNotes: true, thinking: true, notes: true, audit: true, surgeryDate: true };
+    const { end } = await exportTo(dir, ['json'], { fields: all });
+    expect(end.state).toBe('completed');
+    const doc = ReviewReportV1.parse(JSON.parse(fs.readFileSync(end.files[0]!, 'utf8')));
+    const id = fx.reviewId;
+    const kase = await s.call('cases.get', { id: fx.caseId });
+    const review = await s.call('reviews.get', { id });
+    expect(doc.case).toEqual({ id: kase.id, code: kase.code, surgeryDate: kase.surgeryDate, eye: kase.eye, surgeon: kase.surgeon, notes: kase.notes });
+    expect(doc.review).toEqual({ id, status: 'final', reviewer: review.reviewer, lastFrameIndex: review.lastFrameIndex, createdAt: review.createdAt, updatedAt: review.updatedAt, finalisedAt: review.finalisedAt });
+    expect(doc.signOff).toEqual({ reviewer: REVIEWER, finalisedAt: review.finalisedAt });
+
+    const frames = await s.call('frames.listForReview', { reviewId: id });
+    expect(doc.frames.map((f) => f.id).sort()).toEqual(frames.map((f) => f.id).sort());
+    for (const f of frames) {
+      const d = doc.frames.find((x) => x.id === f.id)!;
+      expect({ frameIndex: d.frameIndex, mediaTime: d.mediaTime, width: d.width, height: d.height, sha256: d.sha256, mime: d.mime, bytes: d.bytes, sourceName: d.sourceName, createdAt: d.createdAt }).toEqual({
+        frameIndex: f.frameIndex,
+        mediaTime: f.mediaTime,
+        width: f.width,
+        height: f.height,
+        sha256: f.sha256,
+        mime: f.mime,
+        bytes: f.bytes,
+        sourceName: f.sourceName,
+        createdAt: f.createdAt,
+      });
+      expect(d.timecode).toBe(formatTimecode(f.mediaTime));
+      expect(d.analyses.map(({ modelShortHash: _h, ...a }) => a)).toEqual(await s.call('analysis.list', { frameId: f.id }));
+      expect(d.notes).toEqual(await s.call('notes.list', { reviewId: id, frameId: f.id }));
+      expect(d.tags).toEqual(await s.call('tags.list', { reviewId: id, frameId: f.id }));
+    }
+    const annotations = doc.frames.flatMap((f) => f.annotations).map(({ pixelBox: _p, displayLabel: _d, ...a }) => a);
+    expect(annotations.sort((a, b) => a.id - b.id)).toEqual((await s.call('annotations.listForReview', { reviewId: id })).sort((a, b) => a.id - b.id));
+    expect(doc.segments.map(({ displayLabel: _l, displayColor: _c, ...x }) => x)).toEqual(await s.call('segments.list', { reviewId: id }));
+    expect(doc.reviewNotes).toEqual(await s.call('notes.list', { reviewId: id, frameId: null }));
+    expect(doc.reviewTags).toEqual(await s.call('tags.list', { reviewId: id, frameId: null }));
+    expect(doc.audit).toEqual(await s.call('audit.list', { reviewId: id, limit: 500 }));
+    expect(doc.video?.fileName).toBe(path.basename(fx.videoFile));
+    // Provenance survives whole.
+    const stored = doc.frames.flatMap((f) => f.analyses);
+    for (const a of fx.analyses) expect(stored.find((x) => x.id === a.id)!.provenance).toEqual(a.provenance);
+  });
+
+  it('CSV: one row per annotation and per analysis, RFC 4180 quoting, formula cells neutralised', () => {
+    const annotations = csvObjects(fs.readFileSync(files.annotations, 'utf8'));
+    const expected = fx.frames.length + 4; // a box per frame + arrow, ellipse, freehand, text
+    expect(annotations).toHaveLength(expected);
+    const text = annotations.find((r) => r.kind === 'text')!;
+    expect(text.text).toBe("'=1+1 side port");
+    const box = annotations.find((r) => r.kind === 'box' && Number(r.frame_id) === fx.frames[0]!.frame.id)!;
+    const sq = fx.frames[0]!.square;
+    expect([box.bbox_x_px, box.bbox_y_px, box.bbox_w_px, box.bbox_h_px].map(Number)).toEqual([sq.x, sq.y, sq.size, sq.size]);
+    expect(JSON.parse(box.geometry_normalised_json!)).toEqual({ x: sq.x / 640, y: sq.y / 360, w: sq.size / 640, h: sq.size / 360 });
+    expect(Object.keys(annotations[0]!)).not.toContain('author');
+
+    const analyses = csvObjects(fs.readFileSync(files.analyses, 'utf8'));
+    expect(analyses).toHaveLength(fx.analyses.length);
+    for (const a of fx.analyses) {
+      const row = analyses.find((r) => Number(r.analysis_id) === a.id)!;
+      expect(row.final_answer).toBe(/^[=+\-@\t\r]/.test(a.answer) ? `'${a.answer}` : a.answer);
+      expect(row.ai_notice).toBe(AI_DISCLAIMER);
+      expect(row.model_sha256_short).toBe(a.provenance.modelSha256.slice(0, 12));
+      expect(row.timecode).toBe(formatTimecode(fx.frames.find((f) => f.frame.id === a.frameId)!.frame.mediaTime));
+    }
+    expect(Object.keys(analyses[0]!)).not.toContain('thinking_process');
+  });
+
+  it('COCO: every box maps back onto the red square in the exported (unchanged) frame image', () => {
+    const coco = JSON.parse(fs.readFileSync(path.join(files.coco, 'annotations.json'), 'utf8')) as {
+      images: { id: number; file_name: string; width: number; height: number }[];
+      annotations: { id: number; image_id: number; category_id: number; bbox: [number, number, number, number]; area: number }[];
+      categories: { id: number; name: string; supercategory: string }[];
+    };
+    expect(coco.images).toHaveLength(fx.frames.length);
+    expect(coco.annotations).toHaveLength(fx.frames.length); // boxes only
+    expect(coco.categories.map((c) => [c.name, c.supercategory]).sort()).toEqual([
+      ['capsulorhexis-forceps', 'instrument'],
+      ['pupil', 'anatomy'],
+    ]);
+    for (const a of coco.annotations) {
+      const image = coco.images.find((i) => i.id === a.image_id)!;
+      const { frame, square } = fx.frames.find((f) => f.frame.id === image.id)!;
+      const bytes = fs.readFileSync(path.join(files.coco, 'images', image.file_name));
+      expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(frame.sha256);
+      const png = PNG.sync.read(bytes);
+      expect([png.width, png.height]).toEqual([image.width, image.height]);
+      const [x, y, w, h] = a.bbox;
+      expect([x, y, w, h]).toEqual([square.x, square.y, square.size, square.size]);
+      expect(a.area).toBe(w * h);
+      const at = (px: number, py: number) => {
+        const i = (py * png.width + px) * 4;
+        return [png.data[i], png.data[i + 1], png.data[i + 2]];
+      };
+      for (let py = y; py < y + h; py++) for (let px = x; px < x + w; px++) expect(at(px, py)).toEqual([...SQUARE.rgb]);
+      // The pixels just outside the box are not the square.
+      for (const [px, py] of [
+        [x - 1, y + h / 2],
+        [x + w, y + h / 2],
+        [x + w / 2, y - 1],
+        [x + w / 2, y + h],
+      ] as const) {
+        expect(at(px, py)).not.toEqual([...SQUARE.rgb]);
+      }
+    }
+  });
+
+  it('de-identified by default: no file path, name or case note in any format; names appear only when turned on', async () => {
+    const secrets = [SURGEON, REVIEWER, 'Patient-identifying case note', path.basename(fx.videoFile), fx.videoFile, s.dataDir, REPO, os.tmpdir() + path.sep];
+    const texts: Record<string, string> = {
+      pdf: pdfText(files.pdf),
+      pdfRaw: fs.readFileSync(files.pdf, 'latin1'),
+      html: fs.readFileSync(files.html, 'utf8'),
+      json: fs.readFileSync(files.json, 'utf8'),
+      annotations: fs.readFileSync(files.annotations, 'utf8'),
+      analyses: fs.readFileSync(files.analyses, 'utf8'),
+      coco: fs.readFileSync(path.join(files.coco, 'annotations.json'), 'utf8'),
+    };
+    for (const [format, text] of Object.entries(texts)) for (const secret of secrets) expect(text.includes(secret), `${format} contains ${secret}`).toBe(false);
+    const doc = ReviewReportV1.parse(JSON.parse(texts.json!));
+    expect(doc.case.surgeon).toBeNull();
+    expect(doc.review.reviewer).toBeNull();
+    expect(doc.frames.flatMap((f) => [...f.annotations, ...f.tags, ...f.notes]).every((x) => x.author === null)).toBe(true);
+    expect(doc.audit!.every((e) => e.actor === null && !JSON.stringify([e.before, e.after]).includes(REVIEWER))).toBe(true);
+
+    const dir = newFolder('names');
+    const { end } = await exportTo(dir, ['pdf', 'json'], { fields: { surgeon: true, reviewer: true } });
+    expect(end.state).toBe('completed');
+    const named = pdfText(end.files.find((f) => f.endsWith('.pdf'))!);
+    expect(named).toContain(SURGEON);
+    expect(named).toContain(REVIEWER);
+    const json = fs.readFileSync(end.files.find((f) => f.endsWith('.json'))!, 'utf8');
+    expect(json).toContain(SURGEON);
+    expect(json).not.toContain(fx.videoFile); // a path never goes in
+  });
+
+  it('the Thinking Process is left out by default and put in when asked, in every format', async () => {
+    const squashed = squash(STORED_THINKING);
+    for (const f of [files.html, files.json, files.analyses]) expect(squash(fs.readFileSync(f, 'utf8'))).not.toContain(squashed);
+    expect(squash(pdfText(files.pdf))).not.toContain(squashed);
+    const dir = newFolder('thinking');
+    const { end } = await exportTo(dir, ['pdf', 'json', 'csv'], { fields: { thinking: true } });
+    expect(end.state).toBe('completed');
+    expect(squash(pdfText(end.files.find((f) => f.endsWith('.pdf'))!))).toContain(squashed);
+    expect(squash(fs.readFileSync(end.files.find((f) => f.endsWith('analyses.csv'))!, 'utf8'))).toContain(squashed);
+    expect(pdfText(end.files.find((f) => f.endsWith('.pdf'))!)).toMatch(/Thinking Process/);
+  });
+
+  it('a second export into the same folder gets new names instead of replacing the first', async () => {
+    const dir = newFolder('twice');
+    const one = await exportTo(dir, ['json']);
+    const two = await exportTo(dir, ['json']);
+    expect(path.basename(one.end.files[0]!)).toBe(`${fx.caseCode}-review-${fx.reviewId}.json`);
+    expect(path.basename(two.end.files[0]!)).toBe(`${fx.caseCode}-review-${fx.reviewId}-2.json`);
+  });
+
+  it('previews the first page as a PNG', async () => {
+    const p = await s.call('reports.preview', { reviewId: fx.reviewId });
+    const png = PNG.sync.read(Buffer.from(p.png));
+    expect([png.width, png.height]).toEqual([p.width, p.height]);
+    expect([p.width, p.height]).toEqual([794, 1123]);
+    expect(countPixels(png, notWhite).count / (png.width * png.height)).toBeGreaterThan(0.03);
+    const letter = await s.call('reports.preview', { reviewId: fx.reviewId, options: { paperSize: 'Letter' } });
+    expect([letter.width, letter.height]).toEqual([816, 1056]);
+  });
+
+  describe('failures: a clear message and nothing left behind', () => {
+    it('refuses a folder that is really a file, or lies under one (ENOTDIR)', async () => {
+      const dir = newFolder('enotdir');
+      const file = path.join(dir, 'notes.txt');
+      fs.writeFileSync(file, 'keep me');
+      for (const folder of [file, path.join(file, 'reports')]) {
+        await expect(s.call('reports.export', { reviewId: fx.reviewId, folder, formats: ['pdf', 'json'] })).rejects.toThrow(/is not a folder.*Nothing was written/);
+      }
+      expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
+      expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
+    });
+
+    it('refuses a folder that does not exist', async () => {
+      await expect(s.call('reports.export', { reviewId: fx.reviewId, folder: path.join(tmp, 'nope', 'deeper'), formats: ['json'] })).rejects.toThrow(/does not exist/);
+      expect(fs.existsSync(path.join(tmp, 'nope'))).toBe(false);
+    });
+
+    it('refuses an unknown review before starting a job', async () => {
+      await expect(s.call('reports.export', { reviewId: 99_999, folder: tmp, formats: ['json'] })).rejects.toMatchObject({ code: 'not-found' });
+    });
+
+    it.skipIf(process.getuid?.() === 0)('a read-only folder (chmod 555): clear message, nothing written', async () => {
+      const dir = newFolder('readonly');
+      fs.chmodSync(dir, 0o555);
+      try {
+        const { end } = await exportTo(dir, ['pdf', 'html', 'json', 'csv', 'coco']);
+        expect(end.state).toBe('failed');
+        expect(end.message).toMatch(/cannot be written to.*Nothing was written/);
+        expect(fs.readdirSync(dir)).toEqual([]);
+      } finally {
+        fs.chmodSync(dir, 0o755);
+      }
+    });
+
+    /** A report service over the same real services, whose writer's file operations fail as told. */
+    function serviceWith(fsImpl: WriterFs) {
+      const events: Progress[] = [];
+      const service = createReportService({
+        handlers: () => s.services.handlers,
+        readFrame: (f) => fs.readFileSync(s.services.resolveFrame(f.sha256)!.file),
+        renderer: () => ({ ...renderer, close: async () => {} }),
+        emit: (_name, p) => events.push(p),
+        appName: 'test',
+        appVersion: '0',
+        fs: fsImpl,
+      });
+      return {
+        async run(folder: string) {
+          const { jobId } = await service.startExport({ reviewId: fx.reviewId, folder, formats: ['pdf', 'html', 'json', 'csv', 'coco'] });
+          await service.waitFor(jobId);
+          await service.close();
+          return events.filter((e) => e.jobId === jobId).at(-1)!;
+        },
+      };
+    }
+    const errno = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
+
+    it('disk full part-way through a file (ENOSPC): clear message, the folder is as it was', async () => {
+      const dir = newFolder('enospc');
+      fs.writeFileSync(path.join(dir, 'existing.txt'), 'x');
+      let writes = 0;
+      const end = await serviceWith({
+        ...nodeWriterFs,
+        async writeFile(p, data) {
+          if (++writes === 4) {
+            // Half the bytes land, then the disk is full, as a real partial write does.
+            const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+            await fs.promises.writeFile(p, bytes.subarray(0, Math.floor(bytes.byteLength / 2)));
+            throw errno('ENOSPC');
+          }
+          await nodeWriterFs.writeFile(p, data);
+        },
+      }).run(dir);
+      expect(end.state).toBe('failed');
+      expect(end.message).toMatch(/disk .* is full.*Nothing was written/);
+      expect(fs.readdirSync(dir)).toEqual(['existing.txt']);
+    });
+
+    it('a folder that refuses writing (EACCES, EROFS): clear message, nothing written', async () => {
+      for (const code of ['EACCES', 'EROFS']) {
+        const dir = newFolder(`ro-${code}`);
+        const end = await serviceWith({
+          ...nodeWriterFs,
+          mkdir: async () => {
+            throw errno(code);
+          },
+        }).run(dir);
+        expect(end.state).toBe('failed');
+        expect(end.message).toMatch(/cannot be written to \(it is read-only or you lack permission\)\. Nothing was written/);
+        expect(fs.readdirSync(dir)).toEqual([]);
+      }
+    });
+
+    it('a failure while moving the files into place takes back the ones already moved', async () => {
+      const dir = newFolder('rename');
+      let renames = 0;
+      const end = await serviceWith({
+        ...nodeWriterFs,
+        async rename(a, b) {
+          if (++renames === 3) throw errno('EIO');
+          await nodeWriterFs.rename(a, b);
+        },
+      }).run(dir);
+      expect(end.state).toBe('failed');
+      expect(end.message).toMatch(/Nothing was written/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+
+    it('cancel: the job ends cancelled and nothing is written', async () => {
+      const dir = newFolder('cancel');
+      const { jobId } = await s.call('reports.export', { reviewId: fx.reviewId, folder: dir, formats: ['pdf', 'html', 'coco'] });
+      expect(await s.call('reports.cancel', { jobId })).toEqual({ cancelled: true });
+      const end = await s.waitFor('reports.progress', (p) => p.jobId === jobId && p.state !== 'running');
+      expect(end.state).toBe('cancelled');
+      expect(fs.readdirSync(dir)).toEqual([]);
+      expect(await s.call('reports.cancel', { jobId })).toEqual({ cancelled: false });
+    });
+  });
+
+  describe('npm run export (the CLI)', () => {
+    const cli = (args: string[]) =>
+      run(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO, 'scripts', 'export.ts'), ...args], { cwd: REPO, timeout: 120_000 }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+
+    it('writes a PDF, CSV and COCO export from the data folder', async () => {
+      const dir = newFolder('cli');
+      const pdf = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'pdf', '--out', path.join(dir, 'case.pdf')]);
+      expect(pdf.code, pdf.stderr).toBe(0);
+      expect(pdfText(path.join(dir, 'case.pdf'))).toContain(fx.caseCode);
+      expect(pdfPages(path.join(dir, 'case.pdf'))).toBe(fx.frames.length + 2);
+
+      const csv = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'csv', '--out', path.join(dir, 'tables')]);
+      expect(csv.code, csv.stderr).toBe(0);
+      expect(fs.readdirSync(path.join(dir, 'tables')).sort()).toEqual(['analyses.csv', 'annotations.csv']);
+
+      const coco = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'coco', '--out', path.join(dir, 'coco'), '--include', 'reviewer']);
+      expect(coco.code, coco.stderr).toBe(0);
+      expect(fs.readdirSync(path.join(dir, 'coco', 'images'))).toHaveLength(fx.frames.length);
+      expect(fs.readdirSync(dir).some((n) => n.startsWith(STAGING_PREFIX))).toBe(false);
+
+      const again = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'pdf', '--out', path.join(dir, 'case.pdf')]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already exists\. Add --force/);
+    }, 240_000);
+
+    it('says what is wrong with bad arguments', async () => {
+      const bad = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'docx', '--out', path.join(tmp, 'x.docx')]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--format must be one of pdf, html, json, csv, coco/);
+      const missing = await cli(['--data', s.dataDir, '--review', '424242', '--format', 'json', '--out', path.join(tmp, 'x.json')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/Review 424242 does not exist/);
+      expect(fs.existsSync(path.join(tmp, 'x.json'))).toBe(false);
+    }, 120_000);
+  });
+});
