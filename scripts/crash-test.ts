@@ -1,13 +1,17 @@
-// `npm run crash-test -- [--kills 50] [--max-delay-ms 400] [--seed N]`: SIGKILL a writer of annotations at random
+// `npm run crash-test -- [--kills 50] [--max-delay-ms 400] [--seed N] [--keep]`: SIGKILL a writer of annotations at random
 // moments and check after each kill that the library is intact and holds every acknowledged annotation.
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCrashTest } from './crash/crash-harness';
 
-const { values } = parseArgs({ options: { kills: { type: 'string', default: '50' }, 'max-delay-ms': { type: 'string', default: '400' }, seed: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { kills: { type: 'string', default: '50' }, 'max-delay-ms': { type: 'string', default: '400' }, seed: { type: 'string' }, keep: { type: 'boolean' } },
+});
 const kills = Number(values.kills);
 const maxDelayMs = Number(values['max-delay-ms']);
 if (!Number.isInteger(kills) || kills < 1 || !Number.isFinite(maxDelayMs) || maxDelayMs < 0) {
-  console.error('Usage: npm run crash-test -- [--kills N] [--max-delay-ms MS] [--seed N]');
+  console.error('Usage: npm run crash-test -- [--kills N] [--max-delay-ms MS] [--seed N] [--keep]');
   process.exit(2);
 }
 const started = Date.now();
@@ -23,7 +27,8 @@ console.log(
     `${result.annotations} annotations in the library, ${landed} unacknowledged in-flight writes landed (allowed), ` +
     `integrity ok in ${result.rounds.filter((r) => r.integrity === 'ok').length}/${kills} rounds.`,
 );
-console.log(`Library: ${result.file}`);
+if (result.failures.length || values.keep) console.log(`Library: ${result.file}`);
+else fs.rmSync(path.dirname(result.file), { recursive: true, force: true });
 if (result.failures.length) {
   console.error(`FAILED:\n${result.failures.slice(0, 50).join('\n')}`);
   process.exit(1);

@@ -140,7 +140,8 @@ describe('Video import and playback errors (browser host + Chromium)', () => {
     expect(await page.getByTestId('playback-error-time').textContent()).toMatch(/^00:00:0\d\.\d{3}$/);
     expect(await page.getByTestId('playback-error-detail').textContent()).toMatch(/PipelineStatus::PIPELINE_ERROR_DECODE/);
     const back = await waitSettled(page);
-    expect(back).toBeGreaterThanOrEqual(at - 3);
+    // The last frame shown, or a few before it when that one cannot be decoded again (it may need data past the cut).
+    expect(back).toBeGreaterThanOrEqual(Math.max(20, at - 20));
     expect(back).toBeLessThanOrEqual(at);
     expect(await notice.textContent()).toContain(`Back at frame ${back}`);
     expect(await frameOnScreen(page)).toBe(back);
@@ -153,7 +154,9 @@ describe('Video import and playback errors (browser host + Chromium)', () => {
     await expectOnScreen(page, 20);
     await goTo(page, 110);
     await settledNotice();
-    expect(await notice.textContent()).toMatch(/Frame 110 could not be shown/);
+    // Chromium either fails to decode there or silently shows another frame; either way it is reported at frame 110.
+    expect(await notice.getAttribute('data-frame-index')).toBe('110');
+    expect(await notice.textContent()).toMatch(/Frame 110 could not be shown|could not be decoded here/);
     expect(await page.getByTestId('playback-error-time').textContent()).toBe('00:00:03.666');
     expect(await notice.textContent()).toContain('Back at frame 20');
 

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Taxonomy } from '../../electron/api/schemas-review';
 import { migrate } from '../../electron/core/db/migrate';
+import { MIGRATIONS } from '../../electron/core/db/migrations/index';
 import { createReviewServices, type ReviewServices } from '../../electron/core/reviews/review-services';
 import { seedAnalysis, seedReview, type SeededReview } from '../fixtures/review-library';
 
@@ -211,5 +212,19 @@ describe('review data layer', () => {
     expect(t.phases.every((p) => /^#[0-9a-f]{6}$/.test(p.color ?? ''))).toBe(true);
     expect(t.findings.length).toBeGreaterThan(10);
     expect(t.severity.map((x) => x.id)).toEqual(['none', 'mild', 'moderate', 'severe']);
+  });
+
+  it('migrating a library from before 0005 indexes the cases and analyses it already holds', () => {
+    const old = new BetterSqlite3(':memory:');
+    migrate(old, { migrations: MIGRATIONS.filter((m) => m.version < 5) });
+    const seeded = seedReview(old, { code: 'OLD-42', notes: 'legacy hyphema case' });
+    seedAnalysis(old, seeded.frameIds[0]!, 'Irrigate the chamber before proceeding.');
+    migrate(old);
+    const s2 = createReviewServices({ db: old, actor: () => ALICE });
+    const kinds = (text: string) => (s2.handlers['search.query']({ text }) as { hits: Array<{ kind: string; caseCode: string }> }).hits.map((h) => `${h.kind}:${h.caseCode}`);
+    expect(kinds('hyphema')).toEqual(['case:OLD-42']);
+    expect(kinds('irrigate')).toEqual(['analysis:OLD-42']);
+    s2.handlers['notes.create']({ reviewId: seeded.reviewId, text: 'irrigate again later' });
+    expect((s2.handlers['search.query']({ text: 'irrigate', sort: 'newest' }) as { hits: Array<{ kind: string }> }).hits.map((h) => h.kind)).toEqual(['note', 'analysis']);
   });
 });

@@ -26,10 +26,11 @@ describe('smoothIsolatedFlips', () => {
     expect(smoothIsolatedFlips([])).toEqual([]);
   });
 
-  it('leaves an oscillation as stored (real uncertainty), but smooths a flip next to a longer run', () => {
+  it('leaves an alternation as stored (real uncertainty), but smooths a flip between two equal neighbours', () => {
     expect(shown(smoothIsolatedFlips(cells('a', 'b', 'a', 'b', 'a')))).toEqual(['a', 'b', 'a', 'b', 'a']);
     expect(shown(smoothIsolatedFlips(cells('b', 'a', 'b', 'a', 'a')))).toEqual(['b', 'a', 'a', 'a', 'a']);
     expect(shown(smoothIsolatedFlips(cells('a', 'b', 'a', 'a')))).toEqual(['a', 'a', 'a', 'a']);
+    expect(shown(smoothIsolatedFlips(cells('x', 'a', 'b', 'a', 'y')))).toEqual(['x', 'a', 'a', 'a', 'y']);
   });
 
   it('never changes its input (the stored samples)', () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { WorkstationError } from '../../api/errors';
 import { PDF_FOOTER_TEMPLATE, PDF_HEADER_TEMPLATE, type ReportRenderer } from './printer';
+import { REPORT_CSP } from './report-html';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -55,23 +56,27 @@ export function createChromiumRenderer(options: { executablePath?: string } = {}
     return browser;
   }
 
-  async function withPage<T>(viewport: { width: number; height: number }, fn: (page: import('playwright-core').Page) => Promise<T>): Promise<T> {
+  /** The page, loaded from a one-off loopback address (megabytes through the DevTools protocol are slow). */
+  async function withPage<T>(html: string, viewport: { width: number; height: number }, fn: (page: import('playwright-core').Page) => Promise<T>): Promise<T> {
     const b = await getBrowser();
-    const context = await b.newContext({ javaScriptEnabled: false, viewport, deviceScaleFactor: 1, offline: true });
+    const server = await serveOnce((p) => (p === 'report.html' ? { type: 'text/html; charset=utf-8', body: html, csp: REPORT_CSP } : null));
+    const url = `${server.base}report.html`;
+    const context = await b.newContext({ javaScriptEnabled: false, viewport, deviceScaleFactor: 1 });
     try {
-      // data: URLs never reach the router; anything else (there should be nothing) is refused.
-      await context.route('**/*', (route) => route.abort());
+      // The page itself is the only request allowed (its images are data: URLs, which never reach the router).
+      await context.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
       const page = await context.newPage();
+      await page.goto(url, { waitUntil: 'load' });
       return await fn(page);
     } finally {
       await context.close().catch(() => {});
+      await server.close();
     }
   }
 
   return {
     async print(html) {
-      return withPage({ width: 794, height: 1123 }, async (page) => {
-        await page.setContent(html, { waitUntil: 'load' });
+      return withPage(html, { width: 794, height: 1123 }, async (page) => {
         const pdf = await page.pdf({
           preferCSSPageSize: true,
           printBackground: true,
@@ -83,8 +88,7 @@ export function createChromiumRenderer(options: { executablePath?: string } = {}
       });
     },
     async screenshot(html, size) {
-      return withPage(size, async (page) => {
-        await page.setContent(html, { waitUntil: 'load' });
+      return withPage(html, size, async (page) => {
         const png = await page.screenshot({ type: 'png', animations: 'disabled' });
         return new Uint8Array(png);
       });
@@ -92,22 +96,13 @@ export function createChromiumRenderer(options: { executablePath?: string } = {}
     async shrink(jobs, quality) {
       if (jobs.length === 0) return [];
       const b = await getBrowser();
-      // The bytes reach Chromium over loopback HTTP (passing megabytes through the DevTools protocol is several
-      // times slower): a one-off server on 127.0.0.1 with a random path, serving only these images.
-      const token = crypto.randomBytes(16).toString('hex');
-      const server = http.createServer((req, res) => {
-        const m = new RegExp(`^/${token}/(\\d+)$`).exec(req.url ?? '');
-        const job = m ? jobs[Number(m[1])] : req.url === `/${token}/` ? null : undefined;
-        if (job === undefined) {
-          res.writeHead(404).end();
-        } else if (job === null) {
-          res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>shrink</title>');
-        } else {
-          res.writeHead(200, { 'content-type': job.mime, 'content-length': job.data.byteLength, 'cache-control': 'no-store' }).end(Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength));
-        }
+      // The bytes reach Chromium over loopback HTTP, served only to this job.
+      const server = await serveOnce((p) => {
+        if (p === '') return { type: 'text/html', body: '<!doctype html><title>shrink</title>' };
+        const job = /^\d+$/.test(p) ? jobs[Number(p)] : undefined;
+        return job ? { type: job.mime, body: job.data } : null;
       });
-      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${token}/`;
+      const base = server.base;
       const context = await b.newContext({ javaScriptEnabled: true });
       try {
         const page = await context.newPage();
@@ -117,7 +112,7 @@ export function createChromiumRenderer(options: { executablePath?: string } = {}
         return b64s.map((b64) => new Uint8Array(Buffer.from(b64, 'base64')));
       } finally {
         await context.close().catch(() => {});
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await server.close();
       }
     },
     async close() {
@@ -154,3 +149,32 @@ const SHRINK_IN_PAGE = `async (a) => {
   await Promise.all(Array.from({ length: Math.min(4, a.sizes.length) }, worker));
   return out;
 }`;
+
+/**
+ * A one-off HTTP server on 127.0.0.1 (random port) answering only under a random path prefix, for handing a job's
+ * page and images to Chromium. Closed by the caller when the job is done.
+ */
+async function serveOnce(lookup: (name: string) => { type: string; body: string | Uint8Array; csp?: string } | null): Promise<{ base: string; close(): Promise<void> }> {
+  const token = crypto.randomBytes(16).toString('hex');
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '';
+    const found = req.method === 'GET' && url.startsWith(`/${token}/`) ? lookup(url.slice(token.length + 2)) : null;
+    if (!found) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = typeof found.body === 'string' ? Buffer.from(found.body) : Buffer.from(found.body.buffer, found.body.byteOffset, found.body.byteLength);
+    res.writeHead(200, {
+      'content-type': found.type,
+      'content-length': body.byteLength,
+      'cache-control': 'no-store',
+      ...(found.csp ? { 'content-security-policy': found.csp } : {}),
+    });
+    res.end(body);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${token}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

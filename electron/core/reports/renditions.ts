@@ -114,9 +114,11 @@ export function createRenditions(deps: { shrink: (jobs: ShrinkJob[], quality: nu
     for (let i = 0; i < todo.length; i += CHUNK) {
       if (options.signal?.aborted) throw new WorkstationError('cancelled', 'The export was cancelled. Nothing was written.');
       const chunk = todo.slice(i, i + CHUNK);
-      const jobs: ShrinkJob[] = [];
-      for (const t of chunk) jobs.push({ data: await t.src.load(), mime: t.src.mime, ...t.size });
-      const made = deps.shrink(jobs, PRINT_JPEG_QUALITY);
+      const made = (async () => {
+        const jobs: ShrinkJob[] = [];
+        for (const t of chunk) jobs.push({ data: await t.src.load(), mime: t.src.mime, ...t.size });
+        return deps.shrink(jobs, PRINT_JPEG_QUALITY);
+      })();
       chunk.forEach((t, k) => {
         const p = made.then((all) => all[k]!);
         p.catch(() => {});

@@ -243,8 +243,10 @@ export function createReportService(deps: ReportServiceDeps) {
     // Progress: reading the review is the first of formats + 2 equal parts, saving the last.
     const total = formats.length + 2;
     let done = 1;
-    const emit = (state: ReportProgress['state'], step: string, progress: number, message: string | null = null, files: string[] = []) =>
+    const emit = (state: ReportProgress['state'], step: string, progress: number, message: string | null = null, files: string[] = []) => {
+      if (state !== 'running') jobs.delete(jobId); // finished: cancel now answers false
       deps.emit('reports.progress', { jobId, reviewId: req.reviewId, state, step, progress: Math.min(1, Math.max(0, progress)), message, files });
+    };
     try {
       emit('running', 'Reading the review', 0);
       const report = await prepare(req.reviewId, req.options);

@@ -30,9 +30,11 @@ import { ReviewNotes } from './annotate/ReviewNotes';
 import { useAnnotateKeys } from './annotate/use-annotate-keys';
 import { SegmentsPanel } from './segments/SegmentsPanel';
 import { SegmentStrip } from './segments/SegmentStrip';
+import { PhaseTimeline } from './timeline/PhaseTimeline';
 import './annotate/annotate.css';
 import { useZoomPan } from './use-zoom-pan';
 import { VideoRelink } from './VideoRelink';
+import { ExportReportButton } from '../reports/ExportReportDialog';
 
 interface Loaded {
   review: Review;
@@ -183,6 +185,21 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
     },
     [player, review.id],
   );
+  // The phase timeline stored frames: list them again, and open one when its block was clicked.
+  const onTimelineFrames = useCallback(
+    (openFrameId?: number) => {
+      api.frames
+        .listForReview({ reviewId: review.id })
+        .then((list) => {
+          setFrames(list);
+          if (openFrameId !== undefined) setPanelFrameId(openFrameId);
+          return refreshAnalysed(list);
+        })
+        .catch((err: unknown) => notify.error(err, 'Could not list the captured frames.'));
+    },
+    [review.id, refreshAnalysed, notify],
+  );
+
   const captureOnly = useCallback(() => {
     capture(false)
       .then((f) => f && notify.info(`Frame ${f.frameIndex} captured (${f.width}×${f.height} PNG, ${formatBytes(f.bytes)}).`))
@@ -272,6 +289,7 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
             </div>
             <div className="review-header-actions">
               {/* Review-level actions (export, finalise) go here. */}
+              <ExportReportButton reviewId={review.id} />
               <Button onClick={onBack} data-testid="review-back">
                 Back to case
               </Button>
@@ -294,6 +312,7 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
               >
                 <PlaybackNotice pts={pts} />
               </FrameStage>
+              <PhaseTimeline reviewId={review.id} pts={pts} durationSeconds={timeline.durationSeconds} final={review.status === 'final'} onFrames={onTimelineFrames} />
               <ScrubBar pts={pts} durationSeconds={timeline.durationSeconds} markers={markers}>
                 <SegmentStrip pts={pts} durationSeconds={timeline.durationSeconds} />
               </ScrubBar>

@@ -508,6 +508,8 @@ export class FramePlayer {
 
   private async seekVideo(k: number): Promise<SeekResult> {
     if (this.videoIndex === k && this.video.paused && !this.video.seeking && !this.video.error) return 'ok';
+    // After a media error the element is dead until its source is reloaded.
+    if (this.video.error && !(await this.reload())) return 'error';
     const gen = ++this.seekGen;
     const before = this.presented.count;
     this.seekTime = frameMid(this.pts, k, this.o.durationSeconds);
@@ -667,6 +669,8 @@ export class FramePlayer {
     if (this.disposed) return;
     const wasPlaying = this.playing;
     const at = wasPlaying || !this.seeking ? this.video.currentTime : this.seekTime;
+    // While playing, the frame that could not be shown is the one after the last one presented.
+    const atIndex = wasPlaying ? Math.min(this.pts.length - 1, Math.max(indexAt(this.pts, at), this.index + 1)) : indexAt(this.pts, at);
     const { code, message, detail } = this.o.handle.errorText();
     this.playing = false;
     this.videoIndex = null;
@@ -680,7 +684,7 @@ export class FramePlayer {
           : code === 2
             ? 'The video stopped loading (network or file error).'
             : (message ?? 'The video stopped with an error.');
-    this.fail({ code, message: what, detail, atSeconds: at, atIndex: indexAt(this.pts, at) }, true);
+    this.fail({ code, message: what, detail, atSeconds: this.pts[atIndex] ?? at, atIndex }, true);
   };
 
   /** Reports a problem where it happened and goes back to the last good frame (reloading the element first). */
@@ -693,19 +697,30 @@ export class FramePlayer {
     });
   }
 
+  /**
+   * Goes back to the last good frame; when even that fails (a frame just before a cut can depend on data after it,
+   * B-frames), a little further back each time, reloading the dead element before each try.
+   */
   private async recover(lastGood: number, reload: boolean): Promise<void> {
     const problem = this.problem;
-    let ok = true;
-    if (reload) ok = await this.reload();
-    if (ok) ok = (await this.seekVideo(lastGood)) === 'ok';
+    const candidates = [...new Set([lastGood, lastGood - 4, lastGood - 15, lastGood - 60, 0].map((k) => Math.max(0, k)))];
+    let back: number | null = null;
+    if (reload) await this.reload();
+    for (const k of candidates) {
+      if (this.disposed) return;
+      if ((await this.seekVideo(k)) === 'ok') {
+        back = k;
+        break;
+      }
+    }
     if (this.disposed) return;
-    if (ok) {
-      this.index = lastGood;
+    if (back !== null) {
+      this.index = back;
       this.changed.resolve();
       this.changed = deferred();
-      this.showVideo(lastGood, 'seek');
+      this.showVideo(back, 'seek');
     }
-    if (problem && this.problem === problem) this.problem = { ...problem, state: ok ? 'recovered' : 'failed', recoveredTo: ok ? lastGood : null };
+    if (problem && this.problem === problem) this.problem = { ...problem, state: back !== null ? 'recovered' : 'failed', recoveredTo: back };
     this.emit();
   }
 

@@ -15,8 +15,8 @@ export type Smoothed<T extends PhaseCell> = T & {
 
 /**
  * Each sample with the phase to display. A sample changes only when it is a run of one between two runs of the same
- * known phase, at least one of them two samples or longer: "a a b a" shows "a a a a", but an oscillation ("a b a b")
- * is real uncertainty and stays as stored, as do the first and last samples and changes between different phases.
+ * known phase: "a a b a" and "x a b a y" show b as a. An alternation ("a b a b") is real uncertainty and stays as
+ * stored, as do the first and last samples and a sample between two different phases.
  */
 export function smoothIsolatedFlips<T extends PhaseCell>(samples: readonly T[]): Array<Smoothed<T>> {
   // Runs of equal stored phase: [start, end) per run, and each sample's run.
@@ -31,7 +31,9 @@ export function smoothIsolatedFlips<T extends PhaseCell>(samples: readonly T[]):
     const before = runs[r - 1];
     const after = runs[r + 1];
     if (run.end - run.start !== 1 || !before || !after || before.phase === null || before.phase !== after.phase) return;
-    if (before.end - before.start < 2 && after.end - after.start < 2) return;
+    // An alternation (a b a b): the neighbours are single samples next to this phase again. Not a flip; keep it.
+    const single = before.end - before.start < 2 && after.end - after.start < 2;
+    if (single && (runs[r - 2]?.phase === run.phase || runs[r + 2]?.phase === run.phase)) return;
     display[run.start] = before.phase;
   });
   return samples.map((s, i) => ({ ...s, phase: display[i]!, storedPhase: s.phase, smoothed: display[i] !== s.phase }));
