@@ -87,7 +87,7 @@ const annotationMeta = {
   createdAt: z.string(),
   updatedAt: z.string(),
   /** The shape's bounding box in pixels of the frame. */
-  pixelBox: PixelBox,
+  pixelBox: PixelBox.describe('[x, y, width, height] in pixels of the stored frame, from its top-left corner.'),
   /** The label as the report prints it (the taxonomy's name for a taxonomy id). */
   displayLabel: z.string().nullable(),
 };
@@ -117,7 +117,7 @@ export const ReportAnalysis = Analysis.extend({
   rawText: z.string().nullable(),
   thinking: z.string().nullable(),
   /** The first 12 hex digits of provenance.modelSha256, as the documents print it. */
-  modelShortHash: z.string(),
+  modelShortHash: z.string().describe('The first 12 hex digits of provenance.modelSha256.'),
 });
 export type ReportAnalysis = z.infer<typeof ReportAnalysis>;
 
@@ -164,13 +164,13 @@ export type ReportPhaseTimeline = z.infer<typeof ReportPhaseTimeline>;
 
 export const ReviewReportV1 = z
   .object({
-    format: z.literal(REPORT_FORMAT_ID),
-    version: z.literal(REPORT_SCHEMA_VERSION),
+    format: z.literal(REPORT_FORMAT_ID).describe('Always "cataract-review-report".'),
+    version: z.literal(REPORT_SCHEMA_VERSION).describe('The format version; a reader checks it (resources/report-schema/README.md).'),
     generatedAt: z.string().describe('When the report was exported (ISO 8601).'),
     generator: z.object({ name: z.string(), version: z.string() }),
-    disclaimer: z.literal(AI_DISCLAIMER),
+    disclaimer: z.literal(AI_DISCLAIMER).describe('Applies to every analysis in the report.'),
     /** What was included: the de-identification choices made at export. */
-    fields: ReportFields,
+    fields: ReportFields.describe('What was included: the de-identification choices made at export.'),
     case: z.object({
       id: Id,
       code: z.string(),
@@ -206,10 +206,10 @@ export const ReviewReportV1 = z
         sha256: z.string().nullable(),
       })
       .nullable(),
-    segments: z.array(ReportSegment),
-    phaseTimeline: ReportPhaseTimeline.nullable(),
+    segments: z.array(ReportSegment).describe('Phase segments, in time order.'),
+    phaseTimeline: ReportPhaseTimeline.nullable().describe("The model's phase samples every N seconds; null until that feature stores them."),
     /** Ordered by media time (stills last). */
-    frames: z.array(ReportFrame),
+    frames: z.array(ReportFrame).describe('The captured frames in time order, each with its annotations, tags, notes and analyses.'),
     /** Tags and notes on the whole review (not on one frame). */
     reviewTags: z.array(ReportTag),
     reviewNotes: z.array(ReportNote),
@@ -220,7 +220,7 @@ export const ReviewReportV1 = z
       analyses: z.number().int().nonnegative(),
       notes: z.number().int().nonnegative(),
     }),
-    signOff: z.object({ reviewer: hidden(z.string()), finalisedAt: z.string() }).nullable(),
+    signOff: z.object({ reviewer: hidden(z.string()), finalisedAt: z.string() }).nullable().describe('Set for a finalised review.'),
     /** Newest first; null when left out. Authors inside before/after are hidden like everywhere else. */
     audit: z.array(AuditEntry.extend({ actor: hidden(z.string()) })).nullable(),
   })

@@ -146,6 +146,7 @@ export function startWorkstation(o: WorkstationOptions): Workstation {
   };
 
   function unavailable(): never {
+    if (starting) throw new WorkstationError('unavailable', 'The library is still being checked; try again in a moment.');
     throw new WorkstationError('unavailable', RECOVERY_MESSAGE);
   }
 

@@ -1,6 +1,7 @@
 // The report printer for the browser host, the CLI and the tests: playwright-core driving the system Chromium
 // (Debian's /usr/bin/chromium, or CHROMIUM_PATH). One browser is started on first use and reused; each job gets
-// its own context with JavaScript off and every network request refused (the page needs none).
+// its own context with JavaScript off, its page served from a one-off loopback address, and every other request
+// refused (the page needs none: its images are data: URLs).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';

@@ -70,7 +70,15 @@ export function ModelStatusCard({ status }: { status: InferenceStatus | null }) 
             {status.queued > 0 ? `, ${status.queued} queued` : ''}
           </dd>
         </div>
-        {m && (
+        {m?.engine === 'remote' && (
+          <div className="fact-wide">
+            <dt>Server</dt>
+            <dd className="paths" data-testid="model-status-server">
+              <code title={m.serverUrl}>{m.serverUrl}</code> · {m.remoteModel}
+            </dd>
+          </div>
+        )}
+        {m && m.engine !== 'remote' && (
           <div className="fact-wide">
             <dt>Files</dt>
             <dd className="paths">

@@ -7,6 +7,7 @@ import { Button } from '../ui/Button';
 import { fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
+import { EngineSettings } from './EngineSettings';
 
 type Theme = Settings['theme'];
 type Saved = 'theme' | 'reviewer' | null;
@@ -106,6 +107,7 @@ export function SettingsView() {
           {saved === 'reviewer' && <SavedMark testId="settings-saved" />}
         </div>
       </form>
+      <EngineSettings />
       {info && (
         <section className="page-section about">
           <h2>About this workstation</h2>

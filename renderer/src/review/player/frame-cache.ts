@@ -1,23 +1,22 @@
 // Decoded frames around the playhead, so ±1 frame steps are drawn at once instead of re-decoding the group of
 // pictures from its keyframe on every seek (Chromium's <video> does that: about 1 s per step on a 250-frame GOP).
 //
-// mediabunny reads the library video over HTTP Range (UrlSource) and decodes with WebCodecs (VideoSampleSink);
-// each decoded frame becomes an ImageBitmap keyed by its frame index, kept only when its timestamp is exactly that
-// frame's pts. One decode job runs at a time:
-//   - forward: from the first missing frame ahead of the playhead to the end of the file, pausing whenever it is a
-//     window's worth ahead (so holding → never waits for a keyframe again);
+// A worker (frame-decoder.worker.ts) reads the library video over HTTP Range with mediabunny and decodes it with
+// WebCodecs; each frame arrives here as a CPU VideoFrame keyed by its frame index, and only when its timestamp is
+// exactly that frame's pts. This side decides what to decode and what to keep. One decode job runs at a time:
+//   - forward: from the first missing frame ahead of the playhead to the end of the file, pausing (in the worker)
+//     whenever it is a window's worth ahead, so holding → never waits for a keyframe again;
 //   - backward: the window behind the playhead, decoded from the keyframe before it (a GOP decode per refill).
-// The cache is bounded by a frame count and a byte budget (an ImageBitmap is width × height × 4 bytes); the frames
-// farthest from the playhead go first, those behind the direction of travel three times sooner. A refill starts
-// when fewer than a third of a window is left ahead, not on every step.
-import { ALL_FORMATS, Input, UrlSource, VideoSampleSink, type InputVideoTrack } from 'mediabunny';
-import { indexOfTimestamp } from './timeline';
+// The cache is bounded by a frame count and a byte budget (I420: width × height × 1.5 bytes, about 3.1 MB at
+// 1080p); the frames farthest from the playhead go first, those behind the direction of travel three times
+// sooner. A refill starts when less than half a window is left ahead, not on every step.
+import type { DecodedImage, FromDecoder, ToDecoder } from './frame-decoder-protocol';
 
 export interface CachedFrame {
   index: number;
   /** The decoded frame's timestamp (s): equals pts[index]. */
   timestamp: number;
-  bitmap: ImageBitmap;
+  image: DecodedImage;
   bytes: number;
 }
 
@@ -26,8 +25,8 @@ export interface FrameCacheLimits {
   maxBytes: number;
 }
 
-/** 150 frames, 512 MiB: about 61 frames of 1080p (8.3 MB each) or 150 of 640×360. */
-export const DEFAULT_CACHE_LIMITS: FrameCacheLimits = { maxFrames: 150, maxBytes: 512 * 1024 * 1024 };
+/** 180 frames, 512 MiB: about 165 frames of 1080p (3.1 MB each in I420), 180 of anything up to 1440×810. */
+export const DEFAULT_CACHE_LIMITS: FrameCacheLimits = { maxFrames: 180, maxBytes: 512 * 1024 * 1024 };
 
 export interface FrameCacheStats {
   frames: number;
@@ -53,70 +52,80 @@ interface Job {
   /** A forward job waiting for the playhead to catch up (not decoding). */
   waiting: boolean;
   cancelled: boolean;
+  produced: number;
   done: Promise<void>;
+  finish: () => void;
 }
 
 type Waiter = (frame: CachedFrame | null) => void;
 
 const BEHIND_WEIGHT = 3;
 
+function startWorker(): Worker {
+  return new Worker(new URL('./frame-decoder.worker.ts', import.meta.url), { type: 'module', name: 'frame-decoder' });
+}
+
 export class FrameCache {
   /** A cache for the video at `url`, or why there can be none (no WebCodecs, a codec it cannot decode…). */
   static async open(url: string, pts: readonly number[], limits: FrameCacheLimits = DEFAULT_CACHE_LIMITS): Promise<{ cache: FrameCache } | { reason: string }> {
-    if (typeof VideoDecoder === 'undefined' || typeof createImageBitmap === 'undefined') return { reason: 'this browser has no WebCodecs video decoder' };
-    const input = new Input({
-      formats: ALL_FORMATS,
-      // Retry a failed range request twice, then give up (a truncated file must fail, not retry forever).
-      source: new UrlSource(url, { requestInit: { credentials: 'same-origin' }, getRetryDelay: (attempts) => (attempts < 2 ? 0.2 : null) }),
-    });
+    if (typeof VideoDecoder === 'undefined' || typeof VideoFrame === 'undefined' || typeof Worker === 'undefined') return { reason: 'this browser has no WebCodecs video decoder' };
+    // The worker fetches on its own: give it an absolute URL (the page's base does not apply there).
+    const absolute = new URL(url, window.location.href).href;
+    let worker: Worker;
     try {
-      const track = await input.getPrimaryVideoTrack();
-      if (!track) throw new Error('no video track');
-      if (track.rotation !== 0) {
-        input.dispose();
-        return { reason: `the video is rotated ${track.rotation}°` };
-      }
-      if (!(await track.canDecode())) {
-        input.dispose();
-        return { reason: `WebCodecs cannot decode ${track.codec ?? 'this codec'} here` };
-      }
-      return { cache: new FrameCache(input, track, pts, limits) };
+      worker = startWorker();
     } catch (err) {
-      input.dispose();
-      return { reason: `the video could not be read for decoding (${(err as Error).message})` };
+      return { reason: `the decoder could not start (${(err as Error).message})` };
     }
+    const opened = await new Promise<FromDecoder & { type: 'opened' }>((resolve) => {
+      const onMessage = (e: MessageEvent<FromDecoder>) => {
+        if (e.data.type !== 'opened') return;
+        worker.removeEventListener('message', onMessage);
+        resolve(e.data);
+      };
+      worker.addEventListener('message', onMessage);
+      worker.addEventListener('error', (e) => resolve({ type: 'opened', ok: false, reason: `the decoder stopped (${e.message || 'worker error'})` }), { once: true });
+      worker.postMessage({ type: 'open', url: absolute, pts: [...pts] } satisfies ToDecoder);
+    });
+    if (!opened.ok) {
+      worker.terminate();
+      return { reason: opened.reason };
+    }
+    return { cache: new FrameCache(worker, pts, limits, opened.width * opened.height * 1.5) };
   }
 
   private readonly frames = new Map<number, CachedFrame>();
   private readonly waiters = new Map<number, Waiter[]>();
-  private readonly sink: VideoSampleSink;
-  private readonly frameBytes: number;
+  private readonly jobsById = new Map<number, Job>();
   private bytes = 0;
   private playhead = 0;
   private dir: 1 | -1 = 1;
   private pinned: number | null = null;
   private job: Job | null = null;
   private jobSeq = 0;
-  private movedWaiters: Array<() => void> = [];
   private consecutiveFailures = 0;
   private disposed = false;
   private listeners = new Set<() => void>();
   readonly stats: FrameCacheStats;
 
   private constructor(
-    private readonly input: Input,
-    track: InputVideoTrack,
+    private readonly worker: Worker,
     private readonly pts: readonly number[],
     private readonly limits: FrameCacheLimits,
+    private readonly frameBytes: number,
   ) {
-    this.sink = new VideoSampleSink(track, { optimizeForLatency: true });
-    this.frameBytes = Math.max(1, track.displayWidth * track.displayHeight * 4);
     this.stats = { frames: 0, bytes: 0, capacity: this.capacity, decoded: 0, jobs: 0, failures: 0, mismatches: 0, lastError: null };
+    worker.addEventListener('message', (e: MessageEvent<FromDecoder>) => this.onMessage(e.data));
+    worker.addEventListener('error', (e) => {
+      this.consecutiveFailures = 3;
+      this.stats.lastError = `the decoder stopped (${e.message || 'worker error'})`;
+      this.endJob(this.job, this.stats.lastError);
+    });
   }
 
   /** How many frames fit: the frame limit or the byte budget, whichever is smaller (at least 8). */
   get capacity(): number {
-    return Math.max(8, Math.min(this.limits.maxFrames, Math.floor(this.limits.maxBytes / this.frameBytes)));
+    return Math.max(8, Math.min(this.limits.maxFrames, Math.floor(this.limits.maxBytes / Math.max(1, this.frameBytes))));
   }
 
   /** False once decoding failed three times in a row: the player then uses the seek path only. */
@@ -128,7 +137,7 @@ export class FrameCache {
     return this.frames.get(k);
   }
 
-  /** Called on every cache change (frames added or dropped). */
+  /** Called on every cache change (frames added or dropped, decoding started or stopped). */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -144,7 +153,7 @@ export class FrameCache {
     if (this.disposed) return;
     this.playhead = k;
     this.dir = dir;
-    this.wakeMoved();
+    this.send({ type: 'playhead', index: k, ahead: this.aheadCount });
     this.schedule();
   }
 
@@ -158,14 +167,14 @@ export class FrameCache {
       list.push(resolve);
       this.waiters.set(k, list);
       this.schedule();
+      // Nothing will produce it (the file ends, or the job that would was just refused): say so now.
+      if (!this.covers(this.job, k) && !this.frames.has(k)) this.resolveWaiters((i) => i === k);
     });
   }
 
   /** Stops the running decode job (a jump elsewhere needs the CPU); focus() starts the next one. */
   stop(): void {
-    if (!this.job) return;
-    this.job.cancelled = true;
-    this.wakeMoved();
+    if (this.job) this.cancel(this.job);
   }
 
   /** Whether decoding is under way (not counting a forward job waiting for the playhead). */
@@ -181,13 +190,16 @@ export class FrameCache {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.job) this.job.cancelled = true;
-    this.wakeMoved();
-    for (const f of this.frames.values()) f.bitmap.close();
+    this.send({ type: 'dispose' });
+    for (const job of this.jobsById.values()) job.finish();
+    this.jobsById.clear();
+    this.job = null;
+    for (const f of this.frames.values()) f.image.close();
     this.frames.clear();
     this.bytes = 0;
     this.resolveWaiters(() => true);
-    this.input.dispose();
+    // The worker closes itself once its decoder is released; this is the backstop.
+    setTimeout(() => this.worker.terminate(), 5000);
     this.syncStats();
   }
 
@@ -228,79 +240,77 @@ export class FrameCache {
     const gap = p + d * run;
     if (gap < 0 || gap >= n) return; // cached to the end of the file in this direction
     const needNow = run === 0;
-    const refill = run - 1 < Math.ceil(this.aheadCount / 3);
+    const refill = run - 1 < Math.ceil(this.aheadCount / 2);
     if (!needNow && !refill) return;
     if (this.covers(this.job, gap)) return;
 
-    if (this.job) this.job.cancelled = true;
-    this.wakeMoved();
+    if (this.job) this.cancel(this.job);
     const w = this.window();
     const start = d > 0 ? gap : Math.min(w.start, gap);
-    const job: Job = { id: ++this.jobSeq, start, end: d > 0 ? n - 1 : gap, forward: d > 0, next: start, waiting: false, cancelled: false, done: Promise.resolve() };
+    const end = d > 0 ? n - 1 : gap;
+    const skip: number[] = [];
+    for (const k of this.frames.keys()) if (k >= start && k <= end) skip.push(k);
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    const job: Job = { id: ++this.jobSeq, start, end, forward: d > 0, next: start, waiting: false, cancelled: false, produced: 0, done, finish };
     this.job = job;
+    this.jobsById.set(job.id, job);
     this.stats.jobs++;
-    job.done = this.run(job);
+    this.send({ type: 'decode', id: job.id, start, end, forward: job.forward, skip });
+    this.syncStats();
   }
 
-  private async run(job: Job): Promise<void> {
-    const n = this.pts.length;
-    const from = this.pts[job.start]!;
-    const to = job.end + 1 < n ? this.pts[job.end + 1]! : Infinity;
-    let produced = 0;
-    try {
-      for await (const sample of this.sink.samples(from, to)) {
-        try {
-          if (job.cancelled || this.disposed) break;
-          const idx = indexOfTimestamp(this.pts, sample.timestamp);
-          if (idx === null) {
-            this.stats.mismatches++;
-            continue;
-          }
-          job.next = idx + 1;
-          // A forward job waits while it is a window's worth ahead of the playhead.
-          while (job.forward && !job.cancelled && !this.disposed && !this.waiters.has(idx) && idx - this.playhead >= this.aheadCount) {
-            if (!job.waiting) {
-              job.waiting = true;
-              this.syncStats();
-            }
-            await this.moved();
-          }
-          if (job.waiting) {
-            job.waiting = false;
-            this.syncStats();
-          }
-          if (job.cancelled || this.disposed) break;
-          if (this.frames.has(idx) || !this.wanted(idx)) continue;
-          const frame = sample.toVideoFrame();
-          let bitmap: ImageBitmap;
-          try {
-            bitmap = await createImageBitmap(frame);
-          } finally {
-            frame.close();
-          }
-          if (this.disposed) {
-            bitmap.close();
-            break;
-          }
-          this.insert({ index: idx, timestamp: sample.timestamp, bitmap, bytes: bitmap.width * bitmap.height * 4 });
-          produced++;
-        } finally {
-          sample.close();
-        }
+  private cancel(job: Job): void {
+    if (job.cancelled) return;
+    job.cancelled = true;
+    this.send({ type: 'cancel', id: job.id });
+    if (this.job === job) this.job = null;
+    // Whoever waits for a frame this job was meant to produce gets null, unless a newer job will produce it.
+    queueMicrotask(() => this.resolveWaiters((k) => !this.covers(this.job, k) && !this.frames.has(k)));
+  }
+
+  private onMessage(m: FromDecoder): void {
+    if (m.type === 'frame') {
+      const job = this.jobsById.get(m.id);
+      if (job) {
+        job.next = Math.max(job.next, m.index + 1);
+        job.produced++;
       }
-      if (produced > 0) this.consecutiveFailures = 0;
-    } catch (err) {
+      if (this.disposed || this.frames.has(m.index) || !this.wanted(m.index)) {
+        m.image.close();
+        return;
+      }
+      this.insert({ index: m.index, timestamp: m.timestamp, image: m.image, bytes: m.bytes });
+    } else if (m.type === 'waiting') {
+      const job = this.jobsById.get(m.id);
+      if (job) {
+        job.waiting = m.waiting;
+        this.syncStats();
+      }
+    } else if (m.type === 'done') {
+      const job = this.jobsById.get(m.id);
+      this.stats.mismatches += m.mismatches;
+      if (job) this.endJob(job, m.error);
+    }
+  }
+
+  private endJob(job: Job | null, error: string | null): void {
+    if (!job) return;
+    this.jobsById.delete(job.id);
+    job.finish();
+    if (error) {
       this.consecutiveFailures++;
       this.stats.failures++;
-      this.stats.lastError = (err as Error)?.message ?? String(err);
-    } finally {
-      if (this.job === job) this.job = null;
-      // Whoever waits for a frame this job was meant to produce and did not gets null, unless a newer job will.
-      this.resolveWaiters((k) => !this.covers(this.job, k));
-      this.syncStats();
-      // Keep going (a backward refill after a forward run, say) only after a job that made progress.
-      if (!job.cancelled && produced > 0 && this.job === null && !this.disposed) this.schedule();
+      this.stats.lastError = error;
+    } else if (job.produced > 0) {
+      this.consecutiveFailures = 0;
     }
+    const wasCurrent = this.job === job;
+    if (wasCurrent) this.job = null;
+    this.resolveWaiters((k) => !this.covers(this.job, k));
+    this.syncStats();
+    // Keep going (a backward refill after a forward run, say) only after a job that made progress.
+    if (wasCurrent && !job.cancelled && !error && job.produced > 0 && !this.disposed) this.schedule();
   }
 
   // ---------------------------------------------------------------------------------------------- storage
@@ -339,7 +349,7 @@ export class FrameCache {
       if (!worst) return;
       this.frames.delete(worst.index);
       this.bytes -= worst.bytes;
-      worst.bitmap.close();
+      worst.image.close();
     }
   }
 
@@ -352,14 +362,9 @@ export class FrameCache {
     }
   }
 
-  private moved(): Promise<void> {
-    return new Promise((resolve) => this.movedWaiters.push(resolve));
-  }
-
-  private wakeMoved(): void {
-    const list = this.movedWaiters;
-    this.movedWaiters = [];
-    for (const w of list) w();
+  private send(m: ToDecoder): void {
+    if (this.disposed && m.type !== 'dispose') return;
+    this.worker.postMessage(m);
   }
 
   private syncStats(): void {

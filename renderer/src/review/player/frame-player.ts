@@ -12,6 +12,7 @@
 // A media error is reported where it happened; the element is reloaded and sent back to the last good frame.
 import { encodePng, type EncodedFrame } from './capture';
 import { FrameCache, DEFAULT_CACHE_LIMITS, type FrameCacheLimits, type FrameCacheStats } from './frame-cache';
+import type { DecodedImage } from './frame-decoder-protocol';
 import { frameMid, indexAt, isFrame } from './timeline';
 import type { VideoElementHandle } from './video-element';
 
@@ -199,7 +200,7 @@ export class FramePlayer {
       this.schedulePrefetch();
     }
     if (hit) {
-      this.showCached(hit.index, hit.timestamp, hit.bitmap);
+      this.showCached(hit.index, hit.timestamp, hit.image);
       return;
     }
     if (this.shownIndex === target && this.source !== null && !this.pumping) {
@@ -338,7 +339,7 @@ export class FramePlayer {
     if (this.shownIndex !== k) throw new Error('The frame is not on screen yet; try again.');
     if (this.source === 'cache') {
       const f = this.cache?.get(k);
-      if (f && isFrame(this.pts, k, f.timestamp)) return { ...(await encodePng(f.bitmap)), index: k, mediaTime: this.pts[k]!, source: 'cache' };
+      if (f && isFrame(this.pts, k, f.timestamp)) return { ...(await encodePng(f.image)), index: k, mediaTime: this.pts[k]!, source: 'cache' };
       // The cached frame is gone (the cache was turned off): show it from the video.
       this.shownIndex = null;
       this.source = null;
@@ -443,7 +444,7 @@ export class FramePlayer {
           const f = await this.race(this.cache.want(k));
           if (f === SUPERSEDED || this.index !== k) continue;
           if (f) {
-            this.showCached(f.index, f.timestamp, f.bitmap);
+            this.showCached(f.index, f.timestamp, f.image);
             continue;
           }
         }
@@ -463,7 +464,7 @@ export class FramePlayer {
             const f = await this.race(this.cache.want(k));
             if (f === SUPERSEDED || this.index !== k) continue;
             if (f) {
-              this.showCached(f.index, f.timestamp, f.bitmap);
+              this.showCached(f.index, f.timestamp, f.image);
               continue;
             }
           }
@@ -552,13 +553,15 @@ export class FramePlayer {
     }
   }
 
-  private showCached(index: number, timestamp: number, bitmap: ImageBitmap): void {
+  private showCached(index: number, timestamp: number, image: DecodedImage): void {
     const canvas = this.o.canvas;
-    if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
-      canvas.width = bitmap.width;
-      canvas.height = bitmap.height;
+    const width = 'displayWidth' in image ? image.displayWidth : image.width;
+    const height = 'displayHeight' in image ? image.displayHeight : image.height;
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
     }
-    this.ctx?.drawImage(bitmap, 0, 0);
+    this.ctx?.drawImage(image, 0, 0, width, height);
     canvas.hidden = false;
     this.cache?.pin(index);
     this.shownIndex = index;

@@ -1,0 +1,177 @@
+// The frame cache's decoder, off the main thread: mediabunny reads the video over HTTP Range and decodes with
+// WebCodecs; each wanted frame is copied out of the decoder (so a hardware decoder's small frame pool is never
+// held) into a CPU VideoFrame (I420/NV12, 1.5 bytes a pixel) and transferred to the page with its frame index.
+// A frame's index comes from its timestamp, which must be exactly a pts of the table; others are dropped.
+import { ALL_FORMATS, Input, UrlSource, VideoSampleSink } from 'mediabunny';
+import type { DecodedImage, FromDecoder, ToDecoder } from './frame-decoder-protocol';
+import { indexOfTimestamp } from './timeline';
+
+interface Job {
+  id: number;
+  start: number;
+  end: number;
+  forward: boolean;
+  skip: Set<number>;
+  cancelled: boolean;
+}
+
+const post = (msg: FromDecoder, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
+
+let input: Input | null = null;
+let sink: VideoSampleSink | null = null;
+let pts: number[] = [];
+let playhead = 0;
+let ahead = Infinity;
+let moved: Array<() => void> = [];
+const jobs = new Map<number, Job>();
+let queue: Promise<void> = Promise.resolve();
+
+function wake() {
+  const list = moved;
+  moved = [];
+  for (const w of list) w();
+}
+
+async function open(url: string, table: number[]): Promise<void> {
+  pts = table;
+  if (typeof VideoDecoder === 'undefined') {
+    post({ type: 'opened', ok: false, reason: 'this browser has no WebCodecs video decoder' });
+    return;
+  }
+  input = new Input({
+    formats: ALL_FORMATS,
+    // Retry a failed range request twice, then give up (a truncated file must fail, not retry forever).
+    source: new UrlSource(url, { requestInit: { credentials: 'same-origin' }, getRetryDelay: (attempts) => (attempts < 2 ? 0.2 : null) }),
+  });
+  try {
+    const track = await input.getPrimaryVideoTrack();
+    if (!track) throw new Error('no video track');
+    if (track.rotation !== 0) {
+      post({ type: 'opened', ok: false, reason: `the video is rotated ${track.rotation}°` });
+      return;
+    }
+    if (!(await track.canDecode())) {
+      post({ type: 'opened', ok: false, reason: `WebCodecs cannot decode ${track.codec ?? 'this codec'} here` });
+      return;
+    }
+    sink = new VideoSampleSink(track, { optimizeForLatency: true });
+    post({ type: 'opened', ok: true, width: track.displayWidth, height: track.displayHeight });
+  } catch (err) {
+    post({ type: 'opened', ok: false, reason: `the video could not be read for decoding (${(err as Error).message})` });
+  }
+}
+
+/** A CPU copy of the decoder's frame (the decoder's own buffer goes back to it at once). */
+async function detach(frame: VideoFrame): Promise<{ image: DecodedImage; bytes: number }> {
+  const rect = frame.visibleRect;
+  if (frame.format && rect) {
+    const size = frame.allocationSize({ rect });
+    const buffer = new ArrayBuffer(size);
+    const layout = await frame.copyTo(buffer, { rect });
+    const init: VideoFrameBufferInit & { transfer?: ArrayBuffer[] } = {
+      format: frame.format,
+      codedWidth: rect.width,
+      codedHeight: rect.height,
+      displayWidth: frame.displayWidth,
+      displayHeight: frame.displayHeight,
+      timestamp: frame.timestamp,
+      layout,
+      colorSpace: frame.colorSpace.toJSON(),
+      transfer: [buffer],
+    };
+    if (frame.duration !== null) init.duration = frame.duration;
+    return { image: new VideoFrame(buffer, init), bytes: size };
+  }
+  // An opaque (GPU) frame: convert it to RGBA instead.
+  const bitmap = await createImageBitmap(frame);
+  return { image: bitmap, bytes: bitmap.width * bitmap.height * 4 };
+}
+
+async function run(job: Job): Promise<void> {
+  let produced = 0;
+  let mismatches = 0;
+  let error: string | null = null;
+  try {
+    if (!sink) throw new Error('the decoder is not open');
+    const from = pts[job.start]!;
+    const to = job.end + 1 < pts.length ? pts[job.end + 1]! : Infinity;
+    for await (const sample of sink.samples(from, to)) {
+      try {
+        if (job.cancelled) break;
+        const index = indexOfTimestamp(pts, sample.timestamp);
+        if (index === null) {
+          mismatches++;
+          continue;
+        }
+        let waited = false;
+        while (job.forward && !job.cancelled && index - playhead >= ahead) {
+          if (!waited) post({ type: 'waiting', id: job.id, waiting: true });
+          waited = true;
+          await new Promise<void>((r) => moved.push(r));
+        }
+        if (waited) post({ type: 'waiting', id: job.id, waiting: false });
+        if (job.cancelled) break;
+        if (job.skip.has(index)) continue;
+        const frame = sample.toVideoFrame();
+        let out: { image: DecodedImage; bytes: number };
+        try {
+          out = await detach(frame);
+        } finally {
+          frame.close();
+        }
+        if (job.cancelled) {
+          out.image.close();
+          break;
+        }
+        post({ type: 'frame', id: job.id, index, timestamp: sample.timestamp, image: out.image, bytes: out.bytes }, [out.image]);
+        produced++;
+      } finally {
+        sample.close();
+      }
+    }
+  } catch (err) {
+    error = (err as Error)?.message ?? String(err);
+  } finally {
+    jobs.delete(job.id);
+    post({ type: 'done', id: job.id, produced, mismatches, error });
+  }
+}
+
+self.onmessage = (e: MessageEvent<ToDecoder>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'open':
+      queue = queue.then(() => open(m.url, m.pts));
+      break;
+    case 'decode': {
+      const job: Job = { id: m.id, start: m.start, end: m.end, forward: m.forward, skip: new Set(m.skip), cancelled: false };
+      jobs.set(job.id, job);
+      // One job at a time: the previous one was cancelled by the page before it asked for this one.
+      queue = queue.then(() => {
+        if (!job.cancelled) return run(job);
+        jobs.delete(job.id);
+        post({ type: 'done', id: job.id, produced: 0, mismatches: 0, error: null });
+      });
+      break;
+    }
+    case 'playhead':
+      playhead = m.index;
+      ahead = m.ahead;
+      wake();
+      break;
+    case 'cancel': {
+      const job = jobs.get(m.id);
+      if (job) job.cancelled = true;
+      wake();
+      break;
+    }
+    case 'dispose':
+      for (const job of jobs.values()) job.cancelled = true;
+      wake();
+      void queue.then(() => {
+        input?.dispose();
+        self.close();
+      });
+      break;
+  }
+};
