@@ -1,10 +1,9 @@
 // `npm run bench:inference -- [--model M --mmproj P] [--runs N] [--max-tokens N] [--device D] [--json]`
 // Load time, image encode, time to first token, decode tokens/s, peak RSS and device, on the generated 896
 // model by default; and the engine's overhead: the whole worker path versus a direct addon call in-process.
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { getLlama } from 'node-llama-cpp';
+import { openLlama, threadCount } from '../../electron/inference/engines/local-engine';
 import { createInferenceClient } from '../../electron/inference/inference-client';
 import { forkWorker } from '../../electron/inference/fork-worker';
 import { prepareForGemma3 } from '../../electron/inference/image/gemma3-preprocess';
@@ -49,7 +48,8 @@ async function main() {
   const loaded = await client.load({ modelPath, mmprojPath, device: v.device as 'auto', contextSize: 4096 });
   const worker = { wall: [] as number[], encode: [] as number[], ttft: [] as number[], tps: [] as number[] };
   // 2. A direct call of the addon in this process (same preprocessing, same prompt).
-  const llama = await getLlama({ gpu: v.device === 'cpu' ? false : 'auto', build: 'never' });
+  // The same device choice and thread count as the engine, so both paths run the same computation.
+  const { llama } = await openLlama(v.device as 'auto');
   const addon = loadMtmdAddon(llama);
   const gpu = llama.gpu !== false;
   const t0 = performance.now();
@@ -58,7 +58,7 @@ async function main() {
     mmprojPath,
     contextSize: 4096,
     batchSize: 512,
-    threads: Number(process.env.WORKSTATION_THREADS) || Math.max(1, Math.min(llama.cpuMathCores || os.availableParallelism(), 8)),
+    threads: threadCount(llama),
     gpuLayers: gpu ? 999 : 0,
     useGpuForVision: gpu,
   });

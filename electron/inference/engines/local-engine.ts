@@ -33,7 +33,7 @@ async function cpuInstead(llama: Llama | null, reason: string): Promise<{ llama:
   return { llama: await getLlama({ build: 'never', progressLogs: false, gpu: false }), fallbackReason: `${reason}; running on the CPU instead.` };
 }
 
-async function openLlama(preference: DevicePreference): Promise<{ llama: Llama; fallbackReason: string | null }> {
+export async function openLlama(preference: DevicePreference): Promise<{ llama: Llama; fallbackReason: string | null }> {
   const common = { build: 'never' as const, progressLogs: false };
   if (preference === 'cpu') return { llama: await getLlama({ ...common, gpu: false }), fallbackReason: null };
   let llama: Llama;
@@ -52,7 +52,7 @@ async function openLlama(preference: DevicePreference): Promise<{ llama: Llama; 
  * CPU threads for generation. On two cores or fewer one thread is the safe choice: measured here, a second
  * ggml thread competing with the JS thread or another process made encode 10-50x slower at times.
  */
-function threadCount(llama: Llama): number {
+export function threadCount(llama: Llama): number {
   const fromEnv = Number(process.env.WORKSTATION_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   const cores = llama.cpuMathCores || os.availableParallelism();
