@@ -117,6 +117,8 @@ async function main() {
     emit: () => {},
     appName: 'Cataract Review Workstation',
     appVersion: version,
+    // The app's own cache of print renditions: an export the app already made (or previewed) is quick here too.
+    cacheDir: path.join(dataDir, 'cache', 'report-images'),
   });
   const started = Date.now();
   try {

@@ -12,27 +12,29 @@ const ORIGIN = 'https://report.invalid';
 const PARTITION = 'report-print'; // no "persist:" prefix: kept in memory only
 const LOAD_TIMEOUT_MS = 60_000;
 
+// One session for the process (a partition's protocol can be handled only once), shared by every renderer: the
+// services are re-created when the library is reopened, the session is not.
+const pages = new Map<string, string>();
+let ses: Session | null = null;
+
+function printSession(): Session {
+  if (ses) return ses;
+  const s = session.fromPartition(PARTITION, { cache: false });
+  s.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  s.setPermissionCheckHandler(() => false);
+  s.protocol.handle('https', (request) => {
+    const url = new URL(request.url);
+    const html = url.origin === ORIGIN ? pages.get(url.pathname.slice(1)) : undefined;
+    if (html === undefined) return new Response('Not found', { status: 404 });
+    return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': REPORT_CSP, 'cache-control': 'no-store' } });
+  });
+  // Nothing else leaves this session (images are data: URLs and need no request).
+  s.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith(`${ORIGIN}/`) && !details.url.startsWith('data:') }));
+  ses = s;
+  return s;
+}
+
 export function createElectronReportRenderer(): ReportRenderer {
-  const pages = new Map<string, string>();
-  let ses: Session | null = null;
-
-  function printSession(): Session {
-    if (ses) return ses;
-    const s = session.fromPartition(PARTITION, { cache: false });
-    s.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    s.setPermissionCheckHandler(() => false);
-    s.protocol.handle('https', (request) => {
-      const url = new URL(request.url);
-      const html = url.origin === ORIGIN ? pages.get(url.pathname.slice(1)) : undefined;
-      if (html === undefined) return new Response('Not found', { status: 404 });
-      return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': REPORT_CSP, 'cache-control': 'no-store' } });
-    });
-    // Nothing else leaves this session (images are data: URLs and need no request).
-    s.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith(`${ORIGIN}/`) && !details.url.startsWith('data:') }));
-    ses = s;
-    return s;
-  }
-
   async function withPage<T>(html: string, size: { width: number; height: number }, fn: (win: BrowserWindow) => Promise<T>): Promise<T> {
     const token = `${crypto.randomUUID()}.html`;
     pages.set(token, html);
@@ -103,7 +105,7 @@ export function createElectronReportRenderer(): ReportRenderer {
       });
     },
     async close() {
-      pages.clear();
+      // Pages of jobs still printing are removed by their own job.
     },
   };
 }

@@ -49,6 +49,9 @@ interface FileResult {
   gop: number;
   seek_p50_ms: number;
   seek_p95_ms: number;
+  /** The same seeks on a bare <video> (seek → seeked, no confirmation): the player's overhead is the difference. */
+  seek_bare_video_p50_ms: number;
+  seek_bare_video_p95_ms: number;
   step_p50_ms: number;
   step_p95_ms: number;
   step_cached_p50_ms: number;
@@ -101,6 +104,8 @@ async function timedGoTo(page: Page, k: number, how: 'step' | 'seek'): Promise<{
       const t0 = performance.now();
       p.goTo(k as number, how as 'step' | 'seek');
       await p.whenSettled();
+      // Painted: the next rendering opportunity after the frame was confirmed and drawn.
+      await new Promise((r) => requestAnimationFrame(r));
       const ms = performance.now() - t0;
       const s = p.getState();
       return { ms, shown: s.shownIndex, path: s.lastPath };
@@ -220,13 +225,38 @@ async function main() {
     // 1. Random seeks through the <video> (no cache, so nothing but the seek is measured).
     await player.cache(false);
     const seeks: number[] = [];
+    const seekTargets: number[] = [];
     for (let i = 0; i < seekCount; i++) {
       const k = pick();
+      seekTargets.push(k);
       const r = await timedGoTo(page, k, 'seek');
       seeks.push(r.ms);
       await check(k, r);
     }
-    log(`  seek p50 ${r1(pct(seeks, 50))} ms, p95 ${r1(pct(seeks, 95))} ms`);
+    // The same seeks on a bare <video> of the same file (seek → seeked), for the player's overhead.
+    const raw = await page.evaluate(
+      async ([targets, url]) => {
+        const pts = (window as unknown as { __workstationReview: { pts: number[] } }).__workstationReview.pts;
+        const v = document.createElement('video');
+        v.muted = true;
+        v.preload = 'auto';
+        v.src = url as string;
+        v.style.cssText = 'position:fixed;left:0;top:0;width:320px;height:180px;opacity:0.01';
+        document.body.appendChild(v);
+        await new Promise((r) => v.addEventListener('loadeddata', r, { once: true }));
+        const out: number[] = [];
+        for (const k of targets as number[]) {
+          const t0 = performance.now();
+          v.currentTime = (pts[k]! + (pts[k + 1] ?? pts[k]! + 1 / 30)) / 2;
+          await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+          out.push(performance.now() - t0);
+        }
+        v.remove();
+        return out;
+      },
+      [seekTargets, `/media/videos/${videoId}`] as const,
+    );
+    log(`  seek p50 ${r1(pct(seeks, 50))} ms, p95 ${r1(pct(seeks, 95))} ms (bare <video> seek → seeked: p50 ${r1(pct(raw, 50))} ms, p95 ${r1(pct(raw, 95))} ms)`);
 
     // 2. ±1 steps without the cache: every step is a seek to the middle of the next frame.
     const steps: number[] = [];
@@ -268,12 +298,15 @@ async function main() {
         }
       }
     }
-    const capacity = (await player.state()).cache.capacity;
+    const cacheState = (await player.state()).cache as { capacity: number; state: string; reason: string | null };
+    const capacity = cacheState.capacity;
+    if (cacheState.state !== 'on') log(`  frame cache ${cacheState.state}: ${cacheState.reason}`);
     if (slow.length) log(`  cached steps over 50 ms: ${slow.join(', ')}`);
     log(`  step (cache, ${capacity} frames) p50 ${r1(pct(cached, 50))} ms, p95 ${r1(pct(cached, 95))} ms; first step after a jump p50 ${r1(pct(firstSteps, 50))} ms`);
 
     // 4. Capture → stored (1920×1080 PNG through frames.capture).
     const captures: number[] = [];
+    await page.evaluate(() => performance.clearMeasures());
     for (let i = 0; i < 5; i++) {
       const k = pick();
       await timedGoTo(page, k, 'seek');
@@ -285,13 +318,22 @@ async function main() {
       });
       captures.push(ms);
     }
-    log(`  capture → stored median ${r1(pct(captures, 50))} ms`);
+    const parts = await page.evaluate(() => ({
+      encode: performance.getEntriesByName('review:capture-encode').map((e) => e.duration),
+      store: performance.getEntriesByName('review:capture-store').map((e) => e.duration),
+      bytes: performance.getEntriesByName('review:capture-encode').map((e) => ((e as PerformanceMeasure).detail as { bytes: number }).bytes),
+    }));
+    log(
+      `  capture → stored median ${r1(pct(captures, 50))} ms (PNG encode ${r1(pct(parts.encode, 50))} ms, ${(pct(parts.bytes, 50) / 1024 / 1024).toFixed(1)} MB; store through the API ${r1(pct(parts.store, 50))} ms)`,
+    );
 
     results.push({
       name: f.name,
       gop: f.video.spec.gop,
       seek_p50_ms: r1(pct(seeks, 50)),
       seek_p95_ms: r1(pct(seeks, 95)),
+      seek_bare_video_p50_ms: r1(pct(raw, 50)),
+      seek_bare_video_p95_ms: r1(pct(raw, 95)),
       step_p50_ms: r1(pct(steps, 50)),
       step_p95_ms: r1(pct(steps, 95)),
       step_cached_p50_ms: r1(pct(cached, 50)),
@@ -318,8 +360,20 @@ async function main() {
       await page.evaluate(() => (window as unknown as { __workstationPlayer: { pause(): Promise<void> } }).__workstationPlayer.pause());
       const t = await page.evaluate(async () => {
         const review = (window as unknown as { __workstationReview: { capture(analyze: boolean): Promise<{ id: number }> } }).__workstationReview;
-        const hasToken = () =>
-          [...document.querySelectorAll('[data-testid="analysis-raw"], [data-testid="analysis-thinking"], [data-testid="analysis-answer"]')].some((e) => (e.textContent ?? '').length > 20);
+        // The live job's text: the streaming output (stored analyses are never aria-busy), with words in it;
+        // a reply finished before a paint counts when its status says so.
+        const hasToken = () => {
+          const live = document.querySelector('[data-testid="analysis-stream"][aria-busy="true"]');
+          if (live && live.querySelector('[data-testid="analysis-raw"], [data-testid="analysis-thinking"], [data-testid="analysis-answer"]')) return true;
+          return document.querySelector('[data-testid="analysis-status"]')?.getAttribute('data-status') === 'completed' && started();
+        };
+        let sawJob = false;
+        const started = () => sawJob;
+        const watch = setInterval(() => {
+          const st = document.querySelector('[data-testid="analysis-status"]')?.getAttribute('data-status');
+          if (st === 'queued' || st === 'running' || st === 'starting') sawJob = true;
+        }, 1);
+        performance.clearMeasures();
         const t0 = performance.now();
         const framePromise = review.capture(true);
         await new Promise<void>((resolve) => {
@@ -327,8 +381,10 @@ async function main() {
           tick();
         });
         const firstToken = performance.now() - t0;
+        clearInterval(watch);
         const frame = await framePromise;
-        return { firstToken, frameId: frame.id };
+        const stored = performance.getEntriesByName('review:capture-store')[0];
+        return { firstToken, frameId: frame.id, captured: stored ? stored.startTime + stored.duration - t0 : null };
       });
       // Wait for the analysis to finish, then read the model's own time to first token.
       let a: { status: string; timings: { timeToFirstTokenMs: number | null } } | undefined;
@@ -338,7 +394,7 @@ async function main() {
         await new Promise((r) => setTimeout(r, 100));
       }
       if (a?.timings.timeToFirstTokenMs != null) overheads.push(t.firstToken - a.timings.timeToFirstTokenMs);
-      log(`  pause → first token ${r1(t.firstToken)} ms, model ${a?.timings.timeToFirstTokenMs ?? '?'} ms`);
+      log(`  pause → first token ${r1(t.firstToken)} ms (frame stored after ${t.captured === null ? '?' : r1(t.captured)} ms), model's own time to first token ${a?.timings.timeToFirstTokenMs ?? '?'} ms`);
     }
     overhead = overheads.length ? r1(pct(overheads, 50)) : null;
   }

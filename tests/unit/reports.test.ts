@@ -60,7 +60,8 @@ describe('pixel boxes and print sizes', () => {
   });
 
   it('embeds small frames as stored and shrinks large ones to 1280 px', () => {
-    expect(printSize(640, 360, 300_000)).toBeNull();
+    expect(printSize(640, 360, 150_000)).toBeNull();
+    expect(printSize(640, 360, 300_000)).toEqual({ width: 640, height: 360 });
     expect(printSize(1920, 1080, 3_000_000)).toEqual({ width: 1280, height: 720 });
     expect(printSize(1080, 1920, 3_000_000)).toEqual({ width: 720, height: 1280 });
     expect(printSize(1280, 720, 2_000_000)).toEqual({ width: 1280, height: 720 });

@@ -1,6 +1,8 @@
-// The frame images as the HTML and PDF embed them. Frames up to 1280 px a side and 1.5 MB go in as stored
-// (lossless); larger ones as a 1280 px JPEG rendition (quality 0.9), made by the printer's Chromium. A 1080p
-// PNG of surgical video is 2–4 MB; fifty of them as data URLs would make a 250 MB page Chromium cannot load.
+// The frame images as the HTML and PDF embed them. Small frames (at most 1280 px a side and 200 KB) go in as
+// stored (lossless); the others as a JPEG rendition (quality 0.9, at most 1280 px a side), made by the printer's
+// Chromium. A 1080p PNG of surgical video is 2–4 MB: fifty of them as data URLs make a 250 MB page Chromium cannot
+// load, and even a 640 × 360 PNG costs Chromium's PDF writer far more than a JPEG it can pass through unchanged.
+// The lossless frames stay in the data folder and go out unchanged in the COCO export.
 // Renditions are content-addressed (frame sha256 + size + quality), kept in memory (64 MB) and, when a cache
 // folder is given, on disk, so the export after the dialog's preview (which warms them) does not redo them.
 import crypto from 'node:crypto';
@@ -11,7 +13,7 @@ import type { ShrinkJob } from './printer';
 import type { FrameImages } from './report-html';
 
 export const PRINT_MAX_SIDE = 1280;
-export const MAX_INLINE_BYTES = 1.5 * 1024 * 1024;
+export const MAX_INLINE_BYTES = 200 * 1024;
 export const PRINT_JPEG_QUALITY = 0.9;
 const MEMORY_BYTES = 64 * 1024 * 1024;
 const CHUNK = 6;

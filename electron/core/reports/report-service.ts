@@ -292,8 +292,8 @@ export function createReportService(deps: ReportServiceDeps) {
     const report = await prepare(reviewId, options);
     const size = PAPER_PIXELS[report.paperSize];
     const html = renderReportHtml(report.doc, new Map(), { paperSize: report.paperSize, firstPageOnly: true });
+    warm(report); // the first page shows no frame; their renditions start now, for the export that follows
     const png = await renderer().screenshot(html, size);
-    warm(report);
     return { png, width: size.width, height: size.height };
   }
 

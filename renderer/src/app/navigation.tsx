@@ -8,7 +8,7 @@ export const VIEWS: { id: View; label: string; hint: string }[] = [
   { id: 'library', label: 'Library', hint: 'Cases, still images and analyses' },
   { id: 'review', label: 'Review', hint: 'Review a surgery video frame by frame' },
   { id: 'models', label: 'Models', hint: 'Load and inspect the local model' },
-  { id: 'settings', label: 'Settings', hint: 'Theme and reviewer' },
+  { id: 'settings', label: 'Settings', hint: 'Theme, reviewer and engine' },
 ];
 
 export const NavigationContext = createContext<(view: View) => void>(() => {});

@@ -175,7 +175,7 @@ export function EngineSettings() {
                     spellCheck={false}
                     data-testid="remote-key"
                   />
-                  <span className="muted" data-testid="remote-key-status" data-set={keySaved === true}>
+                  <span className="muted engine-key-status" data-testid="remote-key-status" data-set={keySaved === true}>
                     {keySaved === null ? '…' : keySaved ? 'saved' : 'not set'}
                   </span>
                   {keySaved && (

@@ -2,14 +2,14 @@
 // pictures from its keyframe on every seek (Chromium's <video> does that: about 1 s per step on a 250-frame GOP).
 //
 // A worker (frame-decoder.worker.ts) reads the library video over HTTP Range with mediabunny and decodes it with
-// WebCodecs; each frame arrives here as a CPU VideoFrame keyed by its frame index, and only when its timestamp is
-// exactly that frame's pts. This side decides what to decode and what to keep. One decode job runs at a time:
+// WebCodecs; each frame arrives here as an RGBA ImageBitmap keyed by its frame index, and only when its timestamp
+// is exactly that frame's pts. This side decides what to decode and what to keep. One decode job runs at a time:
 //   - forward: from the first missing frame ahead of the playhead to the end of the file, pausing (in the worker)
 //     whenever it is a window's worth ahead, so holding → never waits for a keyframe again;
 //   - backward: the window behind the playhead, decoded from the keyframe before it (a GOP decode per refill).
-// The cache is bounded by a frame count and a byte budget (I420: width × height × 1.5 bytes, about 3.1 MB at
-// 1080p); the frames farthest from the playhead go first, those behind the direction of travel three times
-// sooner. A refill starts when less than half a window is left ahead, not on every step.
+// The cache is bounded by a frame count and a byte budget (RGBA: width × height × 4 bytes, 8.3 MB at 1080p); the
+// frames farthest from the playhead go first, those behind the direction of travel three times sooner. A refill
+// starts when less than half a window is left ahead, not on every step.
 import type { DecodedImage, FromDecoder, ToDecoder } from './frame-decoder-protocol';
 
 export interface CachedFrame {
@@ -25,8 +25,8 @@ export interface FrameCacheLimits {
   maxBytes: number;
 }
 
-/** 180 frames, 512 MiB: about 165 frames of 1080p (3.1 MB each in I420), 180 of anything up to 1440×810. */
-export const DEFAULT_CACHE_LIMITS: FrameCacheLimits = { maxFrames: 180, maxBytes: 512 * 1024 * 1024 };
+/** 150 frames, 768 MiB: 96 frames of 1080p (8.3 MB each), 150 of anything up to 1600×900, 24 of 4K. */
+export const DEFAULT_CACHE_LIMITS: FrameCacheLimits = { maxFrames: 150, maxBytes: 768 * 1024 * 1024 };
 
 export interface FrameCacheStats {
   frames: number;
@@ -91,7 +91,7 @@ export class FrameCache {
       worker.terminate();
       return { reason: opened.reason };
     }
-    return { cache: new FrameCache(worker, pts, limits, opened.width * opened.height * 1.5) };
+    return { cache: new FrameCache(worker, pts, limits, opened.width * opened.height * 4) };
   }
 
   private readonly frames = new Map<number, CachedFrame>();

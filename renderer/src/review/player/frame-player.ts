@@ -263,17 +263,27 @@ export class FramePlayer {
   async pause(): Promise<void> {
     if (!this.playing) return;
     this.playing = false;
+    this.busy = true;
     this.video.pause();
-    await nextPaint();
-    await nextPaint();
-    if (this.disposed) return;
-    const t = this.currentFrameTime() ?? this.presented.mediaTime;
-    const k = Number.isFinite(t) ? indexAt(this.pts, t) : this.index;
+    // The element settles on the frame at its (now frozen) currentTime; it may present it a paint or two later.
+    const k = indexAt(this.pts, this.video.currentTime);
     this.index = k;
-    if (Number.isFinite(t) && isFrame(this.pts, k, t)) {
+    this.emit();
+    const deadline = performance.now() + 500;
+    let t = this.currentFrameTime();
+    while (!this.disposed && (t === null || !isFrame(this.pts, k, t)) && performance.now() < deadline) {
+      await nextPaint();
+      t = this.currentFrameTime();
+    }
+    if (this.disposed) return;
+    if (this.index !== k || this.playing) return; // the reviewer moved on meanwhile
+    if (t !== null && isFrame(this.pts, k, t)) {
       this.videoIndex = k;
       this.showVideo(k, 'play');
     } else {
+      this.busy = false;
+      this.shownIndex = null;
+      this.source = null;
       this.goTo(k, 'seek', true);
     }
   }
@@ -346,15 +356,28 @@ export class FramePlayer {
       this.goTo(k, 'seek', true);
       await this.whenSettled();
     }
-    const frame = new VideoFrame(this.video);
-    try {
-      const t = frame.timestamp / 1e6;
-      if (!isFrame(this.pts, k, t)) {
-        throw new Error(`The video shows the frame at ${t.toFixed(6)} s, not frame ${k} (${this.pts[k]!.toFixed(6)} s). Step away and back, then capture again.`);
+    for (let attempt = 0; ; attempt++) {
+      const frame = new VideoFrame(this.video);
+      try {
+        const t = frame.timestamp / 1e6;
+        if (isFrame(this.pts, k, t)) return { ...(await encodePng(frame)), index: k, mediaTime: this.pts[k]!, source: 'video' };
+        if (attempt > 0) {
+          throw new Error(`The video shows the frame at ${t.toFixed(6)} s, not frame ${k} (${this.pts[k]!.toFixed(6)} s). Step away and back, then capture again.`);
+        }
+      } finally {
+        frame.close();
       }
-      return { ...(await encodePng(frame)), index: k, mediaTime: this.pts[k]!, source: 'video' };
-    } finally {
-      frame.close();
+      // What is on screen is not frame k after all: show it again (exactly), then capture.
+      this.shownIndex = null;
+      this.source = null;
+      this.videoIndex = null;
+      this.goTo(k, 'seek', true);
+      await this.whenSettled();
+      if (this.index !== k || this.shownIndex !== k) throw new Error(`Frame ${k} could not be shown again for capture; try again.`);
+      if (this.source === 'cache') {
+        const f = this.cache?.get(k);
+        if (f) return { ...(await encodePng(f.image)), index: k, mediaTime: this.pts[k]!, source: 'cache' };
+      }
     }
   }
 
@@ -634,7 +657,7 @@ export class FramePlayer {
       this.prefetchTimer = null;
       if (!this.pumping && !this.playing && this.cache) this.cache.focus(this.index, this.dir);
       else if (this.cache) this.schedulePrefetch();
-    }, 250);
+    }, 150);
   }
 
   // ------------------------------------------------------------------------------------------- <video> events

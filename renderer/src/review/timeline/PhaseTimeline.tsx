@@ -3,7 +3,7 @@
 // block per analysed sample in its phase's colour. A block jumps the player to its frame and opens that frame's
 // analysis. "Smooth isolated flips" changes only what the strip shows, never the stored samples.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import type { PhaseMethod, TimelineSample } from '../../../../electron/api/schemas-timeline';
+import type { PhaseMethod, TimelineSample, TimelineSampling } from '../../../../electron/api/schemas-timeline';
 import { api } from '../../api';
 import { Button } from '../../ui/Button';
 import { useNotify } from '../../ui/notify';
@@ -49,6 +49,7 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
   const { view, progress, loadError, refresh, setJob } = useTimeline(reviewId);
   const [every, setEvery] = useState('5');
   const [method, setMethod] = useState<PhaseMethod>('matcher');
+  const [sampling, setSampling] = useState<TimelineSampling>('interval');
   const [busy, setBusy] = useState<'start' | 'pause' | 'resume' | 'cancel' | null>(null);
   const [smooth, setSmooth] = useState(savedSmooth);
   const [selected, setSelected] = useState<number | null>(null);
@@ -94,7 +95,7 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
     void act(
       'start',
       async () => {
-        setJob(await api.timeline.start({ reviewId, everySeconds: seconds, method }));
+        setJob(await api.timeline.start({ reviewId, everySeconds: seconds, sampling, method }));
         await refresh();
       },
       'The video was not analysed.',
@@ -117,7 +118,18 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
       <div className="phase-timeline-bar">
         <form className="phase-timeline-start" onSubmit={start}>
           <label className="phase-timeline-every">
-            <span>Every</span>
+            <span>Sample</span>
+            <select
+              value={sampling}
+              onChange={(e) => setSampling(e.target.value as TimelineSampling)}
+              disabled={running || final}
+              aria-label="Where to sample"
+              data-testid="timeline-sampling"
+              title="Scene changes: the frames where the picture changes (ffmpeg's scene detection), at most one per interval."
+            >
+              <option value="interval">every</option>
+              <option value="scene">at scene changes, at most every</option>
+            </select>
             <input
               type="number"
               min={1}
