@@ -3,22 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { PathRefusedError, resolveInside } from '../core/media/safe-path';
+import { mimeFor } from '../core/media/serve-file';
 import { CONTENT_SECURITY_POLICY } from '../core/security/csp';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-};
 
 export function securityHeaders(): Record<string, string> {
   return {
@@ -54,7 +41,7 @@ export function serveStatic(rendererDir: string, urlPath: string, res: ServerRes
     }
     file = path.join(rendererDir, 'index.html'); // client-side route
   }
-  const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = mimeFor(file);
   res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', ...securityHeaders(), ...extraHeaders });
   fs.createReadStream(file).pipe(res);
 }

@@ -5,7 +5,7 @@
 // (Chromium's Skia, in this process). Implements core/reports/printer.ts.
 import { BrowserWindow, nativeImage, session, type Session } from 'electron';
 import crypto from 'node:crypto';
-import { PDF_FOOTER_TEMPLATE, PDF_HEADER_TEMPLATE, type ReportRenderer } from '../core/reports/printer';
+import type { ReportRenderer } from '../core/reports/printer';
 import { REPORT_CSP } from '../core/reports/report-html';
 
 const ORIGIN = 'https://report.invalid';
@@ -83,9 +83,6 @@ export function createElectronReportRenderer(): ReportRenderer {
         const pdf = await win.webContents.printToPDF({
           printBackground: true,
           preferCSSPageSize: true,
-          displayHeaderFooter: true,
-          headerTemplate: PDF_HEADER_TEMPLATE,
-          footerTemplate: PDF_FOOTER_TEMPLATE,
         });
         return new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength);
       });

@@ -99,7 +99,7 @@ describe('the app report printer (Electron)', () => {
     expect(w.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webSecurity: true });
     expect(state.partitions.every((p) => !p.startsWith('persist:'))).toBe(true);
     expect(w.html).toBe('<p>report</p>');
-    expect(w.printed).toMatchObject({ printBackground: true, preferCSSPageSize: true, displayHeaderFooter: true });
+    expect(w.printed).toMatchObject({ printBackground: true, preferCSSPageSize: true });
     expect(w.destroyed).toBe(true);
   });
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { WorkstationError } from '../../api/errors';
-import { PDF_FOOTER_TEMPLATE, PDF_HEADER_TEMPLATE, type ReportRenderer } from './printer';
+import type { ReportRenderer, ShrinkJob } from './printer';
 import { REPORT_CSP } from './report-html';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -75,15 +75,50 @@ export function createChromiumRenderer(options: { executablePath?: string } = {}
     }
   }
 
+  // The shrinking page: one blank page with scripts on, kept for the printer's life, fetching the images of the
+  // call in progress from a loopback server (megabytes through the DevTools protocol are several times slower).
+  interface ShrinkPage {
+    page: import('playwright-core').Page;
+    base: string;
+    images: Map<string, ShrinkJob>;
+    server: { close(): Promise<void> };
+  }
+  let shrinker: Promise<ShrinkPage> | null = null;
+  function shrinkPage(): Promise<ShrinkPage> {
+    shrinker ??= (async () => {
+      const b = await getBrowser();
+      const images = new Map<string, ShrinkJob>();
+      const server = await serveOnce((name) => {
+        if (name === '') return { type: 'text/html', body: '<!doctype html><title>shrink</title>' };
+        const job = images.get(name);
+        return job ? { type: job.mime, body: job.data } : null;
+      });
+      try {
+        const context = await b.newContext({ javaScriptEnabled: true });
+        const page = await context.newPage();
+        page.on('close', () => {
+          shrinker = null;
+          void server.close();
+        });
+        await page.goto(server.base);
+        return { page, base: server.base, images, server };
+      } catch (err) {
+        await server.close();
+        throw err;
+      }
+    })();
+    shrinker.catch(() => {
+      shrinker = null;
+    });
+    return shrinker;
+  }
+
   return {
     async print(html) {
       return withPage(html, { width: 794, height: 1123 }, async (page) => {
         const pdf = await page.pdf({
           preferCSSPageSize: true,
           printBackground: true,
-          displayHeaderFooter: true,
-          headerTemplate: PDF_HEADER_TEMPLATE,
-          footerTemplate: PDF_FOOTER_TEMPLATE,
         });
         return new Uint8Array(pdf);
       });
@@ -96,28 +131,25 @@ export function createChromiumRenderer(options: { executablePath?: string } = {}
     },
     async shrink(jobs, quality) {
       if (jobs.length === 0) return [];
-      const b = await getBrowser();
-      // The bytes reach Chromium over loopback HTTP, served only to this job.
-      const server = await serveOnce((p) => {
-        if (p === '') return { type: 'text/html', body: '<!doctype html><title>shrink</title>' };
-        const job = /^\d+$/.test(p) ? jobs[Number(p)] : undefined;
-        return job ? { type: job.mime, body: job.data } : null;
+      const w = await shrinkPage();
+      const ids = jobs.map((job) => {
+        const id = crypto.randomUUID();
+        w.images.set(id, job);
+        return id;
       });
-      const base = server.base;
-      const context = await b.newContext({ javaScriptEnabled: true });
       try {
-        const page = await context.newPage();
-        await page.goto(base);
-        const args = { base, sizes: jobs.map((j) => ({ width: j.width, height: j.height })), quality };
-        const b64s = (await page.evaluate(`(${SHRINK_IN_PAGE})(${JSON.stringify(args)})`)) as string[];
+        const args = { base: w.base, items: jobs.map((j, i) => ({ id: ids[i], width: j.width, height: j.height })), quality };
+        const b64s = (await w.page.evaluate(`(${SHRINK_IN_PAGE})(${JSON.stringify(args)})`)) as string[];
         return b64s.map((b64) => new Uint8Array(Buffer.from(b64, 'base64')));
       } finally {
-        await context.close().catch(() => {});
-        await server.close();
+        for (const id of ids) w.images.delete(id);
       }
     },
     async close() {
       closed = true;
+      const w = shrinker;
+      shrinker = null;
+      if (w) await (await w.catch(() => null))?.server.close();
       const b = browser;
       browser = null;
       if (b) await (await b.catch(() => null))?.close().catch(() => {});
@@ -130,11 +162,11 @@ export function createChromiumRenderer(options: { executablePath?: string } = {}
  * each image, resizes and JPEG-encodes it, a few at a time, and returns them as base64.
  */
 const SHRINK_IN_PAGE = `async (a) => {
-  const out = new Array(a.sizes.length);
+  const out = new Array(a.items.length);
   let next = 0;
   const one = async (i) => {
-    const { width, height } = a.sizes[i];
-    const blob = await (await fetch(a.base + i)).blob();
+    const { id, width, height } = a.items[i];
+    const blob = await (await fetch(a.base + id)).blob();
     const bitmap = await createImageBitmap(blob, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
     const canvas = new OffscreenCanvas(width, height);
     canvas.getContext('2d').drawImage(bitmap, 0, 0);
@@ -145,9 +177,9 @@ const SHRINK_IN_PAGE = `async (a) => {
     out[i] = btoa(binary);
   };
   const worker = async () => {
-    while (next < a.sizes.length) await one(next++);
+    while (next < a.items.length) await one(next++);
   };
-  await Promise.all(Array.from({ length: Math.min(4, a.sizes.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(4, a.items.length) }, worker));
   return out;
 }`;
 

@@ -3,7 +3,7 @@
 // with playwright-core driving the system's Chromium (chromium-printer.ts). The report service gets one injected.
 
 export interface PdfPrinter {
-  /** The page printed to PDF (paper size and margins come from the page's @page rule). */
+  /** The page printed to PDF (paper size, margins and the page-number footer come from the page's @page rule). */
   print(html: string): Promise<Uint8Array>;
 }
 
@@ -31,12 +31,6 @@ export interface ImageShrinker {
 export interface ReportRenderer extends PdfPrinter, PagePreviewer, ImageShrinker {
   close(): Promise<void>;
 }
-
-/** The page footer every printer adds: page N of M. */
-export const PDF_FOOTER_TEMPLATE =
-  '<div style="width:100%;font-size:7.5pt;font-family:DejaVu Sans,Arial,sans-serif;color:#666;padding:0 14mm;display:flex;justify-content:space-between;">' +
-  '<span>Research use only: AI text is not for clinical decisions</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>';
-export const PDF_HEADER_TEMPLATE = '<div></div>';
 
 /** CSS pixels of the paper at 96 dpi, for the preview. */
 export const PAPER_PIXELS = { A4: { width: 794, height: 1123 }, Letter: { width: 816, height: 1056 } } as const;

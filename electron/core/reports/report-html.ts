@@ -270,7 +270,12 @@ function closingSection(doc: ReviewReportV1): string {
 }
 
 const CSS = `
-@page { size: PAPER; margin: 14mm 14mm 16mm 14mm; }
+@page {
+  size: PAPER;
+  margin: 14mm 14mm 16mm 14mm;
+  @bottom-left { content: "Research use only: AI text is not for clinical decisions"; font: 7.5pt "DejaVu Sans", Arial, sans-serif; color: #666; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 7.5pt "DejaVu Sans", Arial, sans-serif; color: #666; }
+}
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { margin: 0; font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10pt; line-height: 1.4; color: #111; background: #fff; }

@@ -101,6 +101,7 @@ export class FrameCache {
   private playhead = 0;
   private dir: 1 | -1 = 1;
   private pinned: number | null = null;
+  private around = false;
   private job: Job | null = null;
   private jobSeq = 0;
   private consecutiveFailures = 0;
@@ -148,11 +149,16 @@ export class FrameCache {
     this.pinned = k;
   }
 
-  /** The playhead moved to k, travelling in direction dir: refill ahead of it when little is left. */
-  focus(k: number, dir: 1 | -1): void {
+  /**
+   * The playhead moved to k, travelling in direction dir: refill ahead of it when little is left. `around`: after
+   * a jump, where the next step may go either way: decode from the start of the window (the frames behind come
+   * almost free, the decoder passes them on its way from the keyframe anyway).
+   */
+  focus(k: number, dir: 1 | -1, around = false): void {
     if (this.disposed) return;
     this.playhead = k;
     this.dir = dir;
+    this.around = around;
     this.send({ type: 'playhead', index: k, ahead: this.aheadCount });
     this.schedule();
   }
@@ -246,7 +252,7 @@ export class FrameCache {
 
     if (this.job) this.cancel(this.job);
     const w = this.window();
-    const start = d > 0 ? gap : Math.min(w.start, gap);
+    const start = d > 0 ? (this.around && needNow ? w.start : gap) : Math.min(w.start, gap);
     const end = d > 0 ? n - 1 : gap;
     const skip: number[] = [];
     for (const k of this.frames.keys()) if (k >= start && k <= end) skip.push(k);

@@ -655,7 +655,7 @@ export class FramePlayer {
     if (this.prefetchTimer) clearTimeout(this.prefetchTimer);
     this.prefetchTimer = setTimeout(() => {
       this.prefetchTimer = null;
-      if (!this.pumping && !this.playing && this.cache) this.cache.focus(this.index, this.dir);
+      if (!this.pumping && !this.playing && this.cache) this.cache.focus(this.index, 1, true);
       else if (this.cache) this.schedulePrefetch();
     }, 150);
   }
