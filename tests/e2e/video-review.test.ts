@@ -67,6 +67,60 @@ describe('Video review: exact frames (browser host + Chromium)', () => {
     expect(stored).toEqual({ index: k, width: 640, height: 360 });
   }
 
+  it('keyboard: Shift+arrows move a second, J/K/L shuttle, zoom keys, and nothing fires while typing', async () => {
+    const { page } = app;
+    const video = videos.get(FILES[0]!.name)!;
+    await openCase(page, 'VID-EXACT');
+    await openReview(page, path.basename(video.file));
+    const index = async () => Number(await page.getByTestId('frame-index').textContent());
+    await goTo(page, 30);
+    await expectOnScreen(page, 30);
+    await page.getByTestId('review-stage').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Shift+ArrowRight');
+    await expectOnScreen(page, 60);
+    await page.keyboard.press('Shift+ArrowLeft');
+    await expectOnScreen(page, 30);
+
+    // Typing in the Go to field: K and the arrows are text there, not shortcuts.
+    await page.getByTestId('goto-input').fill('');
+    await page.getByTestId('goto-input').press('k');
+    await page.getByTestId('goto-input').press('ArrowRight');
+    await page.getByTestId('goto-input').press('l');
+    expect(await page.getByTestId('goto-input').inputValue()).toBe('kl');
+    expect(await page.getByTestId('play-toggle').getAttribute('aria-label')).toBe('Play');
+    await expectOnScreen(page, 30);
+
+    // L plays, L again is faster, K pauses on an exact frame.
+    await page.getByTestId('review-stage').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('l');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frame-index"]')?.textContent) > 36);
+    await page.keyboard.press('l');
+    expect(await page.getByTestId('speed-select').inputValue()).toBe('2');
+    await page.keyboard.press('k');
+    const paused = await waitSettled(page);
+    expect(paused).toBeGreaterThan(36);
+    expect(await frameOnScreen(page)).toBe(paused);
+
+    // J steps backwards in time (HTML video cannot play backwards); K stops on an exact frame.
+    await page.keyboard.press('j');
+    await page.getByTestId('reverse-shuttle').waitFor();
+    await page.waitForFunction((from) => Number(document.querySelector('[data-testid="frame-index"]')?.textContent) < from - 5, paused);
+    await page.keyboard.press('k');
+    const back = await waitSettled(page);
+    expect(back).toBeLessThan(paused - 5);
+    expect(await frameOnScreen(page)).toBe(back);
+    expect(await index()).toBe(back);
+
+    // Zoom: + and 0; the frame stays exact.
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    expect(await page.getByTestId('zoom-level').textContent()).toBe('156%');
+    await page.keyboard.press('0');
+    expect(await page.getByTestId('zoom-level').textContent()).toBe('100%');
+    await page.getByTestId('speed-select').selectOption('1');
+    expect(app.errors).toEqual([]);
+  });
+
   for (const f of FILES) {
     it(`${f.name}: steps through the cache and the seek path, captures, and seeks exactly`, async () => {
       const { page } = app;

@@ -205,7 +205,7 @@ describe('CONTENT_SECURITY_POLICY', () => {
       'style-src': "'self' 'unsafe-inline'",
       'img-src': "'self' media: blob: data:",
       'media-src': "'self' media: blob:",
-      'connect-src': "'self'",
+      'connect-src': "'self' media:",
       'worker-src': "'self' blob:",
       'object-src': "'none'",
       'base-uri': "'none'",

@@ -8,7 +8,8 @@ const DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
   ['style-src', "'self' 'unsafe-inline'"],
   ['img-src', "'self' media: blob: data:"],
   ['media-src', "'self' media: blob:"],
-  ['connect-src', "'self'"],
+  // media: for the review's frame decoder (a worker that reads library videos over HTTP Range with fetch).
+  ['connect-src', "'self' media:"],
   ['worker-src', "'self' blob:"],
   ['object-src', "'none'"],
   ['base-uri', "'none'"],

@@ -19,9 +19,9 @@ export function Transport({ pts, durationSeconds, zoomPan }: Props) {
       <div className="transport-row">
         <TransportButtons />
         <FramePosition pts={pts} />
-        <GoTo pts={pts} durationSeconds={durationSeconds} />
       </div>
       <div className="transport-row transport-row-secondary">
+        <GoTo pts={pts} durationSeconds={durationSeconds} />
         <SpeedSelect />
         <ZoomControls zoomPan={zoomPan} />
         <CacheSwitch />

@@ -10,6 +10,7 @@ import { ConfirmDialog } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
 import { formatBytes } from '../ui/format';
 import { useNotify } from '../ui/notify';
+import { pathFromDrop } from './drop-path';
 import { formatTimecode } from './player/timeline';
 import './videos.css';
 
@@ -25,25 +26,6 @@ const PHASE_TEXT: Record<VideoJobProgress['phase'], string> = {
 };
 
 const baseName = (p: string) => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
-
-/** A local path from a drop: a file:// URI (file managers send text/uri-list) or a plain absolute path. */
-export function pathFromDrop(uriList: string, text: string): string | null {
-  const uri = uriList
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .find((l) => l && !l.startsWith('#'));
-  if (uri?.startsWith('file://')) {
-    try {
-      const u = new URL(uri);
-      const p = decodeURIComponent(u.pathname);
-      return /^\/[A-Za-z]:\//.test(p) ? p.slice(1) : p;
-    } catch {
-      return null;
-    }
-  }
-  const t = text.trim();
-  return t.startsWith('/') || t.startsWith('~') || /^[A-Za-z]:[\\/]/.test(t) ? t : null;
-}
 
 function describe(v: Video): string {
   const rate = v.variableFrameRate ? 'variable frame rate' : `${v.fps.toFixed(v.fps % 1 ? 3 : 0)} fps`;

@@ -731,9 +731,12 @@ export class FramePlayer {
     const problem = this.problem;
     const candidates = [...new Set([lastGood, lastGood - 4, lastGood - 15, lastGood - 60, 0].map((k) => Math.max(0, k)))];
     let back: number | null = null;
-    if (reload) await this.reload();
+    let needReload = reload;
     for (const k of candidates) {
       if (this.disposed) return;
+      // A source that does not even load again (gone, unsupported) will not get better with more tries.
+      if ((needReload || this.video.error) && !(await this.reload())) break;
+      needReload = false;
       if ((await this.seekVideo(k)) === 'ok') {
         back = k;
         break;
