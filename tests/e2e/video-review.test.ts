@@ -111,10 +111,22 @@ describe('Video review: exact frames (browser host + Chromium)', () => {
     expect(await frameOnScreen(page)).toBe(back);
     expect(await index()).toBe(back);
 
-    // Zoom: + and 0; the frame stays exact.
+    // Zoom: + and 0, the wheel around the cursor, and dragging to pan while zoomed; the frame stays exact.
     await page.keyboard.press('+');
     await page.keyboard.press('+');
     expect(await page.getByTestId('zoom-level').textContent()).toBe('156%');
+    await page.keyboard.press('0');
+    expect(await page.getByTestId('zoom-level').textContent()).toBe('100%');
+    const stage = (await page.getByTestId('review-stage').boundingBox())!;
+    await page.mouse.move(stage.x + stage.width / 2, stage.y + stage.height / 2);
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="review-stage"]')?.getAttribute('data-zoom')) > 1.5);
+    const before = await page.getByTestId('frame-box').getAttribute('style');
+    await page.mouse.down();
+    await page.mouse.move(stage.x + stage.width / 2 + 80, stage.y + stage.height / 2 + 40, { steps: 4 });
+    await page.mouse.up();
+    expect(await page.getByTestId('frame-box').getAttribute('style')).not.toBe(before);
+    expect(await frameOnScreen(page)).toBe(back);
     await page.keyboard.press('0');
     expect(await page.getByTestId('zoom-level').textContent()).toBe('100%');
     await page.getByTestId('speed-select').selectOption('1');
@@ -185,6 +197,11 @@ describe('Video review: exact frames (browser host + Chromium)', () => {
       expect(frames.map((x) => x.frameIndex).sort((a, b) => a - b)).toEqual([28, 41, 60, 63]);
       expect(await page.getByTestId('film-thumb').count()).toBe(4);
       expect(await page.locator('[data-testid="scrub-marker"][data-kind="captured"]').count()).toBe(4);
+      // A marker and a filmstrip thumbnail each jump to their exact frame.
+      await page.locator('[data-testid="scrub-marker"][data-frame-index="41"]').click();
+      await expectOnScreen(page, 41);
+      await page.locator('[data-testid="film-thumb"][data-frame-index="63"]').click();
+      await expectOnScreen(page, 63);
       expect(app.errors).toEqual([]);
     });
   }

@@ -24,8 +24,7 @@ export function usePlayerState<T>(select: (s: PlayerState) => T, fallback: T): T
   const player = usePlayer();
   const last = useRef<{ value: T } | null>(null);
   const getSnapshot = () => {
-    if (!player) return fallback;
-    const next = select(player.getState());
+    const next = player ? select(player.getState()) : fallback;
     if (last.current && shallowEqual(last.current.value, next)) return last.current.value;
     last.current = { value: next };
     return next;
