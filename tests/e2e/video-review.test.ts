@@ -75,6 +75,11 @@ describe('Video review: exact frames (browser host + Chromium)', () => {
     const index = async () => Number(await page.getByTestId('frame-index').textContent());
     await goTo(page, 30);
     await expectOnScreen(page, 30);
+    // The video fills the frame box exactly (layers over the frame rely on it), at the video's aspect ratio.
+    const box = (await page.getByTestId('frame-box').boundingBox())!;
+    const vid = (await page.getByTestId('review-video').boundingBox())!;
+    for (const key of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(vid[key] - box[key])).toBeLessThan(1.5);
+    expect(box.width / box.height).toBeCloseTo(640 / 360, 1);
     await page.getByTestId('review-stage').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Shift+ArrowRight');
     await expectOnScreen(page, 60);

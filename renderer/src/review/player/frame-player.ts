@@ -259,25 +259,34 @@ export class FramePlayer {
     }
   }
 
-  /** Pauses and settles on the frame on screen (exactly, from the element's current VideoFrame). */
+  /**
+   * Pauses and settles on the frame on screen: the one a VideoFrame of the element shows once it has stopped
+   * changing (the element may present one more frame after pause(), or show one a little ahead of currentTime).
+   */
   async pause(): Promise<void> {
     if (!this.playing) return;
     this.playing = false;
     this.busy = true;
     this.video.pause();
-    // The element settles on the frame at its (now frozen) currentTime; it may present it a paint or two later.
-    const k = indexAt(this.pts, this.video.currentTime);
-    this.index = k;
     this.emit();
     const deadline = performance.now() + 500;
-    let t = this.currentFrameTime();
-    while (!this.disposed && (t === null || !isFrame(this.pts, k, t)) && performance.now() < deadline) {
+    let last = this.currentFrameTime();
+    let stable = 0;
+    while (!this.disposed && stable < 3 && performance.now() < deadline) {
       await nextPaint();
-      t = this.currentFrameTime();
+      const t = this.currentFrameTime();
+      if (t !== null && t === last) stable++;
+      else {
+        stable = 0;
+        last = t;
+      }
     }
-    if (this.disposed) return;
-    if (this.index !== k || this.playing) return; // the reviewer moved on meanwhile
-    if (t !== null && isFrame(this.pts, k, t)) {
+    if (this.disposed || this.playing) return;
+    const k = last !== null ? indexAt(this.pts, last) : indexAt(this.pts, this.video.currentTime);
+    this.index = k;
+    this.changed.resolve();
+    this.changed = deferred();
+    if (last !== null && isFrame(this.pts, k, last)) {
       this.videoIndex = k;
       this.showVideo(k, 'play');
     } else {

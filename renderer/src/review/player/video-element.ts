@@ -22,7 +22,6 @@ export function mimeForContainer(container: string): string {
 /** Creates the video element inside `host` (which React leaves alone) and wraps it in a video.js player. */
 export function createVideoElement(host: HTMLElement, src: string, type: string): VideoElementHandle {
   const video = document.createElement('video');
-  video.className = 'review-video';
   video.muted = true;
   video.playsInline = true;
   video.preload = 'auto';
