@@ -187,9 +187,12 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
     port,
     token,
     async close() {
+      // Stop accepting, then drop every connection now: an open page keeps keep-alive sockets on which it would
+      // reconnect its event stream, and server.close() alone waits for those to end (minutes).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const res of sse) res.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

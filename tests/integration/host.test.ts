@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePng } from '../fixtures/images';
 import { startTestHost, type TestHost } from '../fixtures/host';
@@ -153,4 +154,24 @@ describe('browser host', () => {
     expect(text).toContain('event: inference.status');
     ac.abort();
   });
+});
+
+describe('browser host shutdown', () => {
+  it('closes at once while a page still holds an event stream and a half-sent request', async () => {
+    const t = await startTestHost();
+    const res = await fetch(`http://127.0.0.1:${t.host.port}/api/events`, { headers: { Authorization: `Bearer ${t.host.token}` } });
+    expect(res.status).toBe(200);
+    // A connection in the middle of a request is not idle: server.close() alone would wait for it (headersTimeout).
+    const socket = net.connect(t.host.port, '127.0.0.1').on('error', () => undefined); // reset by the closing host
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${t.host.port}\r\n`);
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const outcome = await Promise.race([
+      t.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open after 10 s'), 10_000)),
+    ]);
+    expect(outcome).toBe('closed');
+    await ended; // the half-sent request's connection was dropped, not left waiting
+    await res.body?.cancel().catch(() => undefined);
+  }, 30_000);
 });

@@ -208,6 +208,10 @@ async function serveOnce(lookup: (name: string) => { type: string; body: string 
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${token}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
