@@ -1,7 +1,7 @@
 // `npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco --out PATH [options]`
 // Exports one review without the app, through the same report service (PDF by playwright-core + the system
 // Chromium). --out is the file for pdf, html and json, and a folder (created) for csv (annotations.csv,
-// analyses.csv) and coco (annotations.json, images/). Written all or nothing.
+// analyses.csv, timeline.csv) and coco (annotations.json, images/). Written all or nothing.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { forkWorker } from '../electron/inference/fork-worker';
 import { createChromiumRenderer } from '../electron/core/reports/chromium-printer';
 
 const USAGE = `Usage: npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco --out PATH
-  [--include surgeon,reviewer,fileNames,caseNotes,thinking] [--exclude surgeryDate,notes,audit]
+  [--include surgeon,reviewer,fileNames,caseNotes,thinking,timelineFrames] [--exclude surgeryDate,notes,audit]
   [--paper A4|Letter] [--force]
 --out is the file for pdf, html and json; a folder for csv and coco. --force replaces an existing one.
 Reports are de-identified by default: names, file names and case notes are only included with --include.`;
@@ -42,7 +42,7 @@ function fieldList(value: string | undefined, flag: string): (keyof ReportFields
 function rename(files: OutputFile[], format: ReportFormat, base: string, outName: string): OutputFile[] {
   if (format === 'pdf' || format === 'html' || format === 'json') return files.map((f) => ({ ...f, path: outName }));
   if (format === 'csv') {
-    return files.map((f) => ({ ...f, path: `${outName}/${f.path === `${base}-annotations.csv` ? 'annotations.csv' : 'analyses.csv'}` }));
+    return files.map((f) => ({ ...f, path: `${outName}/${f.path.slice(`${base}-`.length)}` })); // annotations.csv, analyses.csv, timeline.csv
   }
   return files.map((f) => ({ ...f, path: `${outName}/${f.path.slice(`${base}-coco/`.length)}` }));
 }

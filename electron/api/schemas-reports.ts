@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Analysis, Eye, Id } from './schemas';
 import { ArrowGeometry, AuditEntry, FreehandGeometry, HexColor, Note, RectGeometry, Segment, Tag, TagKind, TextGeometry } from './schemas-review';
+import { PhaseMethod, TimelineJobState, TimelineSampling } from './schemas-timeline';
 
 export const REPORT_FORMAT_ID = 'cataract-review-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -33,6 +34,11 @@ export const ReportFields = z
     notes: z.boolean().default(true),
     /** The audit log of the review's annotations, tags, segments and notes (JSON only). */
     audit: z.boolean().default(true),
+    /**
+     * HTML/PDF: a section for every frame the phase timeline sampled. Off: only the frames the reviewer captured,
+     * and sampled frames the reviewer annotated, tagged or wrote a note on (the others are in the timeline figure).
+     */
+    timelineFrames: z.boolean().default(false),
   })
   .strict();
 export type ReportFields = z.infer<typeof ReportFields>;
@@ -136,6 +142,8 @@ export const ReportFrame = z.object({
   bytes: z.number().int().nonnegative(),
   sourceName: hidden(z.string()),
   createdAt: z.string(),
+  /** The phase timeline sampled this frame (Analyse video) rather than the reviewer capturing it. */
+  timelineSample: z.boolean(),
   annotations: z.array(ReportAnnotation),
   tags: z.array(ReportTag),
   notes: z.array(ReportNote),
@@ -155,10 +163,31 @@ export const ReportTagSummary = z.object({
 });
 export type ReportTagSummary = z.infer<typeof ReportTagSummary>;
 
-/** Hook for the phase timeline (samples of the model's phase every N seconds); null until that feature stores them. */
+/** The model's phase timeline ("Analyse video"): one sample every N seconds or at scene changes. AI-generated. */
 export const ReportPhaseTimeline = z.object({
+  sampling: TimelineSampling,
+  /** The sampling interval (for scene sampling: the shortest gap between samples). */
   intervalSeconds: z.number().positive(),
-  samples: z.array(z.object({ time: z.number().nonnegative(), frameIndex: z.number().int().nonnegative().nullable(), phase: z.string().nullable(), label: z.string() })),
+  method: PhaseMethod,
+  /** The job's state when exported: anything but "done" means the timeline covers only part of the video. */
+  state: TimelineJobState,
+  samples: z.array(
+    z.object({
+      time: z.number().nonnegative(),
+      timecode: z.string(),
+      frameIndex: z.number().int().nonnegative(),
+      /** The sample's stored frame (one of `frames`), null if it was deleted. */
+      frameId: Id.nullable(),
+      /** A Cataract-1K phase id, or null when the model's text named none. */
+      phase: z.string().nullable(),
+      /** The phase's name from the taxonomy ("No phase named" for null). */
+      label: z.string(),
+      color: HexColor.nullable(),
+      /** Which method gave the phase, and how sure it was (0..1). */
+      method: z.enum(['matcher', 'followup']),
+      confidence: z.number().min(0).max(1).nullable(),
+    }),
+  ),
 });
 export type ReportPhaseTimeline = z.infer<typeof ReportPhaseTimeline>;
 
@@ -207,7 +236,7 @@ export const ReviewReportV1 = z
       })
       .nullable(),
     segments: z.array(ReportSegment).describe('Phase segments, in time order.'),
-    phaseTimeline: ReportPhaseTimeline.nullable().describe("The model's phase samples every N seconds; null until that feature stores them."),
+    phaseTimeline: ReportPhaseTimeline.nullable().describe("The model's phase samples (Analyse video); null when the video was never analysed."),
     /** Ordered by media time (stills last). */
     frames: z.array(ReportFrame).describe('The captured frames in time order, each with its annotations, tags, notes and analyses.'),
     /** Tags and notes on the whole review (not on one frame). */

@@ -2,7 +2,7 @@
 // with a known red square, annotations of every kind, tags, segments, notes, analyses from the tiny model and
 // stored ones), exported to every format through the contract, and read back the way a user's tools would:
 // pdftotext/pdfinfo/pdftoppm (poppler), a JSON Schema validator, a CSV parser, the COCO images' pixels.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,76 +21,12 @@ import { reportJsonSchema, reportJsonSchemaText } from '../../electron/core/repo
 import { createReportService } from '../../electron/core/reports/report-service';
 import { formatTimecode } from '../../electron/core/reports/timecode';
 import { buildReportFixture, REVIEWER, SQUARE, STORED_THINKING, SURGEON, type ReportFixture } from '../fixtures/report-review';
+import { countPixels, csvObjects, notWhite, parseCsv, pdfPage, pdfPages, pdfText, squash } from '../fixtures/report-readers';
 import { startTestServices, type TestServices } from '../fixtures/services';
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, '../..');
 type Progress = EventPayload<'reports.progress'>;
-
-const squash = (s: string) => s.replace(/\s+/g, '');
-const pdfText = (file: string) => execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
-const pdfPages = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
-function pdfPage(file: string, page: number, dpi = 60): PNG {
-  const prefix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pdfpage-')), 'p');
-  execFileSync('pdftoppm', ['-png', '-r', String(dpi), '-f', String(page), '-l', String(page), '-singlefile', file, prefix]);
-  return PNG.sync.read(fs.readFileSync(`${prefix}.png`));
-}
-function countPixels(png: PNG, test: (r: number, g: number, b: number) => boolean): { count: number; box: [number, number, number, number] | null } {
-  let count = 0;
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < png.height; y++) {
-    for (let x = 0; x < png.width; x++) {
-      const i = (y * png.width + x) * 4;
-      if (test(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) {
-        count++;
-        x0 = Math.min(x0, x);
-        y0 = Math.min(y0, y);
-        x1 = Math.max(x1, x);
-        y1 = Math.max(y1, y);
-      }
-    }
-  }
-  return { count, box: count ? [x0, y0, x1, y1] : null };
-}
-const notWhite = (r: number, g: number, b: number) => r < 235 || g < 235 || b < 235;
-
-/** RFC 4180 reader (quoted fields, doubled quotes, CRLF) for checking what the writer produced. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const body = text.replace(/^\uFEFF/, '');
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && body[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  if (cell || row.length) rows.push([...row, cell]);
-  return rows;
-}
-const csvObjects = (text: string) => {
-  const [header, ...rows] = parseCsv(text);
-  return rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
-};
 
 describe('review reports', () => {
   let s: TestServices;
@@ -125,7 +61,7 @@ describe('review reports', () => {
 
   /** Every format, default options (de-identified, no Thinking Process). */
   let out: string;
-  let files: Record<'pdf' | 'html' | 'json' | 'annotations' | 'analyses' | 'coco', string>;
+  let files: Record<'pdf' | 'html' | 'json' | 'annotations' | 'analyses' | 'timeline' | 'coco', string>;
   beforeAll(async () => {
     out = newFolder('all');
     const { end, all } = await exportTo(out, ['pdf', 'html', 'json', 'csv', 'coco']);
@@ -137,6 +73,7 @@ describe('review reports', () => {
       json: `${base}.json`,
       annotations: `${base}-annotations.csv`,
       analyses: `${base}-analyses.csv`,
+      timeline: `${base}-timeline.csv`,
       coco: `${base}-coco`,
     };
     expect([...end.files].sort()).toEqual(Object.values(files).sort());
@@ -288,6 +225,11 @@ describe('review reports', () => {
       expect(row.timecode).toBe(formatTimecode(fx.frames.find((f) => f.frame.id === a.frameId)!.frame.mediaTime));
     }
     expect(Object.keys(analyses[0]!)).not.toContain('thinking_process');
+
+    // The video was never analysed as a whole: the timeline table is its header alone.
+    expect(parseCsv(fs.readFileSync(files.timeline, 'utf8'))).toEqual([
+      ['case_code', 'review_id', 'sample_time_s', 'timecode', 'frame_index', 'frame_id', 'phase', 'phase_label', 'method', 'confidence', 'ai_notice'],
+    ]);
   });
 
   it('COCO: every box maps back onto the red square in the exported (unchanged) frame image', () => {
@@ -523,7 +465,7 @@ describe('review reports', () => {
 
       const csv = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'csv', '--out', path.join(dir, 'tables')]);
       expect(csv.code, csv.stderr).toBe(0);
-      expect(fs.readdirSync(path.join(dir, 'tables')).sort()).toEqual(['analyses.csv', 'annotations.csv']);
+      expect(fs.readdirSync(path.join(dir, 'tables')).sort()).toEqual(['analyses.csv', 'annotations.csv', 'timeline.csv']);
 
       const coco = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'coco', '--out', path.join(dir, 'coco'), '--include', 'reviewer']);
       expect(coco.code, coco.stderr).toBe(0);

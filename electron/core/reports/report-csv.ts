@@ -1,15 +1,15 @@
-// The review as two CSV tables: annotations.csv (one row per annotation) and analyses.csv (one row per analysis).
-import { AI_DISCLAIMER, type ReviewReportV1 } from '../../api/schemas-reports';
+// The review as three CSV tables: annotations.csv (one row per annotation), analyses.csv (one row per analysis) and
+// timeline.csv (one row per phase-timeline sample; only the header when the video was never analysed).
+import { AI_DISCLAIMER, type ReportFrame, type ReviewReportV1 } from '../../api/schemas-reports';
 import { toCsv, type CsvCell } from './csv';
+
+/** The columns every per-frame row starts with: which review, which frame, when. */
+const FRAME_COLUMNS = ['case_code', 'review_id', 'frame_id', 'frame_index', 'media_time_s', 'timecode'];
+const frameCells = (doc: ReviewReportV1, f: ReportFrame): CsvCell[] => [doc.case.code, doc.review.id, f.id, f.frameIndex, f.mediaTime, f.timecode];
 
 export function annotationsCsv(doc: ReviewReportV1): string {
   const header = [
-    'case_code',
-    'review_id',
-    'frame_id',
-    'frame_index',
-    'media_time_s',
-    'timecode',
+    ...FRAME_COLUMNS,
     'annotation_id',
     'kind',
     'label',
@@ -30,12 +30,7 @@ export function annotationsCsv(doc: ReviewReportV1): string {
   for (const f of doc.frames) {
     for (const a of f.annotations) {
       rows.push([
-        doc.case.code,
-        doc.review.id,
-        f.id,
-        f.frameIndex,
-        f.mediaTime,
-        f.timecode,
+        ...frameCells(doc, f),
         a.id,
         a.kind,
         a.label,
@@ -57,12 +52,7 @@ export function annotationsCsv(doc: ReviewReportV1): string {
 export function analysesCsv(doc: ReviewReportV1): string {
   const thinking = doc.fields.thinking;
   const header = [
-    'case_code',
-    'review_id',
-    'frame_id',
-    'frame_index',
-    'media_time_s',
-    'timecode',
+    ...FRAME_COLUMNS,
     'analysis_id',
     'status',
     'ai_notice',
@@ -88,12 +78,7 @@ export function analysesCsv(doc: ReviewReportV1): string {
   for (const f of doc.frames) {
     for (const a of f.analyses) {
       rows.push([
-        doc.case.code,
-        doc.review.id,
-        f.id,
-        f.frameIndex,
-        f.mediaTime,
-        f.timecode,
+        ...frameCells(doc, f),
         a.id,
         a.status,
         AI_DISCLAIMER,
@@ -117,5 +102,12 @@ export function analysesCsv(doc: ReviewReportV1): string {
       ]);
     }
   }
+  return toCsv(header, rows);
+}
+
+export function timelineCsv(doc: ReviewReportV1): string {
+  const header = ['case_code', 'review_id', 'sample_time_s', 'timecode', 'frame_index', 'frame_id', 'phase', 'phase_label', 'method', 'confidence', 'ai_notice'];
+  const t = doc.phaseTimeline;
+  const rows: CsvCell[][] = (t?.samples ?? []).map((x) => [doc.case.code, doc.review.id, x.time, x.timecode, x.frameIndex, x.frameId, x.phase, x.label, x.method, x.confidence, AI_DISCLAIMER]);
   return toCsv(header, rows);
 }

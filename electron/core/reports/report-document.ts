@@ -2,7 +2,8 @@
 // PDF, CSV, COCO) is made from this document, so what is hidden here is hidden everywhere.
 import type { Analysis, Case, Frame } from '../../api/schemas';
 import type { Review, Video } from '../../api/schemas-video';
-import type { Annotation, AuditEntry, Note, Segment, Tag, Taxonomy } from '../../api/schemas-review';
+import type { Annotation, AuditEntry, Note, Segment, Tag, Taxonomy, TaxonomyTerm } from '../../api/schemas-review';
+import type { TimelineView } from '../../api/schemas-timeline';
 import {
   AI_DISCLAIMER,
   REPORT_FORMAT_ID,
@@ -33,8 +34,8 @@ export interface ReviewData {
   notes: Note[];
   audit: AuditEntry[];
   taxonomy: Taxonomy | null;
-  /** Phase-timeline samples, when that feature stores them (the hook); null otherwise. */
-  phaseTimeline?: ReportPhaseTimeline | null;
+  /** The phase timeline's job and samples (Analyse video); null or no job when the video was never analysed. */
+  timeline: TimelineView | null;
 }
 
 export interface DocumentMeta {
@@ -105,6 +106,36 @@ function frameOrder(a: Frame, b: Frame): number {
   return a.id - b.id;
 }
 
+/** The stored timeline as the report carries it: labels and colours from the taxonomy, timecodes. */
+function reportPhaseTimeline(
+  timeline: TimelineView | null,
+  phases: ReadonlyMap<string, TaxonomyTerm>,
+  colourOf: (phase: string) => string,
+): ReportPhaseTimeline | null {
+  if (!timeline?.job) return null;
+  const job = timeline.job;
+  return {
+    sampling: job.sampling,
+    intervalSeconds: job.everySeconds,
+    method: job.method,
+    state: job.state,
+    samples: timeline.samples.map((t) => {
+      const term = t.phase ? phases.get(t.phase) : undefined;
+      return {
+        time: t.time,
+        timecode: formatTimecode(t.time),
+        frameIndex: t.frameIndex,
+        frameId: t.frameId,
+        phase: t.phase,
+        label: t.phase ? (term?.label ?? t.phase) : 'No phase named',
+        color: t.phase ? (term?.color ?? colourOf(t.phase)) : null,
+        method: t.method,
+        confidence: t.confidence,
+      };
+    }),
+  };
+}
+
 const DEFAULT_PHASE_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 export function buildReportDocument(data: ReviewData, fields: ReportFields, meta: DocumentMeta): ReviewReportV1 {
@@ -118,18 +149,27 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
   const termLabels = new Map(
     (tx ? [...tx.phases, ...tx.instruments, ...tx.anatomy, ...tx.findings, ...tx.severity] : []).map((t) => [t.id, t.label] as const),
   );
+  // A phase without a taxonomy colour gets the next palette colour, the same one in the segments and the timeline.
   const colourFor = new Map<string, string>();
+  const colourOf = (key: string): string => {
+    let colour = colourFor.get(key);
+    if (!colour) {
+      colour = DEFAULT_PHASE_COLOURS[colourFor.size % DEFAULT_PHASE_COLOURS.length]!;
+      colourFor.set(key, colour);
+    }
+    return colour;
+  };
   const segments: ReportSegment[] = [...data.segments]
     .sort((a, b) => a.startTime - b.startTime || a.startFrame - b.startFrame || a.id - b.id)
     .map((s) => {
       const term = s.phase ? phases.get(s.phase) : undefined;
       const displayLabel = s.label || term?.label || s.phase || 'Segment';
-      const key = s.phase ?? displayLabel;
-      let colour = term?.color ?? colourFor.get(key) ?? null;
-      if (!colour) colour = DEFAULT_PHASE_COLOURS[colourFor.size % DEFAULT_PHASE_COLOURS.length]!;
-      colourFor.set(key, colour);
+      const colour = term?.color ?? colourOf(s.phase ?? displayLabel);
       return { ...s, author: who(s.author), displayLabel, displayColor: colour };
     });
+
+  const phaseTimeline = reportPhaseTimeline(data.timeline, phases, colourOf);
+  const sampled = new Set((data.timeline?.samples ?? []).map((t) => t.frameId).filter((id): id is number => id !== null));
 
   const frames: ReportFrame[] = [...data.frames].sort(frameOrder).map((f) => {
     const annotations: ReportAnnotation[] = data.annotations
@@ -154,6 +194,7 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       bytes: f.bytes,
       sourceName: fields.fileNames ? f.sourceName : null,
       createdAt: f.createdAt,
+      timelineSample: sampled.has(f.id),
       annotations,
       tags: data.tags.filter((t) => t.frameId === f.id).map(tag),
       notes: notesOn ? data.notes.filter((n) => n.frameId === f.id).map(note) : [],
@@ -225,7 +266,7 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
         }
       : null,
     segments,
-    phaseTimeline: data.phaseTimeline ?? null,
+    phaseTimeline,
     frames,
     reviewTags: data.tags.filter((t) => t.frameId === null).map(tag),
     reviewNotes,
@@ -243,4 +284,14 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
           .map((e) => (fields.reviewer ? { ...e } : { ...e, actor: null, before: hideAuthors(e.before), after: hideAuthors(e.after) }))
       : null,
   };
+}
+
+/**
+ * The frames the HTML and PDF show, one section each: every frame when `timelineFrames` is on; otherwise the frames
+ * the reviewer captured and the timeline's samples the reviewer annotated, tagged or wrote on (the other samples are
+ * in the timeline figure, and every frame is in the JSON).
+ */
+export function printedFrames(doc: ReviewReportV1): ReportFrame[] {
+  if (doc.fields.timelineFrames) return doc.frames;
+  return doc.frames.filter((f) => !f.timelineSample || f.annotations.length > 0 || f.tags.length > 0 || f.notes.length > 0);
 }

@@ -3,6 +3,7 @@
 // scripts and a CSP that forbids any request. The PDF is this page printed by Chromium.
 import type { ReportAnnotation, ReportFrame, ReportSegment, ReviewReportV1 } from '../../api/schemas-reports';
 import { AI_DISCLAIMER } from '../../api/schemas-reports';
+import { printedFrames } from './report-document';
 import { formatDuration, formatTimecode } from './timecode';
 
 export interface HtmlOptions {
@@ -161,30 +162,50 @@ function frameSection(doc: ReviewReportV1, f: ReportFrame, index: number, images
   );
 }
 
-function timelineFigure(doc: ReviewReportV1): string {
+function timelineFigure(doc: ReviewReportV1, shown: readonly ReportFrame[]): string {
   const segs = doc.segments;
-  const times = doc.frames.map((f) => f.mediaTime).filter((t): t is number => t !== null);
-  const duration = Math.max(doc.video?.durationSeconds ?? 0, ...segs.map((s) => s.endTime), ...times, 0.001);
+  const model = doc.phaseTimeline;
+  const samples = model?.samples ?? [];
+  const times = shown.map((f) => f.mediaTime).filter((t): t is number => t !== null);
+  const duration = Math.max(doc.video?.durationSeconds ?? 0, ...segs.map((s) => s.endTime), ...samples.map((s) => s.time), ...times, 0.001);
   const W = 1000;
   const x = (t: number) => (Math.min(Math.max(t, 0), duration) / duration) * W;
-  const rects = segs
-    .map((s: ReportSegment) => {
-      const x0 = x(s.startTime);
-      const w = Math.max(1.5, x(s.endTime) - x0);
-      const ink = textColourOn(s.displayColor ?? '#888888');
-      const label = w > 60 ? `<text x="${n(x0 + 4)}" y="34" font-size="13" fill="${ink}">${esc(s.displayLabel)}</text>` : '';
-      return `<rect x="${n(x0)}" y="18" width="${n(w)}" height="24" fill="${esc(s.displayColor ?? '#888')}"><title>${esc(s.displayLabel)}</title></rect>${label}`;
-    })
-    .join('');
-  const marks = times.map((t) => `<path d="M ${n(x(t))} 44 l -5 9 h 10 z" fill="#222"/>`).join('');
+  const caption = (y: number, text: string) => `<text x="0" y="${y}" font-size="11" fill="#444">${esc(text)}</text>`;
+  const bar = (x0: number, x1: number, y: number, h: number, colour: string, label: string) => {
+    const w = Math.max(1.5, x1 - x0);
+    const text = w > 60 ? `<text x="${n(x0 + 4)}" y="${n(y + h / 2 + 4.5)}" font-size="12" fill="${textColourOn(colour)}">${esc(label)}</text>` : '';
+    return `<rect x="${n(x0)}" y="${y}" width="${n(w)}" height="${h}" fill="${esc(colour)}"><title>${esc(label)}</title></rect>${text}`;
+  };
+  let y = 14;
+  let body = caption(y - 2, 'Reviewer’s phase segments');
+  body += `<rect x="0" y="${y + 2}" width="${W}" height="24" fill="#e6e8eb"/>`;
+  body += segs.map((s: ReportSegment) => bar(x(s.startTime), x(s.endTime), y + 2, 24, s.displayColor ?? '#888888', s.displayLabel)).join('');
+  y += 26;
+  if (model && samples.length) {
+    // Each sample's phase holds until the next sample (the last one to the end of the video).
+    y += 16;
+    body += caption(y - 2, `Model phases, ${model.sampling === 'scene' ? 'at scene changes' : `a sample every ${n(model.intervalSeconds)} s`} (AI-generated)`);
+    body += `<rect x="0" y="${y + 2}" width="${W}" height="18" fill="#f3f4f6"/>`;
+    // Consecutive samples of one phase make one block.
+    for (let i = 0; i < samples.length; ) {
+      let j = i + 1;
+      while (j < samples.length && samples[j]!.phase === samples[i]!.phase) j++;
+      const s = samples[i]!;
+      if (s.phase) body += bar(x(s.time), x(samples[j]?.time ?? duration), y + 2, 18, s.color ?? '#888888', s.label);
+      i = j;
+    }
+    y += 20;
+  }
+  const marks = times.map((t) => `<path d="M ${n(x(t))} ${y + 2} l -5 9 h 10 z" fill="#222"/>`).join('');
+  const axis = y + 14;
   const ticks: string[] = [];
   const step = niceStep(duration);
   for (let t = 0; t <= duration + 1e-9; t += step) {
-    ticks.push(`<line x1="${n(x(t))}" y1="56" x2="${n(x(t))}" y2="60" stroke="#666"/><text x="${n(x(t))}" y="72" font-size="11" fill="#444" text-anchor="middle">${esc(formatDuration(t))}</text>`);
+    ticks.push(`<line x1="${n(x(t))}" y1="${axis}" x2="${n(x(t))}" y2="${axis + 4}" stroke="#666"/><text x="${n(x(t))}" y="${axis + 16}" font-size="11" fill="#444" text-anchor="middle">${esc(formatDuration(t))}</text>`);
   }
   const svg =
-    `<svg class="timeline" viewBox="-20 0 ${W + 40} 78" xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">` +
-    `<rect x="0" y="18" width="${W}" height="24" fill="#e6e8eb"/>${rects}${marks}<line x1="0" y1="56" x2="${W}" y2="56" stroke="#666"/>${ticks.join('')}</svg>`;
+    `<svg class="timeline" viewBox="-20 0 ${W + 40} ${axis + 22}" xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">` +
+    `${body}${marks}<line x1="0" y1="${axis}" x2="${W}" y2="${axis}" stroke="#666"/>${ticks.join('')}</svg>`;
   const legend = segs.length
     ? `<table class="legend"><thead><tr><th>Phase</th><th>Start</th><th>End</th><th>Frames</th></tr></thead><tbody>${segs
         .map(
@@ -193,10 +214,31 @@ function timelineFigure(doc: ReviewReportV1): string {
         )
         .join('')}</tbody></table>`
     : `<p class="muted">No phase segments were marked in this review.</p>`;
-  const samples = doc.phaseTimeline?.samples.length
-    ? `<p class="muted">Phase timeline: ${doc.phaseTimeline.samples.length} model samples every ${n(doc.phaseTimeline.intervalSeconds)} s (${esc(AI_DISCLAIMER)}).</p>`
-    : '';
-  return `<section class="timeline-section"><h2>Phase segments</h2>${svg}<p class="muted">▲ captured frames</p>${legend}${samples}</section>`;
+  return `<section class="timeline-section"><h2>Phase segments</h2>${svg}<p class="muted">▲ frames shown in this report</p>${legend}${modelLegend(doc)}</section>`;
+}
+
+/** The model's phases: how many samples named each, and the share of the samples. */
+function modelLegend(doc: ReviewReportV1): string {
+  const t = doc.phaseTimeline;
+  if (!t?.samples.length) return '';
+  const counts = new Map<string, { label: string; color: string | null; count: number }>();
+  for (const s of t.samples) {
+    const key = s.phase ?? '';
+    const c = counts.get(key) ?? { label: s.label, color: s.color, count: 0 };
+    c.count++;
+    counts.set(key, c);
+  }
+  const rows = [...counts.values()]
+    .map(
+      (c) =>
+        `<tr><td><span class="swatch" style="background:${esc(c.color ?? '#ffffff')}"></span>${esc(c.label)}</td><td>${c.count}</td><td>${Math.round((c.count / t.samples.length) * 100)}%</td></tr>`,
+    )
+    .join('');
+  const partial = t.state === 'done' ? '' : ` The analysis is ${esc(t.state === 'running' ? 'still running' : t.state)}: the timeline covers part of the video.`;
+  return (
+    `<p class="ai-label small">Model phase timeline — ${esc(AI_DISCLAIMER)}. ${t.samples.length} samples (${esc(t.method)}).${partial}</p>` +
+    `<table class="legend"><thead><tr><th>Model phase</th><th>Samples</th><th>Share</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
 }
 
 function niceStep(duration: number): number {
@@ -213,13 +255,13 @@ function textColourOn(hex: string): string {
   return 0.299 * r! + 0.587 * g! + 0.114 * b! > 0.6 ? '#111' : '#fff';
 }
 
-function summarySection(doc: ReviewReportV1): string {
+function summarySection(doc: ReviewReportV1, shown: readonly ReportFrame[]): string {
   const tagsTable = doc.summary.tags.length
     ? `<table class="summary"><thead><tr><th>Kind</th><th>Tag</th><th>Frames</th></tr></thead><tbody>${doc.summary.tags
         .map((t) => `<tr><td>${esc(t.kind)}</td><td>${esc(t.label)}</td><td>${[...(t.review ? ['whole review'] : []), ...t.frames.map(String)].join(', ')}</td></tr>`)
         .join('')}</tbody></table>`
     : `<p class="muted">No tags.</p>`;
-  const findings = doc.frames
+  const findings = shown
     .map((f, i) => {
       const found = f.tags.filter((t) => t.kind === 'finding' || t.kind === 'severity').map((t) => esc(t.label));
       const answer = f.analyses.find((a) => a.status === 'completed')?.answer ?? '';
@@ -227,7 +269,7 @@ function summarySection(doc: ReviewReportV1): string {
       return `<tr><td>${i + 1}</td><td>${esc(f.timecode)}</td><td>${esc(f.frameIndex ?? '—')}</td><td>${f.annotations.length}</td><td>${found.join(', ') || '—'}</td><td>${first ? esc(first.length > 140 ? `${first.slice(0, 139)}…` : first) : '—'}</td></tr>`;
     })
     .join('');
-  const findingsTable = doc.frames.length
+  const findingsTable = shown.length
     ? `<table class="summary findings"><thead><tr><th>#</th><th>Timecode</th><th>Frame</th><th>Marks</th><th>Findings</th><th>AI Final Answer (first line)</th></tr></thead><tbody>${findings}</tbody></table><p class="ai-label small">${esc(AI_DISCLAIMER)} (last column)</p>`
     : `<p class="muted">No frames were captured in this review.</p>`;
   return `<section class="summary-section"><h2>Summary of tags and findings</h2>${tagsTable}${findingsTable}</section>`;
@@ -326,7 +368,8 @@ body.first-page-only .after-first-page { display: none; }
 export function renderReportHtml(doc: ReviewReportV1, images: FrameImages, options: HtmlOptions = {}): string {
   const paper = options.paperSize ?? 'A4';
   const css = CSS.replace('PAPER', paper === 'Letter' ? 'letter' : 'A4').replace('PAGEWIDTH', paper === 'Letter' ? '215.9mm' : '210mm');
-  const frames = doc.frames.map((f, i) => frameSection(doc, f, i + 1, images)).join('');
+  const shown = printedFrames(doc);
+  const frames = shown.map((f, i) => frameSection(doc, f, i + 1, images)).join('');
   const rest = `<div class="after-first-page">${frames}${closingSection(doc)}</div>`;
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
@@ -336,8 +379,8 @@ export function renderReportHtml(doc: ReviewReportV1, images: FrameImages, optio
     `<title>Review report — ${esc(doc.case.code)}</title><style>${css}</style></head>` +
     `<body class="${options.firstPageOnly ? 'first-page-only' : ''}">` +
     headerSection(doc) +
-    timelineFigure(doc) +
-    summarySection(doc) +
+    timelineFigure(doc, shown) +
+    summarySection(doc, shown) +
     (options.firstPageOnly ? '' : rest) +
     `</body></html>`
   );

@@ -13,7 +13,6 @@ import {
   ReportFields,
   type ReportFormat,
   type ReportOptions,
-  type ReportPhaseTimeline,
   type ReportPreview,
   type ReportProgress,
   type ReviewReportV1,
@@ -22,8 +21,8 @@ import { describeWriteError, writeAtomically, type OutputFile, type WriterFs } f
 import { PAPER_PIXELS, type ReportRenderer } from './printer';
 import { createRenditions, type RenditionOptions } from './renditions';
 import { cocoFiles } from './report-coco';
-import { analysesCsv, annotationsCsv } from './report-csv';
-import { buildReportDocument, type ReviewData } from './report-document';
+import { analysesCsv, annotationsCsv, timelineCsv } from './report-csv';
+import { buildReportDocument, printedFrames, type ReviewData } from './report-document';
 import { renderReportHtml, type FrameImages } from './report-html';
 
 export interface ReportServiceDeps {
@@ -36,8 +35,6 @@ export interface ReportServiceDeps {
   emit: (name: 'reports.progress', payload: ReportProgress) => void;
   appName: string;
   appVersion: string;
-  /** Phase-timeline samples of a review, once that feature stores them (the report's hook). */
-  phaseTimeline?: (reviewId: number) => Promise<ReportPhaseTimeline | null> | ReportPhaseTimeline | null;
   /** Where print renditions of large frames are kept between exports (<data>/cache/report-images). */
   cacheDir?: string;
   /** Test seam: the file operations of the writer (a fake that fails with ENOSPC). */
@@ -82,7 +79,7 @@ export function formatOutputs(base: string, format: ReportFormat): string[] {
     case 'json':
       return [`${base}.json`];
     case 'csv':
-      return [`${base}-annotations.csv`, `${base}-analyses.csv`];
+      return [`${base}-annotations.csv`, `${base}-analyses.csv`, `${base}-timeline.csv`];
     case 'coco':
       return [`${base}-coco`];
   }
@@ -99,7 +96,7 @@ export function createReportService(deps: ReportServiceDeps) {
   /** The images as the HTML/PDF embeds them: small frames as stored, large ones as JPEG renditions. */
   function printImages(report: PreparedReport, options: RenditionOptions = {}): Promise<FrameImages> {
     return renditions.get(
-      report.doc.frames.map((f) => ({ sha256: f.sha256, width: f.width, height: f.height, bytes: f.bytes, mime: f.mime, load: async () => (await report.image(f.sha256)).data })),
+      printedFrames(report.doc).map((f) => ({ sha256: f.sha256, width: f.width, height: f.height, bytes: f.bytes, mime: f.mime, load: async () => (await report.image(f.sha256)).data })),
       options,
     );
   }
@@ -131,8 +128,8 @@ export function createReportService(deps: ReportServiceDeps) {
       beforeId = page[page.length - 1]!.id;
     }
     const taxonomy = await call(() => h['taxonomy.get']({})).catch(() => null);
-    const phaseTimeline = deps.phaseTimeline ? await deps.phaseTimeline(reviewId) : null;
-    return { case: kase, review, video, frames, analyses, annotations, tags, segments, notes, audit, taxonomy, phaseTimeline };
+    const timeline = await call(() => h['timeline.get']({ reviewId }));
+    return { case: kase, review, video, frames, analyses, annotations, tags, segments, notes, audit, taxonomy, timeline };
   }
 
   async function prepare(reviewId: number, options: ReportOptions | undefined): Promise<PreparedReport> {
@@ -200,7 +197,11 @@ export function createReportService(deps: ReportServiceDeps) {
           break;
         case 'csv':
           step('Writing the CSV tables');
-          files.push({ path: `${base}-annotations.csv`, data: annotationsCsv(doc) }, { path: `${base}-analyses.csv`, data: analysesCsv(doc) });
+          files.push(
+            { path: `${base}-annotations.csv`, data: annotationsCsv(doc) },
+            { path: `${base}-analyses.csv`, data: analysesCsv(doc) },
+            { path: `${base}-timeline.csv`, data: timelineCsv(doc) },
+          );
           break;
         case 'coco':
           step('Writing the COCO annotations');

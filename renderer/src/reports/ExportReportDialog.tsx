@@ -15,7 +15,7 @@ const FORMATS: { id: ReportFormat; label: string; hint: string }[] = [
   { id: 'pdf', label: 'PDF', hint: 'to file or print' },
   { id: 'html', label: 'HTML', hint: 'one self-contained page' },
   { id: 'json', label: 'JSON', hint: 'everything, with provenance' },
-  { id: 'csv', label: 'CSV', hint: 'annotations and analyses tables' },
+  { id: 'csv', label: 'CSV', hint: 'annotations, analyses and phase-timeline tables' },
   { id: 'coco', label: 'COCO', hint: 'boxes + frame images' },
 ];
 
@@ -24,6 +24,7 @@ const FIELDS: { id: keyof ReportFields; label: string; identifying?: boolean }[]
   { id: 'notes', label: 'Reviewer notes' },
   { id: 'thinking', label: 'AI Thinking Process (the Final Answer is always in)' },
   { id: 'audit', label: 'Change history (JSON only)' },
+  { id: 'timelineFrames', label: 'A page for every frame the phase timeline sampled (HTML/PDF; otherwise only frames you captured or marked)' },
   { id: 'surgeon', label: 'Surgeon name', identifying: true },
   { id: 'reviewer', label: 'Reviewer name (header, sign-off, authors)', identifying: true },
   { id: 'fileNames', label: 'Video and image file names', identifying: true },
