@@ -6,6 +6,7 @@ import { Review, Video, VideoJobProgress, VideoProbe, VideoTimeline } from './sc
 const filePath = z.string().trim().min(1, 'Enter the path of the video file.').max(4096);
 const jobId = z.string().min(1).max(100);
 const png = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected the captured frame (PNG bytes).' });
+const jpeg = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected the print copy (JPEG bytes).' });
 
 export const videoRequests = {
   /** What a file is and whether it plays here, before importing it. */
@@ -41,6 +42,11 @@ export const videoRequests = {
         frameIndex: z.number().int().nonnegative(),
         mediaTime: z.number().nonnegative(),
         data: png.refine((b) => b.byteLength <= 64 * 1024 * 1024, 'A captured frame may be at most 64 MB.'),
+        /**
+         * The frame's print copy for reports (print-size.ts: JPEG at printSize of the PNG), made by the renderer from
+         * the same pixels so the first export need not make it. Optional; checked, then kept in the report cache.
+         */
+        printJpeg: jpeg.refine((b) => b.byteLength <= 16 * 1024 * 1024, 'A print copy may be at most 16 MB.').optional(),
       })
       .strict(),
     output: Frame,

@@ -18,6 +18,7 @@ import { createModelsService, type ModelsServiceOptions } from './models/models-
 import type { SecretStore } from './secrets/secret-store';
 import { createChromiumRenderer } from './reports/chromium-printer';
 import type { ReportRenderer } from './reports/printer';
+import { printCopyKey, writePrintCopy } from './reports/print-copies';
 import { createReportService } from './reports/report-service';
 import { createReviewServices } from './reviews/review-services';
 import { createSettingsRepo } from './settings/settings-repo';
@@ -81,7 +82,17 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     ...(o.models ? { options: o.models } : {}),
   });
 
-  const videos = createVideoService({ db, dataDir: o.dataDir, frames, store, settings, cases, emit: o.emit });
+  const printCopies = path.join(o.dataDir, 'cache', 'report-images');
+  const videos = createVideoService({
+    db,
+    dataDir: o.dataDir,
+    frames,
+    store,
+    settings,
+    cases,
+    emit: o.emit,
+    keepPrintCopy: (sha, size, jpeg) => writePrintCopy(printCopies, printCopyKey(sha, size), jpeg),
+  });
   const reviews = createReviewServices({ db, actor: () => settings.get().reviewerName || 'Reviewer', emit: o.emit });
   const timeline = createTimelineService({ db, frames, store, analysis, handlers: () => handlers, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
   const reports = createReportService({
@@ -91,7 +102,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     emit: o.emit,
     appName: 'Cataract Review Workstation',
     appVersion: o.appVersion,
-    cacheDir: path.join(o.dataDir, 'cache', 'report-images'),
+    cacheDir: printCopies,
   });
 
   const handlers: Handlers = {

@@ -2,7 +2,9 @@
 // its native size, stored in the review and analysed by the generated model, streaming beside the frame; after a
 // reload the review opens where the reviewer left off and the analysis is still there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import path from 'node:path';
+import { probeImage } from '../../electron/inference/image/probe-image';
 import { ensureTestModel } from '../fixtures/test-model';
 import { makeTestVideo, type TestVideo } from '../fixtures/videos';
 import { launchApp, type App } from './harness';
@@ -79,6 +81,28 @@ describe('Analyse the paused frame (browser host + Chromium + generated model)',
     await item.waitFor();
     await item.click();
     expect(await page.locator('.review-side').textContent()).toContain(text.slice(0, 30));
+    expect(app.errors).toEqual([]);
+  });
+
+  it('captures a 1080p frame with C and sends its print copy for reports along with it', async () => {
+    const { page } = app;
+    const big = await makeTestVideo({ width: 1920, height: 1080, durationSeconds: 1, gop: 30 });
+    await page.getByTestId('nav-library').click();
+    await openCase(page, 'VID-AI');
+    await addVideo(page, big.file);
+    await openReview(page, path.basename(big.file));
+    const rid = await reviewId(page);
+    await goTo(page, 12);
+    await expectOnScreen(page, 12);
+    await page.getByTestId('review-stage').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('c');
+    await expect.poll(async () => (await capturedFrames(app, rid)).length, { timeout: 30_000 }).toBe(1);
+    const [frame] = await capturedFrames(app, rid);
+    expect(frame).toMatchObject({ frameIndex: 12, width: 1920, height: 1080 });
+    // The print copy is in the report cache under the frame's hash, at the size the reports print it.
+    const copy = path.join(app.t.dataDir, 'cache', 'report-images', `${frame!.sha256}-1280x720-q90.jpg`);
+    expect(fs.existsSync(copy)).toBe(true);
+    expect(probeImage(new Uint8Array(fs.readFileSync(copy)))).toMatchObject({ format: 'jpeg', width: 1280, height: 720 });
     expect(app.errors).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../electron/api/errors';
 import { nodeWriterFs, STAGING_PREFIX, writeAtomically } from '../../electron/core/reports/atomic-writer';
 import { csvCell, toCsv } from '../../electron/core/reports/csv';
-import { printSize } from '../../electron/core/reports/renditions';
+import { printSize } from '../../electron/api/print-size';
 import { pixelBox } from '../../electron/core/reports/report-document';
 import { esc } from '../../electron/core/reports/report-html';
 import { formatDuration, formatTimecode } from '../../electron/core/reports/timecode';

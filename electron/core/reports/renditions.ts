@@ -1,29 +1,16 @@
-// The frame images as the HTML and PDF embed them. Small frames (at most 1280 px a side and 200 KB) go in as
-// stored (lossless); the others as a JPEG rendition (quality 0.9, at most 1280 px a side), made by the printer's
-// Chromium. A 1080p PNG of surgical video is 2–4 MB: fifty of them as data URLs make a 250 MB page Chromium cannot
-// load, and even a 640 × 360 PNG costs Chromium's PDF writer far more than a JPEG it can pass through unchanged.
-// The lossless frames stay in the data folder and go out unchanged in the COCO export.
-// Renditions are content-addressed (frame sha256 + size + quality), kept in memory (64 MB) and, when a cache
-// folder is given, on disk, so the export after the dialog's preview (which warms them) does not redo them.
-import crypto from 'node:crypto';
-import fsp from 'node:fs/promises';
-import path from 'node:path';
+// The frame images as the HTML and PDF embed them (sizes: electron/api/print-size.ts): small frames as stored, the
+// others as a JPEG print copy made by the printer's Chromium. The lossless frames stay in the data folder and go out
+// unchanged in the COCO export. Print copies are kept in memory (64 MB) and, when a cache folder is given, on disk
+// (print-copies.ts), where the renderer's copies made at capture also land; the export after the dialog's preview
+// (which warms them) does not redo them.
 import { WorkstationError } from '../../api/errors';
+import { PRINT_JPEG_QUALITY, printSize } from '../../api/print-size';
+import { printCopyKey, readPrintCopy, writePrintCopy } from './print-copies';
 import type { ShrinkJob } from './printer';
 import type { FrameImages } from './report-html';
 
-export const PRINT_MAX_SIDE = 1280;
-export const MAX_INLINE_BYTES = 200 * 1024;
-export const PRINT_JPEG_QUALITY = 0.9;
 const MEMORY_BYTES = 64 * 1024 * 1024;
 const CHUNK = 6;
-
-/** The size a frame is embedded at in the HTML/PDF, or null to embed the stored image itself. */
-export function printSize(width: number, height: number, bytes: number): { width: number; height: number } | null {
-  if (width <= PRINT_MAX_SIDE && height <= PRINT_MAX_SIDE && bytes <= MAX_INLINE_BYTES) return null;
-  const scale = Math.min(1, PRINT_MAX_SIDE / Math.max(width, height));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
-}
 
 export interface RenditionSource {
   sha256: string;
@@ -47,7 +34,7 @@ export function createRenditions(deps: { shrink: (jobs: ShrinkJob[], quality: nu
   let memoryBytes = 0;
   const inFlight = new Map<string, Promise<Uint8Array>>();
 
-  const keyOf = (sha: string, size: { width: number; height: number }) => `${sha}-${size.width}x${size.height}-q${Math.round(PRINT_JPEG_QUALITY * 100)}`;
+  const keyOf = printCopyKey;
 
   function remember(key: string, data: Uint8Array): void {
     if (memory.has(key)) return;
@@ -60,33 +47,8 @@ export function createRenditions(deps: { shrink: (jobs: ShrinkJob[], quality: nu
     }
   }
 
-  async function fromDisk(key: string): Promise<Uint8Array | null> {
-    if (!deps.cacheDir) return null;
-    try {
-      const data = await fsp.readFile(path.join(deps.cacheDir, `${key}.jpg`));
-      // A JPEG starts FF D8 and ends FF D9; anything else (a torn write from another tool) is made again.
-      if (data.length > 4 && data[0] === 0xff && data[1] === 0xd8 && data[data.length - 2] === 0xff && data[data.length - 1] === 0xd9) return new Uint8Array(data);
-    } catch {
-      // not cached
-    }
-    return null;
-  }
-
-  async function toDisk(key: string, data: Uint8Array): Promise<void> {
-    if (!deps.cacheDir) return;
-    try {
-      await fsp.mkdir(deps.cacheDir, { recursive: true });
-      const file = path.join(deps.cacheDir, `${key}.jpg`);
-      const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-      await fsp.writeFile(tmp, data);
-      await fsp.rename(tmp, file).catch(async (err: unknown) => {
-        await fsp.rm(tmp, { force: true });
-        throw err;
-      });
-    } catch {
-      // A cache that cannot be written only costs time next export.
-    }
-  }
+  const fromDisk = (key: string) => (deps.cacheDir ? readPrintCopy(deps.cacheDir, key) : Promise.resolve(null));
+  const toDisk = (key: string, data: Uint8Array) => (deps.cacheDir ? writePrintCopy(deps.cacheDir, key, data) : Promise.resolve());
 
   /** The embedded image of every source, by sha256. */
   async function get(sources: readonly RenditionSource[], options: RenditionOptions = {}): Promise<FrameImages> {

@@ -9,10 +9,13 @@ import path from 'node:path';
 import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
+import { printSize } from '../../api/print-size';
 import type { Settings } from '../../api/schemas';
 import type { Video, VideoJobProgress } from '../../api/schemas-video';
+import { probeImage } from '../../inference/image/probe-image';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
+import { isWholeJpeg } from '../reports/print-copies';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { ConversionCancelled, convertToH264, ffprobeSummary, findFfmpeg, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
 import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
@@ -49,6 +52,8 @@ export interface VideoServiceOptions {
   emit: Emit;
   /** ffmpeg to convert with: a path, null for none; default: $WORKSTATION_FFMPEG, else found on PATH. */
   ffmpeg?: string | null;
+  /** Keeps a captured frame's checked print copy for the reports (fire and forget: it is a cache). */
+  keepPrintCopy?: (sha256: string, size: { width: number; height: number }, jpeg: Uint8Array) => Promise<void>;
 }
 
 type Phase = VideoJobProgress['phase'];
@@ -81,6 +86,23 @@ export function pngSize(data: Uint8Array): { width: number; height: number } {
   if (b.readUInt32BE(8) !== 13 || b.toString('latin1', 12, 16) !== 'IHDR') throw new WorkstationError('unsupported-input', 'The captured PNG is malformed (no IHDR header). Capture it again.');
   if (b.toString('latin1', b.length - 8, b.length - 4) !== 'IEND') throw new WorkstationError('unsupported-input', 'The captured PNG is incomplete (it does not end with IEND). Capture it again.');
   return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+/** The print copy's size if it is a whole JPEG of the size the reports print this frame at; throws otherwise. */
+function checkPrintCopy(jpeg: Uint8Array, width: number, height: number, pngBytes: number): { width: number; height: number } | null {
+  const want = printSize(width, height, pngBytes);
+  if (!want) return null; // printed as stored: no copy needed
+  let got: { format: string; width: number; height: number } | null = null;
+  try {
+    got = isWholeJpeg(jpeg) ? probeImage(jpeg) : null;
+  } catch {
+    got = null;
+  }
+  if (!got || got.format !== 'jpeg') throw new WorkstationError('invalid-argument', 'The print copy of the captured frame is not a whole JPEG image. Capture the frame again.');
+  if (got.width !== want.width || got.height !== want.height) {
+    throw new WorkstationError('invalid-argument', `The print copy is ${got.width}×${got.height}, but a ${width}×${height} frame is printed at ${want.width}×${want.height}. Capture the frame again.`);
+  }
+  return want;
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -326,7 +348,7 @@ export function createVideoService(o: VideoServiceOptions) {
       return reviews.update(id, { ...(lastFrameIndex !== undefined ? { lastFrameIndex } : {}), ...(status ? { status } : {}) });
     },
 
-    'frames.capture': ({ reviewId, frameIndex, mediaTime, data }) => {
+    'frames.capture': async ({ reviewId, frameIndex, mediaTime, data, printJpeg }) => {
       const r = reviews.get(reviewId);
       if (r.status === 'final') throw new WorkstationError('conflict', 'This review is final. Set it back to draft to capture more frames.');
       const v = videos.get(r.videoId);
@@ -341,8 +363,10 @@ export function createVideoService(o: VideoServiceOptions) {
           `The captured frame is ${width}×${height}, but the video is ${v.width}×${v.height}. Capture the frame at the video's own size, not the size it is shown at.`,
         );
       }
+      const printCopy = printJpeg ? checkPrintCopy(printJpeg, width, height, data.byteLength) : null;
       // Capturing the same frame twice in a review gives the frame already stored.
       const sha = crypto.createHash('sha256').update(data).digest('hex');
+      if (printCopy && o.keepPrintCopy) await o.keepPrintCopy(sha, printCopy, printJpeg!);
       const same = o.db
         .prepare<[number, number, string], { id: number }>('SELECT id FROM frames WHERE review_id = ? AND frame_index = ? AND sha256 = ? LIMIT 1')
         .get(reviewId, frameIndex, sha);

@@ -174,7 +174,13 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
         const t0 = performance.now();
         const shot = await player.capture();
         const t1 = performance.now();
-        const frame = await api.frames.capture({ reviewId: review.id, frameIndex: shot.index, mediaTime: shot.mediaTime, data: shot.png });
+        const frame = await api.frames.capture({
+          reviewId: review.id,
+          frameIndex: shot.index,
+          mediaTime: shot.mediaTime,
+          data: shot.png,
+          ...(shot.printJpeg ? { printJpeg: shot.printJpeg } : {}),
+        });
         performance.measure('review:capture-encode', { start: t0, end: t1, detail: { bytes: shot.png.byteLength, source: shot.source } });
         performance.measure('review:capture-store', { start: t1, end: performance.now() });
         setFrames((prev) => (prev.some((f) => f.id === frame.id) ? prev : [...prev, frame]));
