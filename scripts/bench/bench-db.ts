@@ -19,7 +19,9 @@ import { checkOffThread, startCheckpointer } from '../../electron/core/db/off-th
 import { dailyBackup } from '../../electron/core/library/backups';
 import { createReviewServices } from '../../electron/core/reviews/review-services';
 import taxonomy from '../../resources/taxonomy/cataract-1k.json';
+import { jsonAwareLog, printJsonLine } from './cli';
 import { createRandom, FULL_SIZE, generateLibrary } from './generate-library';
+import { percentile as pct, r2 } from './stats';
 
 const { values: v } = parseArgs({
   options: {
@@ -35,15 +37,7 @@ const { values: v } = parseArgs({
     keep: { type: 'boolean' },
   },
 });
-const log = (s: string) => {
-  if (!v.json) console.log(s);
-  else console.error(s);
-};
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
-};
-const r2 = (n: number) => Math.round(n * 100) / 100;
+const log = jsonAwareLog(v.json);
 const time = <T>(fn: () => T): [T, number] => {
   const t = performance.now();
   const out = fn();
@@ -186,25 +180,21 @@ async function main() {
     ['write p99 < 10 ms', bestWrite.writeP99 < 10],
   ] as const;
   log(`Targets: ${targets.map(([name, ok]) => `${name} ${ok ? 'met' : 'MISSED'}`).join('; ')}`);
-  if (v.json) {
-    console.log(
-      JSON.stringify({
-        open_ms: r2(openMs),
-        search_p50_ms: r2(bestSearch.searchP50),
-        search_p95_ms: r2(bestSearch.searchP95),
-        write_p50_ms: r2(bestWrite.writeP50),
-        write_p99_ms: r2(bestWrite.writeP99),
-        max_event_loop_block_ms: r2(maxBlock),
-        startup_max_event_loop_block_ms: r2(startupBlock),
-        passes,
-        worst_pass: { search_p95_ms: r2(Math.max(...results.map((x) => x.searchP95))), write_p99_ms: r2(Math.max(...results.map((x) => x.writeP99))), max_event_loop_block_ms: r2(Math.max(...results.map((x) => x.maxBlock))) },
-        load_average: r2(os.loadavg()[0]!),
-        integrity_check_ms: r2(integrityMs),
-        ...(v['sync-checks'] ? { quick_check_ms: r2(quickMs) } : {}),
-        library_mb: r2(mb),
-      }),
-    );
-  }
+  printJsonLine(v.json, {
+    open_ms: r2(openMs),
+    search_p50_ms: r2(bestSearch.searchP50),
+    search_p95_ms: r2(bestSearch.searchP95),
+    write_p50_ms: r2(bestWrite.writeP50),
+    write_p99_ms: r2(bestWrite.writeP99),
+    max_event_loop_block_ms: r2(maxBlock),
+    startup_max_event_loop_block_ms: r2(startupBlock),
+    passes,
+    worst_pass: { search_p95_ms: r2(Math.max(...results.map((x) => x.searchP95))), write_p99_ms: r2(Math.max(...results.map((x) => x.writeP99))), max_event_loop_block_ms: r2(Math.max(...results.map((x) => x.maxBlock))) },
+    load_average: r2(os.loadavg()[0]!),
+    integrity_check_ms: r2(integrityMs),
+    ...(v['sync-checks'] ? { quick_check_ms: r2(quickMs) } : {}),
+    library_mb: r2(mb),
+  });
 }
 
 await main();

@@ -1,7 +1,6 @@
 // `npm run bench:inference -- [--model M --mmproj P] [--runs N] [--max-tokens N] [--device D] [--json]`
 // Load time, image encode, time to first token, decode tokens/s, peak RSS and device, on the generated 896
 // model by default; and the engine's overhead: the whole worker path versus a direct addon call in-process.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openLlama, threadCount } from '../../electron/inference/engines/local-engine';
 import { createInferenceClient } from '../../electron/inference/inference-client';
@@ -9,37 +8,15 @@ import { forkWorker } from '../../electron/inference/fork-worker';
 import { prepareForGemma3 } from '../../electron/inference/image/gemma3-preprocess';
 import { loadMtmdAddon } from '../../electron/inference/native/addon';
 import { gemmaUserTurn, SEED_PROMPT } from '../../electron/inference/prompt';
-import { writeTinyGemma3 } from '../lib/tiny-gemma3';
 import { makePng } from '../../tests/fixtures/images';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
-};
-const r1 = (n: number) => Math.round(n * 10) / 10;
+import { benchModel, deviceLabel, modelBenchOptions, printResult, runBench } from './cli';
+import { median, r1, r3 } from './stats';
 
 async function main() {
-  const { values: v } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      mmproj: { type: 'string' },
-      runs: { type: 'string', default: '3' },
-      'max-tokens': { type: 'string', default: '64' },
-      device: { type: 'string', default: 'auto' },
-      json: { type: 'boolean' },
-    },
-  });
+  const { values: v } = parseArgs({ options: modelBenchOptions('3') });
   const runs = Number(v.runs);
   const maxTokens = Number(v['max-tokens']);
-  let modelPath = v.model;
-  let mmprojPath = v.mmproj;
-  let modelLabel = 'custom';
-  if (!modelPath || !mmprojPath) {
-    const out = await writeTinyGemma3(path.resolve('.cache/bench-models'), { imageSize: 896 });
-    modelPath = out.modelPath;
-    mmprojPath = out.mmprojPath;
-    modelLabel = 'generated tiny gemma3 (896 mmproj, 256 image tokens)';
-  }
+  const { modelPath, mmprojPath, label: modelLabel } = await benchModel(v.model, v.mmproj);
   // Different images each run so nothing is served from a cache; 1080p like a surgical video frame.
   const images = Array.from({ length: runs * 2 }, (_, i) => makePng(1920, 1080, 100 + i));
 
@@ -84,7 +61,7 @@ async function main() {
 
   const result = {
     model: modelLabel,
-    device: `${loaded.device.backend}: ${loaded.device.names.join(', ')}`,
+    device: deviceLabel(loaded.device),
     runs,
     max_tokens: maxTokens,
     load_ms: Math.round(loaded.loadMs),
@@ -95,7 +72,7 @@ async function main() {
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     worker_wall_ms: r1(median(worker.wall)),
     direct_wall_ms: r1(median(directRuns.wall)),
-    overhead_ratio: Math.round((median(worker.wall) / median(directRuns.wall)) * 1000) / 1000,
+    overhead_ratio: r3(median(worker.wall) / median(directRuns.wall)),
   };
   const rows: Array<[string, string]> = [
     ['model', result.model],
@@ -109,13 +86,8 @@ async function main() {
     ['same, direct addon call in-process', `${result.direct_wall_ms} ms`],
     ['overhead ratio (worker / direct)', `${result.overhead_ratio}`],
   ];
-  const w = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, val] of rows) console.log(`${k.padEnd(w)}  ${val}`);
-  if (v.json) console.log(JSON.stringify(result));
+  printResult(rows, result, v.json);
   process.exit(0);
 }
 
-void main().catch((err: unknown) => {
-  console.error((err as Error).message);
-  process.exit(1);
-});
+runBench(main);

@@ -7,6 +7,7 @@ import { encode as encodeJpeg } from 'jpeg-js';
 import { decodeImage, decodePngWithPngjs } from '../../electron/inference/image/decode';
 import { resizeRgb } from '../../electron/inference/image/resize';
 import { GEMMA3_IMAGE_SIZE, GEMMA3_RESAMPLE, prepareForGemma3 } from '../../electron/inference/image/gemma3-preprocess';
+import { median } from './stats';
 
 const W = 1920;
 const H = 1080;
@@ -36,11 +37,6 @@ function syntheticFrame(): Buffer {
   return data;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
 /** Wall time and this thread's CPU time (the CPU figure is less disturbed when other jobs share the machine). */
 function time(label: string, fn: () => unknown): void {
   fn(); // warm-up (JIT)
@@ -55,8 +51,8 @@ function time(label: string, fn: () => unknown): void {
     cpu.push((c.user + c.system) / 1000);
   }
   console.log(
-    `${label.padEnd(40)} wall median ${median(wall).toFixed(1).padStart(6)} ms (min ${Math.min(...wall).toFixed(1).padStart(6)})` +
-      `   cpu median ${median(cpu).toFixed(1).padStart(6)} ms`,
+    `${label.padEnd(40)} wall median ${median(wall, 'upper').toFixed(1).padStart(6)} ms (min ${Math.min(...wall).toFixed(1).padStart(6)})` +
+      `   cpu median ${median(cpu, 'upper').toFixed(1).padStart(6)} ms`,
   );
 }
 

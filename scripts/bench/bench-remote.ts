@@ -3,7 +3,6 @@
 // loopback (same model, same frames, greedy), on the generated 896 model by default. The ratio remote/local is what
 // the protocol costs: PNG encoding of the stretched frame, base64 + JSON, HTTP and SSE, and the server decoding the
 // PNG again. Each analysis uses a different 1080p frame; the two paths alternate so that machine noise hits both.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DevicePreference } from '../../electron/api/schemas';
 import { forkWorker } from '../../electron/inference/fork-worker';
@@ -11,36 +10,17 @@ import { createInferenceClient } from '../../electron/inference/inference-client
 import { createOpenAIServer } from '../../electron/inference/openai-server';
 import { SEED_PROMPT } from '../../electron/inference/prompt';
 import { makePng } from '../../tests/fixtures/images';
-import { writeTinyGemma3 } from '../lib/tiny-gemma3';
-
-const r1 = (n: number) => Math.round(n * 10) / 10;
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+import { benchModel, deviceLabel, modelBenchOptions, printResult, runBench } from './cli';
+import { mean, r1, r3, sum } from './stats';
 
 async function main() {
-  const { values: v } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      mmproj: { type: 'string' },
-      runs: { type: 'string', default: '8' },
-      'max-tokens': { type: 'string', default: '64' },
-      device: { type: 'string', default: 'auto' },
-      json: { type: 'boolean' },
-    },
-  });
+  const { values: v } = parseArgs({ options: modelBenchOptions('8') });
   const runs = Number(v.runs);
   const maxTokens = Number(v['max-tokens']);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number of at least 1.');
   if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 4096) throw new Error('--max-tokens must be a whole number from 1 to 4096.');
   const device = DevicePreference.parse(v.device);
-  let modelPath = v.model;
-  let mmprojPath = v.mmproj;
-  let modelLabel = 'custom';
-  if (!modelPath || !mmprojPath) {
-    const out = await writeTinyGemma3(path.resolve('.cache/bench-models'), { imageSize: 896 });
-    modelPath = out.modelPath;
-    mmprojPath = out.mmprojPath;
-    modelLabel = 'generated tiny gemma3 (896 mmproj, 256 image tokens)';
-  }
+  const { modelPath, mmprojPath, label: modelLabel } = await benchModel(v.model, v.mmproj);
   const files = { modelPath, mmprojPath, device, contextSize: 4096 };
   // One more frame than runs: the first of each path warms it up and is not counted.
   const frames = Array.from({ length: runs + 1 }, (_, i) => makePng(1920, 1080, 200 + i));
@@ -79,15 +59,15 @@ async function main() {
     const result = {
       local_samples_per_min: r1(localPerMin),
       remote_samples_per_min: r1(remotePerMin),
-      ratio: Math.round((remotePerMin / localPerMin) * 1000) / 1000,
+      ratio: r3(remotePerMin / localPerMin),
       runs,
       max_tokens: maxTokens,
       model: modelLabel,
-      device: `${loaded.device.backend}: ${loaded.device.names.join(', ')}`,
-      local_ms_per_sample: r1(sum(wall.local) / runs),
-      remote_ms_per_sample: r1(sum(wall.remote) / runs),
-      local_ttft_ms: r1(sum(ttft.local) / runs),
-      remote_ttft_ms: r1(sum(ttft.remote) / runs),
+      device: deviceLabel(loaded.device),
+      local_ms_per_sample: r1(mean(wall.local)),
+      remote_ms_per_sample: r1(mean(wall.remote)),
+      local_ttft_ms: r1(mean(ttft.local)),
+      remote_ttft_ms: r1(mean(ttft.remote)),
       identical_text: `${identical}/${runs}`,
     };
     const rows: Array<[string, string]> = [
@@ -99,9 +79,7 @@ async function main() {
       ['ratio remote / local', `${result.ratio}`],
       ['same text on both paths', result.identical_text],
     ];
-    const w = Math.max(...rows.map((r) => r[0].length));
-    for (const [k, val] of rows) console.log(`${k.padEnd(w)}  ${val}`);
-    if (v.json) console.log(JSON.stringify(result));
+    printResult(rows, result, v.json);
   } finally {
     await server.close();
     await Promise.all([local.close(), serving.close(), remote.close()]);
@@ -109,7 +87,4 @@ async function main() {
   process.exit(0);
 }
 
-void main().catch((err: unknown) => {
-  console.error((err as Error).message);
-  process.exit(1);
-});
+runBench(main);

@@ -20,11 +20,8 @@ import { createReportService } from '../../electron/core/reports/report-service'
 import { storedAnalysis } from '../../tests/fixtures/report-review';
 import { startTestServices, type TestServices } from '../../tests/fixtures/services';
 import { makeTestVideo } from '../../tests/fixtures/videos';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
-};
+import { jsonAwareLog, printJsonLine, runBench } from './cli';
+import { median } from './stats';
 
 /** A frame that compresses like surgical video: smooth shading, a lit disc, and seeded low-level noise. */
 function texturedPng(width: number, height: number, seed: number): Uint8Array {
@@ -88,7 +85,7 @@ async function main() {
   const width = Number(v.width);
   const height = Number(v.height);
   const runs = Math.max(1, Number(v.runs));
-  const log = (...m: unknown[]) => (v.json ? console.error(...m) : console.log(...m));
+  const log = jsonAwareLog(v.json);
 
   const keep = v.data !== undefined;
   const dataDir = keep ? path.resolve(v.data!) : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
@@ -167,7 +164,7 @@ async function main() {
     log(`PDF:  ${result.pdf_ms} ms (renditions cached), ${result.pdf_uncached_ms} ms uncached, ${result.pdf_cold_ms} ms first ever (Chromium start); ${(pdfBytes / 1024 / 1024).toFixed(1)} MiB`);
     log(`HTML: ${result.html_ms} ms (renditions cached), ${result.html_uncached_ms} ms uncached; ${(htmlBytes / 1024 / 1024).toFixed(1)} MiB`);
     log(`Target PDF < 3000 ms: ${result.pdf_ms < 3000 ? 'met' : 'NOT met'} (cached renditions); ${result.pdf_uncached_ms < 3000 ? 'met' : 'not met'} without them`);
-    if (v.json) console.log(JSON.stringify(result));
+    printJsonLine(v.json, result);
   } finally {
     await renderer.close();
     await s.close();
@@ -175,7 +172,4 @@ async function main() {
   }
 }
 
-void main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main, (err) => err);

@@ -27,8 +27,8 @@ import type { EngineLoadRequest } from '../../electron/inference/protocol';
 import { HELD_OUT_ANSWERS, REALISTIC_ANSWERS, type RealisticAnswer } from '../../tests/fixtures/realistic-answers';
 import { ensureTestModel } from '../../tests/fixtures/test-model';
 import { makeTestVideo } from '../../tests/fixtures/videos';
-
-const r1 = (n: number) => Math.round(n * 10) / 10;
+import { deviceLabel, printResult, runBench } from './cli';
+import { r1, r3 } from './stats';
 
 interface Run {
   samples: number;
@@ -169,7 +169,7 @@ async function main() {
   let device_: string;
   try {
     const loaded = await serving.load(files);
-    device_ = `${loaded.device.backend}: ${loaded.device.names.join(', ')}`;
+    device_ = deviceLabel(loaded.device);
     const { url } = await server.listen(0, '127.0.0.1');
     remote = await timelineRun(video.file, { engine: 'remote', url, model: 'bench-model', apiKey: null }, every, 'matcher');
   } finally {
@@ -182,7 +182,7 @@ async function main() {
   const result = {
     local_samples_per_min: local.perMin,
     remote_samples_per_min: remote.perMin,
-    ratio: Math.round((remote.perMin / local.perMin) * 1000) / 1000,
+    ratio: r3(remote.perMin / local.perMin),
     samples: local.samples,
     every_seconds: every,
     model: `generated tiny gemma3 (${imageSize} mmproj)`,
@@ -208,13 +208,8 @@ async function main() {
     ['phase by follow-up (generated model)', `${result.followup_with_phase} samples with a phase, ${followup.msPerSample} ms per sample`],
     ['matcher on hand-written answers', `${result.matcher_realistic_right} right (the set its weights were set on); held out: ${result.matcher_held_out_right}`],
   ];
-  const w = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, val] of rows) console.log(`${k.padEnd(w)}  ${val}`);
-  if (v.json) console.log(JSON.stringify(result));
+  printResult(rows, result, v.json);
   process.exit(0);
 }
 
-void main().catch((err: unknown) => {
-  console.error((err as Error).message);
-  process.exit(1);
-});
+runBench(main);
