@@ -1,0 +1,192 @@
+// Driving the review player page for bench:video (bench-video.ts): Chromium, the player's test hooks
+// (window.__workstationPlayer, window.__workstationReview), timed navigations, the frame number the pixels on
+// screen carry, the bare <video> seeks, captures and the pause → first token measurement. Everything here runs
+// in, or talks to, the page; the measurements and the report are in bench-video.ts.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { decodeFrameIndex } from '../../tests/fixtures/videos';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'];
+
+/** Deterministic pseudo-random numbers in [0, 1) (xorshift32), so a run can be repeated. */
+export function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x1_0000_0000;
+  };
+}
+
+/** The frame number the pixels on screen carry (canvas when the cache drew it, else the video). */
+export async function frameOnScreen(page: Page): Promise<number | null> {
+  const band = await page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]');
+    const video = document.querySelector<HTMLVideoElement>('[data-testid="review-video"]');
+    const useCanvas = !!canvas && !canvas.hidden;
+    const source: CanvasImageSource | null = useCanvas ? canvas : video;
+    if (!source) return null;
+    const width = useCanvas ? canvas!.width : video!.videoWidth;
+    const height = useCanvas ? canvas!.height : video!.videoHeight;
+    const s = Math.floor(width / 16);
+    const c = document.createElement('canvas');
+    c.width = width;
+    c.height = 2 * s;
+    const ctx = c.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(source, 0, 0, width, height);
+    const data = ctx.getImageData(0, 0, width, 2 * s).data;
+    let bin = '';
+    for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return { width, rows: 2 * s, b64: btoa(bin) };
+  });
+  if (!band) return null;
+  return decodeFrameIndex(new Uint8Array(Buffer.from(band.b64, 'base64')), band.width, band.rows, 4);
+}
+
+type PlayerHook = {
+  goTo(k: number, how: 'step' | 'seek'): void;
+  whenSettled(): Promise<void>;
+  getState(): { index: number; shownIndex: number | null; settled: boolean; lastPath: string | null; cache: { capacity: number } };
+  setCacheEnabled(on: boolean): Promise<void>;
+  cacheIdle(): Promise<void>;
+};
+
+/** One navigation, timed in the page: request → frame k confirmed on screen. */
+export async function timedGoTo(page: Page, k: number, how: 'step' | 'seek'): Promise<{ ms: number; shown: number | null; path: string | null }> {
+  return page.evaluate(
+    async ([k, how]) => {
+      const p = (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer;
+      const t0 = performance.now();
+      p.goTo(k as number, how as 'step' | 'seek');
+      await p.whenSettled();
+      // Painted: the next rendering opportunity after the frame was confirmed and drawn.
+      await new Promise((r) => requestAnimationFrame(r));
+      const ms = performance.now() - t0;
+      const s = p.getState();
+      return { ms, shown: s.shownIndex, path: s.lastPath };
+    },
+    [k, how] as const,
+  );
+}
+
+
+/** Headless Chromium ($CHROMIUM_PATH, else the system one) with one page open on `url`. */
+export async function openBenchPage(url: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+  // tsx keeps function names with a helper (__name) that functions evaluated in the page would call.
+  await page.addInitScript('globalThis.__name = (f) => f;');
+  await page.goto(url);
+  return { browser, page };
+}
+
+/** The review player in the page: opening the review of a video of case `caseId`, and the player's test hooks. */
+export function reviewPlayer(page: Page, caseId: number) {
+  return {
+    open: async (videoId: number) => {
+      await page.evaluate(([c, vId]) => sessionStorage.setItem('workstation.reviewTarget', JSON.stringify({ caseId: c, videoId: vId })), [caseId, videoId]);
+      await page.reload();
+      await page.getByTestId('nav-review').click();
+      await page.waitForFunction(() => {
+        const p = (window as unknown as { __workstationPlayer?: PlayerHook }).__workstationPlayer;
+        return !!p && p.getState().settled;
+      }, null, { timeout: 60_000 });
+    },
+    cache: (on: boolean) => page.evaluate((on) => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.setCacheEnabled(on), on),
+    idle: () => page.evaluate(() => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.cacheIdle()),
+    state: () => page.evaluate(() => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.getState()),
+  };
+}
+
+/** The frames `targets` sought on a bare <video> of the file at `url` (seek → seeked, no confirmation), ms each. */
+export function bareVideoSeeks(page: Page, targets: number[], url: string): Promise<number[]> {
+  return page.evaluate(
+    async ([targets, url]) => {
+      const pts = (window as unknown as { __workstationReview: { pts: number[] } }).__workstationReview.pts;
+      const v = document.createElement('video');
+      v.muted = true;
+      v.preload = 'auto';
+      v.src = url as string;
+      v.style.cssText = 'position:fixed;left:0;top:0;width:320px;height:180px;opacity:0.01';
+      document.body.appendChild(v);
+      await new Promise((r) => v.addEventListener('loadeddata', r, { once: true }));
+      const out: number[] = [];
+      for (const k of targets as number[]) {
+        const t0 = performance.now();
+        v.currentTime = (pts[k]! + (pts[k + 1] ?? pts[k]! + 1 / 30)) / 2;
+        await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+        out.push(performance.now() - t0);
+      }
+      v.remove();
+      return out;
+    },
+    [targets, url] as const,
+  );
+}
+
+/** Forgets the page's performance measures (before the captures whose parts are read back). */
+export async function clearMeasures(page: Page): Promise<void> {
+  await page.evaluate(() => performance.clearMeasures());
+}
+
+/** One capture of the frame on screen, stored through the API (review.capture without analysis), timed in the page. */
+export function timedCapture(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const review = (window as unknown as { __workstationReview: { capture(analyze: boolean): Promise<unknown> } }).__workstationReview;
+    const t0 = performance.now();
+    await review.capture(false);
+    return performance.now() - t0;
+  });
+}
+
+/** The capture parts the page measured since clearMeasures: PNG encode and store times (ms) and the PNG sizes. */
+export function captureParts(page: Page): Promise<{ encode: number[]; store: number[]; bytes: number[] }> {
+  return page.evaluate(() => ({
+    encode: performance.getEntriesByName('review:capture-encode').map((e) => e.duration),
+    store: performance.getEntriesByName('review:capture-store').map((e) => e.duration),
+    bytes: performance.getEntriesByName('review:capture-encode').map((e) => ((e as PerformanceMeasure).detail as { bytes: number }).bytes),
+  }));
+}
+
+/** Plays for `ms`, then pauses, like a reviewer stopping on a frame. */
+export async function playThenPause(page: Page, ms: number): Promise<void> {
+  await page.evaluate(() => (window as unknown as { __workstationPlayer: { play(): Promise<void> } }).__workstationPlayer.play());
+  await new Promise((r) => setTimeout(r, ms));
+  await page.evaluate(() => (window as unknown as { __workstationPlayer: { pause(): Promise<void> } }).__workstationPlayer.pause());
+}
+
+/**
+ * A on the paused frame (capture with analysis): ms until the first token is painted, the stored frame's id,
+ * and ms until the frame was stored (null when the page did not measure it).
+ */
+export function timedFirstToken(page: Page): Promise<{ firstToken: number; frameId: number; captured: number | null }> {
+  return page.evaluate(async () => {
+    const review = (window as unknown as { __workstationReview: { capture(analyze: boolean): Promise<{ id: number }> } }).__workstationReview;
+    // The live job's text: the streaming output (stored analyses are never aria-busy), with words in it;
+    // a reply finished before a paint counts when its status says so.
+    const hasToken = () => {
+      const live = document.querySelector('[data-testid="analysis-stream"][aria-busy="true"]');
+      if (live && live.querySelector('[data-testid="analysis-raw"], [data-testid="analysis-thinking"], [data-testid="analysis-answer"]')) return true;
+      return document.querySelector('[data-testid="analysis-status"]')?.getAttribute('data-status') === 'completed' && started();
+    };
+    let sawJob = false;
+    const started = () => sawJob;
+    const watch = setInterval(() => {
+      const st = document.querySelector('[data-testid="analysis-status"]')?.getAttribute('data-status');
+      if (st === 'queued' || st === 'running' || st === 'starting') sawJob = true;
+    }, 1);
+    performance.clearMeasures();
+    const t0 = performance.now();
+    const framePromise = review.capture(true);
+    await new Promise<void>((resolve) => {
+      const tick = () => (hasToken() ? resolve() : requestAnimationFrame(tick));
+      tick();
+    });
+    const firstToken = performance.now() - t0;
+    clearInterval(watch);
+    const frame = await framePromise;
+    const stored = performance.getEntriesByName('review:capture-store')[0];
+    return { firstToken, frameId: frame.id, captured: stored ? stored.startTime + stored.duration - t0 : null };
+  });
+}
