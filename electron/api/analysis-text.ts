@@ -26,7 +26,7 @@ function clean(s: string): string {
  * How much of a streaming text's tail could still turn into a header (e.g. "\n**Final Ans"): that much is held
  * back from the display so a half-written header never shows up as content.
  */
-function pendingHeaderLength(text: string): number {
+export function pendingHeaderLength(text: string): number {
   const lastBreak = text.lastIndexOf('\n');
   const tail = text.slice(lastBreak + 1);
   if (tail.length === 0 || tail.length > 40) return 0;
@@ -53,4 +53,30 @@ export function splitAnalysisText(raw: string, options: { streaming?: boolean } 
     return { thinking: null, answer: clean(raw), structured: false };
   }
   return { thinking: null, answer: clean(options.streaming ? text : raw), structured: false };
+}
+
+/** What the analysis panel shows while the text streams. */
+export interface StreamSections {
+  /** The text while no header has arrived (it becomes the answer if none ever does). */
+  preamble: string;
+  /** null until "Thinking Process" has arrived (or text stands before a bare "Final Answer"). */
+  thinking: string | null;
+  /** null until "Final Answer" has arrived. */
+  answer: string | null;
+}
+
+/**
+ * The streaming text split by the same headers and rules as the stored analysis (splitAnalysisText), so what the
+ * reviewer watches arrive is what is kept; a header still arriving is held back.
+ */
+export function splitStreamSections(raw: string): StreamSections {
+  const text = raw.slice(0, raw.length - pendingHeaderLength(raw));
+  const t = THINKING.exec(text);
+  const a = ANSWER.exec(text);
+  if (a && (!t || t.index < a.index)) {
+    const thinking = clean(text.slice(t ? t.index + t[0].length : 0, a.index));
+    return { preamble: '', thinking: t || thinking ? thinking : null, answer: clean(text.slice(a.index + a[0].length)) };
+  }
+  if (t && !a) return { preamble: '', thinking: clean(text.slice(t.index + t[0].length)), answer: null };
+  return { preamble: clean(text), thinking: null, answer: null };
 }

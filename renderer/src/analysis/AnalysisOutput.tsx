@@ -2,7 +2,7 @@
 // suggested tags, timings and provenance. Used for the live job ("current") and for expanded history items.
 import type { Analysis } from '../../../electron/api/schemas';
 import { formatMs } from '../ui/format';
-import type { StreamSections } from './stream-split';
+import type { StreamSections } from '../../../electron/api/analysis-text';
 
 export const AI_LABEL = 'AI-generated, research use only, not for clinical decisions';
 

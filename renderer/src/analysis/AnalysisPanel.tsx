@@ -11,7 +11,7 @@ import { useNotify } from '../ui/notify';
 import { AnalysisHistory } from './AnalysisHistory';
 import { AnalysisOutput } from './AnalysisOutput';
 import { isTerminal, jobsStore, type JobState } from './jobs-store';
-import { splitStream, type StreamSections } from './stream-split';
+import { splitStreamSections, type StreamSections } from '../../../electron/api/analysis-text';
 import { useAnalysisKeys } from './use-analysis-keys';
 import './analysis.css';
 
@@ -52,7 +52,7 @@ export function whyNoAnalysis(s: InferenceStatus | null): string {
 
 function sectionsOf(job: JobState | null, analysis: Analysis | null): StreamSections {
   if (analysis) return { preamble: '', thinking: analysis.thinking, answer: analysis.answer || (analysis.structured ? '' : analysis.rawText) };
-  return splitStream(job?.text ?? '');
+  return splitStreamSections(job?.text ?? '');
 }
 
 /**

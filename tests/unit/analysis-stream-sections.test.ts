@@ -1,12 +1,13 @@
-// The renderer's display splitter: streamed text into "Thinking Process" / "Final Answer", safe at any cut.
+// The analysis panel's split of the streaming text into "Thinking Process" / "Final Answer": safe at any cut, and
+// by the same rules as the stored analysis (splitAnalysisText), so what streams is what is kept.
 import { describe, expect, it } from 'vitest';
-import { heldBackLength, splitStream } from '../../renderer/src/analysis/stream-split';
+import { pendingHeaderLength, splitAnalysisText, splitStreamSections as splitStream } from '../../electron/api/analysis-text';
 
 const FULL =
   'Thinking Process:\nThe capsulorhexis forceps hold the anterior capsule flap; the tear runs smoothly.\n\n' +
   'Final Answer:\nKeep the flap folded over and re-grasp close to the tear front to control its direction.';
 
-describe('splitStream', () => {
+describe('splitStreamSections', () => {
   it('splits a complete structured reply', () => {
     expect(splitStream(FULL)).toEqual({
       preamble: '',
@@ -32,8 +33,19 @@ describe('splitStream', () => {
     expect(splitStream('Final Answer: irrigate')).toEqual({ preamble: '', thinking: null, answer: 'irrigate' });
   });
 
-  it('keeps text before the first marker as preamble', () => {
-    expect(splitStream('Sure.\nThinking Process:\nx')).toEqual({ preamble: 'Sure.', thinking: 'x', answer: null });
+  it('shows text before the first header as preamble until a header arrives, then as the stored split does', () => {
+    expect(splitStream('Sure.\n')).toEqual({ preamble: 'Sure.', thinking: null, answer: null });
+    expect(splitStream('Sure.\nThinking Process:\nx')).toEqual({ preamble: '', thinking: 'x', answer: null });
+    expect(splitStream('Looks fine.\nFinal Answer: irrigate')).toEqual({ preamble: '', thinking: 'Looks fine.', answer: 'irrigate' });
+  });
+
+  it('ends exactly where the stored split ends, for every kind of reply', () => {
+    for (const text of [FULL, 'Final Answer: irrigate', 'Looks fine.\nFinal Answer: irrigate', '**Thinking Process:**\nr\n\n**Final Answer:**\nd', 'the final answer: mid-line is text']) {
+      const stored = splitAnalysisText(text);
+      const shown = splitStream(text);
+      if (shown.thinking !== null || shown.answer !== null) expect({ preamble: shown.preamble, thinking: shown.thinking, answer: shown.answer }).toEqual({ preamble: '', thinking: stored.thinking, answer: stored.answer });
+      else expect(shown.preamble).toBe(stored.answer); // no header: the whole text, kept as the answer
+    }
   });
 
   it('never shows a half-arrived marker in a section, at any cut of the stream', () => {
@@ -51,12 +63,13 @@ describe('splitStream', () => {
     }
   });
 
-  it('does not hold back ordinary words that merely start like a marker', () => {
-    expect(heldBackLength('the forceps')).toBe(0);
-    expect(heldBackLength('then Fin')).toBe(3);
-    expect(heldBackLength('flap.\nThink')).toBe(5);
-    expect(heldBackLength('a fine')).toBe(0);
-    expect(splitStream('Thinking Process:\nuse the final').thinking).toBe('use the');
-    expect(splitStream('Thinking Process:\nuse the final tip').thinking).toBe('use the final tip');
+  it('holds back only what could still become a header line, not ordinary words', () => {
+    expect(pendingHeaderLength('the forceps')).toBe(0);
+    expect(pendingHeaderLength('then Fin')).toBe(0); // a header starts its own line
+    expect(pendingHeaderLength('flap.\nThink')).toBe(5);
+    expect(pendingHeaderLength('flap.\n**Final Ans')).toBe(11);
+    expect(pendingHeaderLength('a fine')).toBe(0);
+    expect(splitStream('Thinking Process:\nuse the\nfinal').thinking).toBe('use the');
+    expect(splitStream('Thinking Process:\nuse the\nfinal tip').thinking).toBe('use the\nfinal tip');
   });
 });
