@@ -66,6 +66,8 @@ export const Settings = z.object({
   engine: EngineKind,
   remoteUrl: RemoteUrl.nullable(),
   remoteModel: RemoteModelId.nullable(),
+  /** How many daily backups of the library are kept (the oldest go first). */
+  backupsToKeep: z.number().int().min(1, 'Keep at least one daily backup.').max(365, 'Keep at most 365 daily backups.'),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -79,6 +81,7 @@ export const DEFAULT_SETTINGS: Settings = {
   engine: 'local',
   remoteUrl: null,
   remoteModel: null,
+  backupsToKeep: 7,
 };
 
 /** A still image or a captured video frame, stored content-addressed (sha256) in the data folder. */

@@ -75,4 +75,17 @@ describe('Library (browser host + Chromium)', () => {
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
     expect(app.errors).toEqual([]);
   });
+
+  it('keeps the number of daily backups chosen in Settings', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-settings').click();
+    expect(await page.getByTestId('backups-to-keep').inputValue()).toBe('7');
+    await page.getByTestId('backups-to-keep').selectOption('14');
+    await page.getByTestId('settings-saved').waitFor();
+    expect(((await app.t.call('settings.get', {})).body.value as { backupsToKeep: number }).backupsToKeep).toBe(14);
+    await page.reload();
+    await page.getByTestId('nav-settings').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="backups-to-keep"]') as HTMLSelectElement | null)?.value === '14');
+    expect(app.errors).toEqual([]);
+  });
 });

@@ -217,9 +217,11 @@ describe('recovery mode', () => {
     const dir = path.join(dataDir, 'backups');
     for (const b of listBackups(dir)) fs.rmSync(b.path);
     for (let day = 1; day <= 9; day++) fs.writeFileSync(path.join(dir, `library-daily-2020-01-0${day}T00-00-00-000Z.sqlite`), 'old');
-    const db = new BetterSqlite3(libraryFile(dataDir));
-    db.prepare("INSERT INTO settings (key, value) VALUES ('backupsToKeep', '3')").run();
-    db.close();
+    // The reviewer chose to keep 3 (Settings), in the app that wrote this library.
+    const before = await start(dataDir);
+    expect((await before.ws.handlers['settings.update']({ backupsToKeep: 3 })).backupsToKeep).toBe(3);
+    await before.close();
+    for (const b of listBackups(dir).filter((x) => !x.path.includes('2020-01'))) fs.rmSync(b.path); // its own start's backup
     const app = await start(dataDir);
     try {
       await app.ws.backupDone;

@@ -38,7 +38,7 @@ export function backupFileName(label: string, at = new Date()): string {
   return `library-${label}-${at.toISOString().replace(/[:.]/g, '-')}.sqlite`;
 }
 
-/** How many daily backups to keep: the 'backupsToKeep' settings row when there is a valid one. */
+/** How many daily backups to keep: the 'backupsToKeep' setting (Settings) when there is a valid one. */
 export function backupsToKeep(db: Database): number {
   try {
     const row = db.prepare<[], { value: string }>("SELECT value FROM settings WHERE key = 'backupsToKeep'").get();

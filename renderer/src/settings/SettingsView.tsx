@@ -1,4 +1,5 @@
-// Settings: the theme (saved as soon as it is chosen) and the reviewer's name (saved with its button).
+// Settings: the theme and the number of daily backups (saved as soon as they are chosen) and the reviewer's name
+// (saved with its button).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Settings } from '../../../electron/api/schemas';
 import { api } from '../api';
@@ -10,7 +11,8 @@ import { useNotify } from '../ui/notify';
 import { EngineSettings } from './EngineSettings';
 
 type Theme = Settings['theme'];
-type Saved = 'theme' | 'reviewer' | null;
+type Saved = 'theme' | 'reviewer' | 'backups' | null;
+const BACKUP_CHOICES = [3, 7, 14, 30, 90];
 
 function SavedMark({ testId }: { testId: string }) {
   return (
@@ -24,7 +26,7 @@ export function SettingsView() {
   const notify = useNotify();
   const { settings, loaded, update } = useSettings();
   const [reviewerName, setReviewerName] = useState(settings.reviewerName);
-  const [errors, setErrors] = useState<{ theme?: string; reviewerName?: string }>({});
+  const [errors, setErrors] = useState<{ theme?: string; reviewerName?: string; backupsToKeep?: string }>({});
   const [busy, setBusy] = useState<Saved>(null);
   const [saved, setSaved] = useState<Saved>(null);
   const [info, setInfo] = useState<{ version: string; dataDir: string; platform: string; transport: string } | null>(null);
@@ -48,7 +50,7 @@ export function SettingsView() {
       setErrors({});
       setSaved(what);
     } catch (err) {
-      setErrors(fieldErrorsFrom(err, ['theme', 'reviewerName'] as const));
+      setErrors(fieldErrorsFrom(err, ['theme', 'reviewerName', 'backupsToKeep'] as const));
       notify.error(err, 'Settings were not saved.');
     } finally {
       setBusy(null);
@@ -98,6 +100,34 @@ export function SettingsView() {
                 if (saved === 'reviewer') setSaved(null);
               }}
             />
+          )}
+        </Field>
+        <Field
+          id="backups-to-keep"
+          name="backupsToKeep"
+          label="Daily backups to keep"
+          error={errors.backupsToKeep}
+          hint="The library is backed up once a day while the app runs; older backups are removed. Saved as soon as you choose."
+        >
+          {(p) => (
+            <div className="inline-control">
+              <select
+                {...p}
+                data-testid="backups-to-keep"
+                value={settings.backupsToKeep}
+                disabled={busy === 'backups'}
+                onChange={(e) => void save('backups', { backupsToKeep: Number(e.target.value) })}
+              >
+                {[...new Set([...BACKUP_CHOICES, settings.backupsToKeep])]
+                  .sort((a, b) => a - b)
+                  .map((n) => (
+                    <option key={n} value={n}>
+                      {n} {n === 1 ? 'day' : 'days'}
+                    </option>
+                  ))}
+              </select>
+              {saved === 'backups' && <SavedMark testId="settings-saved" />}
+            </div>
           )}
         </Field>
         <div className="row-actions">
