@@ -9,7 +9,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { splitAnalysisText } from '../electron/api/analysis-text';
 import type { EventPayload } from '../electron/api/contract';
 import { parseInput } from '../electron/api/dispatch';
@@ -26,6 +25,7 @@ import { probeVideo } from '../electron/core/videos/probe';
 import { forkWorker } from '../electron/inference/fork-worker';
 import { createInferenceClient, type InferenceClient } from '../electron/inference/inference-client';
 import { SEED_MAX_TOKENS, SEED_PROMPT } from '../electron/inference/prompt';
+import { fail as exit, parseCommandLine, UsageError } from './lib/cli';
 
 const USAGE = `Usage:
   npm run analyze-video -- --data DIR --review ID [--every 5] [--scene] [--method matcher|followup|auto] [--json]
@@ -33,11 +33,9 @@ const USAGE = `Usage:
 Options: --device auto|cuda|metal|vulkan|cpu (default auto), --context N (default 4096); in library mode --model/--mmproj
 override the model set in the library. --scene samples at scene changes, at most one per --every seconds.`;
 
-class UsageError extends Error {}
-
+/** Ends the process with `message`: exit code 2 (wrong arguments, with the usage after it) or 1. */
 function fail(message: string, code = 2): never {
-  console.error(code === 2 ? `${message}\n\n${USAGE}` : message);
-  process.exit(code);
+  return exit(code === 2 ? `${message}\n\n${USAGE}` : message, code);
 }
 
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
@@ -304,28 +302,23 @@ interface Options {
 }
 
 function options(): Options {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        data: { type: 'string' },
-        review: { type: 'string' },
-        video: { type: 'string' },
-        model: { type: 'string' },
-        mmproj: { type: 'string' },
-        out: { type: 'string' },
-        every: { type: 'string' },
-        scene: { type: 'boolean' },
-        method: { type: 'string' },
-        json: { type: 'boolean' },
-        device: { type: 'string' },
-        context: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({
+    options: {
+      data: { type: 'string' },
+      review: { type: 'string' },
+      video: { type: 'string' },
+      model: { type: 'string' },
+      mmproj: { type: 'string' },
+      out: { type: 'string' },
+      every: { type: 'string' },
+      scene: { type: 'boolean' },
+      method: { type: 'string' },
+      json: { type: 'boolean' },
+      device: { type: 'string' },
+      context: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);

@@ -1,25 +1,19 @@
 // `npm run analyze -- --model M --mmproj P --image F [--json] [--max-tokens N] [--device D] [--prompt TEXT]`
 // Streams the model's text for one image to stdout; with --json, ends with one JSON object on its own line.
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { splitAnalysisText } from '../electron/api/analysis-text';
 import { DevicePreference } from '../electron/api/schemas';
 import { suggestTags } from '../electron/core/analysis/suggest-tags';
 import { forkWorker } from '../electron/inference/fork-worker';
 import { createInferenceClient } from '../electron/inference/inference-client';
 import { SEED_MAX_TOKENS, SEED_PROMPT } from '../electron/inference/prompt';
+import { fail, parseCommandLineOrExit } from './lib/cli';
 
 const USAGE = 'Usage: npm run analyze -- --model MODEL.gguf --mmproj MMPROJ.gguf --image FRAME.png [--json] [--max-tokens N] [--device auto|cuda|metal|vulkan|cpu] [--context N] [--prompt TEXT]';
 
-function fail(message: string, code = 2): never {
-  console.error(message);
-  process.exit(code);
-}
-
 async function main() {
-  let v: Record<string, string | boolean | undefined>;
-  try {
-    ({ values: v } = parseArgs({
+  const { values: v } = parseCommandLineOrExit(
+    {
       options: {
         model: { type: 'string' },
         mmproj: { type: 'string' },
@@ -31,10 +25,9 @@ async function main() {
         prompt: { type: 'string' },
         help: { type: 'boolean' },
       },
-    }));
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   if (v.help) return console.log(USAGE);
   if (!v.model || !v.mmproj || !v.image) fail(`--model, --mmproj and --image are required.\n${USAGE}`);
   const maxTokens = v['max-tokens'] === undefined ? SEED_MAX_TOKENS : Number(v['max-tokens']);

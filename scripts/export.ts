@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { WorkstationError } from '../electron/api/errors';
 import { ReportFields, ReportFormat, type ReportOptions } from '../electron/api/schemas-reports';
 import { createAppServices, libraryFile } from '../electron/core/app-services';
@@ -15,6 +14,7 @@ import { createReportService } from '../electron/core/reports/report-service';
 import { createFileSecretStore, SECRETS_FILE_NAME } from '../electron/core/secrets/secret-store-file';
 import { forkWorker } from '../electron/inference/fork-worker';
 import { createChromiumRenderer } from '../electron/core/reports/chromium-printer';
+import { fail, parseCommandLineOrExit } from './lib/cli';
 
 const USAGE = `Usage: npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco --out PATH
   [--include surgeon,reviewer,fileNames,caseNotes,thinking,timelineFrames] [--exclude surgeryDate,notes,audit]
@@ -23,11 +23,6 @@ const USAGE = `Usage: npm run export -- --data DIR --review ID --format pdf|html
 Reports are de-identified by default: names, file names and case notes are only included with --include.`;
 
 const FIELD_NAMES = Object.keys(ReportFields.shape) as (keyof ReportFields)[];
-
-function fail(message: string, code = 2): never {
-  console.error(message);
-  process.exit(code);
-}
 
 function fieldList(value: string | undefined, flag: string): (keyof ReportFields)[] {
   if (!value) return [];
@@ -48,9 +43,8 @@ function rename(files: OutputFile[], format: ReportFormat, base: string, outName
 }
 
 async function main() {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseCommandLineOrExit(
+    {
       options: {
         data: { type: 'string' },
         review: { type: 'string' },
@@ -62,10 +56,9 @@ async function main() {
         force: { type: 'boolean' },
         help: { type: 'boolean' },
       },
-    }));
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return;

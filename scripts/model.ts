@@ -5,7 +5,6 @@
 // Exit codes: 0 fine, 1 the file or library is not usable (with the reason), 2 wrong arguments.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { WorkstationError } from '../electron/api/errors';
 import { StorageMode } from '../electron/api/schemas';
 import { openDatabase } from '../electron/core/db/connection';
@@ -15,6 +14,7 @@ import type { GgufSummary } from '../electron/core/models/inspect';
 import { createModelsRepo } from '../electron/core/models/models-repo';
 import { defaultDataDir } from '../electron/core/paths';
 import { createSettingsRepo } from '../electron/core/settings/settings-repo';
+import { parseCommandLine, UsageError } from './lib/cli';
 
 // inspect.ts loads node-llama-cpp (seconds): only the commands that read GGUF headers import it.
 const gguf = () => import('../electron/core/models/inspect');
@@ -25,8 +25,6 @@ const USAGE = `Usage:
   npm run model -- inspect FILE.gguf [MMPROJ.gguf] [--json]
   npm run model -- list [--data DIR] [--json]
   npm run model -- import (--folder DIR | --model FILE.gguf --mmproj MMPROJ.gguf) [--mode copy|hardlink|reference] [--title TITLE] [--data DIR]`;
-
-class UsageError extends Error {}
 
 function describe(s: GgufSummary): string[] {
   const lines = [
@@ -51,7 +49,7 @@ function usability(s: GgufSummary): string | null {
 }
 
 async function inspect(args: string[]) {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseCommandLine({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError('inspect takes one file, or a text model and its mmproj.');
   const files = positionals.map((p) => path.resolve(p));
   const { checkModelPair, inspectGguf } = await gguf();
@@ -80,7 +78,7 @@ function openLibrary(dataArg: string | undefined, mustExist: boolean) {
 }
 
 function list(args: string[]) {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseCommandLine({ args, options: { data: { type: 'string' }, json: { type: 'boolean' } } });
   const { dataDir, db } = openLibrary(values.data, true);
   if (!db) {
     if (values.json) console.log('[]');
@@ -117,7 +115,7 @@ function list(args: string[]) {
 }
 
 async function importCmd(args: string[]) {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args,
     options: { folder: { type: 'string' }, model: { type: 'string' }, mmproj: { type: 'string' }, mode: { type: 'string' }, title: { type: 'string' }, data: { type: 'string' } },
   });
@@ -160,7 +158,7 @@ async function main(): Promise<number> {
         throw new UsageError(`Unknown command "${command}".`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError) {
       console.error(`${(err as Error).message}\n${USAGE}`);
       return 2;
     }
