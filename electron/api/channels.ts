@@ -3,6 +3,7 @@
 
 export const REQUEST_CHANNEL_NAMES = [
   'app.info',
+  'app.choosePath',
   'cases.list',
   'cases.get',
   'cases.create',

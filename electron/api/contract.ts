@@ -18,6 +18,7 @@ import {
   MAX_IMAGE_BYTES,
   ModelFileSummary,
   ModelId,
+  PathPurpose,
   RemoteApiKey,
   RemoteConnectionTest,
   RemoteModelId,
@@ -49,6 +50,14 @@ export const requests = {
       platform: z.string(),
       dataDir: z.string(),
     }),
+  },
+  /**
+   * The desktop app's own file dialog: the file or folder the reviewer picks, or null when they cancel. The browser
+   * host has none (it answers unavailable); there the renderer offers only its path fields and drop.
+   */
+  'app.choosePath': {
+    input: z.object({ purpose: PathPurpose, title: z.string().max(200).optional() }).strict(),
+    output: z.object({ path: z.string().nullable() }),
   },
   'cases.list': {
     input: z.object({ search: z.string().max(200).optional() }).strict(),

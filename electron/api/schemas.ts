@@ -39,6 +39,10 @@ export const DevicePreference = z.enum(['auto', 'cuda', 'metal', 'vulkan', 'cpu'
 export type DevicePreference = z.infer<typeof DevicePreference>;
 
 /** Where analyses run: the local model files, or an OpenAI-compatible server (vLLM, llama-server, serve-model). */
+/** What the desktop file dialog is opened for (its filters and whether it picks a folder). */
+export const PathPurpose = z.enum(['video', 'model', 'mmproj', 'library', 'folder']);
+export type PathPurpose = z.infer<typeof PathPurpose>;
+
 export const EngineKind = z.enum(['local', 'remote']);
 export type EngineKind = z.infer<typeof EngineKind>;
 

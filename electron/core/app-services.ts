@@ -113,6 +113,9 @@ export function createAppServices(o: AppServicesOptions): AppServices {
       platform: `${process.platform}-${process.arch}`,
       dataDir: o.dataDir,
     }),
+    'app.choosePath': () => {
+      throw new WorkstationError('unavailable', 'There is no file dialog in the browser. Type or paste the full path into the field.');
+    },
     'cases.list': ({ search }) => cases.list(search),
     'cases.get': ({ id }) => cases.get(id),
     'cases.create': (input) => cases.create(input),

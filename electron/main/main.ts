@@ -9,6 +9,7 @@ import { WorkstationError } from '../api/errors';
 import { libraryFile } from '../core/app-services';
 import { startWorkstation, type Workstation } from '../core/library/workstation';
 import { parseDataDirArg } from './args';
+import { createChoosePath } from './choose-path';
 import { createEmitter, registerIpc } from './ipc';
 import { buildMenuTemplate, RESEARCH_USE_NOTE } from './menu';
 import { APP_ORIGIN, APP_START_URL } from './origin';
@@ -98,7 +99,9 @@ async function start(): Promise<void> {
     resolveFrame: (sha) => ready.resolveFrame(sha),
     resolveVideo: (id) => ready.resolveVideo(id),
   });
-  unregisterIpc = registerIpc({ ipcMain, handlers: ready.handlers, getContents });
+  // The file dialog is the one channel main answers itself (the services have no window to attach it to).
+  const handlers = { ...ready.handlers, 'app.choosePath': createChoosePath(dialog, () => mainWindow) };
+  unregisterIpc = registerIpc({ ipcMain, handlers, getContents });
   app.setAboutPanelOptions({ applicationName: app.getName(), applicationVersion: app.getVersion(), credits: RESEARCH_USE_NOTE });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(

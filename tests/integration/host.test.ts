@@ -142,6 +142,12 @@ describe('browser host', () => {
     expect(frames[0]!.sourceName).toBe('frame.png');
   });
 
+  it('has no file dialog: app.choosePath says to type the path', async () => {
+    const r = await t.call('app.choosePath', { purpose: 'video' });
+    expect(r.body.ok).toBe(false);
+    expect(r.body.error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/no file dialog in the browser\. Type or paste the full path/) });
+  });
+
   it('streams service events over SSE', async () => {
     const ac = new AbortController();
     const res = await fetch(`http://127.0.0.1:${t.host.port}/api/events`, { headers: auth(), signal: ac.signal });

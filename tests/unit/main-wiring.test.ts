@@ -1,9 +1,10 @@
 // The small pieces of Electron main that need no Electron: the utilityProcess worker handle, the menu
-// template, the --data switch and where the built files are.
+// template, the --data switch, where the built files are and the file dialog's handler.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parseDataDirArg } from '../../electron/main/args';
+import { createChoosePath, dialogOptions } from '../../electron/main/choose-path';
 import { buildMenuTemplate } from '../../electron/main/menu';
 import { builtPaths } from '../../electron/main/paths';
 import { createUtilityWorkerSpawner } from '../../electron/main/utility-worker';
@@ -107,5 +108,25 @@ describe('--data and built paths', () => {
       rendererRoot: path.join('/app/dist/renderer'),
       worker: path.join('/app/dist/inference/worker-main.js'),
     });
+  });
+});
+
+describe('app.choosePath (the desktop file dialog)', () => {
+  const window = { isDestroyed: () => false };
+  it('opens the dialog on our window with the filters of what is chosen, and gives the path', async () => {
+    const showOpenDialog = vi.fn(async () => ({ canceled: false, filePaths: ['/videos/case 12.mp4'] }));
+    const choose = createChoosePath({ showOpenDialog } as never, () => window as never);
+    expect(await choose({ purpose: 'video' })).toEqual({ path: '/videos/case 12.mp4' });
+    expect(showOpenDialog).toHaveBeenCalledWith(window, dialogOptions('video'));
+    expect(dialogOptions('video').filters![0]!.extensions).toContain('mp4');
+    expect(dialogOptions('model')).toMatchObject({ properties: ['openFile', 'dontAddToRecent'], filters: [{ name: 'GGUF models', extensions: ['gguf'] }, { name: 'All files', extensions: ['*'] }] });
+    expect(dialogOptions('folder', 'Export into')).toEqual({ title: 'Export into', properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'] });
+  });
+
+  it('gives null when the reviewer cancels, and works without a window', async () => {
+    const showOpenDialog = vi.fn(async () => ({ canceled: true, filePaths: [] }));
+    const choose = createChoosePath({ showOpenDialog } as never, () => null);
+    expect(await choose({ purpose: 'folder' })).toEqual({ path: null });
+    expect(showOpenDialog).toHaveBeenCalledWith(dialogOptions('folder'));
   });
 });

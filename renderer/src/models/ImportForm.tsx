@@ -7,6 +7,7 @@ import { Button } from '../ui/Button';
 import { fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
+import { BrowseButton } from '../ui/BrowseButton';
 
 const FIELDS = ['modelPath', 'mmprojPath', 'folder', 'mode', 'title'] as const;
 type Errors = Partial<Record<(typeof FIELDS)[number], string>>;
@@ -78,10 +79,20 @@ export function ImportForm({ onImported }: { onImported: () => Promise<void> }) 
       {kind === 'files' ? (
         <>
           <Field id="import-model-path" name="modelPath" label="Text model (GGUF)" required error={errors.modelPath} hint="Full path, e.g. /models/medgemma-cataract-Q4_K_M.gguf">
-            {(p) => <input {...p} data-testid="import-model-path" value={modelPath} onChange={(e) => setModelPath(e.target.value)} spellCheck={false} autoComplete="off" />}
+            {(p) => (
+              <div className="inline-control">
+                <input {...p} data-testid="import-model-path" value={modelPath} onChange={(e) => setModelPath(e.target.value)} spellCheck={false} autoComplete="off" />
+                <BrowseButton purpose="model" onPath={setModelPath} />
+              </div>
+            )}
           </Field>
           <Field id="import-mmproj-path" name="mmprojPath" label="Vision projector (mmproj GGUF)" required error={errors.mmprojPath} hint="Full path, e.g. /models/mmproj-medgemma-cataract-f16.gguf">
-            {(p) => <input {...p} data-testid="import-mmproj-path" value={mmprojPath} onChange={(e) => setMmprojPath(e.target.value)} spellCheck={false} autoComplete="off" />}
+            {(p) => (
+              <div className="inline-control">
+                <input {...p} data-testid="import-mmproj-path" value={mmprojPath} onChange={(e) => setMmprojPath(e.target.value)} spellCheck={false} autoComplete="off" />
+                <BrowseButton purpose="mmproj" onPath={setMmprojPath} />
+              </div>
+            )}
           </Field>
         </>
       ) : (

@@ -10,6 +10,7 @@ import { fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
 import { DEVICES } from './devices';
+import { BrowseButton } from '../ui/BrowseButton';
 
 const FIELDS = ['modelPath', 'mmprojPath', 'device', 'contextSize'] as const;
 type Errors = Partial<Record<(typeof FIELDS)[number], string>>;
@@ -63,10 +64,20 @@ export function LoadFilesForm() {
   return (
     <form className="card form-card" onSubmit={load} noValidate data-testid="model-form">
       <Field id="model-path" name="modelPath" label="Text model (GGUF)" required error={errors.modelPath} hint="Full path, e.g. /models/medgemma-cataract-Q4_K_M.gguf">
-        {(p) => <input {...p} data-testid="model-path" value={modelPath} onChange={(e) => setModelPath(e.target.value)} spellCheck={false} autoComplete="off" />}
+        {(p) => (
+          <div className="inline-control">
+            <input {...p} data-testid="model-path" value={modelPath} onChange={(e) => setModelPath(e.target.value)} spellCheck={false} autoComplete="off" />
+            <BrowseButton purpose="model" onPath={setModelPath} />
+          </div>
+        )}
       </Field>
       <Field id="mmproj-path" name="mmprojPath" label="Vision projector (mmproj GGUF)" required error={errors.mmprojPath} hint="Full path, e.g. /models/mmproj-medgemma-f16.gguf">
-        {(p) => <input {...p} data-testid="mmproj-path" value={mmprojPath} onChange={(e) => setMmprojPath(e.target.value)} spellCheck={false} autoComplete="off" />}
+        {(p) => (
+          <div className="inline-control">
+            <input {...p} data-testid="mmproj-path" value={mmprojPath} onChange={(e) => setMmprojPath(e.target.value)} spellCheck={false} autoComplete="off" />
+            <BrowseButton purpose="mmproj" onPath={setMmprojPath} />
+          </div>
+        )}
       </Field>
       <div className="form-row">
         <Field id="device-select" name="device" label="Device" error={errors.device}>

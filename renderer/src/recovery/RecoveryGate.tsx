@@ -8,6 +8,7 @@ import { Button } from '../ui/Button';
 import { errorMessage } from '../ui/errors';
 import { formatBytes, formatDateTime } from '../ui/format';
 import './recovery.css';
+import { BrowseButton } from '../ui/BrowseButton';
 
 export function RecoveryGate({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<RecoveryStatus | null>(null);
@@ -119,6 +120,7 @@ export function RecoveryScreen({ initial }: { initial: RecoveryStatus }) {
           }}
         >
           <input value={other} onChange={(e) => setOther(e.target.value)} placeholder="/path/to/library.sqlite" aria-label="Path of a library file" data-testid="recovery-other-path" />
+          <BrowseButton purpose="library" disabled={busy !== null} onPath={setOther} />
           <Button type="submit" busy={busy === 'other'} disabled={busy !== null || !other.trim()} data-testid="recovery-open-other">
             Open
           </Button>

@@ -8,6 +8,7 @@ import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
 import './reports.css';
+import { BrowseButton } from '../ui/BrowseButton';
 
 type Progress = EventPayload<'reports.progress'>;
 
@@ -162,6 +163,7 @@ export function ExportReportDialog({ reviewId, open, onClose }: { reviewId: numb
               data-testid="report-folder"
               aria-describedby="report-folder-hint"
             />
+            <BrowseButton purpose="folder" title="Export the report into" disabled={running} onPath={setFolder} />
           </label>
           <p id="report-folder-hint" className="muted report-small">
             An existing folder on the workstation. Files are named after the case code; nothing is replaced.

@@ -13,6 +13,7 @@ import { useNotify } from '../ui/notify';
 import { pathFromDrop } from './drop-path';
 import { formatTimecode } from './player/timeline';
 import './videos.css';
+import { BrowseButton } from '../ui/BrowseButton';
 
 type Job = Pick<VideoJobProgress, 'jobId' | 'kind' | 'phase' | 'progress' | 'message'> & { fileName: string };
 
@@ -236,6 +237,15 @@ export function VideosPanel({ caseId }: { caseId: number }) {
             aria-invalid={fieldError ? true : undefined}
             aria-describedby={fieldError ? `video-path-error-${caseId}` : `video-path-hint-${caseId}`}
             data-testid="video-path"
+          />
+          <BrowseButton
+            purpose="video"
+            disabled={busy}
+            onPath={(chosen) => {
+              setPath(chosen);
+              void add(chosen);
+            }}
+            onError={setFieldError}
           />
           <Button type="submit" busy={checking} disabled={busy || !path.trim()} data-testid="video-add">
             Check and add
