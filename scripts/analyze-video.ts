@@ -15,17 +15,17 @@ import { parseInput } from '../electron/api/dispatch';
 import { DevicePreference } from '../electron/api/schemas';
 import { PhaseMethod, type TimelineJob, type TimelineSample } from '../electron/api/schemas-timeline';
 import { createAppServices, libraryFile, type AppServices } from '../electron/core/app-services';
-import { createFileSecretStore, SECRETS_FILE_NAME } from '../electron/core/secrets/secret-store-file';
 import { detectSceneChanges, extractFramePng, NO_FFMPEG_MESSAGE } from '../electron/core/timeline/frame-extract';
 import { FOLLOWUP_MAX_TOKENS, followupPrompt, phaseFromAnalysis, phaseFromFollowupReply, type PhaseResult } from '../electron/core/timeline/phase';
 import { intervalPlan, planSamples, sceneTimes, type PlannedSample } from '../electron/core/timeline/sampling';
 import { DEFAULT_PHASE_METHOD } from '../electron/core/timeline/timeline-service';
 import { findFfmpeg } from '../electron/core/videos/ffmpeg-tools';
 import { probeVideo } from '../electron/core/videos/probe';
-import { forkWorker } from '../electron/inference/fork-worker';
 import { createInferenceClient, type InferenceClient } from '../electron/inference/inference-client';
 import { SEED_MAX_TOKENS, SEED_PROMPT } from '../electron/inference/prompt';
 import { fail as exit, parseCommandLine, UsageError } from './lib/cli';
+import { nodeServiceOptions } from '../electron/host/node-services';
+import { forkWorker } from '../electron/inference/fork-worker';
 
 const USAGE = `Usage:
   npm run analyze-video -- --data DIR --review ID [--every 5] [--scene] [--method matcher|followup|auto] [--json]
@@ -83,15 +83,10 @@ async function libraryMode(v: Options): Promise<void> {
   let services: AppServices | null = null;
   const onProgress = new Set<(p: EventPayload<'timeline.progress'>) => void>();
   services = createAppServices({
-    dataDir,
-    transport: 'browser-host',
-    appVersion: 'cli',
-    spawnWorker: forkWorker,
-    secrets: createFileSecretStore(path.join(dataDir, SECRETS_FILE_NAME)),
-    resumeTimelines: false,
-    emit: (name, payload) => {
+    ...nodeServiceOptions(dataDir, 'cli', (name, payload) => {
       if (name === 'timeline.progress') for (const l of onProgress) l(payload as EventPayload<'timeline.progress'>);
-    },
+    }),
+    resumeTimelines: false,
   });
   const s = services;
   const call = async <T>(channel: Parameters<typeof parseInput>[0], input: unknown): Promise<T> => {

@@ -11,10 +11,9 @@ import { createAppServices, libraryFile } from '../electron/core/app-services';
 import { appRoot } from '../electron/core/paths';
 import { writeAtomically, type OutputFile } from '../electron/core/reports/atomic-writer';
 import { createReportService } from '../electron/core/reports/report-service';
-import { createFileSecretStore, SECRETS_FILE_NAME } from '../electron/core/secrets/secret-store-file';
-import { forkWorker } from '../electron/inference/fork-worker';
 import { createChromiumRenderer } from '../electron/core/reports/chromium-printer';
 import { fail, parseCommandLineOrExit } from './lib/cli';
+import { nodeServiceOptions } from '../electron/host/node-services';
 
 const USAGE = `Usage: npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco --out PATH
   [--include surgeon,reviewer,fileNames,caseNotes,thinking,timelineFrames] [--exclude surgeryDate,notes,audit]
@@ -91,14 +90,7 @@ async function main() {
 
   const root = appRoot(path.dirname(fileURLToPath(import.meta.url)));
   const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  const services = createAppServices({
-    dataDir,
-    transport: 'browser-host',
-    appVersion: version,
-    spawnWorker: forkWorker,
-    emit: () => {},
-    secrets: createFileSecretStore(path.join(dataDir, SECRETS_FILE_NAME)),
-  });
+  const services = createAppServices(nodeServiceOptions(dataDir, version, () => {}));
   const reports = createReportService({
     handlers: () => services.handlers,
     readFrame: (f) => {

@@ -5,10 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startWorkstation } from '../core/library/workstation';
 import { appRoot, defaultDataDir } from '../core/paths';
-import { createFileSecretStore, SECRETS_FILE_NAME } from '../core/secrets/secret-store-file';
-import { forkWorker } from '../inference/fork-worker';
 import { createEventHub } from './event-hub';
 import { startBrowserHost } from './server';
+import { nodeServiceOptions } from './node-services';
 
 const USAGE = 'Usage: npm run serve -- [--port N] [--data DIR]';
 
@@ -42,14 +41,7 @@ async function main() {
   const events = createEventHub();
   let services;
   try {
-    services = startWorkstation({
-      dataDir,
-      transport: 'browser-host',
-      appVersion: version,
-      spawnWorker: forkWorker,
-      emit: events.emit,
-      secrets: createFileSecretStore(path.join(dataDir, SECRETS_FILE_NAME)),
-    });
+    services = startWorkstation(nodeServiceOptions(dataDir, version, events.emit));
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);

@@ -3,7 +3,7 @@
 // screen carry, the bare <video> seeks, captures and the pause → first token measurement. Everything here runs
 // in, or talks to, the page; the measurements and the report are in bench-video.ts.
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { decodeFrameIndex } from '../../tests/fixtures/videos';
+import { frameIndexOnScreen } from '../../tests/fixtures/frame-on-screen';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'];
@@ -20,29 +20,7 @@ export function rng(seed: number) {
 }
 
 /** The frame number the pixels on screen carry (canvas when the cache drew it, else the video). */
-export async function frameOnScreen(page: Page): Promise<number | null> {
-  const band = await page.evaluate(() => {
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]');
-    const video = document.querySelector<HTMLVideoElement>('[data-testid="review-video"]');
-    const useCanvas = !!canvas && !canvas.hidden;
-    const source: CanvasImageSource | null = useCanvas ? canvas : video;
-    if (!source) return null;
-    const width = useCanvas ? canvas!.width : video!.videoWidth;
-    const height = useCanvas ? canvas!.height : video!.videoHeight;
-    const s = Math.floor(width / 16);
-    const c = document.createElement('canvas');
-    c.width = width;
-    c.height = 2 * s;
-    const ctx = c.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(source, 0, 0, width, height);
-    const data = ctx.getImageData(0, 0, width, 2 * s).data;
-    let bin = '';
-    for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
-    return { width, rows: 2 * s, b64: btoa(bin) };
-  });
-  if (!band) return null;
-  return decodeFrameIndex(new Uint8Array(Buffer.from(band.b64, 'base64')), band.width, band.rows, 4);
-}
+export const frameOnScreen = frameIndexOnScreen;
 
 type PlayerHook = {
   goTo(k: number, how: 'step' | 'seek'): void;

@@ -5,10 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeWire, encodeWire } from '../../electron/api/wire';
 import { startWorkstation } from '../../electron/core/library/workstation';
-import { createFileSecretStore } from '../../electron/core/secrets/secret-store-file';
 import { createEventHub } from '../../electron/host/event-hub';
 import { startBrowserHost } from '../../electron/host/server';
-import { forkWorker } from '../../electron/inference/fork-worker';
+import { nodeServiceOptions } from '../../electron/host/node-services';
 
 export interface BenchWorkstation {
   /** The page to open. */
@@ -24,14 +23,7 @@ export interface BenchWorkstation {
 export async function startBenchWorkstation(rendererDir: string): Promise<BenchWorkstation> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-video-'));
   const events = createEventHub();
-  const services = startWorkstation({
-    dataDir,
-    transport: 'browser-host',
-    appVersion: 'bench',
-    spawnWorker: forkWorker,
-    emit: events.emit,
-    secrets: createFileSecretStore(path.join(dataDir, 'secrets.json')),
-  });
+  const services = startWorkstation(nodeServiceOptions(dataDir, 'bench', events.emit));
   const host = await startBrowserHost({ services, events, rendererDir });
   await services.ready;
   const call = async <T>(channel: string, input: unknown): Promise<T> => {

@@ -10,25 +10,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { libraryFile } from '../../electron/core/app-services';
 import { dailyBackup } from '../../electron/core/library/backups';
 import { startWorkstation, type Workstation } from '../../electron/core/library/workstation';
-import { createFileSecretStore } from '../../electron/core/secrets/secret-store-file';
 import { createEventHub } from '../../electron/host/event-hub';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/server';
-import { forkWorker } from '../../electron/inference/fork-worker';
 import { RENDERER_DIR } from '../fixtures/host';
 import { CHROMIUM, CHROMIUM_ARGS } from './harness';
+import { nodeServiceOptions } from '../../electron/host/node-services';
 
 const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
 async function serve(dataDir: string): Promise<{ ws: Workstation; host: BrowserHost; close(): Promise<void> }> {
   const events = createEventHub();
-  const ws = startWorkstation({
-    dataDir,
-    transport: 'browser-host',
-    appVersion: '0.0.0-test',
-    spawnWorker: forkWorker,
-    emit: events.emit,
-    secrets: createFileSecretStore(path.join(dataDir, 'secrets.json')),
-  });
+  const ws = startWorkstation(nodeServiceOptions(dataDir, '0.0.0-test', events.emit));
   const host = await startBrowserHost({ services: ws, events, rendererDir: RENDERER_DIR });
   await ws.ready;
   return {

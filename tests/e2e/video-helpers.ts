@@ -4,6 +4,7 @@
 import { expect } from 'vitest';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
+import { readFrameBand } from '../fixtures/frame-on-screen';
 import { codeBlockSize, decodeFrameIndex } from '../fixtures/videos';
 import type { App } from './harness';
 
@@ -67,28 +68,10 @@ export async function waitSettled(page: Page, k?: number, timeout = 20_000): Pro
 
 /** The frame index the pixels on screen carry: the canvas when the frame cache drew it, else the video. */
 export async function frameOnScreen(page: Page): Promise<number | null> {
-  const band = await page.evaluate(() => {
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]');
-    const video = document.querySelector<HTMLVideoElement>('[data-testid="review-video"]');
-    const source: CanvasImageSource | null = canvas && !canvas.hidden ? canvas : video;
-    if (!source) return null;
-    const width = canvas && !canvas.hidden ? canvas.width : video!.videoWidth;
-    const height = canvas && !canvas.hidden ? canvas.height : video!.videoHeight;
-    const s = Math.floor(width / 16);
-    const c = document.createElement('canvas');
-    c.width = width;
-    c.height = 2 * s;
-    const ctx = c.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(source, 0, 0, width, height);
-    const data = ctx.getImageData(0, 0, width, 2 * s).data;
-    let bin = '';
-    for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
-    return { width, rows: 2 * s, b64: btoa(bin), source: source === canvas ? 'cache' : 'video' };
-  });
+  const band = await readFrameBand(page);
   if (!band) return null;
-  const pixels = new Uint8Array(Buffer.from(band.b64, 'base64'));
   expect(codeBlockSize(band.width) * 2).toBe(band.rows);
-  return decodeFrameIndex(pixels, band.width, band.rows, 4);
+  return decodeFrameIndex(band.pixels, band.width, band.rows, 4);
 }
 
 /** Asserts that frame k is settled: the index display says k and the pixels on screen carry k. */

@@ -11,11 +11,10 @@ import { libraryFile } from '../../electron/core/app-services';
 import { LATEST_VERSION } from '../../electron/core/db/migrations/index';
 import { dailyBackup, listBackups } from '../../electron/core/library/backups';
 import { RECOVERY_MESSAGE, startWorkstation, type Workstation } from '../../electron/core/library/workstation';
-import { createFileSecretStore } from '../../electron/core/secrets/secret-store-file';
 import { createEventHub } from '../../electron/host/event-hub';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/server';
-import { forkWorker } from '../../electron/inference/fork-worker';
 import { seedReview } from '../fixtures/review-library';
+import { nodeServiceOptions } from '../../electron/host/node-services';
 
 const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
@@ -28,14 +27,7 @@ interface Running {
 
 async function start(dataDir: string): Promise<Running> {
   const events = createEventHub();
-  const ws = startWorkstation({
-    dataDir,
-    transport: 'browser-host',
-    appVersion: '0.0.0-test',
-    spawnWorker: forkWorker,
-    emit: events.emit,
-    secrets: createFileSecretStore(path.join(dataDir, 'secrets.json')),
-  });
+  const ws = startWorkstation(nodeServiceOptions(dataDir, '0.0.0-test', events.emit));
   const rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'renderer-'));
   const host = await startBrowserHost({ services: ws, events, rendererDir });
   expect(ws.mode).toBe('starting'); // the integrity check runs on a worker thread; calls made now wait for it
