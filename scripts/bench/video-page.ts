@@ -8,16 +8,7 @@ import { frameIndexOnScreen } from '../../tests/fixtures/frame-on-screen';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'];
 
-/** Deterministic pseudo-random numbers in [0, 1) (xorshift32), so a run can be repeated. */
-export function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
+export { seededRandom as rng } from '../../tests/fixtures/random';
 
 /** The frame number the pixels on screen carry (canvas when the cache drew it, else the video). */
 export const frameOnScreen = frameIndexOnScreen;

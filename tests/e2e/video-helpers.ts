@@ -146,13 +146,4 @@ export async function reviewId(page: Page): Promise<number> {
   return Number(await page.getByTestId('review').getAttribute('data-review-id'));
 }
 
-/** Deterministic pseudo-random integers (so a failing run can be repeated). */
-export function seededRandom(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
+export { seededRandom } from '../fixtures/random';
