@@ -13,6 +13,7 @@ import {
   DownloadProgress,
   Frame,
   Id,
+  ImportProgress,
   InferenceStatus,
   InstalledModel,
   MAX_IMAGE_BYTES,
@@ -152,6 +153,8 @@ export const requests = {
   'models.download': { input: z.object({ catalogId: CatalogId }).strict(), output: z.object({ jobId: z.string() }) },
   'models.downloads': { input: empty, output: z.array(DownloadProgress) },
   'models.cancelDownload': { input: z.object({ jobId }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  /** Stops the running import (hashing or copying): nothing is installed and no partial copy is left. */
+  'models.cancelImport': { input: empty, output: z.object({ cancelled: z.boolean() }) },
   'models.remove': {
     input: z.object({ id: ModelId }).strict(),
     output: z.object({ removed: z.literal(true), deletedFiles: z.array(z.string()), keptFiles: z.array(z.string()) }),
@@ -200,6 +203,7 @@ export const events = {
   /** A menu command for the window (e.g. File > New case). */
   'app.command': z.object({ command: z.enum(['new-case']) }),
   'models.downloadProgress': DownloadProgress,
+  'models.importProgress': ImportProgress,
   'models.testToken': z.object({ jobId: z.string(), text: z.string() }),
   'models.testStatus': z.object({
     jobId: z.string(),

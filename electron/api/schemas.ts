@@ -320,6 +320,16 @@ export const DownloadProgress = z.object({
 });
 export type DownloadProgress = z.infer<typeof DownloadProgress>;
 
+/** An import's progress: hashing each file (to identify it), then copying it when the mode is copy. */
+export const ImportProgress = z.object({
+  step: z.enum(['hashing', 'copying']),
+  /** The file's name (not its path). */
+  fileName: z.string(),
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+});
+export type ImportProgress = z.infer<typeof ImportProgress>;
+
 export const SecretName = z.enum(['huggingface-token', 'remote-api-key']);
 export const SecretsStatus = z.object({ secrets: z.array(z.object({ name: SecretName, set: z.boolean() })) });
 export type SecretsStatus = z.infer<typeof SecretsStatus>;

@@ -73,6 +73,7 @@ const BAD: Record<RequestChannel, unknown[]> = {
   'models.download': [{}, { catalogId: '' }, { catalogId: '../etc' }, { catalogId: 'Has Space' }],
   'models.downloads': [{ a: 1 }],
   'models.cancelDownload': [{}, { jobId: '' }, { jobId: 5 }],
+  'models.cancelImport': [{ jobId: 'x' }],
   'models.remove': [{}, { id: '' }, { id: '../x' }, { id: 3 }],
   'models.activate': [
     { id: 'm1' },

@@ -3,20 +3,52 @@ import type { Database } from 'better-sqlite3';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
-export function sha256File(file: string): Promise<string> {
+export interface ByteProgress {
+  /** Called as bytes go by: how many so far. */
+  onBytes?: ((done: number) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  /** Read size (default 4 MiB; tests make it small). */
+  chunkBytes?: number | undefined;
+}
+
+/** Thrown when the signal aborts a hash or a copy. */
+export class ByteWorkCancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+export function sha256File(file: string, o: ByteProgress = {}): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (o.signal?.aborted) return reject(new ByteWorkCancelled());
     const hash = crypto.createHash('sha256');
-    fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })
-      .on('data', (c) => hash.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
+    let done = 0;
+    const stream = fs.createReadStream(file, { highWaterMark: o.chunkBytes ?? 4 * 1024 * 1024 });
+    const onAbort = () => stream.destroy(new ByteWorkCancelled());
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    stream
+      .on('data', (chunk) => {
+        const c = chunk as Buffer;
+        hash.update(c);
+        done += c.length;
+        o.onBytes?.(done);
+      })
+      .on('error', (err) => {
+        o.signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      })
+      .on('end', () => {
+        o.signal?.removeEventListener('abort', onAbort);
+        resolve(hash.digest('hex'));
+      });
   });
 }
 
 export function createFileHashCache(db: Database) {
   const inflight = new Map<string, Promise<string>>();
   return {
-    hash(file: string): Promise<string> {
+    /** The file's sha256: remembered, or hashed now (progress and cancel apply only then). */
+    hash(file: string, progress: ByteProgress = {}): Promise<string> {
       const st = fs.statSync(file);
       const mtime = Math.floor(st.mtimeMs);
       const row = db
@@ -26,7 +58,7 @@ export function createFileHashCache(db: Database) {
       const key = `${file}\0${st.size}\0${mtime}`;
       let p = inflight.get(key);
       if (!p) {
-        p = sha256File(file)
+        p = sha256File(file, progress)
           .then((sha) => {
             db.prepare(
               `INSERT INTO file_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WorkstationError } from '../../api/errors';
-import type { StorageMode } from '../../api/schemas';
+import type { ImportProgress, StorageMode } from '../../api/schemas';
 import { ensureFreeSpace } from './disk-space';
+import { ByteWorkCancelled, type ByteProgress } from './file-hash';
 import { checkModelPair, inspectGguf, ModelFileError, type GgufSummary } from './inspect';
 import type { ModelRecord, ModelsRepo } from './models-repo';
 
@@ -24,8 +25,14 @@ export interface ImportDeps {
   repo: ModelsRepo;
   /** <data>/models: where copies and hard links go, one folder per model id. */
   modelsRoot: string;
-  hash(file: string): Promise<string>;
+  hash(file: string, progress?: ByteProgress): Promise<string>;
   freeSpace?: (dir: string) => Promise<number | null>;
+  /** Hashing and copying progress, per file. */
+  onProgress?: (p: ImportProgress) => void;
+  /** Cancels the import: nothing is installed and no partial copy stays. */
+  signal?: AbortSignal;
+  /** Read size for hashing and copying (tests make it small). */
+  chunkBytes?: number;
 }
 
 export interface ImportResult {
@@ -145,16 +152,22 @@ export function rememberHash(db: Database, file: string, sha256: string): void {
   ).run(file, st.size, Math.floor(st.mtimeMs), sha256);
 }
 
+const importCancelled = () => new WorkstationError('cancelled', 'The import was cancelled. Nothing was installed.');
+
 /** Streams src to dest through a temp name, hashing what is written; renames only when the hash matches. */
-async function copyVerified(src: string, dest: string, expectedSha: string): Promise<void> {
+async function copyVerified(src: string, dest: string, expectedSha: string, o: ByteProgress = {}): Promise<void> {
   const tmp = `${dest}.partial`;
   const hash = crypto.createHash('sha256');
+  let done = 0;
   try {
     await pipeline(
-      fs.createReadStream(src, { highWaterMark: 4 * 1024 * 1024 }),
+      fs.createReadStream(src, { highWaterMark: o.chunkBytes ?? 4 * 1024 * 1024 }),
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
+          if (o.signal?.aborted) throw new ByteWorkCancelled();
           hash.update(chunk);
+          done += chunk.length;
+          o.onBytes?.(done);
           yield chunk;
         }
       },
@@ -172,6 +185,7 @@ async function copyVerified(src: string, dest: string, expectedSha: string): Pro
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     if (err instanceof WorkstationError) throw err;
+    if (err instanceof ByteWorkCancelled) throw importCancelled();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC') throw new WorkstationError('unavailable', `The disk became full while copying ${path.basename(src)}. Nothing was imported; free some space and try again.`);
     throw new WorkstationError('internal', `Copying ${path.basename(src)} failed: ${(err as Error).message}`);
@@ -212,7 +226,27 @@ export async function importModel(req: ImportRequest, d: ImportDeps): Promise<Im
 
   const existingAtPath = req.mode === 'reference' ? d.repo.findByPaths(modelPath, mmprojPath) : null;
   if (existingAtPath) throw new WorkstationError('conflict', `These files are already installed as "${existingAtPath.title}".`);
-  const [textSha, mmprojSha] = [await d.hash(modelPath), await d.hash(mmprojPath)];
+  // Progress per file, at most every 100 ms and always at a file's end.
+  const progress = (step: ImportProgress['step'], file: string, total: number): ByteProgress => {
+    let last = 0;
+    d.onProgress?.({ step, fileName: path.basename(file), bytesDone: 0, bytesTotal: total });
+    return {
+      signal: d.signal,
+      chunkBytes: d.chunkBytes,
+      onBytes: (done) => {
+        const now = Date.now();
+        if (done < total && now - last < 100) return;
+        last = now;
+        d.onProgress?.({ step, fileName: path.basename(file), bytesDone: done, bytesTotal: total });
+      },
+    };
+  };
+  const hashOf = (file: string, size: number) =>
+    d.hash(file, progress('hashing', file, size)).catch((err: unknown) => {
+      throw err instanceof ByteWorkCancelled ? importCancelled() : err;
+    });
+  const textSha = await hashOf(modelPath, pair.text.sizeBytes);
+  const mmprojSha = await hashOf(mmprojPath, pair.mmproj.sizeBytes);
   const same = d.repo.findByHashes(textSha, mmprojSha);
   if (same) throw new WorkstationError('conflict', `This model (the same two files, by sha256) is already installed as "${same.title}".`);
 
@@ -237,8 +271,8 @@ export async function importModel(req: ImportRequest, d: ImportDeps): Promise<Im
       if (names[0] === names[1]) names[1] = `mmproj-${names[1]}`;
       const [stText, stMmproj] = names.map((n) => path.join(stage, n)) as [string, string];
       if (req.mode === 'copy') {
-        await copyVerified(modelPath, stText, textSha);
-        await copyVerified(mmprojPath, stMmproj, mmprojSha);
+        await copyVerified(modelPath, stText, textSha, progress('copying', modelPath, pair.text.sizeBytes));
+        await copyVerified(mmprojPath, stMmproj, mmprojSha, progress('copying', mmprojPath, pair.mmproj.sizeBytes));
       } else {
         linkInto(modelPath, stText);
         linkInto(mmprojPath, stMmproj);

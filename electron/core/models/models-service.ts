@@ -33,6 +33,7 @@ export type ModelsHandlers = Pick<
   | 'models.download'
   | 'models.downloads'
   | 'models.cancelDownload'
+  | 'models.cancelImport'
   | 'models.remove'
   | 'models.activate'
   | 'models.test'
@@ -46,6 +47,8 @@ export interface ModelsServiceOptions {
   progressIntervalMs?: number;
   /** The image models.test analyses (default resources/samples/eye-sample.png). */
   sampleImage?: string;
+  /** Read size when an import hashes and copies (tests make it small to see progress and cancel mid-file). */
+  importChunkBytes?: number;
 }
 
 export interface ModelsServiceDeps {
@@ -75,6 +78,8 @@ function isInside(dir: string, file: string): boolean {
 export function createModelsService(d: ModelsServiceDeps) {
   const repo = createModelsRepo(d.db);
   const hashes = createFileHashCache(d.db);
+  /** The running import (one at a time: it reads and writes gigabytes). */
+  let importing: AbortController | null = null;
   const modelsRoot = path.join(d.dataDir, 'models');
   const catalog = d.options?.catalog ?? bundledCatalog();
 
@@ -129,8 +134,29 @@ export function createModelsService(d: ModelsServiceDeps) {
     'models.list': () => repo.list().map(decorate),
     'models.inspect': async ({ path: p }) => inspectGguf(path.resolve(p)),
     'models.import': async (req) => {
-      const r = await importModel(req, { db: d.db, repo, modelsRoot, hash: (f) => hashes.hash(f), freeSpace: d.options?.tuning?.freeSpace });
-      return { model: decorate(r.model), notes: r.notes };
+      if (importing) throw new WorkstationError('conflict', 'Another model is being imported. Wait for it to finish, or cancel it.');
+      const controller = new AbortController();
+      importing = controller;
+      try {
+        const r = await importModel(req, {
+          db: d.db,
+          repo,
+          modelsRoot,
+          hash: (f, progress) => hashes.hash(f, progress),
+          freeSpace: d.options?.tuning?.freeSpace,
+          onProgress: (p) => d.emit('models.importProgress', p),
+          signal: controller.signal,
+          ...(d.options?.importChunkBytes ? { chunkBytes: d.options.importChunkBytes } : {}),
+        });
+        return { model: decorate(r.model), notes: r.notes };
+      } finally {
+        importing = null;
+      }
+    },
+    'models.cancelImport': () => {
+      if (!importing || importing.signal.aborted) return { cancelled: false };
+      importing.abort();
+      return { cancelled: true };
     },
     'models.download': ({ catalogId }) => {
       const entry = findEntry(catalog, catalogId);

@@ -1,11 +1,12 @@
 // Importing model files this computer already has: a text GGUF + its mmproj, or a folder holding them (e.g. the
 // output folder of scripts/convert-model), copied, hard-linked or used where they are.
-import { useState, type FormEvent } from 'react';
-import type { StorageMode } from '../../../electron/api/schemas';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { ImportProgress, StorageMode } from '../../../electron/api/schemas';
 import { api } from '../api';
 import { Button } from '../ui/Button';
 import { fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
+import { formatBytes } from '../ui/format';
 import { useNotify } from '../ui/notify';
 import { BrowseButton } from '../ui/BrowseButton';
 
@@ -29,6 +30,14 @@ export function ImportForm({ onImported }: { onImported: () => Promise<void> }) 
   const [errors, setErrors] = useState<Errors>({});
   const [notes, setNotes] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<ImportProgress | null>(null);
+
+  // While importing: what it is hashing or copying, and how far.
+  useEffect(() => {
+    if (!busy) return;
+    setProgress(null);
+    return api.on('models.importProgress', setProgress);
+  }, [busy]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -58,10 +67,14 @@ export function ImportForm({ onImported }: { onImported: () => Promise<void> }) 
       setTitle('');
       await onImported();
     } catch (err) {
-      setErrors(fieldErrorsFrom(err, FIELDS));
-      notify.error(err, 'The model was not imported.');
+      if ((err as { code?: string } | null)?.code === 'cancelled') notify.info('The import was cancelled. Nothing was installed.');
+      else {
+        setErrors(fieldErrorsFrom(err, FIELDS));
+        notify.error(err, 'The model was not imported.');
+      }
     } finally {
       setBusy(false);
+      setProgress(null);
     }
   }
 
@@ -104,7 +117,12 @@ export function ImportForm({ onImported }: { onImported: () => Promise<void> }) 
           error={errors.folder}
           hint="Every .gguf in it is inspected: the Gemma 3 text model (Q4_K_M preferred, then Q8_0) and its gemma3 mmproj are picked."
         >
-          {(p) => <input {...p} data-testid="import-folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} autoComplete="off" />}
+          {(p) => (
+            <div className="inline-control">
+              <input {...p} data-testid="import-folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} autoComplete="off" />
+              <BrowseButton purpose="folder" title="Choose the folder with the GGUF files" onPath={setFolder} />
+            </div>
+          )}
         </Field>
       )}
       <Field id="import-mode" name="mode" label="How to keep the files" error={errors.mode}>
@@ -125,7 +143,18 @@ export function ImportForm({ onImported }: { onImported: () => Promise<void> }) 
         <Button type="submit" variant="primary" busy={busy} data-testid="import-submit">
           {busy ? 'Checking and importing…' : 'Import'}
         </Button>
+        {busy && (
+          <Button onClick={() => void api.models.cancelImport({}).catch((err: unknown) => notify.error(err, 'The import could not be cancelled.'))} data-testid="import-cancel">
+            Cancel
+          </Button>
+        )}
       </div>
+      {busy && progress && (
+        <p className="import-progress" role="status" data-testid="import-progress" data-step={progress.step}>
+          {progress.step === 'hashing' ? 'Identifying' : 'Copying'} {progress.fileName}: {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)}
+          <progress max={progress.bytesTotal || 1} value={progress.bytesDone} aria-label={`${progress.step} ${progress.fileName}`} />
+        </p>
+      )}
       {notes.length > 0 && (
         <ul className="import-notes muted" data-testid="import-notes">
           {notes.map((n) => (
