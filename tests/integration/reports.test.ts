@@ -2,31 +2,25 @@
 // with a known red square, annotations of every kind, tags, segments, notes, analyses from the tiny model and
 // stored ones), exported to every format through the contract, and read back the way a user's tools would:
 // pdftotext/pdfinfo/pdftoppm (poppler), a JSON Schema validator, a CSV parser, the COCO images' pixels.
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventPayload } from '../../electron/api/contract';
-import { AI_DISCLAIMER, ReviewReportV1, type ReportOptions } from '../../electron/api/schemas-reports';
-import { nodeWriterFs, STAGING_PREFIX, type WriterFs } from '../../electron/core/reports/atomic-writer';
+import { AI_DISCLAIMER, ReviewReportV1, type ReportFormat, type ReportOptions } from '../../electron/api/schemas-reports';
+import { STAGING_PREFIX } from '../../electron/core/reports/atomic-writer';
 import { CHROMIUM_ARGS, createChromiumRenderer, findChromium } from '../../electron/core/reports/chromium-printer';
 import type { ReportRenderer } from '../../electron/core/reports/printer';
 import { reportJsonSchema, reportJsonSchemaText } from '../../electron/core/reports/report-json-schema';
-import { createReportService } from '../../electron/core/reports/report-service';
 import { formatTimecode } from '../../electron/core/reports/timecode';
-import { buildReportFixture, REVIEWER, SQUARE, STORED_THINKING, SURGEON, type ReportFixture } from '../fixtures/report-review';
+import { buildReportFixture, exportReport, REVIEWER, SQUARE, STORED_THINKING, SURGEON, type ReportFixture } from '../fixtures/report-review';
 import { countPixels, csvObjects, notWhite, parseCsv, pdfPage, pdfPages, pdfText, squash } from '../fixtures/report-readers';
 import { startTestServices, type TestServices } from '../fixtures/services';
 
-const run = promisify(execFile);
 const REPO = path.resolve(__dirname, '../..');
-type Progress = EventPayload<'reports.progress'>;
 
 describe('review reports', () => {
   let s: TestServices;
@@ -52,12 +46,7 @@ describe('review reports', () => {
     return dir;
   };
 
-  async function exportTo(folder: string, formats: ('pdf' | 'html' | 'json' | 'csv' | 'coco')[], options?: ReportOptions): Promise<{ end: Progress; all: Progress[] }> {
-    const { jobId } = await s.call('reports.export', { reviewId: fx.reviewId, folder, formats, ...(options ? { options } : {}) });
-    const end = await s.waitFor('reports.progress', (p) => p.jobId === jobId && p.state !== 'running', 120_000);
-    const all = s.events.filter((e) => e.name === 'reports.progress' && (e.payload as Progress).jobId === jobId).map((e) => e.payload as Progress);
-    return { end, all };
-  }
+  const exportTo = (folder: string, formats: ReportFormat[], options?: ReportOptions) => exportReport(s, fx.reviewId, folder, formats, options);
 
   /** Every format, default options (de-identified, no Thinking Process). */
   let out: string;
@@ -328,163 +317,5 @@ describe('review reports', () => {
     expect(countPixels(png, notWhite).count / (png.width * png.height)).toBeGreaterThan(0.03);
     const letter = await s.call('reports.preview', { reviewId: fx.reviewId, options: { paperSize: 'Letter' } });
     expect([letter.width, letter.height]).toEqual([816, 1056]);
-  });
-
-  describe('failures: a clear message and nothing left behind', () => {
-    it('refuses a folder that is really a file, or lies under one (ENOTDIR)', async () => {
-      const dir = newFolder('enotdir');
-      const file = path.join(dir, 'notes.txt');
-      fs.writeFileSync(file, 'keep me');
-      for (const folder of [file, path.join(file, 'reports')]) {
-        await expect(s.call('reports.export', { reviewId: fx.reviewId, folder, formats: ['pdf', 'json'] })).rejects.toThrow(/is not a folder.*Nothing was written/);
-      }
-      expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
-      expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
-    });
-
-    it('refuses a folder that does not exist', async () => {
-      await expect(s.call('reports.export', { reviewId: fx.reviewId, folder: path.join(tmp, 'nope', 'deeper'), formats: ['json'] })).rejects.toThrow(/does not exist/);
-      expect(fs.existsSync(path.join(tmp, 'nope'))).toBe(false);
-    });
-
-    it('refuses an unknown review before starting a job', async () => {
-      await expect(s.call('reports.export', { reviewId: 99_999, folder: tmp, formats: ['json'] })).rejects.toMatchObject({ code: 'not-found' });
-    });
-
-    it.skipIf(process.getuid?.() === 0)('a read-only folder (chmod 555): clear message, nothing written', async () => {
-      const dir = newFolder('readonly');
-      fs.chmodSync(dir, 0o555);
-      try {
-        const { end } = await exportTo(dir, ['pdf', 'html', 'json', 'csv', 'coco']);
-        expect(end.state).toBe('failed');
-        expect(end.message).toMatch(/cannot be written to.*Nothing was written/);
-        expect(fs.readdirSync(dir)).toEqual([]);
-      } finally {
-        fs.chmodSync(dir, 0o755);
-      }
-    });
-
-    /** A report service over the same real services, whose writer's file operations fail as told. */
-    function serviceWith(fsImpl: WriterFs) {
-      const events: Progress[] = [];
-      const service = createReportService({
-        handlers: () => s.services.handlers,
-        readFrame: (f) => fs.readFileSync(s.services.resolveFrame(f.sha256)!.file),
-        renderer: () => ({ ...renderer, close: async () => {} }),
-        emit: (_name, p) => events.push(p),
-        appName: 'test',
-        appVersion: '0',
-        fs: fsImpl,
-      });
-      return {
-        async run(folder: string) {
-          const { jobId } = await service.startExport({ reviewId: fx.reviewId, folder, formats: ['pdf', 'html', 'json', 'csv', 'coco'] });
-          await service.waitFor(jobId);
-          await service.close();
-          return events.filter((e) => e.jobId === jobId).at(-1)!;
-        },
-      };
-    }
-    const errno = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
-
-    it('disk full part-way through a file (ENOSPC): clear message, the folder is as it was', async () => {
-      const dir = newFolder('enospc');
-      fs.writeFileSync(path.join(dir, 'existing.txt'), 'x');
-      let writes = 0;
-      const end = await serviceWith({
-        ...nodeWriterFs,
-        async writeFile(p, data) {
-          if (++writes === 4) {
-            // Half the bytes land, then the disk is full, as a real partial write does.
-            const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-            await fs.promises.writeFile(p, bytes.subarray(0, Math.floor(bytes.byteLength / 2)));
-            throw errno('ENOSPC');
-          }
-          await nodeWriterFs.writeFile(p, data);
-        },
-      }).run(dir);
-      expect(end.state).toBe('failed');
-      expect(end.message).toMatch(/disk .* is full.*Nothing was written/);
-      expect(fs.readdirSync(dir)).toEqual(['existing.txt']);
-    });
-
-    it('a folder that refuses writing (EACCES, EROFS): clear message, nothing written', async () => {
-      for (const code of ['EACCES', 'EROFS']) {
-        const dir = newFolder(`ro-${code}`);
-        const end = await serviceWith({
-          ...nodeWriterFs,
-          mkdir: async () => {
-            throw errno(code);
-          },
-        }).run(dir);
-        expect(end.state).toBe('failed');
-        expect(end.message).toMatch(/cannot be written to \(it is read-only or you lack permission\)\. Nothing was written/);
-        expect(fs.readdirSync(dir)).toEqual([]);
-      }
-    });
-
-    it('a failure while moving the files into place takes back the ones already moved', async () => {
-      const dir = newFolder('rename');
-      let renames = 0;
-      const end = await serviceWith({
-        ...nodeWriterFs,
-        async rename(a, b) {
-          if (++renames === 3) throw errno('EIO');
-          await nodeWriterFs.rename(a, b);
-        },
-      }).run(dir);
-      expect(end.state).toBe('failed');
-      expect(end.message).toMatch(/Nothing was written/);
-      expect(fs.readdirSync(dir)).toEqual([]);
-    });
-
-    it('cancel: the job ends cancelled and nothing is written', async () => {
-      const dir = newFolder('cancel');
-      const { jobId } = await s.call('reports.export', { reviewId: fx.reviewId, folder: dir, formats: ['pdf', 'html', 'coco'] });
-      expect(await s.call('reports.cancel', { jobId })).toEqual({ cancelled: true });
-      const end = await s.waitFor('reports.progress', (p) => p.jobId === jobId && p.state !== 'running');
-      expect(end.state).toBe('cancelled');
-      expect(fs.readdirSync(dir)).toEqual([]);
-      expect(await s.call('reports.cancel', { jobId })).toEqual({ cancelled: false });
-    });
-  });
-
-  describe('npm run export (the CLI)', () => {
-    const cli = (args: string[]) =>
-      run(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO, 'scripts', 'export.ts'), ...args], { cwd: REPO, timeout: 120_000 }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      );
-
-    it('writes a PDF, CSV and COCO export from the data folder', async () => {
-      const dir = newFolder('cli');
-      const pdf = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'pdf', '--out', path.join(dir, 'case.pdf')]);
-      expect(pdf.code, pdf.stderr).toBe(0);
-      expect(pdfText(path.join(dir, 'case.pdf'))).toContain(fx.caseCode);
-      expect(pdfPages(path.join(dir, 'case.pdf'))).toBe(fx.frames.length + 2);
-
-      const csv = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'csv', '--out', path.join(dir, 'tables')]);
-      expect(csv.code, csv.stderr).toBe(0);
-      expect(fs.readdirSync(path.join(dir, 'tables')).sort()).toEqual(['analyses.csv', 'annotations.csv', 'timeline.csv']);
-
-      const coco = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'coco', '--out', path.join(dir, 'coco'), '--include', 'reviewer']);
-      expect(coco.code, coco.stderr).toBe(0);
-      expect(fs.readdirSync(path.join(dir, 'coco', 'images'))).toHaveLength(fx.frames.length);
-      expect(fs.readdirSync(dir).some((n) => n.startsWith(STAGING_PREFIX))).toBe(false);
-
-      const again = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'pdf', '--out', path.join(dir, 'case.pdf')]);
-      expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(/already exists\. Add --force/);
-    }, 240_000);
-
-    it('says what is wrong with bad arguments', async () => {
-      const bad = await cli(['--data', s.dataDir, '--review', String(fx.reviewId), '--format', 'docx', '--out', path.join(tmp, 'x.docx')]);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/--format must be one of pdf, html, json, csv, coco/);
-      const missing = await cli(['--data', s.dataDir, '--review', '424242', '--format', 'json', '--out', path.join(tmp, 'x.json')]);
-      expect(missing.code).toBe(1);
-      expect(missing.stderr).toMatch(/Review 424242 does not exist/);
-      expect(fs.existsSync(path.join(tmp, 'x.json'))).toBe(false);
-    }, 120_000);
   });
 });
