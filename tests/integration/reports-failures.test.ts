@@ -2,44 +2,26 @@
 // missing, an unknown review, a read-only folder, a full disk part-way through a file, a failure while moving the
 // files into place, and cancel. Each ends with a clear message and the folder exactly as it was.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../electron/api/contract';
-import type { ReportFormat, ReportOptions } from '../../electron/api/schemas-reports';
 import { nodeWriterFs, type WriterFs } from '../../electron/core/reports/atomic-writer';
-import { createChromiumRenderer } from '../../electron/core/reports/chromium-printer';
 import type { ReportRenderer } from '../../electron/core/reports/printer';
 import { createReportService } from '../../electron/core/reports/report-service';
-import { buildReportFixture, exportReport, type ReportFixture } from '../fixtures/report-review';
-import { startTestServices, type TestServices } from '../fixtures/services';
+import type { ReportFixture } from '../fixtures/report-review';
+import { reportSuite } from '../fixtures/report-suite';
+import type { TestServices } from '../fixtures/services';
 
 type Progress = EventPayload<'reports.progress'>;
 
 describe('report export failures: a clear message and nothing left behind', () => {
+  const suite = reportSuite({ frames: 2, modelAnalyses: 0 }, 'reports-fail-');
+  const { newFolder, exportTo } = suite;
   let s: TestServices;
   let fx: ReportFixture;
   let tmp: string;
   let renderer: ReportRenderer;
-
-  beforeAll(async () => {
-    s = startTestServices();
-    fx = await buildReportFixture(s, { frames: 2, modelAnalyses: 0 });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reports-fail-'));
-    renderer = createChromiumRenderer();
-  }, 300_000);
-  afterAll(async () => {
-    await renderer?.close();
-    await s?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  const newFolder = (name: string) => {
-    const dir = path.join(tmp, name);
-    fs.mkdirSync(dir);
-    return dir;
-  };
-  const exportTo = (folder: string, formats: ReportFormat[], options?: ReportOptions) => exportReport(s, fx.reviewId, folder, formats, options);
+  beforeAll(() => void ({ s, fx, tmp, renderer } = suite));
 
   it('refuses a folder that is really a file, or lies under one (ENOTDIR)', async () => {
     const dir = newFolder('enotdir');

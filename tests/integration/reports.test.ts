@@ -9,44 +9,25 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AI_DISCLAIMER, ReviewReportV1, type ReportFormat, type ReportOptions } from '../../electron/api/schemas-reports';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AI_DISCLAIMER, ReviewReportV1 } from '../../electron/api/schemas-reports';
 import { STAGING_PREFIX } from '../../electron/core/reports/atomic-writer';
-import { CHROMIUM_ARGS, createChromiumRenderer, findChromium } from '../../electron/core/reports/chromium-printer';
-import type { ReportRenderer } from '../../electron/core/reports/printer';
+import { CHROMIUM_ARGS, findChromium } from '../../electron/core/reports/chromium-printer';
 import { reportJsonSchema, reportJsonSchemaText } from '../../electron/core/reports/report-json-schema';
 import { formatTimecode } from '../../electron/core/reports/timecode';
-import { buildReportFixture, exportReport, REVIEWER, SQUARE, STORED_THINKING, SURGEON, type ReportFixture } from '../fixtures/report-review';
+import { REVIEWER, SQUARE, STORED_THINKING, SURGEON, type ReportFixture } from '../fixtures/report-review';
 import { countPixels, csvObjects, notWhite, parseCsv, pdfPage, pdfPages, pdfText, squash } from '../fixtures/report-readers';
-import { startTestServices, type TestServices } from '../fixtures/services';
+import { reportSuite } from '../fixtures/report-suite';
+import type { TestServices } from '../fixtures/services';
 
 const REPO = path.resolve(__dirname, '../..');
 
 describe('review reports', () => {
+  const suite = reportSuite({ frames: 3, modelAnalyses: 2 }, 'reports-out-');
+  const { newFolder, exportTo } = suite;
   let s: TestServices;
   let fx: ReportFixture;
-  let tmp: string;
-  let renderer: ReportRenderer;
-
-  beforeAll(async () => {
-    s = startTestServices();
-    fx = await buildReportFixture(s, { frames: 3, modelAnalyses: 2 });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reports-out-'));
-    renderer = createChromiumRenderer();
-  }, 300_000);
-  afterAll(async () => {
-    await renderer?.close();
-    await s?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  const newFolder = (name: string) => {
-    const dir = path.join(tmp, name);
-    fs.mkdirSync(dir);
-    return dir;
-  };
-
-  const exportTo = (folder: string, formats: ReportFormat[], options?: ReportOptions) => exportReport(s, fx.reviewId, folder, formats, options);
+  beforeAll(() => void ({ s, fx } = suite));
 
   /** Every format, default options (de-identified, no Thinking Process). */
   let out: string;
