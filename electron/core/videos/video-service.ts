@@ -52,7 +52,7 @@ export interface VideoServiceOptions {
   emit: Emit;
   /** ffmpeg to convert with: a path, null for none; default: $WORKSTATION_FFMPEG, else found on PATH. */
   ffmpeg?: string | null;
-  /** Keeps a captured frame's checked print copy for the reports (fire and forget: it is a cache). */
+  /** Keeps a captured frame's checked print copy for the reports (a cache: failing to write it fails nothing). */
   keepPrintCopy?: (sha256: string, size: { width: number; height: number }, jpeg: Uint8Array) => Promise<void>;
 }
 
@@ -364,22 +364,25 @@ export function createVideoService(o: VideoServiceOptions) {
         );
       }
       const printCopy = printJpeg ? checkPrintCopy(printJpeg, width, height, data.byteLength) : null;
-      // Capturing the same frame twice in a review gives the frame already stored.
+      // Capturing the same frame twice in a review gives the frame already stored. (Checked and stored without an
+      // await in between, so two captures of one frame cannot both add it.)
       const sha = crypto.createHash('sha256').update(data).digest('hex');
-      if (printCopy && o.keepPrintCopy) await o.keepPrintCopy(sha, printCopy, printJpeg!);
       const same = o.db
         .prepare<[number, number, string], { id: number }>('SELECT id FROM frames WHERE review_id = ? AND frame_index = ? AND sha256 = ? LIMIT 1')
         .get(reviewId, frameIndex, sha);
-      if (same) return o.frames.get(same.id);
-      return o.frames.add({
-        caseId: r.caseId,
-        sourceName: `${v.fileName} frame ${frameIndex}`,
-        data,
-        mime: 'image/png',
-        width,
-        height,
-        capture: { reviewId, videoId: v.id, frameIndex, mediaTime },
-      });
+      const frame = same
+        ? o.frames.get(same.id)
+        : o.frames.add({
+            caseId: r.caseId,
+            sourceName: `${v.fileName} frame ${frameIndex}`,
+            data,
+            mime: 'image/png',
+            width,
+            height,
+            capture: { reviewId, videoId: v.id, frameIndex, mediaTime },
+          });
+      if (printCopy && o.keepPrintCopy) await o.keepPrintCopy(frame.sha256, printCopy, printJpeg!);
+      return frame;
     },
     'frames.listForReview': ({ reviewId }) => {
       reviews.get(reviewId);
