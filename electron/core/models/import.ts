@@ -241,10 +241,16 @@ export async function importModel(req: ImportRequest, d: ImportDeps): Promise<Im
       },
     };
   };
-  const hashOf = (file: string, size: number) =>
-    d.hash(file, progress('hashing', file, size)).catch((err: unknown) => {
+  const hashOf = async (file: string, size: number) => {
+    try {
+      const sha = await d.hash(file, progress('hashing', file, size));
+      // A hash known from before reads nothing: say the step is done all the same.
+      d.onProgress?.({ step: 'hashing', fileName: path.basename(file), bytesDone: size, bytesTotal: size });
+      return sha;
+    } catch (err) {
       throw err instanceof ByteWorkCancelled ? importCancelled() : err;
-    });
+    }
+  };
   const textSha = await hashOf(modelPath, pair.text.sizeBytes);
   const mmprojSha = await hashOf(mmprojPath, pair.mmproj.sizeBytes);
   const same = d.repo.findByHashes(textSha, mmprojSha);
