@@ -36,7 +36,8 @@ export const ReportFields = z
     audit: z.boolean().default(true),
     /**
      * HTML/PDF: a section for every frame the phase timeline sampled. Off: only the frames the reviewer captured,
-     * and sampled frames the reviewer annotated, tagged or wrote a note on (the others are in the timeline figure).
+     * and sampled frames the reviewer annotated, tagged, wrote a note on or analysed again (the others are in the
+     * timeline figure).
      */
     timelineFrames: z.boolean().default(false),
   })
@@ -176,8 +177,9 @@ export const ReportPhaseTimeline = z.object({
       time: z.number().nonnegative(),
       timecode: z.string(),
       frameIndex: z.number().int().nonnegative(),
-      /** The sample's stored frame (one of `frames`), null if it was deleted. */
+      /** The sample's stored frame (one of `frames`) and its analysis there; null if deleted since. */
       frameId: Id.nullable(),
+      analysisId: Id.nullable(),
       /** A Cataract-1K phase id, or null when the model's text named none. */
       phase: z.string().nullable(),
       /** The phase's name from the taxonomy ("No phase named" for null). */

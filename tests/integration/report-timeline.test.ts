@@ -25,6 +25,7 @@ describe('reports with a phase timeline', () => {
   let r: TimelineReview;
   let tmp: string;
   let sampleFrameIds: number[];
+  let sampleAnalysisIds: number[];
   let capturedId: number;
 
   async function exportTo(formats: ('pdf' | 'html' | 'json' | 'csv')[], options?: ReportOptions): Promise<Record<string, string>> {
@@ -49,10 +50,14 @@ describe('reports with a phase timeline', () => {
     PHASES.forEach((phase, i) => set.run(phase, phase ? 0.8 : null, r.reviewId, i));
     const view = await s.call('timeline.get', { reviewId: r.reviewId });
     sampleFrameIds = view.samples.map((x) => x.frameId!);
+    sampleAnalysisIds = view.samples.map((x) => x.analysisId!);
     // The reviewer marks the sample at 20 s, and captures a frame of their own at 1.5 s.
     await s.call('annotations.create', { frameId: sampleFrameIds[2]!, kind: 'box', label: null, color: '#00ff00', geometry: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 } });
     const captured = await s.call('frames.capture', { reviewId: r.reviewId, frameIndex: 45, mediaTime: 1.5, data: squareFramePng(640, 360, { x: 10, y: 10, size: 20 }, 1) });
     capturedId = captured.id;
+    // …and asks the model again about the sample at 40 s (its own analysis, beside the timeline's).
+    const { jobId } = await s.call('analysis.start', { frameId: sampleFrameIds[4]! });
+    await s.waitFor('analysis.status', (p) => p.jobId === jobId && p.status === 'completed', 120_000);
   }, 300_000);
   afterAll(async () => {
     await s?.close();
@@ -66,6 +71,8 @@ describe('reports with a phase timeline', () => {
     expect(doc.phaseTimeline!.samples.map((x) => [x.time, x.frameIndex, x.phase, x.label])).toEqual(PHASES.map((p, i) => [i * 10, i * 300, p, LABELS[i]]));
     expect(doc.phaseTimeline!.samples.map((x) => x.timecode)).toEqual(PHASES.map((_, i) => formatTimecode(i * 10)));
     expect(doc.phaseTimeline!.samples.map((x) => x.frameId)).toEqual(sampleFrameIds);
+    expect(doc.phaseTimeline!.samples.map((x) => x.analysisId)).toEqual(sampleAnalysisIds);
+    expect(doc.frames.find((f) => f.id === sampleFrameIds[4])!.analyses).toHaveLength(2);
     // Each phase has one colour; no phase has none.
     const colours = new Map(doc.phaseTimeline!.samples.map((x) => [x.phase, x.color]));
     expect(colours.get(null)).toBeNull();
@@ -82,7 +89,7 @@ describe('reports with a phase timeline', () => {
     expect(rows.every((x) => x.case_code === 'TL-RPT-1' && x.ai_notice === AI_DISCLAIMER && x.method === 'matcher')).toBe(true);
   });
 
-  it('HTML/PDF: the model strip in the figure; a page only for the captured frame and the marked sample', async () => {
+  it('HTML/PDF: the model strip in the figure; a page only for the captured frame and the samples the reviewer worked on', async () => {
     const files = await exportTo(['html', 'pdf']);
     const html = fs.readFileSync(files['.html']!, 'utf8');
     expect(html).toContain('Model phases, a sample every 10 s (AI-generated)');
@@ -93,16 +100,17 @@ describe('reports with a phase timeline', () => {
       [333.33, 333.33, 'Capsulorhexis'],
       [833.33, 166.67, 'Phacoemulsification'],
     ]);
-    expect(html.match(/<section class="frame page-break" id="frame-(\d+)"/g)).toEqual([`<section class="frame page-break" id="frame-${capturedId}"`, `<section class="frame page-break" id="frame-${sampleFrameIds[2]}"`]);
+    expect([...html.matchAll(/<section class="frame page-break" id="frame-(\d+)"/g)].map((m) => Number(m[1]))).toEqual([capturedId, sampleFrameIds[2], sampleFrameIds[4]]);
     const text = pdfText(files['.pdf']!);
     expect(text).toContain('Model phase timeline');
     expect(text).toContain(AI_DISCLAIMER);
     for (const label of ['Incision', 'Capsulorhexis', 'Phacoemulsification', 'No phase named']) expect(text).toContain(label);
     expect(text).toContain(formatTimecode(20));
-    expect(text).not.toContain(formatTimecode(40)); // an unmarked sample has no page (and no row in the summary)
+    expect(text).toContain(formatTimecode(40));
+    expect(text).not.toContain(formatTimecode(30)); // an unmarked sample has no page (and no row in the summary)
 
     const all = await exportTo(['html', 'pdf'], { fields: { timelineFrames: true } });
     expect(fs.readFileSync(all['.html']!, 'utf8').match(/<section class="frame page-break"/g)).toHaveLength(7);
-    expect(pdfPages(all['.pdf']!)).toBe(pdfPages(files['.pdf']!) + 5);
+    expect(pdfPages(all['.pdf']!)).toBe(pdfPages(files['.pdf']!) + 4);
   });
 });

@@ -126,6 +126,7 @@ function reportPhaseTimeline(
         timecode: formatTimecode(t.time),
         frameIndex: t.frameIndex,
         frameId: t.frameId,
+        analysisId: t.analysisId,
         phase: t.phase,
         label: t.phase ? (term?.label ?? t.phase) : 'No phase named',
         color: t.phase ? (term?.color ?? colourOf(t.phase)) : null,
@@ -288,10 +289,12 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
 
 /**
  * The frames the HTML and PDF show, one section each: every frame when `timelineFrames` is on; otherwise the frames
- * the reviewer captured and the timeline's samples the reviewer annotated, tagged or wrote on (the other samples are
- * in the timeline figure, and every frame is in the JSON).
+ * the reviewer captured and the timeline's samples the reviewer annotated, tagged, wrote on or analysed again (the
+ * other samples are in the timeline figure, and every frame is in the JSON).
  */
 export function printedFrames(doc: ReviewReportV1): ReportFrame[] {
   if (doc.fields.timelineFrames) return doc.frames;
-  return doc.frames.filter((f) => !f.timelineSample || f.annotations.length > 0 || f.tags.length > 0 || f.notes.length > 0);
+  const timelines = new Set((doc.phaseTimeline?.samples ?? []).map((t) => t.analysisId));
+  const marked = (f: ReportFrame) => f.annotations.length > 0 || f.tags.length > 0 || f.notes.length > 0 || f.analyses.some((a) => !timelines.has(a.id));
+  return doc.frames.filter((f) => !f.timelineSample || marked(f));
 }
