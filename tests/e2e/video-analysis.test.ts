@@ -96,8 +96,11 @@ describe('Analyse the paused frame (browser host + Chromium + generated model)',
     await expectOnScreen(page, 12);
     await page.getByTestId('review-stage').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('c');
-    await expect.poll(async () => (await capturedFrames(app, rid)).length, { timeout: 30_000 }).toBe(1);
-    const [frame] = await capturedFrames(app, rid);
+    // The filmstrip shows the frame once the capture call has returned (the copy is written before it returns).
+    await page.locator('[data-testid="film-thumb"][data-frame-index="12"]').waitFor({ timeout: 30_000 });
+    const frames = await capturedFrames(app, rid);
+    expect(frames).toHaveLength(1);
+    const [frame] = frames;
     expect(frame).toMatchObject({ frameIndex: 12, width: 1920, height: 1080 });
     // The print copy is in the report cache under the frame's hash, at the size the reports print it.
     const copy = path.join(app.t.dataDir, 'cache', 'report-images', `${frame!.sha256}-1280x720-q90.jpg`);

@@ -19,6 +19,20 @@ function sizeOf(source: FramePixels): { width: number; height: number } {
   return 'displayWidth' in source ? { width: source.displayWidth, height: source.displayHeight } : { width: source.width, height: source.height };
 }
 
+async function blobBytes(canvas: OffscreenCanvas, type: string, quality?: number): Promise<Uint8Array> {
+  return new Uint8Array(await (await canvas.convertToBlob({ type, ...(quality !== undefined ? { quality } : {}) })).arrayBuffer());
+}
+
+/** The print copy: the frame drawn at the print size and JPEG-encoded at the reports' quality. */
+function encodePrintCopy(frame: OffscreenCanvas, size: { width: number; height: number }): Promise<Uint8Array> | null {
+  const small = new OffscreenCanvas(size.width, size.height);
+  const ctx = small.getContext('2d', { alpha: false });
+  if (!ctx) return null;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(frame, 0, 0, size.width, size.height);
+  return blobBytes(small, 'image/jpeg', PRINT_JPEG_QUALITY);
+}
+
 export async function encodePng(source: FramePixels): Promise<EncodedFrame> {
   const { width, height } = sizeOf(source);
   if (!width || !height) throw new Error('The frame has no pixels to capture.');
@@ -26,14 +40,13 @@ export async function encodePng(source: FramePixels): Promise<EncodedFrame> {
   const ctx = canvas.getContext('2d', { alpha: false });
   if (!ctx) throw new Error('This browser cannot draw the frame for capture.');
   ctx.drawImage(source, 0, 0, width, height);
-  const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  // A frame larger than the print size always needs a copy: encode both at once. A smaller one needs it only when
+  // its PNG is large, which is known after encoding.
+  const early = printSize(width, height, 0);
+  const copying = early ? encodePrintCopy(canvas, early) : null;
+  const png = await blobBytes(canvas, 'image/png');
   const print = printSize(width, height, png.byteLength);
   if (!print) return { png, width, height };
-  const small = new OffscreenCanvas(print.width, print.height);
-  const sctx = small.getContext('2d', { alpha: false });
-  if (!sctx) return { png, width, height };
-  sctx.imageSmoothingQuality = 'high';
-  sctx.drawImage(canvas, 0, 0, print.width, print.height);
-  const printJpeg = new Uint8Array(await (await small.convertToBlob({ type: 'image/jpeg', quality: PRINT_JPEG_QUALITY })).arrayBuffer());
-  return { png, width, height, printJpeg };
+  const printJpeg = await (copying ?? encodePrintCopy(canvas, print));
+  return printJpeg ? { png, width, height, printJpeg } : { png, width, height };
 }
