@@ -9,17 +9,15 @@ import path from 'node:path';
 import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import { printSize } from '../../api/print-size';
 import type { Settings } from '../../api/schemas';
 import type { Video, VideoJobProgress } from '../../api/schemas-video';
-import { probeImage } from '../../inference/image/probe-image';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
-import { isWholeJpeg } from '../reports/print-copies';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { ConversionCancelled, convertToH264, ffprobeSummary, findFfmpeg, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
 import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
 import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
+import { checkPrintCopy, pngSize } from './captured-frame';
 import { createVideosRepo } from './videos-repo';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
@@ -76,33 +74,6 @@ function userPath(p: string): string {
   if (t === '~' || t.startsWith('~/') || t.startsWith('~\\')) return path.join(os.homedir(), t.slice(1));
   if (!path.isAbsolute(t)) throw new WorkstationError('invalid-argument', `Enter the full path of the video file (for example ${path.join(os.homedir(), 'Videos', 'case.mp4')}).`);
   return path.normalize(t);
-}
-
-/** Width and height from a PNG's IHDR; throws unless the bytes are a whole PNG (signature, IHDR first, IEND last). */
-export function pngSize(data: Uint8Array): { width: number; height: number } {
-  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (b.length < 8 + 25 + 12 || sig.some((v, i) => b[i] !== v)) throw new WorkstationError('unsupported-input', 'The captured frame is not a PNG image. Capture it again.');
-  if (b.readUInt32BE(8) !== 13 || b.toString('latin1', 12, 16) !== 'IHDR') throw new WorkstationError('unsupported-input', 'The captured PNG is malformed (no IHDR header). Capture it again.');
-  if (b.toString('latin1', b.length - 8, b.length - 4) !== 'IEND') throw new WorkstationError('unsupported-input', 'The captured PNG is incomplete (it does not end with IEND). Capture it again.');
-  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
-
-/** The print copy's size if it is a whole JPEG of the size the reports print this frame at; throws otherwise. */
-function checkPrintCopy(jpeg: Uint8Array, width: number, height: number, pngBytes: number): { width: number; height: number } | null {
-  const want = printSize(width, height, pngBytes);
-  if (!want) return null; // printed as stored: no copy needed
-  let got: { format: string; width: number; height: number } | null = null;
-  try {
-    got = isWholeJpeg(jpeg) ? probeImage(jpeg) : null;
-  } catch {
-    got = null;
-  }
-  if (!got || got.format !== 'jpeg') throw new WorkstationError('invalid-argument', 'The print copy of the captured frame is not a whole JPEG image. Capture the frame again.');
-  if (got.width !== want.width || got.height !== want.height) {
-    throw new WorkstationError('invalid-argument', `The print copy is ${got.width}×${got.height}, but a ${width}×${height} frame is printed at ${want.width}×${want.height}. Capture the frame again.`);
-  }
-  return want;
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
