@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Analysis, Eye, Id } from './schemas';
 import { ArrowGeometry, AuditEntry, FreehandGeometry, HexColor, Note, RectGeometry, Segment, Tag, TagKind, TextGeometry } from './schemas-review';
 import { PhaseMethod, TimelineJobState, TimelineSampling } from './schemas-timeline';
+import { Video } from './schemas-video';
 
 export const REPORT_FORMAT_ID = 'cataract-review-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -153,6 +154,24 @@ export const ReportFrame = z.object({
 });
 export type ReportFrame = z.infer<typeof ReportFrame>;
 
+/** The video's technical facts; its file name only when included, its path never. */
+export const ReportVideo = Video.pick({
+  id: true,
+  container: true,
+  codec: true,
+  codecString: true,
+  width: true,
+  height: true,
+  rotation: true,
+  durationSeconds: true,
+  frameCount: true,
+  fps: true,
+  variableFrameRate: true,
+  sizeBytes: true,
+  sha256: true,
+}).extend({ fileName: hidden(z.string()) });
+export type ReportVideo = z.infer<typeof ReportVideo>;
+
 export const ReportTagSummary = z.object({
   kind: TagKind,
   value: z.string(),
@@ -219,23 +238,7 @@ export const ReviewReportV1 = z
       updatedAt: z.string(),
       finalisedAt: z.string().nullable(),
     }),
-    video: z
-      .object({
-        id: Id,
-        fileName: hidden(z.string()),
-        container: z.string(),
-        codec: z.string().nullable(),
-        codecString: z.string().nullable(),
-        width: z.number().int(),
-        height: z.number().int(),
-        rotation: z.number().int(),
-        durationSeconds: z.number(),
-        frameCount: z.number().int(),
-        fps: z.number(),
-        variableFrameRate: z.boolean(),
-        sizeBytes: z.number().int().nonnegative(),
-        sha256: z.string().nullable(),
-      })
+    video: ReportVideo
       .nullable(),
     segments: z.array(ReportSegment).describe('Phase segments, in time order.'),
     phaseTimeline: ReportPhaseTimeline.nullable().describe("The model's phase samples (Analyse video); null when the video was never analysed."),

@@ -16,6 +16,7 @@ import {
   type ReportSegment,
   type ReportTag,
   type ReportTagSummary,
+  ReportVideo,
   type ReviewReportV1,
 } from '../../api/schemas-reports';
 import { formatTimecode } from './timecode';
@@ -248,24 +249,8 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       updatedAt: data.review.updatedAt,
       finalisedAt: data.review.finalisedAt,
     },
-    video: v
-      ? {
-          id: v.id,
-          fileName: fields.fileNames ? v.fileName : null,
-          container: v.container,
-          codec: v.codec,
-          codecString: v.codecString,
-          width: v.width,
-          height: v.height,
-          rotation: v.rotation,
-          durationSeconds: v.durationSeconds,
-          frameCount: v.frameCount,
-          fps: v.fps,
-          variableFrameRate: v.variableFrameRate,
-          sizeBytes: v.sizeBytes,
-          sha256: v.sha256,
-        }
-      : null,
+    // Only the schema's fields: the path, case and hashes of where the file lies stay out.
+    video: v ? ReportVideo.parse({ ...v, fileName: fields.fileNames ? v.fileName : null }) : null,
     segments,
     phaseTimeline,
     frames,
