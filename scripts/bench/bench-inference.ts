@@ -7,7 +7,7 @@ import { createInferenceClient } from '../../electron/inference/inference-client
 import { forkWorker } from '../../electron/inference/fork-worker';
 import { prepareForGemma3 } from '../../electron/inference/image/gemma3-preprocess';
 import { loadMtmdAddon } from '../../electron/inference/native/addon';
-import { gemmaUserTurn, SEED_PROMPT } from '../../electron/inference/prompt';
+import { gemmaFirstTurn, SEED_PROMPT } from '../../electron/inference/prompt';
 import { makePng } from '../../tests/fixtures/images';
 import { benchModel, deviceLabel, modelBenchOptions, printResult, runBench } from './cli';
 import { median, r1, r3 } from './stats';
@@ -53,7 +53,7 @@ async function main() {
 
     s = performance.now();
     const img = prepareForGemma3(images[2 * i + 1]!, direct.imageSize);
-    await direct.generate({ prompt: gemmaUserTurn(SEED_PROMPT, true), image: img, maxTokens, onToken: () => undefined });
+    await direct.generate({ prompt: gemmaFirstTurn(SEED_PROMPT, true), image: img, maxTokens, onToken: () => undefined });
     directRuns.wall.push(performance.now() - s);
   }
   direct.dispose();
