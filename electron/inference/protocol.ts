@@ -52,17 +52,33 @@ export interface AnalyzeRequest {
   image: Uint8Array;
   prompt: string;
   maxTokens: number;
+  /**
+   * Names the frame (its sha256). With it the local engine keeps the conversation in its KV cache for follow-up
+   * questions; `conversation` makes this a follow-up.
+   */
+  frameKey?: string;
+  /**
+   * A follow-up question about the same frame: the earlier turns (the first one's question is the analysis prompt),
+   * each with the answer the reviewer read. `prompt` is the new question. The local engine appends it to the
+   * conversation it kept (no new image encode); a remote server gets the whole conversation.
+   */
+  conversation?: { question: string; answer: string }[];
 }
 
 export interface AnalyzeResult {
   text: string;
-  stopReason: 'eos' | 'max-tokens' | 'aborted';
+  /** 'length': the server's context ran out before max tokens (the answer is cut). */
+  stopReason: 'eos' | 'max-tokens' | 'aborted' | 'length';
   promptTokens: number;
   generatedTokens: number;
   encodeMs: number;
   timeToFirstTokenMs: number;
   decodeMs: number;
   preprocessMs: number;
+  /** Positions of the conversation that were already in the KV cache and kept (follow-ups on the local engine). */
+  reusedTokens?: number;
+  /** Whether this call encoded the image (false for a follow-up answered from the kept context). */
+  imageEncoded?: boolean;
 }
 
 export type ToWorker =

@@ -6,8 +6,9 @@ import { getLlama, getModuleVersion, type Llama } from 'node-llama-cpp';
 import type { DevicePreference, InferenceDevice } from '../../api/schemas';
 import { checkModelPair } from '../../core/models/inspect';
 import { prepareForGemma3 } from '../image/gemma3-preprocess';
-import { loadMtmdAddon, type MtmdModel } from '../native/addon';
-import { gemmaUserTurn } from '../prompt';
+import { loadMtmdAddon, mtmdErrorCode, type MtmdGenerateResult, type MtmdModel } from '../native/addon';
+import { WorkstationError } from '../../api/errors';
+import { gemmaConversation, gemmaFirstTurn, gemmaFollowUp } from '../prompt';
 import type { AnalyzeRequest, AnalyzeResult, LoadedModel, LoadRequest } from '../protocol';
 
 export class EngineInputError extends Error {}
@@ -78,15 +79,47 @@ async function describeDevice(llama: Llama, fallbackReason: string | null): Prom
   return { backend, names, vramTotalBytes, vramUsedBytes, fallbackReason };
 }
 
+/**
+ * The conversation the model's KV cache holds, as the engine asked it: which frame, and where each answer the
+ * reviewer read starts in the cache. A follow-up whose history matches continues from there (no image encode).
+ */
+interface KeptConversation {
+  frameKey: string;
+  turns: { question: string; answer: string; answerStart: number }[];
+}
+
+function contextFull(err: unknown): never {
+  if (mtmdErrorCode(err) === 'MTMD_CONTEXT_FULL') {
+    throw new WorkstationError(
+      'unsupported-input',
+      `${(err as Error).message} The conversation has reached the model's context limit: start a new analysis of this frame, ` +
+        'ask for a shorter answer, or raise the context size in Models (it takes effect when the model is loaded again).',
+    );
+  }
+  throw err;
+}
+
 export function createLocalEngine() {
   let llama: Llama | null = null;
   let model: MtmdModel | null = null;
   let loaded: LoadedModel | null = null;
+  let kept: KeptConversation | null = null;
 
   async function unload(): Promise<void> {
     model?.dispose();
     model = null;
     loaded = null;
+    kept = null;
+  }
+
+  /** The kept turn the follow-up continues from, when the cache holds exactly the history it was given. */
+  function continuation(frameKey: string, history: { question: string; answer: string }[]): number | null {
+    if (!model || !kept || kept.frameKey !== frameKey || model.state.frameKey !== frameKey) return null;
+    if (history.length === 0 || history.length > kept.turns.length) return null;
+    for (let i = 0; i < history.length; i++) {
+      if (kept.turns[i]!.question !== history[i]!.question || kept.turns[i]!.answer !== history[i]!.answer) return null;
+    }
+    return kept.turns[history.length - 1]!.answerStart >= 0 ? history.length - 1 : null;
   }
 
   return {
@@ -125,16 +158,58 @@ export function createLocalEngine() {
     },
     async analyze(req: AnalyzeRequest, onToken: (text: string) => void): Promise<AnalyzeResult> {
       if (!model || !loaded) throw new Error('No model is loaded.');
+      const frameKey = req.frameKey ?? '';
+      const history = req.conversation ?? [];
+      const from = req.frameKey && history.length > 0 ? continuation(req.frameKey, history) : null;
       const t0 = performance.now();
       let image;
-      try {
-        image = prepareForGemma3(req.image, model.imageSize);
-      } catch (err) {
-        throw new EngineInputError((err as Error).message);
+      if (from === null) {
+        try {
+          image = prepareForGemma3(req.image, model.imageSize);
+        } catch (err) {
+          throw new EngineInputError((err as Error).message);
+        }
       }
       const preprocessMs = performance.now() - t0;
-      const r = await model.generate({ prompt: gemmaUserTurn(req.prompt, true), image, maxTokens: req.maxTokens, onToken });
-      return { ...r, preprocessMs };
+      let r: MtmdGenerateResult;
+      try {
+        if (from !== null) {
+          // A follow-up: the image and the earlier turns stay in the KV cache; only the new turn is evaluated.
+          const last = kept!.turns[from]!;
+          r = await model.appendTurn({ text: gemmaFollowUp(last.answer, req.prompt), fromPosition: last.answerStart, frameKey, maxTokens: req.maxTokens, onToken });
+          kept!.turns.length = from + 1;
+        } else {
+          // A first turn, or a follow-up whose context was lost (another frame was analysed, the process restarted):
+          // the whole conversation, image included.
+          const prompt = history.length > 0 ? gemmaConversation([...history, { question: req.prompt }], true) : gemmaFirstTurn(req.prompt, true);
+          kept = null;
+          r = await model.generate({ prompt, image, maxTokens: req.maxTokens, onToken, frameKey });
+          if (r.stopReason !== 'aborted' || r.positions > 0) kept = { frameKey, turns: history.map((h) => ({ ...h, answerStart: -1 })) };
+        }
+      } catch (err) {
+        contextFull(err);
+      }
+      // Where this answer starts in the cache: the next follow-up continues after it. A cancelled answer is not
+      // kept as a turn (the reviewer's next question follows the last finished one).
+      if (kept && r.stopReason !== 'aborted' && req.frameKey) {
+        kept.turns.push({ question: req.prompt, answer: r.text, answerStart: r.reusedPositions + r.evaluatedTokens });
+      }
+      return {
+        text: r.text,
+        stopReason: r.stopReason,
+        promptTokens: r.promptTokens,
+        generatedTokens: r.generatedTokens,
+        encodeMs: r.encodeMs,
+        timeToFirstTokenMs: r.timeToFirstTokenMs,
+        decodeMs: r.decodeMs,
+        preprocessMs,
+        reusedTokens: r.reusedPositions,
+        imageEncoded: r.imageEncodes > 0,
+      };
+    },
+    /** What the model's KV cache holds (tests, benchmarks). */
+    get kvState() {
+      return model?.state ?? null;
     },
     abort(): void {
       model?.abort();

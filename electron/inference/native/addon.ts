@@ -42,6 +42,33 @@ export interface MtmdGenerateOptions {
   maxTokens: number;
   /** Called with each piece of text as it is generated (never a split UTF-8 character). */
   onToken: (text: string) => void;
+  /** Names the image (e.g. the frame's sha256) in the kept KV cache, for appendTurn(). */
+  frameKey?: string;
+}
+
+export interface MtmdAppendTurnOptions {
+  /** The text appended after `fromPosition` (no BOS; special tokens are parsed), e.g. gemmaFollowUp(answer, question). */
+  text: string;
+  /** Where the text goes: positions before it are kept; the cache must hold `frameKey`'s conversation. */
+  fromPosition: number;
+  frameKey: string;
+  maxTokens: number;
+  onToken: (text: string) => void;
+}
+
+/** What the model's KV cache holds now (between generations). */
+export interface MtmdKvState {
+  /** The frameKey of the conversation in the cache; null when it holds none (fresh, or the last prompt failed). */
+  frameKey: string | null;
+  /** Positions filled (prompt, image and generated tokens). */
+  positions: number;
+  /** User turns evaluated since the cache was cleared. */
+  turns: number;
+  /** Image encodes since the cache was cleared: 1 for a conversation about a frame, however many turns. */
+  imageEncodes: number;
+  /** The image's positions [imageStart, imageEnd), -1 when none. */
+  imageStart: number;
+  imageEnd: number;
 }
 
 export type MtmdStopReason = 'eos' | 'max-tokens' | 'aborted';
@@ -61,6 +88,16 @@ export interface MtmdGenerateResult {
   timeToFirstTokenMs: number;
   /** From the first generated token to the end; tokens/s ≈ (generatedTokens - 1) / decodeMs * 1000. */
   decodeMs: number;
+  /** KV positions kept from before this call (appendTurn: the image and the earlier turns). */
+  reusedPositions: number;
+  /** Prompt positions this call evaluated; the answer starts at reusedPositions + evaluatedTokens. */
+  evaluatedTokens: number;
+  /** KV positions after this call. */
+  positions: number;
+  /** Image encodes this call did (0 for appendTurn). */
+  imageEncodes: number;
+  /** The generated token ids, in order (the end-of-turn token is not included). */
+  tokens: number[];
 }
 
 export interface MtmdModel {
@@ -82,6 +119,16 @@ export interface MtmdModel {
    * If onToken throws, generation stops and the promise rejects with that error.
    */
   generate(options: MtmdGenerateOptions): Promise<MtmdGenerateResult>;
+  /**
+   * A follow-up turn on the kept KV cache: keeps positions before `fromPosition`, appends `text` (reusing positions
+   * that already hold the same tokens) and generates greedily. Never encodes an image. Rejects with MTMD_STATE when
+   * the cache does not hold `frameKey`'s conversation, MTMD_CONTEXT_FULL when it would not fit.
+   */
+  appendTurn(options: MtmdAppendTurnOptions): Promise<MtmdGenerateResult>;
+  /** The token ids generate() would evaluate for `prompt` (BOS added), -1 for each image position. */
+  tokenize(prompt: string, withImage: boolean): number[];
+  /** What the KV cache holds. */
+  readonly state: MtmdKvState;
   /**
    * Stops a running generate within about one token (it resolves with stopReason 'aborted'); during
    * the image encode it takes effect right after the encode. No-op when nothing runs.
@@ -120,6 +167,7 @@ export type MtmdErrorCode =
   | 'MTMD_MMPROJ_LOAD'
   | 'MTMD_MODEL_LOAD'
   | 'MTMD_NO_BACKEND'
+  | 'MTMD_STATE'
   | 'MTMD_UNSUPPORTED';
 
 /** Reads err.code from an error the addon rejected with. */

@@ -61,9 +61,12 @@ struct GenerateJob {
     Napi::Reference<Napi::Value> callbackError;  // what onToken threw, if it did
     bool callbackFailed = false;
 
-    std::string prompt;
+    bool append = false;          // a follow-up (AppendTurn) instead of a first turn (Generate)
+    std::string prompt;           // first turn: the whole prompt; follow-up: the text appended
     std::unique_ptr<ImageInput> image;
     int32_t maxTokens = 0;
+    int32_t fromPosition = 0;
+    std::string frameKey;
 
     explicit GenerateJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
 
@@ -101,6 +104,13 @@ void GenerateJob::CallJs(Napi::Env env, Napi::Function onToken, GenerateJob * jo
         result.Set("promptEvalMs", Napi::Number::New(env, r.promptEvalMs));
         result.Set("timeToFirstTokenMs", Napi::Number::New(env, r.timeToFirstTokenMs));
         result.Set("decodeMs", Napi::Number::New(env, r.decodeMs));
+        result.Set("reusedPositions", Napi::Number::New(env, r.reusedPositions));
+        result.Set("evaluatedTokens", Napi::Number::New(env, r.evaluatedTokens));
+        result.Set("positions", Napi::Number::New(env, r.positions));
+        result.Set("imageEncodes", Napi::Number::New(env, r.imageEncodes));
+        Napi::Array tokens = Napi::Array::New(env, r.tokens.size());
+        for (size_t i = 0; i < r.tokens.size(); ++i) tokens.Set(static_cast<uint32_t>(i), Napi::Number::New(env, r.tokens[i]));
+        result.Set("tokens", tokens);
         job->deferred.Resolve(result);
     } else {
         job->deferred.Reject(MakeError(env, message->errorCode, message->errorMessage).Value());
@@ -114,6 +124,9 @@ Napi::Function ModelWrap::DefineClass(Napi::Env env) {
         env, "MtmdModel",
         {
             InstanceMethod<&ModelWrap::Generate>("generate"),
+            InstanceMethod<&ModelWrap::AppendTurn>("appendTurn"),
+            InstanceMethod<&ModelWrap::Tokenize>("tokenize"),
+            InstanceAccessor<&ModelWrap::GetState>("state"),
             InstanceMethod<&ModelWrap::Abort>("abort"),
             InstanceMethod<&ModelWrap::Dispose>("dispose"),
             InstanceAccessor<&ModelWrap::GetImageSize>("imageSize"),
@@ -183,6 +196,9 @@ Napi::Value ModelWrap::Generate(const Napi::CallbackInfo & info) {
     auto job = std::make_unique<GenerateJob>(env);
     job->prompt = prompt.As<Napi::String>().Utf8Value();
     job->maxTokens = static_cast<int32_t>(maxTokens);
+    Napi::Value frameKey = options.Get("frameKey");
+    if (!frameKey.IsUndefined() && !frameKey.IsString()) return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): frameKey must be a string.");
+    if (frameKey.IsString()) job->frameKey = frameKey.As<Napi::String>().Utf8Value();
 
     Napi::Value imageValue = options.Get("image");
     const std::string marker = mtmd_default_marker();
@@ -226,6 +242,41 @@ Napi::Value ModelWrap::Generate(const Napi::CallbackInfo & info) {
                                "generate(): the prompt contains the media marker " + marker + " but no image was given.");
     }
 
+    return StartJob(env, std::move(job), onTokenValue);
+}
+
+Napi::Value ModelWrap::AppendTurn(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (disposed_ || !session_) return RejectedPromise(env, "MTMD_DISPOSED", "This model has been disposed; load it again.");
+    if (running_) return RejectedPromise(env, "MTMD_BUSY", "busy: a generation is already running on this model.");
+    if (info.Length() < 1 || !info[0].IsObject()) return RejectedPromise(env, "MTMD_BAD_INPUT", "appendTurn() expects an options object.");
+    Napi::Object options = info[0].As<Napi::Object>();
+    Napi::Value text = options.Get("text");
+    Napi::Value frameKey = options.Get("frameKey");
+    if (!text.IsString()) return RejectedPromise(env, "MTMD_BAD_INPUT", "appendTurn(): text must be a string.");
+    if (!frameKey.IsString()) return RejectedPromise(env, "MTMD_BAD_INPUT", "appendTurn(): frameKey must be a string.");
+    uint32_t maxTokens = 0, fromPosition = 0;
+    if (!ReadUint(options, "maxTokens", maxTokens) || maxTokens < 1 || maxTokens > 1u << 20) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT", "appendTurn(): maxTokens must be a positive integer.");
+    }
+    if (!ReadUint(options, "fromPosition", fromPosition) || fromPosition > 1u << 24) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT", "appendTurn(): fromPosition must be a non-negative integer.");
+    }
+    Napi::Value onTokenValue = options.Get("onToken");
+    if (!onTokenValue.IsUndefined() && !onTokenValue.IsFunction()) return RejectedPromise(env, "MTMD_BAD_INPUT", "appendTurn(): onToken must be a function.");
+    auto job = std::make_unique<GenerateJob>(env);
+    job->append = true;
+    job->prompt = text.As<Napi::String>().Utf8Value();
+    if (CountOccurrences(job->prompt, mtmd_default_marker()) != 0) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT", "appendTurn(): a follow-up cannot carry an image.");
+    }
+    job->maxTokens = static_cast<int32_t>(maxTokens);
+    job->fromPosition = static_cast<int32_t>(fromPosition);
+    job->frameKey = frameKey.As<Napi::String>().Utf8Value();
+    return StartJob(env, std::move(job), onTokenValue);
+}
+
+Napi::Value ModelWrap::StartJob(Napi::Env env, std::unique_ptr<GenerateJob> job, Napi::Value onTokenValue) {
     Napi::Function onToken = onTokenValue.IsFunction()
                                  ? onTokenValue.As<Napi::Function>()
                                  : Napi::Function::New(env, [](const Napi::CallbackInfo &) {});
@@ -246,13 +297,15 @@ Napi::Value ModelWrap::Generate(const Napi::CallbackInfo & info) {
         std::thread([tsfn, session, jobPtr]() mutable {
             auto * done = new JobMessage();
             done->done = true;
+            auto emit = [&tsfn](const std::string & text) {
+                auto * piece = new JobMessage();
+                piece->text = text;
+                if (tsfn.BlockingCall(piece) != napi_ok) delete piece;
+            };
             try {
-                done->result = session->Generate(
-                    jobPtr->prompt, jobPtr->image.get(), jobPtr->maxTokens, [&tsfn](const std::string & text) {
-                        auto * piece = new JobMessage();
-                        piece->text = text;
-                        if (tsfn.BlockingCall(piece) != napi_ok) delete piece;
-                    });
+                done->result = jobPtr->append
+                                   ? session->AppendTurn(jobPtr->prompt, jobPtr->fromPosition, jobPtr->maxTokens, jobPtr->frameKey, emit)
+                                   : session->Generate(jobPtr->prompt, jobPtr->image.get(), jobPtr->maxTokens, jobPtr->frameKey, emit);
                 done->ok = true;
             } catch (const AddonError & error) {
                 done->errorCode = error.code();
@@ -274,6 +327,49 @@ Napi::Value ModelWrap::Generate(const Napi::CallbackInfo & info) {
         tsfn.Release();
     }
     return promise;
+}
+
+// Tokenizes on the JS thread (a prompt is short): the ids Generate would evaluate, -1 for image positions.
+Napi::Value ModelWrap::Tokenize(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (disposed_ || !session_) throw MakeError(env, "MTMD_DISPOSED", "This model has been disposed; load it again.");
+    if (running_) throw MakeError(env, "MTMD_BUSY", "busy: a generation is running on this model.");
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsBoolean()) {
+        throw MakeError(env, "MTMD_BAD_INPUT", "tokenize(prompt: string, withImage: boolean)");
+    }
+    std::vector<int32_t> ids;
+    try {
+        ids = session_->Tokenize(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Boolean>().Value());
+    } catch (const AddonError & error) {
+        throw MakeError(env, error.code(), error.what());
+    }
+    Napi::Array out = Napi::Array::New(env, ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, ids[i]));
+    return out;
+}
+
+// What the KV cache holds (read on the JS thread between generations).
+Napi::Value ModelWrap::GetState(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    if (!session_ || disposed_) {
+        out.Set("frameKey", env.Null());
+        out.Set("positions", Napi::Number::New(env, 0));
+        out.Set("turns", Napi::Number::New(env, 0));
+        out.Set("imageEncodes", Napi::Number::New(env, 0));
+        out.Set("imageStart", Napi::Number::New(env, -1));
+        out.Set("imageEnd", Napi::Number::New(env, -1));
+        return out;
+    }
+    const KvState & kv = session_->kvState();
+    out.Set("frameKey", kv.turns == 0 ? env.Null() : Napi::String::New(env, kv.frameKey));
+    out.Set("positions", Napi::Number::New(env, static_cast<double>(kv.positions.size())));
+    out.Set("turns", Napi::Number::New(env, kv.turns));
+    out.Set("imageEncodes", Napi::Number::New(env, kv.imageEncodes));
+    out.Set("imageStart", Napi::Number::New(env, kv.imageStart));
+    out.Set("imageEnd", Napi::Number::New(env, kv.imageEnd));
+    out.Set("running", Napi::Boolean::New(env, running_));
+    return out;
 }
 
 void ModelWrap::Abort(const Napi::CallbackInfo &) {

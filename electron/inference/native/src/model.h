@@ -12,6 +12,7 @@
 namespace mtmd_addon {
 
 struct AddonData;
+struct GenerateJob;
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 public:
@@ -26,6 +27,10 @@ private:
     friend struct GenerateJob;
 
     Napi::Value Generate(const Napi::CallbackInfo & info);
+    Napi::Value AppendTurn(const Napi::CallbackInfo & info);
+    Napi::Value Tokenize(const Napi::CallbackInfo & info);
+    Napi::Value GetState(const Napi::CallbackInfo & info);
+    Napi::Value StartJob(Napi::Env env, std::unique_ptr<GenerateJob> job, Napi::Value onTokenValue);
     void Abort(const Napi::CallbackInfo & info);
     void Dispose(const Napi::CallbackInfo & info);
     Napi::Value GetImageSize(const Napi::CallbackInfo & info);

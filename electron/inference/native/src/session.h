@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,6 +48,21 @@ struct ImageInput {
 
 enum class StopReason { Eos, MaxTokens, Aborted };
 
+// A position in the KV cache that holds an image embedding rather than a text token.
+constexpr int32_t kImagePosition = -1;
+
+// What the KV cache holds: one entry per position (a text token, or kImagePosition), and which frame's image.
+// A first turn (Generate) replaces it; a follow-up (AppendTurn) extends it. Empty after a failed or aborted
+// prompt, so a follow-up can only build on a conversation whose prompt was fully evaluated.
+struct KvState {
+    std::string frameKey;                // caller's id of the image in the cache ("" = none)
+    std::vector<int32_t> positions;      // token per position; kImagePosition for image positions
+    int32_t imageStart = -1;             // first image position (-1 = no image)
+    int32_t imageEnd = -1;               // one past the last image position
+    int32_t turns = 0;                   // user turns evaluated since the cache was cleared
+    int32_t imageEncodes = 0;            // image encodes since the cache was cleared (1 per conversation)
+};
+
 struct GenerateResult {
     std::string text;
     StopReason stopReason = StopReason::MaxTokens;
@@ -56,6 +72,11 @@ struct GenerateResult {
     double promptEvalMs = 0;        // decoding the prompt: text tokens and image embeddings
     double timeToFirstTokenMs = 0;  // start of generate → first token sampled (0 if stopped before)
     double decodeMs = 0;            // first generated token → end of generation
+    int32_t reusedPositions = 0;    // KV positions kept from before this call (follow-ups)
+    int32_t evaluatedTokens = 0;    // prompt positions evaluated by this call
+    int32_t positions = 0;          // KV positions after this call
+    int32_t imageEncodes = 0;       // image encodes done by this call (0 for a follow-up)
+    std::vector<int32_t> tokens;    // the generated token ids (the end-of-turn token not included)
 };
 
 class Session {
@@ -67,10 +88,23 @@ public:
     Session(const Session &) = delete;
     Session & operator=(const Session &) = delete;
 
-    // Runs one greedy generation from a cleared KV cache. `emit` receives complete UTF-8 text pieces in
-    // order; their concatenation is result.text. Throws AddonError.
+    // A first turn: one greedy generation from a cleared KV cache. `emit` receives complete UTF-8 text pieces
+    // in order; their concatenation is result.text. `frameKey` names the image for later AppendTurn calls.
+    // Throws AddonError.
     GenerateResult Generate(const std::string & prompt, const ImageInput * image, int32_t maxTokens,
-                            const std::function<void(const std::string &)> & emit);
+                            const std::string & frameKey, const std::function<void(const std::string &)> & emit);
+
+    // A follow-up: keeps the cache up to `fromPosition` (it must hold `frameKey`'s conversation), appends `text`
+    // (tokenized without BOS, special tokens parsed) and generates. Positions already in the cache that equal the
+    // new tokens are kept, so the image is never encoded again and an unchanged answer is not decoded again.
+    // Throws AddonError (MTMD_STATE when the cache holds something else, MTMD_CONTEXT_FULL when it would overflow).
+    GenerateResult AppendTurn(const std::string & text, int32_t fromPosition, int32_t maxTokens,
+                              const std::string & frameKey, const std::function<void(const std::string &)> & emit);
+
+    // Tokenizes a prompt as Generate would (BOS added, image positions as kImagePosition). Not during a generation.
+    std::vector<int32_t> Tokenize(const std::string & prompt, bool withImage) const;
+
+    const KvState & kvState() const { return kv_; }
 
     void RequestAbort() { abort_.store(true); }
     void ClearAbort() { abort_.store(false); }
@@ -88,6 +122,10 @@ private:
     Session() = default;
     static bool AbortCallback(void * data);
     void EvalPrompt(const void * chunks, GenerateResult & result, int32_t & nPast, bool & aborted);
+    bool DecodeTokens(const int32_t * tokens, int32_t count, int32_t & nPast, bool wantLogits);
+    void GenerateTokens(GenerateResult & result, int32_t nPast, int32_t maxTokens, std::chrono::steady_clock::time_point start,
+                        const std::function<void(const std::string &)> & emit);
+    std::vector<int32_t> TokenizeText(const std::string & text, bool addSpecial) const;
     std::string TokenPiece(int32_t token) const;
 
     llama_model * model_ = nullptr;
@@ -98,6 +136,7 @@ private:
     void (*threadpoolFree_)(ggml_threadpool *) = nullptr;
 
     std::atomic<bool> abort_{false};
+    KvState kv_;
 
     int32_t imageSize_ = 0;
     int32_t imageTokens_ = 0;
