@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { EVENT_NAME_LIST, REQUEST_CHANNEL_NAMES, type EventNameName, type RequestChannelName } from './channels';
 import {
   Analysis,
+  AnalysisTurn,
   AnalysisStatus,
   Case,
   CaseInput,
@@ -126,6 +127,23 @@ export const requests = {
   'analysis.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'analysis.list': { input: z.object({ frameId: Id }).strict(), output: z.array(Analysis) },
   'analysis.defaultPrompt': { input: empty, output: z.object({ prompt: z.string(), maxTokens: z.number().int() }) },
+  /** A follow-up question about an analysed frame; streams as analysis.token / analysis.status with this jobId. */
+  'analysis.ask': {
+    input: z
+      .object({
+        analysisId: Id,
+        question: z.string().trim().min(1, 'Type a question first.').max(2000),
+        maxTokens: z.number().int().min(1).max(4096).optional(),
+      })
+      .strict(),
+    output: z.object({ jobId: z.string(), queuePosition: z.number().int().nonnegative() }),
+  },
+  /** The follow-up turns of an analysis, in order. */
+  'analysis.turns': { input: z.object({ analysisId: Id }).strict(), output: z.array(AnalysisTurn) },
+  /** Deletes a turn and the turns after it (they were asked with its answer in context). */
+  'analysis.deleteTurn': { input: z.object({ turnId: Id }).strict(), output: z.object({ deleted: z.number().int() }) },
+  /** The follow-up questions offered as one-click chips (resources/prompts/follow-up-questions.json). */
+  'analysis.followUpChips': { input: empty, output: z.array(z.string()) },
 
   // The model manager: the catalog, downloads, imports, the installed models and which one is active.
   'models.catalog': { input: empty, output: z.array(CatalogEntry.extend({ installedId: ModelId.nullable() })) },
@@ -198,6 +216,8 @@ export const events = {
     queuePosition: z.number().int().nonnegative().nullable(),
     message: z.string().nullable(),
     analysis: Analysis.nullable(),
+    /** Set for a follow-up question's job: the stored turn once it finished. */
+    turn: AnalysisTurn.nullable().optional(),
   }),
   'inference.status': InferenceStatus,
   /** A menu command for the window (e.g. File > New case). */

@@ -128,6 +128,12 @@ export const AnalysisTimings = z.object({
   promptTokens: z.number().int().nullable(),
   generatedTokens: z.number().int(),
   totalMs: z.number(),
+  /** Positions of the conversation kept in the model's context and not evaluated again (follow-ups, local engine). */
+  reusedTokens: z.number().int().optional(),
+  /** false when the answer came from the kept context without encoding the image again. */
+  imageEncoded: z.boolean().optional(),
+  /** The answer was cut: the server's context ran out before the token limit (remote engine). */
+  cutByContext: z.boolean().optional(),
 });
 export type AnalysisTimings = z.infer<typeof AnalysisTimings>;
 
@@ -150,6 +156,14 @@ export const Provenance = z.object({
   /** Remote engine only: the server's base URL and the model id it was asked for (file and hashes read 'remote'). */
   serverUrl: z.string().optional(),
   remoteModel: z.string().optional(),
+  /**
+   * The prompt layout the model was asked in (electron/inference/prompt.ts PROMPT_LAYOUT). Absent on analyses stored
+   * before it was recorded: those were asked in llama.cpp's layout, which the fine-tuned model never saw in training.
+   */
+  promptLayout: z.string().optional(),
+  /** The server's context size and build (remote engine, when the server says: llama-server's meta.n_ctx, system_fingerprint). */
+  serverContextSize: z.number().int().optional(),
+  serverFingerprint: z.string().optional(),
 });
 export type Provenance = z.infer<typeof Provenance>;
 
@@ -171,6 +185,23 @@ export const Analysis = z.object({
   completedAt: z.string(),
 });
 export type Analysis = z.infer<typeof Analysis>;
+
+/** A follow-up question about an analysed frame and the model's answer (turn 1 is the first follow-up). */
+export const AnalysisTurn = z.object({
+  id: Id,
+  analysisId: Id,
+  position: z.number().int().min(1),
+  question: z.string(),
+  status: z.enum(['completed', 'cancelled', 'failed']),
+  answer: z.string(),
+  params: GenerationParams,
+  provenance: Provenance,
+  timings: AnalysisTimings,
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string(),
+});
+export type AnalysisTurn = z.infer<typeof AnalysisTurn>;
 
 export const InferenceDevice = z.object({
   /** What node-llama-cpp really loaded: 'cpu', 'cuda', 'metal' or 'vulkan'. */

@@ -46,6 +46,10 @@ export interface LoadedModel {
   engineVersion: string;
   llamaCppRelease: string;
   loadMs: number;
+  /** The prompt layout this engine asks in, when not the app's own (a remote server that applies its template). */
+  promptLayout?: string;
+  /** The server's build, when it says (llama-server's system_fingerprint). */
+  serverFingerprint?: string;
 }
 
 export interface AnalyzeRequest {

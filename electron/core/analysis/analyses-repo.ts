@@ -70,6 +70,10 @@ export function createAnalysesRepo(db: Database) {
       )();
       return toAnalysis(byId.get(Number(id))!);
     },
+    get(id: number): Analysis | null {
+      const r = byId.get(id);
+      return r ? toAnalysis(r) : null;
+    },
     listForFrame(frameId: number): Analysis[] {
       return db.prepare<[number], Row>('SELECT * FROM analyses WHERE frame_id = ? ORDER BY completed_at DESC, id DESC').all(frameId).map(toAnalysis);
     },

@@ -8,7 +8,7 @@ import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
 import type { Analysis, AnalysisTimings, Provenance } from '../../api/schemas';
 import { createInferenceClient } from '../../inference/inference-client';
-import { SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
+import { PROMPT_LAYOUT, SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
 import type { AnalyzeResult, EngineLoadRequest } from '../../inference/protocol';
 import { parseServerUrl } from '../../inference/remote/openai-api';
 import { testRemoteConnection } from '../../inference/remote/test-connection';
@@ -19,7 +19,9 @@ import { createFileHashCache } from '../models/file-hash';
 import type { SecretStore } from '../secrets/secret-store';
 import type { SettingsRepo } from '../settings/settings-repo';
 import { createAnalysesRepo } from './analyses-repo';
+import { createFollowUps, followUpChips } from './follow-ups';
 import { suggestTags } from './suggest-tags';
+import { createTurnsRepo } from './turns-repo';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 
@@ -36,7 +38,18 @@ export interface AnalysisServiceDeps {
 
 type AnalysisHandlers = Pick<
   Handlers,
-  'inference.status' | 'inference.load' | 'inference.unload' | 'inference.testConnection' | 'analysis.start' | 'analysis.cancel' | 'analysis.list' | 'analysis.defaultPrompt'
+  | 'inference.status'
+  | 'inference.load'
+  | 'inference.unload'
+  | 'inference.testConnection'
+  | 'analysis.start'
+  | 'analysis.cancel'
+  | 'analysis.list'
+  | 'analysis.defaultPrompt'
+  | 'analysis.ask'
+  | 'analysis.turns'
+  | 'analysis.deleteTurn'
+  | 'analysis.followUpChips'
 >;
 
 export function createAnalysisService(d: AnalysisServiceDeps) {
@@ -44,6 +57,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   const hashes = createFileHashCache(d.db);
   const client = createInferenceClient({ spawnWorker: d.spawnWorker, onStatus: (s) => d.emit('inference.status', s) });
   const secrets = d.secrets ?? memorySecrets();
+  const turns = createTurnsRepo(d.db);
 
   async function provenance(): Promise<Provenance> {
     const m = client.model;
@@ -63,6 +77,9 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
         modelName: m.name,
         serverUrl: req.url,
         remoteModel: req.model,
+        promptLayout: m.promptLayout ?? PROMPT_LAYOUT,
+        ...(m.contextSize > 0 ? { serverContextSize: m.contextSize } : {}),
+        ...(m.serverFingerprint ? { serverFingerprint: m.serverFingerprint } : {}),
       };
     }
     const [modelSha256, mmprojSha256] = await Promise.all([hashes.hash(req.modelPath), hashes.hash(req.mmprojPath)]);
@@ -76,6 +93,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       mmprojFile: path.basename(req.mmprojPath),
       mmprojSha256,
       modelName: m.name,
+      promptLayout: PROMPT_LAYOUT,
     };
   }
 
@@ -91,6 +109,9 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       promptTokens: r && !(remote && r.promptTokens === 0) ? r.promptTokens : null,
       generatedTokens: r?.generatedTokens ?? 0,
       totalMs: round(totalMs),
+      ...(r?.reusedTokens ? { reusedTokens: r.reusedTokens } : {}),
+      ...(r?.imageEncoded !== undefined ? { imageEncoded: r.imageEncoded } : {}),
+      ...(r?.stopReason === 'length' ? { cutByContext: true } : {}),
     };
   }
 
@@ -111,7 +132,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
    * Queues one analysis and stores its row. `batch` (the phase timeline): a cancelled or failed run stores nothing
    * (it resolves null when cancelled and rejects when it failed), so a paused or interrupted batch leaves no rows.
    */
-  function run(jobId: string, frameId: number, image: Uint8Array, prompt: string, maxTokens: number, priority: number, batch = false): Promise<Analysis | null> {
+  function run(jobId: string, frameId: number, frameKey: string, image: Uint8Array, prompt: string, maxTokens: number, priority: number, batch = false): Promise<Analysis | null> {
     const started = performance.now();
     const createdAt = new Date().toISOString();
     const status = (s: EventPayload<'analysis.status'>['status'], extra: Partial<EventPayload<'analysis.status'>> = {}) =>
@@ -141,7 +162,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     return client
       .analyze(
         jobId,
-        { image, prompt, maxTokens },
+        { image, prompt, maxTokens, frameKey },
         {
           onQueued: (position) => status('queued', { queuePosition: position }),
           onStart: () => status('running'),
@@ -183,6 +204,8 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       });
   }
 
+  const followUps = createFollowUps({ client, analyses, turns, frames: d.frames, store: d.store, emit: d.emit, ensureLoaded, provenance, timings });
+
   const handlers: AnalysisHandlers = {
     'inference.status': () => client.status(),
     'inference.load': async (req) => {
@@ -214,7 +237,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
       const jobId = crypto.randomUUID();
       const queuePosition = client.status().queued + (client.status().runningAnalysisId ? 1 : 0);
-      void run(jobId, frameId, image, prompt ?? SEED_PROMPT, maxTokens ?? SEED_MAX_TOKENS, 1);
+      void run(jobId, frameId, frame.sha256, image, prompt ?? SEED_PROMPT, maxTokens ?? SEED_MAX_TOKENS, 1);
       return { jobId, queuePosition };
     },
     'analysis.cancel': ({ jobId }) => ({ cancelled: client.cancel(jobId) }),
@@ -223,11 +246,20 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       return analyses.listForFrame(frameId);
     },
     'analysis.defaultPrompt': () => ({ prompt: SEED_PROMPT, maxTokens: SEED_MAX_TOKENS }),
+    'analysis.ask': async ({ analysisId, question, maxTokens }) => {
+      const r = await followUps.ask(analysisId, question, maxTokens);
+      return { jobId: r.jobId, queuePosition: r.queuePosition };
+    },
+    'analysis.turns': ({ analysisId }) => followUps.turns(analysisId),
+    'analysis.deleteTurn': ({ turnId }) => ({ deleted: followUps.deleteTurn(turnId) }),
+    'analysis.followUpChips': () => followUpChips(),
   };
 
   return {
     handlers,
     client,
+    /** Follow-up questions (the CLI and tests await a turn's end through ask().done). */
+    followUps,
     /** Loads the engine from the settings unless one is loaded (or loading); throws a clear 'unavailable' otherwise. */
     ensureLoaded,
     /**
@@ -239,7 +271,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       const frame = d.frames.get(frameId);
       await ensureLoaded();
       const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
-      return run(o.jobId, frameId, image, o.prompt ?? SEED_PROMPT, o.maxTokens ?? SEED_MAX_TOKENS, o.priority, true);
+      return run(o.jobId, frameId, frame.sha256, image, o.prompt ?? SEED_PROMPT, o.maxTokens ?? SEED_MAX_TOKENS, o.priority, true);
     },
     close: () => client.close(),
   };

@@ -5,7 +5,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SearchFilters, SearchHit, SearchQuery, SearchResult } from '../../api/schemas-review';
 import { makeSnippet, queryTerms, toMatchQuery } from './fts-query';
-import { sourceKind, type SourceKind } from './sources';
+import { sourceKind, TURN_SOURCE, type SourceKind } from './sources';
 
 /**
  * Ranking and sorting look at this many of the newest matches (after the filters), and totals are counted up to
@@ -115,6 +115,7 @@ export function createSearchRepo(db: Database) {
   const caseCode = db.prepare<[number], { code: string }>('SELECT code FROM cases WHERE id = ?');
   const tagKind = db.prepare<[number], { kind: string }>('SELECT kind FROM tags WHERE id = ?');
   const annotationKind = db.prepare<[number], { kind: string }>('SELECT kind FROM annotations WHERE id = ?');
+  const turnAnalysis = db.prepare<[number], { analysisId: number }>('SELECT analysis_id AS analysisId FROM analysis_turns WHERE id = ?');
 
   function title(kind: SourceKind, id: number): string {
     switch (kind) {
@@ -169,9 +170,12 @@ export function createSearchRepo(db: Database) {
       const ctx = context.get(row.reviewId, row.frameId, row.caseId);
       if (!ctx) continue;
       const { snippet, highlights } = makeSnippet(bodyOf.get(row.rowid)?.body ?? '', terms);
+      // A follow-up turn is shown as its analysis (the conversation lives there).
+      const turn = row.source === TURN_SOURCE ? turnAnalysis.get(row.refId) : undefined;
+      if (row.source === TURN_SOURCE && !turn) continue;
       hits.push({
         kind,
-        id: row.refId,
+        id: turn ? turn.analysisId : row.refId,
         caseId: row.caseId,
         caseCode: ctx.code,
         reviewId: row.reviewId,
@@ -179,7 +183,7 @@ export function createSearchRepo(db: Database) {
         frameIndex: ctx.frame_index,
         mediaTime: ctx.media_time,
         status: ctx.status,
-        title: title(kind, row.refId),
+        title: turn ? 'AI follow-up' : title(kind, row.refId),
         snippet,
         highlights,
         date: ctx.surgery_date ?? ctx.updated_at,

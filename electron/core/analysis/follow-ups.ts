@@ -1,0 +1,121 @@
+// Follow-up questions about an analysed frame. The conversation is the analysis (its prompt and answer) then the
+// completed turns, in order; the local engine continues it in the KV cache it kept (no new image encode), a remote
+// server gets it whole. Each turn is stored with its own provenance and timings; cancelled and failed turns are
+// stored too, and left out of the context of later questions.
+import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { EventName, EventPayload } from '../../api/contract';
+import { WorkstationError } from '../../api/errors';
+import type { Analysis, AnalysisTimings, AnalysisTurn, Provenance } from '../../api/schemas';
+import type { InferenceClient } from '../../inference/inference-client';
+import { SEED_MAX_TOKENS } from '../../inference/prompt';
+import type { AnalyzeResult } from '../../inference/protocol';
+import type { FrameStore } from '../frames/frame-store';
+import type { FramesRepo } from '../frames/frames-repo';
+import type { AnalysesRepo } from './analyses-repo';
+import type { TurnsRepo } from './turns-repo';
+import chips from '../../../resources/prompts/follow-up-questions.json';
+
+type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
+
+export interface FollowUpDeps {
+  client: InferenceClient;
+  analyses: AnalysesRepo;
+  turns: TurnsRepo;
+  frames: FramesRepo;
+  store: FrameStore;
+  emit: Emit;
+  ensureLoaded(): Promise<void>;
+  provenance(): Promise<Provenance>;
+  timings(r: AnalyzeResult | null, totalMs: number): AnalysisTimings;
+}
+
+/** The follow-up chips: resources/prompts/follow-up-questions.json (an installer may replace the file). */
+export function followUpChips(file?: string): string[] {
+  const data = (file ? JSON.parse(readFileSync(file, 'utf8')) : chips) as { questions?: unknown };
+  return Array.isArray(data.questions) ? data.questions.filter((q): q is string => typeof q === 'string' && q.trim().length > 0).slice(0, 12) : [];
+}
+
+/** The conversation a new question continues: the analysis, then every completed turn. */
+export function conversationOf(analysis: Analysis, turns: readonly AnalysisTurn[]): { question: string; answer: string }[] {
+  return [{ question: analysis.prompt, answer: analysis.rawText }, ...turns.filter((t) => t.status === 'completed').map((t) => ({ question: t.question, answer: t.answer }))];
+}
+
+export function createFollowUps(d: FollowUpDeps) {
+  /** Queues a follow-up; resolves with the stored turn (null when cancelled before it started). */
+  function run(jobId: string, analysis: Analysis, question: string, maxTokens: number): Promise<AnalysisTurn | null> {
+    const frame = d.frames.get(analysis.frameId);
+    const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
+    const conversation = conversationOf(analysis, d.turns.listForAnalysis(analysis.id));
+    const started = performance.now();
+    const createdAt = new Date().toISOString();
+    const frameId = analysis.frameId;
+    const status = (s: EventPayload<'analysis.status'>['status'], extra: Partial<EventPayload<'analysis.status'>> = {}) =>
+      d.emit('analysis.status', { jobId, frameId, status: s, queuePosition: null, message: null, analysis: null, turn: null, ...extra });
+    const store = async (r: AnalyzeResult | null, outcome: AnalysisTurn['status'], error: string | null) =>
+      d.turns.insert({
+        analysisId: analysis.id,
+        question,
+        status: outcome,
+        answer: r?.text ?? '',
+        params: { maxTokens, temperature: 0 },
+        provenance: await d.provenance(),
+        timings: d.timings(r, performance.now() - started),
+        error,
+        createdAt,
+        completedAt: new Date().toISOString(),
+      });
+
+    return d.client
+      .analyze(jobId, { image, prompt: question, maxTokens, frameKey: frame.sha256, conversation }, {
+        onQueued: (position) => status('queued', { queuePosition: position }),
+        onStart: () => status('running'),
+        onToken: (text) => d.emit('analysis.token', { jobId, frameId, text }),
+      }, 1)
+      .then(async (r) => {
+        const outcome = r.stopReason === 'aborted' ? 'cancelled' : 'completed';
+        const turn = await store(r, outcome, outcome === 'cancelled' ? 'Cancelled by the reviewer.' : null);
+        status(outcome, { turn, message: outcome === 'cancelled' ? 'Cancelled.' : null });
+        return turn;
+      })
+      .catch(async (err: unknown) => {
+        const e = err instanceof WorkstationError ? err : new WorkstationError('internal', (err as Error).message);
+        if (e.code === 'cancelled') {
+          status('cancelled', { message: e.message });
+          return null;
+        }
+        let turn: AnalysisTurn | null = null;
+        try {
+          if (d.client.loadRequest) turn = await store(null, 'failed', e.message);
+        } catch {
+          turn = null;
+        }
+        status('failed', { message: e.message, turn });
+        return turn;
+      });
+  }
+
+  return {
+    async ask(analysisId: number, question: string, maxTokens = SEED_MAX_TOKENS): Promise<{ jobId: string; queuePosition: number; done: Promise<AnalysisTurn | null> }> {
+      const analysis = d.analyses.get(analysisId);
+      if (!analysis) throw new WorkstationError('not-found', `Analysis ${analysisId} does not exist (it may have been deleted).`);
+      if (analysis.status !== 'completed') {
+        throw new WorkstationError('invalid-argument', `This analysis ${analysis.status === 'cancelled' ? 'was cancelled' : 'failed'}: analyse the frame again, then ask about it.`);
+      }
+      await d.ensureLoaded();
+      const jobId = crypto.randomUUID();
+      const queuePosition = d.client.status().queued + (d.client.status().runningAnalysisId ? 1 : 0);
+      const done = run(jobId, analysis, question.trim(), maxTokens);
+      return { jobId, queuePosition, done };
+    },
+    turns(analysisId: number): AnalysisTurn[] {
+      if (!d.analyses.get(analysisId)) throw new WorkstationError('not-found', `Analysis ${analysisId} does not exist.`);
+      return d.turns.listForAnalysis(analysisId);
+    },
+    deleteTurn(turnId: number): number {
+      if (!d.turns.get(turnId)) throw new WorkstationError('not-found', `That follow-up (${turnId}) no longer exists.`);
+      return d.turns.deleteFrom(turnId);
+    },
+  };
+}
+export type FollowUps = ReturnType<typeof createFollowUps>;
