@@ -10,6 +10,7 @@ import { formatDateTime } from '../ui/format';
 import { useNotify } from '../ui/notify';
 import { AnalysisHistory } from './AnalysisHistory';
 import { AnalysisOutput } from './AnalysisOutput';
+import { FollowUps } from './FollowUps';
 import { isTerminal, jobsStore, type JobState } from './jobs-store';
 import { splitStreamSections, type StreamSections } from '../../../electron/api/analysis-text';
 import { useAnalysisKeys } from './use-analysis-keys';
@@ -164,6 +165,15 @@ export function AnalysisPanel({ frame, onAnalyze }: { frame: Frame; onAnalyze?: 
         )}
         {!job && shown && <span className="muted"> · {formatDateTime(shown.createdAt)}</span>}
       </p>
+      {shown && !streaming && !shown.provenance.promptLayout && (
+        <p className="layout-notice" role="note" data-testid="old-layout-notice">
+          This analysis was asked in an older prompt layout (no blank lines around the image), which the fine-tuned model never saw in
+          training; its answer may differ from the model&apos;s intended one.{' '}
+          <Button onClick={() => void start()} disabled={!canAnalyze} data-testid="rerun-old-layout">
+            Analyse again with the trained layout
+          </Button>
+        </p>
+      )}
       {hasOutput ? (
         <AnalysisOutput variant="current" streaming={streaming} waitingFor={job?.status === 'queued' ? 'queue' : 'model'} sections={sections} analysis={shown} />
       ) : (
@@ -171,6 +181,7 @@ export function AnalysisPanel({ frame, onAnalyze }: { frame: Frame; onAnalyze?: 
           Press <strong>Analyze frame</strong> (or <kbd>A</kbd>) to ask the local model about this image. Its reasoning and its instruction for a resident stream in here.
         </p>
       )}
+      {shown && shown.status === 'completed' && !streaming && <FollowUps key={shown.id} analysis={shown} ready={ready} />}
       {all.length > 0 && <AnalysisHistory items={all} shownId={shown?.id ?? null} />}
     </section>
   );

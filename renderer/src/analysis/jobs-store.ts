@@ -1,7 +1,7 @@
 // Analysis jobs seen by this window, fed by analysis.token / analysis.status events. One store for the app, so
 // a job keeps streaming while the user looks at another frame and is still there on return. Events can arrive
 // before analysis.start resolves; they are kept by jobId and the job is adopted for its frame either way.
-import type { Analysis, AnalysisStatus } from '../../../electron/api/schemas';
+import type { Analysis, AnalysisStatus, AnalysisTurn } from '../../../electron/api/schemas';
 import { api } from '../api';
 
 export interface JobState {
@@ -13,6 +13,8 @@ export interface JobState {
   tokenEvents: number;
   message: string | null;
   analysis: Analysis | null;
+  /** A follow-up question's job: the stored turn once it finished. */
+  turn: AnalysisTurn | null;
 }
 
 export const isTerminal = (s: AnalysisStatus) => s === 'completed' || s === 'cancelled' || s === 'failed';
@@ -22,6 +24,9 @@ type Listener = () => void;
 function createJobsStore() {
   const jobs = new Map<string, JobState>();
   const latestByFrame = new Map<number, string>();
+  // Follow-up jobs stream through the same events but never become a frame's current analysis.
+  const followUps = new Set<string>();
+  const replaced = new Map<string, string | undefined>();
   const listeners = new Set<Listener>();
   let subscribed = false;
   let pending: ReturnType<typeof setTimeout> | null = null;
@@ -44,13 +49,16 @@ function createJobsStore() {
 
   function upsert(jobId: string, frameId: number, change: (j: JobState) => JobState): JobState {
     const known = jobs.get(jobId);
-    const next = change(known ?? { jobId, frameId, status: 'queued', queuePosition: null, text: '', tokenEvents: 0, message: null, analysis: null });
+    const next = change(known ?? { jobId, frameId, status: 'queued', queuePosition: null, text: '', tokenEvents: 0, message: null, analysis: null, turn: null });
     jobs.set(jobId, next);
     // A job first seen through its events (started elsewhere, or before start resolved) becomes the frame's
     // current one unless another job of that frame is still active. Late tokens of old jobs never switch back.
     const current = latestByFrame.get(frameId);
     const currentJob = current ? jobs.get(current) : undefined;
-    if (!known && (!currentJob || isTerminal(currentJob.status))) latestByFrame.set(frameId, jobId);
+    if (!known && !followUps.has(jobId) && (!currentJob || isTerminal(currentJob.status))) {
+      replaced.set(jobId, current);
+      latestByFrame.set(frameId, jobId);
+    }
     return next;
   }
 
@@ -62,12 +70,14 @@ function createJobsStore() {
       notifySoon();
     });
     api.on('analysis.status', (e) => {
+      if (e.turn !== undefined) followUps.add(e.jobId); // a follow-up's events always carry `turn` (null until stored)
       upsert(e.jobId, e.frameId, (j) => ({
         ...j,
         status: e.status,
         queuePosition: e.queuePosition,
         message: e.message,
         analysis: e.analysis ?? j.analysis,
+        turn: e.turn ?? j.turn,
       }));
       notify();
     });
@@ -83,6 +93,22 @@ function createJobsStore() {
     latest(frameId: number): JobState | null {
       const id = latestByFrame.get(frameId);
       return id ? (jobs.get(id) ?? null) : null;
+    },
+    get(jobId: string): JobState | null {
+      return jobs.get(jobId) ?? null;
+    },
+    /** Record a follow-up job analysis.ask returned; if its events got here first, the frame's analysis stays. */
+    adoptFollowUp(jobId: string, frameId: number, queuePosition: number) {
+      followUps.add(jobId);
+      if (latestByFrame.get(frameId) === jobId) {
+        const before = replaced.get(jobId);
+        if (before) latestByFrame.set(frameId, before);
+        else latestByFrame.delete(frameId);
+      }
+      if (!jobs.has(jobId)) {
+        jobs.set(jobId, { jobId, frameId, status: 'queued', queuePosition, text: '', tokenEvents: 0, message: null, analysis: null, turn: null });
+      }
+      notify();
     },
     /** Record the job analysis.start returned, unless its events got here first. */
     adopt(jobId: string, frameId: number, queuePosition: number) {
