@@ -2,7 +2,7 @@
 // (format "cataract-review-report", version 1). resources/report-schema/review-report-v1.schema.json is generated
 // from ReviewReportV1 by scripts/report-schema.ts (`npm run report-schema`); a test keeps the two in step.
 import { z } from 'zod';
-import { Analysis, Eye, Id } from './schemas';
+import { Analysis, AnalysisTurn, Eye, Id } from './schemas';
 import { ArrowGeometry, AuditEntry, FreehandGeometry, HexColor, Note, RectGeometry, Segment, Tag, TagKind, TextGeometry } from './schemas-review';
 import { PhaseMethod, TimelineJobState, TimelineSampling } from './schemas-timeline';
 import { Video } from './schemas-video';
@@ -126,6 +126,8 @@ export const ReportAnalysis = Analysis.extend({
   thinking: z.string().nullable(),
   /** The first 12 hex digits of provenance.modelSha256, as the documents print it. */
   modelShortHash: z.string().describe('The first 12 hex digits of provenance.modelSha256.'),
+  /** Follow-up questions about the frame after this analysis, in order (each AI-generated answer with its provenance). */
+  turns: z.array(AnalysisTurn).describe('Follow-up questions and the model answers, in order; every status.'),
 });
 export type ReportAnalysis = z.infer<typeof ReportAnalysis>;
 

@@ -73,6 +73,8 @@ export function analysesCsv(doc: ReviewReportV1): string {
     'error',
     'created_at',
     'completed_at',
+    'turn',
+    'question',
   ];
   const rows: CsvCell[][] = [];
   for (const f of doc.frames) {
@@ -99,7 +101,37 @@ export function analysesCsv(doc: ReviewReportV1): string {
         a.error,
         a.createdAt,
         a.completedAt,
+        0,
+        a.prompt,
       ]);
+      // Each follow-up question: one row after its analysis (turn 1, 2, …), the answer in final_answer.
+      for (const t of a.turns) {
+        rows.push([
+          ...frameCells(doc, f),
+          a.id,
+          t.status,
+          AI_DISCLAIMER,
+          t.provenance.modelName,
+          t.provenance.modelSha256.slice(0, 12),
+          t.provenance.modelSha256,
+          t.provenance.mmprojSha256,
+          t.provenance.engine,
+          t.provenance.engineVersion,
+          t.provenance.device,
+          t.params.maxTokens,
+          t.params.temperature,
+          false,
+          t.answer,
+          ...(thinking ? [null] : []),
+          t.timings.generatedTokens,
+          Math.round(t.timings.totalMs),
+          t.error,
+          t.createdAt,
+          t.completedAt,
+          t.position,
+          t.question,
+        ]);
+      }
     }
   }
   return toCsv(header, rows);

@@ -1,6 +1,6 @@
 // The review as one de-identified document (the JSON report, schema ReviewReportV1). Every other format (HTML,
 // PDF, CSV, COCO) is made from this document, so what is hidden here is hidden everywhere.
-import type { Analysis, Case, Frame } from '../../api/schemas';
+import type { Analysis, AnalysisTurn, Case, Frame } from '../../api/schemas';
 import type { Review, Video } from '../../api/schemas-video';
 import type { Annotation, AuditEntry, Note, Segment, Tag, Taxonomy, TaxonomyTerm } from '../../api/schemas-review';
 import type { TimelineView } from '../../api/schemas-timeline';
@@ -29,6 +29,8 @@ export interface ReviewData {
   frames: Frame[];
   /** Per frame id, newest first. */
   analyses: Map<number, Analysis[]>;
+  /** Follow-up questions per analysis id, in order (none when absent). */
+  turns?: Map<number, AnalysisTurn[]>;
   annotations: Annotation[];
   tags: Tag[];
   segments: Segment[];
@@ -183,6 +185,7 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       thinking: fields.thinking ? a.thinking : null,
       rawText: fields.thinking ? a.rawText : null,
       modelShortHash: a.provenance.modelSha256.slice(0, 12),
+      turns: data.turns?.get(a.id) ?? [],
     }));
     return {
       id: f.id,

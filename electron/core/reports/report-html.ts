@@ -131,7 +131,18 @@ function analysisBlock(a: ReportFrame['analyses'][number], thinking: boolean): s
     `<p class="ai-model">Model: ${esc(p.modelName)} · ${esc(a.modelShortHash)} · ${engine} · ${esc(dateTime(a.completedAt))}</p>` +
     (thinking && a.thinking ? `<h4>Thinking Process</h4><div class="text thinking">${esc(a.thinking)}</div>` : '') +
     `<h4>Final Answer</h4><div class="text answer">${esc(a.answer)}</div>` +
+    turnsBlock(a.turns) +
     `</div>`
+  );
+}
+
+/** The follow-up questions about the frame, inside the AI block (under its label). */
+function turnsBlock(turns: ReportFrame['analyses'][number]['turns']): string {
+  if (turns.length === 0) return '';
+  const status = (t: (typeof turns)[number]) => (t.status === 'completed' ? '' : `<p class="muted">${t.status === 'cancelled' ? 'Cancelled by the reviewer; partial answer.' : `Failed: ${esc(t.error ?? '')}`}</p>`);
+  return (
+    `<h4>Follow-up questions</h4>` +
+    turns.map((t) => `<div class="turn"><p class="question"><strong>Q${t.position}.</strong> ${esc(t.question)}</p><div class="text answer">${esc(t.answer)}</div>${status(t)}</div>`).join('')
   );
 }
 
@@ -354,6 +365,8 @@ ul.annotations li { margin: 0.5mm 0; }
 .ai-model { color: #555; font-size: 8.5pt; margin: 0 0 1mm; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .thinking { color: #444; font-size: 9pt; }
+.turn { border-top: 0.2mm solid #e5c9a8; padding-top: 1mm; margin-top: 1.5mm; }
+.turn .question { margin: 0 0 0.5mm; }
 .notes .note { border-left: 0.8mm solid #2563eb; padding: 0.5mm 2.5mm; margin: 1.5mm 0; }
 .muted { color: #666; font-size: 8.5pt; margin: 0.5mm 0; }
 .signoff { margin-top: 6mm; border: 0.4mm solid #111; padding: 3mm 4mm; break-inside: avoid; }

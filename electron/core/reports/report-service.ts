@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import type { Analysis, Frame } from '../../api/schemas';
+import type { Analysis, AnalysisTurn, Frame } from '../../api/schemas';
 import type { AuditEntry, Taxonomy } from '../../api/schemas-review';
 import {
   DEFAULT_REPORT_FIELDS,
@@ -115,7 +115,12 @@ export function createReportService(deps: ReportServiceDeps) {
     });
     const frames = await call(() => h['frames.listForReview']({ reviewId }));
     const analyses = new Map<number, Analysis[]>();
-    for (const f of frames) analyses.set(f.id, await call(() => h['analysis.list']({ frameId: f.id })));
+    const turns = new Map<number, AnalysisTurn[]>();
+    for (const f of frames) {
+      const list = await call(() => h['analysis.list']({ frameId: f.id }));
+      analyses.set(f.id, list);
+      for (const a of list) if (a.status === 'completed') turns.set(a.id, await call(() => h['analysis.turns']({ analysisId: a.id })));
+    }
     const annotations = await call(() => h['annotations.listForReview']({ reviewId }));
     const tags = await call(() => h['tags.list']({ reviewId }));
     const segments = await call(() => h['segments.list']({ reviewId }));
@@ -129,7 +134,7 @@ export function createReportService(deps: ReportServiceDeps) {
     }
     const taxonomy = await call(() => h['taxonomy.get']({})).catch(() => null);
     const timeline = await call(() => h['timeline.get']({ reviewId }));
-    return { case: kase, review, video, frames, analyses, annotations, tags, segments, notes, audit, taxonomy, timeline };
+    return { case: kase, review, video, frames, analyses, turns, annotations, tags, segments, notes, audit, taxonomy, timeline };
   }
 
   async function prepare(reviewId: number, options: ReportOptions | undefined): Promise<PreparedReport> {
