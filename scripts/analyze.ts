@@ -1,5 +1,7 @@
-// `npm run analyze -- --model M --mmproj P --image F [--json] [--max-tokens N] [--device D] [--prompt TEXT]`
-// Streams the model's text for one image to stdout; with --json, ends with one JSON object on its own line.
+// `npm run analyze -- --model M --mmproj P --image F [--json] [--max-tokens N] [--device D] [--prompt TEXT] [--ask Q]...`
+// Streams the model's text for one image to stdout, then each follow-up question's answer (--ask, repeatable) in the
+// same context (the image is encoded once); with --json, ends with one JSON object on its own line whose `turns`
+// array holds each turn's text and timings.
 import fs from 'node:fs';
 import { splitAnalysisText } from '../electron/api/analysis-text';
 import { DevicePreference } from '../electron/api/schemas';
@@ -7,9 +9,11 @@ import { suggestTags } from '../electron/core/analysis/suggest-tags';
 import { forkWorker } from '../electron/inference/fork-worker';
 import { createInferenceClient } from '../electron/inference/inference-client';
 import { SEED_MAX_TOKENS, SEED_PROMPT } from '../electron/inference/prompt';
+import type { AnalyzeResult } from '../electron/inference/protocol';
+import crypto from 'node:crypto';
 import { fail, parseCommandLineOrExit } from './lib/cli';
 
-const USAGE = 'Usage: npm run analyze -- --model MODEL.gguf --mmproj MMPROJ.gguf --image FRAME.png [--json] [--max-tokens N] [--device auto|cuda|metal|vulkan|cpu] [--context N] [--prompt TEXT]';
+const USAGE = 'Usage: npm run analyze -- --model MODEL.gguf --mmproj MMPROJ.gguf --image FRAME.png [--json] [--max-tokens N] [--device auto|cuda|metal|vulkan|cpu] [--context N] [--prompt TEXT] [--ask QUESTION]...';
 
 async function main() {
   const { values: v } = parseCommandLineOrExit(
@@ -23,6 +27,7 @@ async function main() {
         device: { type: 'string' },
         context: { type: 'string' },
         prompt: { type: 'string' },
+        ask: { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
     },
@@ -50,8 +55,31 @@ async function main() {
     if (!v.json) console.error(`Model ${loaded.name} on ${loaded.device.backend} (${loaded.device.names.join(', ')}), loaded in ${loaded.loadMs} ms`);
     if (loaded.device.fallbackReason) console.error(loaded.device.fallbackReason);
     const prompt = typeof v.prompt === 'string' ? v.prompt : SEED_PROMPT;
-    const r = await client.analyze('cli', { image, prompt, maxTokens }, { onToken: (t) => process.stdout.write(t) });
+    const frameKey = crypto.createHash('sha256').update(image).digest('hex');
+    const r = await client.analyze('cli', { image, prompt, maxTokens, frameKey }, { onToken: (t) => process.stdout.write(t) });
     process.stdout.write('\n');
+    const turnJson = (question: string, x: AnalyzeResult) => ({
+      question,
+      text: x.text,
+      stop_reason: x.stopReason,
+      encode_ms: Math.round(x.encodeMs),
+      ttft_ms: Math.round(x.timeToFirstTokenMs),
+      prompt_tokens: x.promptTokens,
+      reused_tokens: x.reusedTokens ?? 0,
+      generated_tokens: x.generatedTokens,
+    });
+    const turns = [turnJson(prompt, r)];
+    const conversation = [{ question: prompt, answer: r.text }];
+    const asks = (v.ask as string[] | undefined) ?? [];
+    for (const [i, question] of asks.entries()) {
+      if (!question.trim()) fail('--ask needs a question.');
+      if (r.stopReason === 'aborted') break;
+      if (!v.json) console.error(`\n> ${question}`);
+      const f = await client.analyze(`cli-ask-${i}`, { image, prompt: question, maxTokens, frameKey, conversation: [...conversation] }, { onToken: (t) => process.stdout.write(t) });
+      process.stdout.write('\n');
+      turns.push(turnJson(question, f));
+      conversation.push({ question, answer: f.text });
+    }
     const split = splitAnalysisText(r.text);
     if (v.json) {
       const decodeTps = r.generatedTokens > 1 && r.decodeMs > 0 ? ((r.generatedTokens - 1) * 1000) / r.decodeMs : null;
@@ -75,6 +103,7 @@ async function main() {
             total_ms: Math.round(performance.now() - started),
           },
           stopReason: r.stopReason,
+          turns,
         }),
       );
     }

@@ -27,6 +27,23 @@ describe('command-line tools on the generated model', () => {
     expect(result.structured).toBe(false);
   });
 
+  it('npm run analyze --ask answers follow-ups in the same context: the image is encoded once', async () => {
+    const model = await ensureTestModel(224);
+    const image = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'frame.png');
+    fs.writeFileSync(image, makePng(320, 180, 5));
+    const args = ['--model', model.modelPath, '--mmproj', model.mmprojPath, '--image', image, '--json', '--max-tokens', '8', '--device', 'cpu'];
+    const { stdout } = await tsx('scripts/analyze.ts', [...args, '--ask', 'What is the main risk at this moment?', '--ask', 'Which instrument is in use?']);
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { turns: { question: string; text: string; encode_ms: number; ttft_ms: number; reused_tokens: number }[] };
+    expect(result.turns.map((t) => t.question)).toEqual([expect.stringContaining('You are an expert'), 'What is the main risk at this moment?', 'Which instrument is in use?']);
+    expect(result.turns[0]!.encode_ms).toBeGreaterThan(0);
+    for (const t of result.turns.slice(1)) {
+      expect(t.encode_ms).toBe(0);
+      expect(t.reused_tokens).toBeGreaterThan(16);
+      expect(t.ttft_ms).toBeGreaterThan(0);
+      expect(t.text.length).toBeGreaterThan(0);
+    }
+  });
+
   it('npm run analyze refuses missing arguments and a missing image with a clear message', async () => {
     await expect(tsx('scripts/analyze.ts', ['--image', 'x.png'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--model, --mmproj and --image are required/) });
     const model = await ensureTestModel(224);
