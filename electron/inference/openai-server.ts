@@ -1,8 +1,8 @@
 // The local engine behind an OpenAI-compatible HTTP API (`npm run serve-model`): POST /v1/chat/completions
 // (streamed as server-sent events, or one JSON answer) and GET /v1/models. Requests go through the same inference
 // client and process as the app's analyses, so they run one at a time in its queue; a client that disconnects
-// cancels its generation. Each request is one question about one image (the shape of every analysis here):
-// a user message with one image_url (a base64 data URL: this server never fetches URLs) and text.
+// cancels its generation. Each request is a conversation about one image: system messages, then user and assistant
+// messages in turn, the first user message with one image_url (a base64 data URL: this server never fetches URLs).
 import crypto from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,6 +85,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 interface ChatJob {
   prompt: string;
+  system: string | undefined;
+  conversation: { question: string; answer: string }[];
   image: Uint8Array;
   maxTokens: number;
   stream: boolean;
@@ -135,23 +137,30 @@ function parseChat(body: unknown, modelId: string, maxImageBytes: number): ChatJ
   if (typeof b.model !== 'string' || !b.model) throw new ApiError(400, `Send "model": "${modelId}".`, null, 'model');
   if (b.model !== modelId) throw new ApiError(404, `The model "${b.model}" does not exist on this server. It serves "${modelId}".`, 'model_not_found', 'model');
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw new ApiError(400, '"messages" must be a non-empty list.', null, 'messages');
+  // System messages first, then user and assistant in turn, ending with the user's question (Gemma 3's template rules).
   const system: string[] = [];
-  let user: { text: string; images: unknown[] } | null = null;
+  const turns: { role: 'user' | 'assistant'; text: string; images: unknown[]; at: number }[] = [];
   for (const [i, msg] of (b.messages as Array<Record<string, unknown>>).entries()) {
     const role = msg?.role;
     if (role === 'system' || role === 'developer') {
+      if (turns.length) throw new ApiError(400, 'Put system messages before the conversation.', null, `messages[${i}]`);
       const t = textOf(msg.content, `messages[${i}]`);
-      if (t.images.length) throw new ApiError(400, 'Put the image in the user message.', null, `messages[${i}]`);
+      if (t.images.length) throw new ApiError(400, 'Put the image in the first user message.', null, `messages[${i}]`);
       system.push(t.text);
-    } else if (role === 'user') {
-      if (user) throw new ApiError(400, 'This server answers one question about one image: send a single user message (multi-turn chats are not supported).', null, `messages[${i}]`);
-      user = textOf(msg.content, `messages[${i}]`);
+    } else if (role === 'user' || role === 'assistant') {
+      const expected = turns.length % 2 === 0 ? 'user' : 'assistant';
+      if (role !== expected) throw new ApiError(400, `messages[${i}] must be a ${expected} message: user and assistant messages alternate, starting with the user.`, null, `messages[${i}].role`);
+      turns.push({ role, ...textOf(msg.content, `messages[${i}]`), at: i });
     } else {
-      throw new ApiError(400, `messages[${i}] has role ${JSON.stringify(role)}; this server answers one user message (multi-turn chats are not supported).`, null, `messages[${i}].role`);
+      throw new ApiError(400, `messages[${i}] has role ${JSON.stringify(role)}; this server reads system, user and assistant messages.`, null, `messages[${i}].role`);
     }
   }
-  if (!user) throw new ApiError(400, 'Send one user message with an image and the question.', null, 'messages');
-  if (user.images.length !== 1) throw new ApiError(400, `Send exactly one image (an image_url part) with the question; got ${user.images.length}.`, null, 'messages');
+  const last = turns[turns.length - 1];
+  if (!last || last.role !== 'user') throw new ApiError(400, 'End the messages with the user\'s question.', null, 'messages');
+  const first = turns[0]!;
+  if (first.images.length !== 1) throw new ApiError(400, `Send exactly one image (an image_url part) with the first question; got ${first.images.length}.`, null, 'messages');
+  const later = turns.slice(1).find((t) => t.images.length > 0);
+  if (later) throw new ApiError(400, 'Only the first question may carry the image: a conversation is about one frame.', null, `messages[${later.at}]`);
   if (b.temperature !== undefined && b.temperature !== null && b.temperature !== 0) {
     throw new ApiError(400, 'This server decodes greedily only: send "temperature": 0 or leave it out.', null, 'temperature');
   }
@@ -160,11 +169,21 @@ function parseChat(body: unknown, modelId: string, maxImageBytes: number): ChatJ
   if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1 || (maxTokens as number) > MAX_TOKENS_LIMIT) {
     throw new ApiError(400, `"max_tokens" must be a whole number from 1 to ${MAX_TOKENS_LIMIT}.`, null, 'max_tokens');
   }
-  const image = decodeImageUrl(user.images[0], maxImageBytes);
-  // Gemma has no system role; its chat template puts the system text before the user's, separated by a blank line.
-  const prompt = system.length ? `${system.join('\n\n')}\n\n${user.text}` : user.text;
+  const image = decodeImageUrl(first.images[0], maxImageBytes);
+  const conversation: { question: string; answer: string }[] = [];
+  for (let i = 0; i + 1 < turns.length; i += 2) conversation.push({ question: turns[i]!.text, answer: turns[i + 1]!.text });
   const opts = (b.stream_options ?? {}) as { include_usage?: unknown };
-  return { prompt, image, maxTokens: maxTokens as number, stream: b.stream === true, includeUsage: opts.include_usage === true };
+  return {
+    prompt: last.text,
+    image,
+    // Gemma has no system role: its chat template puts the system text first in the first user turn, before the
+    // image, followed by a blank line (the engine does the same).
+    system: system.length ? system.join('\n\n') : undefined,
+    conversation,
+    maxTokens: maxTokens as number,
+    stream: b.stream === true,
+    includeUsage: opts.include_usage === true,
+  };
 }
 
 function statusFor(err: unknown): ApiError {
@@ -238,7 +257,10 @@ export function createOpenAIServer(o: OpenAIServerOptions) {
     let pieces = 0;
     let result: AnalyzeResult;
     try {
-      result = await o.client.analyze(id, { image: job.image, prompt: job.prompt, maxTokens: job.maxTokens }, {
+      // The image's sha256 names the frame: a client's follow-up continues the conversation kept in the engine.
+      const frameKey = crypto.createHash('sha256').update(job.image).digest('hex');
+      const request = { image: job.image, prompt: job.prompt, maxTokens: job.maxTokens, frameKey, ...(job.conversation.length ? { conversation: job.conversation } : {}), ...(job.system !== undefined ? { system: job.system } : {}) };
+      result = await o.client.analyze(id, request, {
         onToken: (text) => {
           pieces++;
           if (job.stream) write(chunk({ content: text }, null));

@@ -43,9 +43,13 @@ export function imageSpan(marker: string = MEDIA_MARKER): string {
   return `\n\n${marker}\n\n`;
 }
 
-/** The first user turn (the image first, then the text), ready for the model's answer. */
-export function gemmaFirstTurn(text: string, withImage: boolean, marker: string = MEDIA_MARKER): string {
-  return `<start_of_turn>user\n${withImage ? imageSpan(marker) : ''}${templateTrim(text)}<end_of_turn>\n<start_of_turn>model\n`;
+/**
+ * The first user turn (the image first, then the text), ready for the model's answer. A system message goes first,
+ * untrimmed, followed by a blank line: the template's first_user_prefix (Gemma has no system role).
+ */
+export function gemmaFirstTurn(text: string, withImage: boolean, marker: string = MEDIA_MARKER, system?: string): string {
+  const prefix = system !== undefined ? `${system}\n\n` : '';
+  return `<start_of_turn>user\n${prefix}${withImage ? imageSpan(marker) : ''}${templateTrim(text)}<end_of_turn>\n<start_of_turn>model\n`;
 }
 
 /**
@@ -63,9 +67,9 @@ export interface ConversationTurn {
 }
 
 /** The whole conversation as one prompt (what a server without the app's KV cache must be sent). */
-export function gemmaConversation(turns: readonly ConversationTurn[], withImage: boolean, marker: string = MEDIA_MARKER): string {
+export function gemmaConversation(turns: readonly ConversationTurn[], withImage: boolean, marker: string = MEDIA_MARKER, system?: string): string {
   if (turns.length === 0) throw new Error('A conversation needs at least one question.');
-  let out = gemmaFirstTurn(turns[0]!.question, withImage, marker);
+  let out = gemmaFirstTurn(turns[0]!.question, withImage, marker, system);
   for (let i = 1; i < turns.length; i++) out += gemmaFollowUp(turns[i - 1]!.answer ?? '', turns[i]!.question);
   return out;
 }

@@ -48,8 +48,6 @@ export interface LoadedModel {
   loadMs: number;
   /** The prompt layout this engine asks in, when not the app's own (a remote server that applies its template). */
   promptLayout?: string;
-  /** The server's build, when it says (llama-server's system_fingerprint). */
-  serverFingerprint?: string;
 }
 
 export interface AnalyzeRequest {
@@ -67,6 +65,8 @@ export interface AnalyzeRequest {
    * conversation it kept (no new image encode); a remote server gets the whole conversation.
    */
   conversation?: { question: string; answer: string }[];
+  /** A system message (serve-model's clients): placed before the image, as the Gemma 3 template does. */
+  system?: string;
 }
 
 export interface AnalyzeResult {
@@ -83,6 +83,8 @@ export interface AnalyzeResult {
   reusedTokens?: number;
   /** Whether this call encoded the image (false for a follow-up answered from the kept context). */
   imageEncoded?: boolean;
+  /** The remote server's build, when it says (system_fingerprint). */
+  serverFingerprint?: string;
 }
 
 export type ToWorker =

@@ -55,7 +55,8 @@ describe('command-line tools on the generated model', () => {
   it('npm run bench:inference prints its table and one JSON object with every key', async () => {
     const { stdout } = await tsx('scripts/bench/bench-inference.ts', ['--runs', '1', '--max-tokens', '8', '--device', 'cpu', '--json']);
     const last = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-    for (const key of ['load_ms', 'encode_ms', 'ttft_ms', 'decode_tok_s', 'peak_rss_mb', 'device', 'overhead_ratio']) expect(last).toHaveProperty(key);
+    for (const key of ['load_ms', 'encode_ms', 'ttft_ms', 'decode_tok_s', 'peak_rss_mb', 'device', 'overhead_ratio', 'first_ttft_ms', 'followup_ttft_ms']) expect(last).toHaveProperty(key);
+    expect(last.followup_encode_ms).toBe(0);
     expect(last.device).toMatch(/^cpu/);
     expect(Number(last.encode_ms)).toBeGreaterThan(0);
     expect(stdout).toContain('overhead ratio (worker / direct)');

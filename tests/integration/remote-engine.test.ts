@@ -60,7 +60,7 @@ describe('remote engine against serve-model on loopback', () => {
     const caseId = (await s.call('cases.create', { code: 'RM-1', surgeryDate: null, eye: 'OS', surgeon: '', notes: '' })).id;
     // Three frames, none of them square (each must be stretched the same way on both paths), different enough that
     // the tiny random model writes a different text for each.
-    const images = [makePng(640, 360, 3), picture(400, 200, (x, y) => [x & 255, 0, y]), picture(400, 200, (x, y) => [x & 255, 80, (x ^ y) & 255])];
+    const images = [makePng(640, 360, 3), picture(400, 200, (x, y) => [x & 255, 0, y]), picture(400, 200, (x, y) => [(x * y) & 255, 200, 0])];
     frames = [];
     for (const [i, data] of images.entries()) frames.push((await s.call('frames.addImage', { caseId, fileName: `f${i}.png`, data })).id);
     await s.call('inference.load', { ...model, device: 'cpu', contextSize: 4096 });
@@ -128,6 +128,32 @@ describe('remote engine against serve-model on loopback', () => {
       expect(text.includes(KEY), f.name).toBe(f.name === 'secrets.json');
     }
     expect(onDisk.some((f) => f.name === 'secrets.json')).toBe(true);
+  });
+
+  it('a follow-up question through the server: the whole conversation is sent, and the answer equals the local engine\'s', async () => {
+    const model = await ensureTestModel(224);
+    const ask = async (analysisId: number, question: string) => {
+      const { jobId } = await s.call('analysis.ask', { analysisId, question, maxTokens: 16 });
+      return s.waitFor('analysis.status', (p) => p.jobId === jobId && finished(p));
+    };
+    const conversation = async () => {
+      const first = await analyse(frames[1]!, 24);
+      const one = await ask(first.end.analysis!.id, 'What is the main risk at this moment?');
+      const two = await ask(first.end.analysis!.id, 'Which instrument is in use and where?');
+      expect([one.status, two.status]).toEqual(['completed', 'completed']);
+      return [first.end.analysis!.rawText, one.turn!, two.turn!] as const;
+    };
+    await s.call('inference.load', { ...model, device: 'cpu', contextSize: 4096 });
+    const local = await conversation();
+    expect(local[2].timings.imageEncoded).toBe(false);
+    await useServer(KEY);
+    const before = records.length;
+    const remote = await conversation();
+    expect(remote[0]).toBe(local[0]);
+    expect(remote[1].answer).toBe(local[1].answer);
+    expect(remote[2].answer).toBe(local[2].answer);
+    expect(remote[2].provenance.promptLayout).toBe('server chat template');
+    expect(records.slice(before).map((r) => r.outcome)).toEqual(['completed', 'completed', 'completed']);
   });
 
   it('tests a connection: the models it serves and that the model reads images; a wrong or missing key says so', async () => {

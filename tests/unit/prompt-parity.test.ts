@@ -61,6 +61,12 @@ describe('prompt parity with transformers (Gemma 3 processor + chat template)', 
     expect(appIds(legacyUserTurn(SEED_PROMPT, true), true)).not.toEqual(fx.cases.seed_first_turn.input_ids);
   });
 
+  it('a system message (serve-model clients) goes first, untrimmed, before the image: the template\'s first_user_prefix', () => {
+    expect(gemmaFirstTurn(' Be brief. ', true, MEDIA_MARKER, ' Answer as a teacher.')).toBe(
+      `<start_of_turn>user\n Answer as a teacher.\n\n\n\n${MEDIA_MARKER}\n\nBe brief.<end_of_turn>\n<start_of_turn>model\n`,
+    );
+  });
+
   it("trims like Jinja's trim (Python str.strip), not JS trim", () => {
     expect(templateTrim('\u001c\n text \u0085\t')).toBe('text');
     expect(templateTrim('\ufefftext')).toBe('\ufefftext');

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodePngRgb } from '../../electron/inference/image/encode-png';
 import { prepareForGemma3 } from '../../electron/inference/image/gemma3-preprocess';
-import { httpError, saysNotMultimodal, serverMessage, type ServerContext } from '../../electron/inference/remote/messages';
+import { finishReason } from '../../electron/inference/engines/remote-engine';
+import { httpError, notMultimodalError, saysNotMultimodal, serverMessage, type ServerContext } from '../../electron/inference/remote/messages';
 import { chatBody, parseModelList, parseServerUrl } from '../../electron/inference/remote/openai-api';
 import { makePng } from '../fixtures/images';
 
@@ -133,5 +134,55 @@ describe('parity of the picture', () => {
       expect(atServer.width).toBe(side);
       expect(Buffer.from(atServer.rgb).equals(Buffer.from(local.rgb))).toBe(true);
     }
+  });
+});
+
+describe('conversations, context and server facts (issue 13)', () => {
+  it('sends a follow-up as the whole conversation: the image with the first question, then answers and questions in turn', () => {
+    const body = JSON.parse(
+      chatBody('m', {
+        image: Uint8Array.of(1, 2, 3),
+        imageMime: 'image/png',
+        prompt: 'Which instrument?',
+        maxTokens: 512,
+        stream: true,
+        history: [
+          { question: 'Seed prompt', answer: 'First answer' },
+          { question: 'What is the risk?', answer: 'Second answer' },
+        ],
+      }),
+    ) as { messages: Array<{ role: string; content: unknown }> };
+    expect(body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+    expect(body.messages[0]!.content).toEqual([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AQID' } }, { type: 'text', text: 'Seed prompt' }]);
+    expect(body.messages.slice(1).map((m) => m.content)).toEqual(['First answer', 'What is the risk?', 'Second answer', 'Which instrument?']);
+  });
+
+  it("reads llama-server's context size (meta.n_ctx) from the model list", () => {
+    const [entry] = parseModelList({ object: 'list', data: [{ id: 'gemma.gguf', object: 'model', owned_by: 'llamacpp', meta: { n_ctx_train: 131072, n_ctx: 4096 } }] });
+    expect(entry!.contextSize).toBe(4096);
+  });
+
+  it('a 400 for a too-small context says to start the server with a larger context, not to check the model id', () => {
+    for (const body of [
+      '{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":1200,"n_ctx":1024}}',
+      '{"object":"error","message":"This model\'s maximum context length is 4096 tokens. However, you requested 4200 tokens (3700 in the messages, 500 in the completion).","type":"BadRequestError","code":400}',
+    ]) {
+      const e = httpError(400, body, ctx, 'chat');
+      expect(e.message).toMatch(/too small a context.*start the server with a larger context \(llama-server -c 4096/);
+      expect(e.message).not.toMatch(/model id/);
+    }
+  });
+
+  it("the workstation's own finding is not quoted as the server's words", () => {
+    const e = notMultimodalError(ctx, null, 'its model list does not include image input');
+    expect(e.message).toContain('without image input: its model list does not include image input.');
+    expect(e.message).not.toMatch(/it said/);
+    expect(notMultimodalError(ctx, 'image input is not supported').message).toContain('(it said: "image input is not supported")');
+  });
+
+  it('an answer cut by the server context (finish_reason length before max tokens) is marked as cut, not as max tokens', () => {
+    expect(finishReason({ finishReason: 'length', completionTokens: 37, pieces: 37 }, 512)).toBe('length');
+    expect(finishReason({ finishReason: 'length', completionTokens: 512, pieces: 512 }, 512)).toBe('max-tokens');
+    expect(finishReason({ finishReason: 'stop', completionTokens: 20, pieces: 20 }, 512)).toBe('eos');
   });
 });

@@ -59,7 +59,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   const secrets = d.secrets ?? memorySecrets();
   const turns = createTurnsRepo(d.db);
 
-  async function provenance(): Promise<Provenance> {
+  async function provenance(r?: AnalyzeResult | null): Promise<Provenance> {
     const m = client.model;
     const req = client.loadRequest;
     if (!m || !req) throw new WorkstationError('unavailable', 'No model is loaded.');
@@ -79,7 +79,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
         remoteModel: req.model,
         promptLayout: m.promptLayout ?? PROMPT_LAYOUT,
         ...(m.contextSize > 0 ? { serverContextSize: m.contextSize } : {}),
-        ...(m.serverFingerprint ? { serverFingerprint: m.serverFingerprint } : {}),
+        ...(r?.serverFingerprint ? { serverFingerprint: r.serverFingerprint } : {}),
       };
     }
     const [modelSha256, mmprojSha256] = await Promise.all([hashes.hash(req.modelPath), hashes.hash(req.mmprojPath)]);
@@ -146,7 +146,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
         status: outcome,
         prompt,
         params: { maxTokens, temperature: 0 },
-        provenance: await provenance(),
+        provenance: await provenance(r),
         rawText: raw,
         thinking: split.thinking,
         answer: split.answer,

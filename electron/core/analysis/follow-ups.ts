@@ -26,7 +26,7 @@ export interface FollowUpDeps {
   store: FrameStore;
   emit: Emit;
   ensureLoaded(): Promise<void>;
-  provenance(): Promise<Provenance>;
+  provenance(r?: AnalyzeResult | null): Promise<Provenance>;
   timings(r: AnalyzeResult | null, totalMs: number): AnalysisTimings;
 }
 
@@ -59,7 +59,7 @@ export function createFollowUps(d: FollowUpDeps) {
         status: outcome,
         answer: r?.text ?? '',
         params: { maxTokens, temperature: 0 },
-        provenance: await d.provenance(),
+        provenance: await d.provenance(r),
         timings: d.timings(r, performance.now() - started),
         error,
         createdAt,

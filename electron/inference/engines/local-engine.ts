@@ -85,6 +85,8 @@ async function describeDevice(llama: Llama, fallbackReason: string | null): Prom
  */
 interface KeptConversation {
   frameKey: string;
+  /** The system message the conversation began with (a follow-up with another one starts over). */
+  system: string | undefined;
   turns: { question: string; answer: string; answerStart: number }[];
 }
 
@@ -113,8 +115,8 @@ export function createLocalEngine() {
   }
 
   /** The kept turn the follow-up continues from, when the cache holds exactly the history it was given. */
-  function continuation(frameKey: string, history: { question: string; answer: string }[]): number | null {
-    if (!model || !kept || kept.frameKey !== frameKey || model.state.frameKey !== frameKey) return null;
+  function continuation(frameKey: string, history: { question: string; answer: string }[], system: string | undefined): number | null {
+    if (!model || !kept || kept.frameKey !== frameKey || kept.system !== system || model.state.frameKey !== frameKey) return null;
     if (history.length === 0 || history.length > kept.turns.length) return null;
     for (let i = 0; i < history.length; i++) {
       if (kept.turns[i]!.question !== history[i]!.question || kept.turns[i]!.answer !== history[i]!.answer) return null;
@@ -160,7 +162,7 @@ export function createLocalEngine() {
       if (!model || !loaded) throw new Error('No model is loaded.');
       const frameKey = req.frameKey ?? '';
       const history = req.conversation ?? [];
-      const from = req.frameKey && history.length > 0 ? continuation(req.frameKey, history) : null;
+      const from = req.frameKey && history.length > 0 ? continuation(req.frameKey, history, req.system) : null;
       const t0 = performance.now();
       let image;
       if (from === null) {
@@ -181,10 +183,11 @@ export function createLocalEngine() {
         } else {
           // A first turn, or a follow-up whose context was lost (another frame was analysed, the process restarted):
           // the whole conversation, image included.
-          const prompt = history.length > 0 ? gemmaConversation([...history, { question: req.prompt }], true) : gemmaFirstTurn(req.prompt, true);
+          const prompt =
+            history.length > 0 ? gemmaConversation([...history, { question: req.prompt }], true, undefined, req.system) : gemmaFirstTurn(req.prompt, true, undefined, req.system);
           kept = null;
           r = await model.generate({ prompt, image, maxTokens: req.maxTokens, onToken, frameKey });
-          if (r.stopReason !== 'aborted' || r.positions > 0) kept = { frameKey, turns: history.map((h) => ({ ...h, answerStart: -1 })) };
+          if (r.stopReason !== 'aborted' || r.positions > 0) kept = { frameKey, system: req.system, turns: history.map((h) => ({ ...h, answerStart: -1 })) };
         }
       } catch (err) {
         contextFull(err);

@@ -28,12 +28,24 @@ function describeLoaded(conn: Connection, entry: ModelEntry | null, server: stri
     imageSize,
     imageTokens: entry?.imageTokens ?? GEMMA3_IMAGE_TOKENS,
     contextSize: entry?.contextSize ?? 0,
+    // The server applies its own chat template to the messages (vLLM: the HF processor, same layout as the app's).
+    promptLayout: 'server chat template',
     device: { backend: 'remote', names: [`${conn.address.host} (${conn.model})`], vramTotalBytes: null, vramUsedBytes: null, fallbackReason: null },
     engine: REMOTE_ENGINE_NAME,
     engineVersion: [by ? `served by ${by}` : 'server unknown', server ? `(${server})` : ''].filter(Boolean).join(' '),
     llamaCppRelease: entry?.llamaCppRelease ?? 'unknown (remote server)',
     loadMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * 'length' before the token limit means the server's context ran out: the answer is cut, and the app must say so
+ * (llama-server stops at its per-slot context, vLLM at --max-model-len).
+ */
+export function finishReason(out: { finishReason: string | null; completionTokens: number | null; pieces: number }, maxTokens: number): AnalyzeResult['stopReason'] {
+  if (out.finishReason !== 'length') return 'eos';
+  const generated = out.completionTokens ?? out.pieces;
+  return generated < maxTokens ? 'length' : 'max-tokens';
 }
 
 export function createRemoteEngine() {
@@ -64,7 +76,7 @@ export function createRemoteEngine() {
           const ids = list.models.map((m) => `"${m.id}"`).join(', ');
           throw new WorkstationError('not-found', `The server at ${c.address.host} does not serve "${req.model}". It serves ${ids}. Choose one of those in Settings → Engine.`);
         }
-        if (entry?.multimodal === false) throw notMultimodalError(context(c), 'its model list does not include image input');
+        if (entry?.multimodal === false) throw notMultimodalError(context(c), null, 'its model list does not include image input');
         conn = c;
         loaded = describeLoaded(c, entry, list.server, started);
         return loaded;
@@ -92,7 +104,13 @@ export function createRemoteEngine() {
         const sentAt = performance.now();
         try {
           if (!controller.signal.aborted) {
-            await chatCompletion(conn, { image: png, imageMime: 'image/png', prompt: req.prompt, maxTokens: req.maxTokens, stream: true }, controller.signal, onToken, out);
+            await chatCompletion(
+              conn,
+              { image: png, imageMime: 'image/png', prompt: req.prompt, maxTokens: req.maxTokens, stream: true, history: req.conversation ?? [] },
+              controller.signal,
+              onToken,
+              out,
+            );
           }
         } catch (err) {
           if (!(controller.signal.aborted || isAbortError(err))) throw err;
@@ -100,7 +118,7 @@ export function createRemoteEngine() {
         const aborted = controller.signal.aborted;
         return {
           text: out.text,
-          stopReason: aborted ? 'aborted' : out.finishReason === 'length' ? 'max-tokens' : 'eos',
+          stopReason: aborted ? 'aborted' : finishReason(out, req.maxTokens),
           promptTokens: out.promptTokens ?? 0,
           generatedTokens: aborted ? out.pieces : (out.completionTokens ?? out.pieces),
           // The server encodes the image; its time is not visible from here (the analysis stores null).
@@ -109,6 +127,8 @@ export function createRemoteEngine() {
           timeToFirstTokenMs: out.firstTokenAt === null ? 0 : out.firstTokenAt - sentAt,
           decodeMs: out.firstTokenAt === null || out.lastTokenAt === null ? 0 : out.lastTokenAt - out.firstTokenAt,
           preprocessMs,
+          imageEncoded: true, // the server gets the whole conversation with the image every time
+          ...(out.systemFingerprint ? { serverFingerprint: out.systemFingerprint } : {}),
         };
       } finally {
         if (current === controller) current = null;

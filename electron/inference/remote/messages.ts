@@ -58,13 +58,37 @@ export function saysNotMultimodal(text: string): boolean {
   return aboutImages && refusal;
 }
 
+/**
+ * Does the server's error say the request does not fit its context? llama-server: "the request exceeds the available
+ * context size, try increasing it" (type exceed_context_size_error); vLLM: "This model's maximum context length is
+ * 4096 tokens. However, you requested …".
+ */
+export function saysContextTooSmall(text: string): boolean {
+  return /exceed(s|ed)? the available context|exceed_context_size|maximum context length|context (size|length|window) (is )?(exceeded|too small)|context.*too (small|long)|n_ctx/i.test(text);
+}
+
+/** The conversation (image, prompt, earlier turns and the answer's room) does not fit the server's context. */
+export function contextTooSmallError(ctx: ServerContext, said: string | null): WorkstationError {
+  return new WorkstationError(
+    'unsupported-input',
+    `The server at ${ctx.host} has too small a context for this request${said ? ` (it said: "${said.replace(/[.\s]+$/, '')}")` : ''}. ` +
+      'One analysis needs the image (256 tokens), the prompt and room for the answer (512 tokens); follow-up questions add the conversation. ' +
+      "Ask its administrator to start the server with a larger context (llama-server -c 4096 or more, per slot; vLLM --max-model-len 4096), or start a new analysis of the frame.",
+  );
+}
+
 /** The server cannot take images (so it cannot analyse frames). */
 export class NotMultimodalError extends WorkstationError {}
 
-export function notMultimodalError(ctx: ServerContext, said: string | null): WorkstationError {
+/**
+ * `said`: the server's own words (quoted as such); `found`: what this workstation found out itself (never shown as
+ * the server's words).
+ */
+export function notMultimodalError(ctx: ServerContext, said: string | null, found?: string): WorkstationError {
+  const why = said ? ` (it said: "${said}")` : found ? `: ${found}` : '';
   return new NotMultimodalError(
     'unsupported-input',
-    `The server at ${ctx.host} runs ${ctx.model ? `"${ctx.model}"` : 'its model'} without image input${said ? ` (it said: "${said}")` : ''}. ` +
+    `The server at ${ctx.host} runs ${ctx.model ? `"${ctx.model}"` : 'its model'} without image input${why}. ` +
       'This workstation sends a frame with every question, so the server must load a vision model: start llama-server with ' +
       '--mmproj (the gemma3 vision projector) or serve the multimodal checkpoint with vLLM, then test the connection again.',
   );
@@ -115,6 +139,7 @@ export function httpError(status: number, body: string, ctx: ServerContext, op: 
     );
   }
   if (said && saysNotMultimodal(said) && (status === 400 || status === 422 || status >= 500)) return notMultimodalError(ctx, said);
+  if (said && saysContextTooSmall(said) && (status === 400 || status === 422 || status >= 500)) return contextTooSmallError(ctx, said);
   if (status === 400 || status === 422) {
     return new WorkstationError('unsupported-input', `${cap(where)} refused the request (${status}).${quote || ' It gave no reason.'} Check that the model id is right and that the server runs a Gemma 3 vision model.`);
   }

@@ -155,7 +155,8 @@ export function parseModelList(json: unknown): ModelEntry[] {
       multimodal,
       imageSize: num(meta.image_size),
       imageTokens: num(meta.image_tokens),
-      contextSize: num(e.max_model_len) ?? num(meta.context_size),
+      // vLLM: max_model_len; llama-server: meta.n_ctx (per slot); serve-model: meta.context_size.
+      contextSize: num(e.max_model_len) ?? num(meta.n_ctx) ?? num(meta.context_size),
       llamaCppRelease: typeof meta.llama_cpp_release === 'string' ? meta.llama_cpp_release : null,
     });
   }
@@ -198,6 +199,8 @@ export interface ChatRequest {
   prompt: string;
   maxTokens: number;
   stream: boolean;
+  /** Earlier turns of a conversation about this frame: sent before the question (the image with the first one). */
+  history?: { question: string; answer: string }[];
 }
 
 export interface ChatOutcome {
@@ -209,22 +212,28 @@ export interface ChatOutcome {
   pieces: number;
   firstTokenAt: number | null;
   lastTokenAt: number | null;
+  /** llama-server and OpenAI: the server's build (system_fingerprint). */
+  systemFingerprint: string | null;
 }
 
 /** The request body: the image first, then the text (the order of the Gemma 3 chat template), greedy. */
 export function chatBody(model: string, r: ChatRequest): string {
   const dataUrl = `data:${r.imageMime};base64,${Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength).toString('base64')}`;
+  const history = r.history ?? [];
+  const image = { type: 'image_url', image_url: { url: dataUrl } };
+  // A conversation: the image with the first question, then each answer and question in turn, then the new one.
+  const messages = history.length
+    ? [
+        { role: 'user', content: [image, { type: 'text', text: history[0]!.question }] },
+        ...history.flatMap((h, i) => [
+          { role: 'assistant', content: h.answer },
+          { role: 'user', content: i + 1 < history.length ? history[i + 1]!.question : r.prompt },
+        ]),
+      ]
+    : [{ role: 'user', content: [image, { type: 'text', text: r.prompt }] }];
   return JSON.stringify({
     model,
-    messages: [
-      {
-        role: 'user',
-        content: [
-          { type: 'image_url', image_url: { url: dataUrl } },
-          { type: 'text', text: r.prompt },
-        ],
-      },
-    ],
+    messages,
     temperature: 0,
     max_tokens: r.maxTokens,
     stream: r.stream,
@@ -246,6 +255,7 @@ interface Chunk {
   code?: unknown;
   choices?: Array<{ delta?: { content?: unknown }; message?: { content?: unknown }; finish_reason?: unknown }> | null;
   usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+  system_fingerprint?: unknown;
 }
 
 /**
@@ -292,6 +302,7 @@ function handleChunk(obj: Chunk, ctx: ServerContext, onPiece: (text: string) => 
     const status = typeof e.code === 'number' ? e.code : 500;
     throw httpError(status >= 400 ? status : 500, JSON.stringify(obj), ctx, 'chat');
   }
+  if (typeof obj.system_fingerprint === 'string' && obj.system_fingerprint) out.systemFingerprint = obj.system_fingerprint;
   const choice = obj.choices?.[0];
   const piece = choice?.delta?.content ?? choice?.message?.content;
   if (typeof piece === 'string' && piece.length > 0) {
@@ -363,5 +374,5 @@ async function readWhole(res: IncomingMessage, ctx: ServerContext, onPiece: (tex
 }
 
 export function newOutcome(): ChatOutcome {
-  return { text: '', finishReason: null, promptTokens: null, completionTokens: null, pieces: 0, firstTokenAt: null, lastTokenAt: null };
+  return { text: '', finishReason: null, promptTokens: null, completionTokens: null, pieces: 0, firstTokenAt: null, lastTokenAt: null, systemFingerprint: null };
 }

@@ -5,6 +5,7 @@
 import type { RemoteConnectionTest } from '../../api/schemas';
 import { WorkstationError } from '../../api/errors';
 import { encodePngRgb } from '../image/encode-png';
+import { SEED_MAX_TOKENS } from '../prompt';
 import type { RemoteTimeouts } from '../protocol';
 import { isAbortError } from './http';
 import { NotMultimodalError, notMultimodalError } from './messages';
@@ -16,6 +17,9 @@ export interface ConnectionTestInput {
   apiKey: string | null;
   timeouts?: RemoteTimeouts;
 }
+
+/** The seed prompt in the Gemma 3 layout is about 80 tokens; with the turn markers, 100 is a safe bound. */
+const SEED_PROMPT_TOKENS = 100;
 
 function probeImage(): Uint8Array {
   const side = 16;
@@ -56,7 +60,20 @@ export async function testRemoteConnection(input: ConnectionTestInput, signal: A
       return { ok: false, models, multimodal: null, message: `The server at ${host} does not serve "${model}". It serves ${models.map((m) => `"${m}"`).join(', ')}: choose one of those.` };
     }
     if (entry?.multimodal === false) {
-      return { ok: false, models, multimodal: false, message: notMultimodalError(context(conn), 'its model list does not include image input').message };
+      return { ok: false, models, multimodal: false, message: notMultimodalError(context(conn), null, 'its model list does not include image input').message };
+    }
+    // One analysis needs the image, the prompt and room for a 512-token answer: a smaller context cuts every answer.
+    const needed = (entry?.imageTokens ?? 256) + SEED_PROMPT_TOKENS + SEED_MAX_TOKENS;
+    if (entry?.contextSize && entry.contextSize < needed) {
+      return {
+        ok: false,
+        models,
+        multimodal: entry.multimodal,
+        message:
+          `The server at ${host} serves "${model}" with a context of ${entry.contextSize} tokens, but one analysis needs about ${needed} ` +
+          `(the image, the prompt and a ${SEED_MAX_TOKENS}-token answer; follow-up questions need more). Ask its administrator to start it with a larger ` +
+          'context (llama-server -c 4096 or more per slot; vLLM --max-model-len 4096).',
+      };
     }
     const started = performance.now();
     const out = newOutcome();
@@ -66,7 +83,7 @@ export async function testRemoteConnection(input: ConnectionTestInput, signal: A
       ok: true,
       models,
       multimodal: true,
-      message: `Connected to ${host}: "${model}" answered a question about a test image in ${ms} ms.${conn.apiKey ? '' : ' No API key was needed.'}`,
+      message: `Connected to ${host}: "${model}" answered a question about a test image in ${ms} ms.${entry?.contextSize ? ` Context: ${entry.contextSize} tokens.` : ''}${conn.apiKey ? '' : ' No API key was needed.'}`,
     };
   } catch (err) {
     if (isAbortError(err)) return { ok: false, models, multimodal: null, message: 'The test was cancelled.' };

@@ -39,6 +39,11 @@ export function AnalysisOutput({ variant, streaming, waitingFor, sections, analy
       ) : (
         <FinalSections tid={tid} sections={sections} unstructured={analysis ? !analysis.structured : false} />
       )}
+      {analysis?.timings.cutByContext && (
+        <p className="out-note" data-testid={tid('cut')}>
+          The answer was cut: the server&apos;s context ran out before the token limit. Ask its administrator for a larger context.
+        </p>
+      )}
       {analysis && <AnalysisFacts analysis={analysis} variant={variant} />}
     </div>
   );
