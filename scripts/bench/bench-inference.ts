@@ -1,6 +1,8 @@
 // `npm run bench:inference -- [--model M --mmproj P] [--runs N] [--max-tokens N] [--device D] [--json]`
 // Load time, image encode, time to first token, decode tokens/s, peak RSS and device, on the generated 896
-// model by default; and the engine's overhead: the whole worker path versus a direct addon call in-process.
+// model by default; and the engine's overhead: the whole worker path versus a direct addon call in-process. Then a
+// follow-up question on each analysed frame: its time to first token (no image encode, the kept context) against the
+// first turn's (followup_ttft_ms / first_ttft_ms).
 import { parseArgs } from 'node:util';
 import { openLlama, threadCount } from '../../electron/inference/engines/local-engine';
 import { createInferenceClient } from '../../electron/inference/inference-client';
@@ -24,6 +26,7 @@ async function main() {
   const client = createInferenceClient({ spawnWorker: forkWorker });
   const loaded = await client.load({ modelPath, mmprojPath, device: v.device as 'auto', contextSize: 4096 });
   const worker = { wall: [] as number[], encode: [] as number[], ttft: [] as number[], tps: [] as number[] };
+  const turns = { first: [] as number[], followUp: [] as number[], followUpEncode: [] as number[] };
   // 2. A direct call of the addon in this process (same preprocessing, same prompt).
   // The same device choice and thread count as the engine, so both paths run the same computation.
   const { llama } = await openLlama(v.device as 'auto');
@@ -51,6 +54,20 @@ async function main() {
     worker.ttft.push(r.timeToFirstTokenMs + r.preprocessMs);
     if (r.generatedTokens > 1) worker.tps.push(((r.generatedTokens - 1) * 1000) / r.decodeMs);
 
+    // A follow-up on the same frame: the first turn again (keyed, so its context is kept), then one question.
+    const frameKey = `bench-frame-${i}`;
+    const first = await client.analyze(`bench-first-${i}`, { image: images[2 * i]!, prompt: SEED_PROMPT, maxTokens, frameKey });
+    const follow = await client.analyze(`bench-follow-${i}`, {
+      image: images[2 * i]!,
+      prompt: 'What is the main risk at this moment?',
+      maxTokens,
+      frameKey,
+      conversation: [{ question: SEED_PROMPT, answer: first.text }],
+    });
+    turns.first.push(first.timeToFirstTokenMs + first.preprocessMs);
+    turns.followUp.push(follow.timeToFirstTokenMs + follow.preprocessMs);
+    turns.followUpEncode.push(follow.encodeMs);
+
     s = performance.now();
     const img = prepareForGemma3(images[2 * i + 1]!, direct.imageSize);
     await direct.generate({ prompt: gemmaFirstTurn(SEED_PROMPT, true), image: img, maxTokens, onToken: () => undefined });
@@ -73,6 +90,10 @@ async function main() {
     worker_wall_ms: r1(median(worker.wall)),
     direct_wall_ms: r1(median(directRuns.wall)),
     overhead_ratio: r3(median(worker.wall) / median(directRuns.wall)),
+    first_ttft_ms: r1(median(turns.first)),
+    followup_ttft_ms: r1(median(turns.followUp)),
+    followup_encode_ms: r1(median(turns.followUpEncode)),
+    followup_ttft_ratio: r3(median(turns.followUp) / median(turns.first)),
   };
   const rows: Array<[string, string]> = [
     ['model', result.model],
@@ -85,6 +106,9 @@ async function main() {
     [`one analysis, ${maxTokens} tokens: worker path`, `${result.worker_wall_ms} ms`],
     ['same, direct addon call in-process', `${result.direct_wall_ms} ms`],
     ['overhead ratio (worker / direct)', `${result.overhead_ratio}`],
+    ['first turn: time to first token', `${result.first_ttft_ms} ms`],
+    ['follow-up question: time to first token (kept context)', `${result.followup_ttft_ms} ms (image encode ${result.followup_encode_ms} ms)`],
+    ['follow-up / first turn TTFT', `${result.followup_ttft_ratio}`],
   ];
   printResult(rows, result, v.json);
   process.exit(0);
