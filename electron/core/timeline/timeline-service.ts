@@ -133,10 +133,13 @@ export function createTimelineService(d: TimelineServiceDeps) {
     return p.serverUrl === undefined && p.modelFile === path.basename(req.modelPath) && p.modelName === m.name;
   }
 
-  /** A completed seed-prompt analysis of this frame by the loaded model, if one is stored (it is not run again). */
+  /**
+   * A completed seed-prompt analysis of this frame by the loaded model in the trained prompt layout, if one is stored
+   * (it is not run again). One asked in the old layout (no promptLayout) is analysed again.
+   */
   function storedAnalysis(frameId: number): Analysis | null {
     for (const a of analyses.listForFrame(frameId)) {
-      if (a.status === 'completed' && a.prompt === SEED_PROMPT && a.params.maxTokens === SEED_MAX_TOKENS && sameModel(a.provenance)) return a;
+      if (a.status === 'completed' && a.prompt === SEED_PROMPT && a.params.maxTokens === SEED_MAX_TOKENS && a.provenance.promptLayout !== undefined && sameModel(a.provenance)) return a;
     }
     return null;
   }
