@@ -59,7 +59,7 @@ TEXT_ONLY = "What does a capsulorhexis of 5 mm protect against?"
 GREEDY_TOKENS = 24
 HASH_SEED = int(os.environ.get("HASH_SEED", "0x5EED1234"), 0)
 # Weights are k / SCALE_DIV for k in -16..16: exact in bf16/f16.
-SCALE_DIV = int(os.environ.get("SCALE_DIV", "32"))
+SCALE_DIV = int(os.environ.get("SCALE_DIV", "64"))
 
 
 def lowbias32(x: np.ndarray) -> np.ndarray:
@@ -282,12 +282,10 @@ def gguf_manifest(path: Path, hf_tensors: dict) -> dict:
             flat = vals.reshape(-1)
             if flat.size < as_f32.size:
                 continue
-            for shift in (0.0, 1.0):
-                if True:
-                    head = flat[: as_f32.size] + np.float32(shift)
-                    if np.array_equal(head, as_f32):
-                        match = {"from": hf_name, "shift": shift, "elements": int(as_f32.size)}
-                        break
+            for shift in (0.0, 1.0):  # the converter adds 1 to Gemma's RMSNorm weights
+                if np.array_equal(flat[: as_f32.size] + np.float32(shift), as_f32):
+                    match = {"from": hf_name, "shift": shift, "elements": int(as_f32.size)}
+                    break
             if match:
                 break
         if match is None:
