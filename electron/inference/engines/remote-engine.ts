@@ -127,7 +127,6 @@ export function createRemoteEngine() {
           timeToFirstTokenMs: out.firstTokenAt === null ? 0 : out.firstTokenAt - sentAt,
           decodeMs: out.firstTokenAt === null || out.lastTokenAt === null ? 0 : out.lastTokenAt - out.firstTokenAt,
           preprocessMs,
-          imageEncoded: true, // the server gets the whole conversation with the image every time
           ...(out.systemFingerprint ? { serverFingerprint: out.systemFingerprint } : {}),
         };
       } finally {
