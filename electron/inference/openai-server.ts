@@ -237,11 +237,15 @@ export function createOpenAIServer(o: OpenAIServerOptions) {
         o.client.cancel(id);
       }
     });
+    // The build, as OpenAI and llama-server send it (clients store it with what the model said).
+    const m = o.client.model;
+    const fingerprint = m ? `${m.engineVersion}, llama.cpp ${m.llamaCppRelease}` : undefined;
     const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
       id,
       object: 'chat.completion.chunk',
       created: ts,
       model: o.modelId,
+      system_fingerprint: fingerprint,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     });
     const write = (data: unknown) => {
@@ -295,6 +299,7 @@ export function createOpenAIServer(o: OpenAIServerOptions) {
         object: 'chat.completion',
         created: ts,
         model: o.modelId,
+        system_fingerprint: fingerprint,
         choices: [{ index: 0, message: { role: 'assistant', content: result.text }, logprobs: null, finish_reason: finish }],
         usage,
       });

@@ -156,6 +156,39 @@ describe('remote engine against serve-model on loopback', () => {
     expect(records.slice(before).map((r) => r.outcome)).toEqual(['completed', 'completed', 'completed']);
   });
 
+  it('a server whose context is too small: the test says so, a cut answer is marked as cut, a follow-up that does not fit says "start the server with a larger context"', async () => {
+    const model = await ensureTestModel(224);
+    const small = createInferenceClient({ spawnWorker: forkWorker });
+    await small.load({ ...model, device: 'cpu', contextSize: 512 }); // 16 image tokens + prompt + 512 answer tokens do not fit
+    const tiny = createOpenAIServer({ client: small, modelId: MODEL_ID });
+    const at = (await tiny.listen(0)).url;
+    try {
+      const test = await s.call('inference.testConnection', { url: at, model: MODEL_ID, apiKey: '' });
+      expect(test.ok).toBe(false);
+      expect(test.message).toMatch(/context of 512 tokens, but one analysis needs about 628.*larger context/);
+      const st = await s.call('inference.load', { engine: 'remote', url: at, model: MODEL_ID, apiKey: '' });
+      expect(st.model?.contextSize).toBe(512);
+      // The server's context ends the answer before 512 tokens: finish_reason "length", stored as cut.
+      const { end } = await analyse(frames[0]!, 512);
+      expect(end.status).toBe('completed');
+      const a = end.analysis!;
+      expect(a.timings.cutByContext).toBe(true);
+      expect(a.timings.generatedTokens).toBeLessThan(512);
+      expect(a.provenance.serverContextSize).toBe(512);
+      expect(a.provenance.serverFingerprint).toMatch(/^node-llama-cpp \d+\.\d+\.\d+, llama\.cpp v\d/);
+      // A follow-up that cannot fit: the server refuses it (400), and the message says what to do.
+      const { jobId } = await s.call('analysis.ask', { analysisId: a.id, question: 'And now?', maxTokens: 512 });
+      const turn = await s.waitFor('analysis.status', (p) => p.jobId === jobId && finished(p));
+      expect(turn.status).toBe('failed');
+      expect(turn.message).toMatch(/too small a context.*start the server with a larger context/);
+      expect(turn.message).not.toMatch(/model id/);
+    } finally {
+      await useServer(KEY);
+      await tiny.close();
+      await small.close();
+    }
+  });
+
   it('tests a connection: the models it serves and that the model reads images; a wrong or missing key says so', async () => {
     const good = await s.call('inference.testConnection', { url, model: MODEL_ID, apiKey: KEY });
     expect(good).toMatchObject({ ok: true, models: [MODEL_ID], multimodal: true });

@@ -149,7 +149,7 @@ export function createLocalEngine() {
         name: pair.text.name ?? path.basename(req.modelPath, '.gguf'),
         imageSize: model.imageSize,
         imageTokens: model.imageTokens,
-        contextSize: req.contextSize,
+        contextSize: model.contextSize, // what llama.cpp made (it rounds the request up), not what was asked
         device: await describeDevice(llama, opened.fallbackReason),
         engine: 'local (node-llama-cpp + mtmd addon)',
         engineVersion: `node-llama-cpp ${await getModuleVersion()}`,

@@ -64,7 +64,7 @@ export function saysNotMultimodal(text: string): boolean {
  * 4096 tokens. However, you requested …".
  */
 export function saysContextTooSmall(text: string): boolean {
-  return /exceed(s|ed)? the available context|exceed_context_size|maximum context length|context (size|length|window) (is )?(exceeded|too small)|context.*too (small|long)|n_ctx/i.test(text);
+  return /exceed(s|ed)? the available context|exceed_context_size|maximum context length|context (size|length|window) (is )?(exceeded|too small)|context.*too (small|long)|n_ctx|the context holds \d+/i.test(text);
 }
 
 /** The conversation (image, prompt, earlier turns and the answer's room) does not fit the server's context. */
