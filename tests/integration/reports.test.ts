@@ -157,7 +157,7 @@ describe('review reports', () => {
         createdAt: f.createdAt,
       });
       expect(d.timecode).toBe(formatTimecode(f.mediaTime));
-      expect(d.analyses.map(({ modelShortHash: _h, ...a }) => a)).toEqual(await s.call('analysis.list', { frameId: f.id }));
+      expect(d.analyses.map(({ modelShortHash: _h, turns: _t, ...a }) => a)).toEqual(await s.call('analysis.list', { frameId: f.id }));
       expect(d.notes).toEqual(await s.call('notes.list', { reviewId: id, frameId: f.id }));
       expect(d.tags).toEqual(await s.call('tags.list', { reviewId: id, frameId: f.id }));
     }
