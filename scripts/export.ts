@@ -92,7 +92,7 @@ async function main() {
   const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
   const services = createAppServices(nodeServiceOptions(dataDir, version, () => {}));
   const reports = createReportService({
-    handlers: () => services.handlers,
+    source: services.reviewSource,
     readFrame: (f) => {
       const file = services.resolveFrame(f.sha256);
       if (!file) throw new Error('missing');

@@ -19,7 +19,8 @@ import type { SecretStore } from './secrets/secret-store';
 import { createChromiumRenderer } from './reports/chromium-printer';
 import type { ReportRenderer } from './reports/printer';
 import { printCopyKey, writePrintCopy } from './reports/print-copies';
-import { createReportService } from './reports/report-service';
+import { createReportService, type ReviewSource } from './reports/report-service';
+import { createReviewSource } from './reports/review-source';
 import { createReviewServices } from './reviews/review-services';
 import { createSettingsRepo } from './settings/settings-repo';
 import { createTimelineService } from './timeline/timeline-service';
@@ -50,6 +51,8 @@ export interface AppServicesOptions {
 export interface AppServices {
   handlers: Handlers;
   db: Database;
+  /** A review's rows as reports read them (the export CLI and benchmarks make their own report service over it). */
+  reviewSource: ReviewSource;
   /** The inference process manager (status, pid for fault tests). */
   inference: InferenceClient;
   /** A stored frame image the library knows, for media:// and the host's /media/; null for anything else. */
@@ -78,7 +81,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     secrets: o.secrets,
     emit: o.emit,
     client: analysis.client,
-    inference: analysis.handlers,
+    engine: analysis,
     ...(o.models ? { options: o.models } : {}),
   });
 
@@ -94,9 +97,10 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     keepPrintCopy: (sha, size, jpeg) => writePrintCopy(printCopies, printCopyKey(sha, size), jpeg),
   });
   const reviews = createReviewServices({ db, actor: () => settings.get().reviewerName || 'Reviewer', emit: o.emit });
-  const timeline = createTimelineService({ db, frames, store, analysis, handlers: () => handlers, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
+  const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
+  const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline });
   const reports = createReportService({
-    handlers: () => handlers,
+    source: reviewSource,
     readFrame: (f) => store.read(f.sha256, f.mime),
     renderer: o.reportRenderer ?? (() => createChromiumRenderer()),
     emit: o.emit,
@@ -154,6 +158,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
   return {
     handlers,
     db,
+    reviewSource,
     inference: analysis.client,
     resolveFrame(sha256) {
       if (!/^[0-9a-f]{64}$/.test(sha256)) return null;

@@ -105,7 +105,7 @@ async function main() {
   const cacheDir = path.join(dataDir, 'cache', 'report-images');
   const service = (withCache: boolean) =>
     createReportService({
-      handlers: () => s.services.handlers,
+      source: s.services.reviewSource,
       readFrame: (f) => fs.readFileSync(s.services.resolveFrame(f.sha256)!.file),
       renderer: () => shared,
       emit: () => {},

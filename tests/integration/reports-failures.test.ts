@@ -60,7 +60,7 @@ describe('report export failures: a clear message and nothing left behind', () =
   function serviceWith(fsImpl: WriterFs) {
     const events: Progress[] = [];
     const service = createReportService({
-      handlers: () => s.services.handlers,
+      source: s.services.reviewSource,
       readFrame: (f) => fs.readFileSync(s.services.resolveFrame(f.sha256)!.file),
       renderer: () => ({ ...renderer, close: async () => {} }),
       emit: (_name, p) => events.push(p),

@@ -3,10 +3,10 @@ import type { Database } from 'better-sqlite3';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { splitAnalysisText } from '../../api/analysis-text';
-import type { EventName, EventPayload } from '../../api/contract';
+import type { EventName, EventPayload, ParsedInput } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import type { Analysis, AnalysisTimings, Provenance } from '../../api/schemas';
+import type { Analysis, AnalysisTimings, InferenceStatus, Provenance } from '../../api/schemas';
 import { createInferenceClient } from '../../inference/inference-client';
 import { PROMPT_LAYOUT, SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
 import type { AnalyzeResult, EngineLoadRequest } from '../../inference/protocol';
@@ -206,31 +206,36 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
 
   const followUps = createFollowUps({ client, analyses, turns, frames: d.frames, store: d.store, emit: d.emit, ensureLoaded, provenance, timings });
 
+  /** inference.load: the local engine's files or a remote server; the settings remember what was loaded. */
+  async function load(req: ParsedInput<'inference.load'>): Promise<InferenceStatus> {
+    if (req.engine === 'remote') {
+      // The key goes to the inference process and the secret store only, never into settings or a log.
+      const apiKey = req.apiKey === undefined ? secrets.get('remote-api-key') : req.apiKey || null;
+      const url = parseServerUrl(req.url).base;
+      const request: EngineLoadRequest = { engine: 'remote', url, model: req.model, apiKey };
+      await client.load(request);
+      if (req.apiKey !== undefined) secrets.set('remote-api-key', apiKey);
+      d.settings.update({ engine: 'remote', remoteUrl: url, remoteModel: req.model });
+      return client.status();
+    }
+    await client.load(req);
+    d.settings.update({ engine: 'local', modelPath: req.modelPath, mmprojPath: req.mmprojPath, devicePreference: req.device, contextSize: req.contextSize });
+    void hashes.hash(req.modelPath).catch(() => undefined);
+    void hashes.hash(req.mmprojPath).catch(() => undefined);
+    return client.status();
+  }
+
+  async function unload(): Promise<InferenceStatus> {
+    await client.unload();
+    return client.status();
+  }
+
   const handlers: AnalysisHandlers = {
     'inference.status': () => client.status(),
-    'inference.load': async (req) => {
-      if (req.engine === 'remote') {
-        // The key goes to the inference process and the secret store only, never into settings or a log.
-        const apiKey = req.apiKey === undefined ? secrets.get('remote-api-key') : req.apiKey || null;
-        const url = parseServerUrl(req.url).base;
-        const load: EngineLoadRequest = { engine: 'remote', url, model: req.model, apiKey };
-        await client.load(load);
-        if (req.apiKey !== undefined) secrets.set('remote-api-key', apiKey);
-        d.settings.update({ engine: 'remote', remoteUrl: url, remoteModel: req.model });
-        return client.status();
-      }
-      await client.load(req);
-      d.settings.update({ engine: 'local', modelPath: req.modelPath, mmprojPath: req.mmprojPath, devicePreference: req.device, contextSize: req.contextSize });
-      void hashes.hash(req.modelPath).catch(() => undefined);
-      void hashes.hash(req.mmprojPath).catch(() => undefined);
-      return client.status();
-    },
+    'inference.load': (req) => load(req),
     'inference.testConnection': ({ url, model, apiKey }) =>
       testRemoteConnection({ url, model, apiKey: apiKey === undefined ? secrets.get('remote-api-key') : apiKey || null }),
-    'inference.unload': async () => {
-      await client.unload();
-      return client.status();
-    },
+    'inference.unload': () => unload(),
     'analysis.start': async ({ frameId, prompt, maxTokens }) => {
       const frame = d.frames.get(frameId);
       await ensureLoaded();
@@ -260,6 +265,11 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     client,
     /** Follow-up questions (the CLI and tests await a turn's end through ask().done). */
     followUps,
+
+    /** Loads an engine as inference.load does (models.activate loads through here). */
+    load,
+    /** inference.unload. */
+    unload,
     /** Loads the engine from the settings unless one is loaded (or loading); throws a clear 'unavailable' otherwise. */
     ensureLoaded,
     /**

@@ -5,10 +5,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EventName, EventPayload } from '../../api/contract';
+import type { EventName, EventPayload, ParsedInput } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import { SecretName, type InstalledModel, type ModelCatalog, type SecretsStatus } from '../../api/schemas';
+import { SecretName, type InferenceStatus, type InstalledModel, type ModelCatalog, type SecretsStatus } from '../../api/schemas';
 import type { InferenceClient } from '../../inference/inference-client';
 import { SEED_PROMPT } from '../../inference/prompt';
 import { appRoot } from '../paths';
@@ -58,9 +58,15 @@ export interface ModelsServiceDeps {
   secrets: SecretStore;
   emit: Emit;
   client: InferenceClient;
-  /** inference.load / inference.unload of the analysis service: activating a model is loading it. */
-  inference: Pick<Handlers, 'inference.load' | 'inference.unload'>;
+  /** The analysis service's load and unload: activating a model is loading it. */
+  engine: ModelLoader;
   options?: ModelsServiceOptions;
+}
+
+/** Loads and unloads the inference engine (the analysis service), updating the settings as inference.load does. */
+export interface ModelLoader {
+  load(req: ParsedInput<'inference.load'>): Promise<InferenceStatus>;
+  unload(): Promise<InferenceStatus>;
 }
 
 export const TEST_MAX_TOKENS = 48;
@@ -117,7 +123,7 @@ export function createModelsService(d: ModelsServiceDeps) {
     if (st === 'ready' || st === 'loading' || st === 'crashed') return;
     const s = d.settings.get();
     if (!s.modelPath || !s.mmprojPath) throw new WorkstationError('unavailable', 'No model is active. Activate an installed model first, then test it.');
-    await d.inference['inference.load']({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize });
+    await d.engine.load({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize });
   }
 
   function readSample(): Uint8Array {
@@ -167,7 +173,7 @@ export function createModelsService(d: ModelsServiceDeps) {
     'models.cancelDownload': ({ jobId }) => ({ cancelled: downloads.cancel(jobId) }),
     'models.remove': async ({ id }) => {
       const m = decorate(repo.get(id));
-      if (m.loaded) await d.inference['inference.unload']({});
+      if (m.loaded) await d.engine.unload();
       if (m.active) d.settings.update({ modelPath: null, mmprojPath: null });
       const deletedFiles: string[] = [];
       const keptFiles: string[] = [];
@@ -196,7 +202,7 @@ export function createModelsService(d: ModelsServiceDeps) {
       if (m.missingFiles.length) {
         throw new WorkstationError('not-found', `"${m.title}" cannot be loaded: ${m.missingFiles.join(' and ')} no longer exist${m.missingFiles.length === 1 ? 's' : ''}. Remove the model and import it again.`);
       }
-      const status = await d.inference['inference.load']({ modelPath: m.text.path, mmprojPath: m.mmproj.path, device, contextSize });
+      const status = await d.engine.load({ modelPath: m.text.path, mmprojPath: m.mmproj.path, device, contextSize });
       return { model: decorate(repo.get(id)), status };
     },
     'models.test': async ({ maxTokens }) => {

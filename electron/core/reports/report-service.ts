@@ -1,13 +1,14 @@
-// Review reports: reads a review through the services' own handlers, builds the de-identified report document,
+// Review reports: reads a review through the ReviewSource it is given (wired in app-services.ts), builds the de-identified report document,
 // renders the chosen formats (HTML, PDF through the injected Chromium printer, JSON, CSV, COCO) and writes them
 // all or nothing. Exports run as jobs with progress events and cancel; the preview is the first page as PNG.
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import type { Analysis, AnalysisTurn, Frame } from '../../api/schemas';
-import type { AuditEntry, Taxonomy } from '../../api/schemas-review';
+import type { Analysis, AnalysisTurn, Case, Frame } from '../../api/schemas';
+import type { Annotation, AuditEntry, Note, Segment, Tag, Taxonomy } from '../../api/schemas-review';
+import type { TimelineView } from '../../api/schemas-timeline';
+import type { Review, Video } from '../../api/schemas-video';
 import {
   DEFAULT_REPORT_FIELDS,
   ReportFields,
@@ -25,9 +26,33 @@ import { analysesCsv, annotationsCsv, timelineCsv } from './report-csv';
 import { buildReportDocument, printedFrames, type ReviewData } from './report-document';
 import { renderReportHtml, type FrameImages } from './report-html';
 
+/** What a report reads of a review: the stored rows, each method as the matching contract call answers it. */
+export interface ReviewSource {
+  /** Throws not-found for an unknown review. */
+  review(id: number): Review;
+  case(id: number): Case;
+  /** Throws not-found when the video was removed (the report then has no video section). */
+  video(id: number): Video;
+  /** The review's captured frames, by frame index. */
+  frames(reviewId: number): Frame[];
+  /** A frame's analyses, newest first. */
+  analyses(frameId: number): Analysis[];
+  /** An analysis's follow-up questions and answers, in order. */
+  turns(analysisId: number): AnalysisTurn[];
+  annotations(reviewId: number): Annotation[];
+  tags(reviewId: number): Tag[];
+  segments(reviewId: number): Segment[];
+  notes(reviewId: number): Note[];
+  /** Newest first, `limit` at most, before `beforeId` when given. */
+  audit(q: { reviewId: number; limit: number; beforeId?: number }): AuditEntry[];
+  taxonomy(): Taxonomy;
+  /** The phase timeline's job and samples. */
+  timeline(reviewId: number): TimelineView;
+}
+
 export interface ReportServiceDeps {
-  /** The app's handlers (read lazily: the report service is created while they are being assembled). */
-  handlers: () => Handlers;
+  /** Where the review's rows come from. */
+  source: ReviewSource;
   /** The stored bytes of a frame. */
   readFrame: (frame: Frame) => Uint8Array | Promise<Uint8Array>;
   /** Makes the Chromium printer (called once, on first use; closed with the service). */
@@ -106,34 +131,34 @@ export function createReportService(deps: ReportServiceDeps) {
   }
 
   async function loadReviewData(reviewId: number): Promise<ReviewData> {
-    const h = deps.handlers();
-    const review = await call(() => h['reviews.get']({ id: reviewId }));
-    const kase = await call(() => h['cases.get']({ id: review.caseId }));
-    const video = await call(() => h['videos.get']({ id: review.videoId })).catch((err: unknown) => {
+    const src = deps.source;
+    const review = await call(() => src.review(reviewId));
+    const kase = await call(() => src.case(review.caseId));
+    const video = await call(() => src.video(review.videoId)).catch((err: unknown) => {
       if (err instanceof WorkstationError && err.code === 'not-found') return null;
       throw err;
     });
-    const frames = await call(() => h['frames.listForReview']({ reviewId }));
+    const frames = await call(() => src.frames(reviewId));
     const analyses = new Map<number, Analysis[]>();
     const turns = new Map<number, AnalysisTurn[]>();
     for (const f of frames) {
-      const list = await call(() => h['analysis.list']({ frameId: f.id }));
+      const list = await call(() => src.analyses(f.id));
       analyses.set(f.id, list);
-      for (const a of list) if (a.status === 'completed') turns.set(a.id, await call(() => h['analysis.turns']({ analysisId: a.id })));
+      for (const a of list) if (a.status === 'completed') turns.set(a.id, await call(() => src.turns(a.id)));
     }
-    const annotations = await call(() => h['annotations.listForReview']({ reviewId }));
-    const tags = await call(() => h['tags.list']({ reviewId }));
-    const segments = await call(() => h['segments.list']({ reviewId }));
-    const notes = await call(() => h['notes.list']({ reviewId }));
+    const annotations = await call(() => src.annotations(reviewId));
+    const tags = await call(() => src.tags(reviewId));
+    const segments = await call(() => src.segments(reviewId));
+    const notes = await call(() => src.notes(reviewId));
     const audit: AuditEntry[] = [];
     for (let beforeId: number | undefined; ; ) {
-      const page = await call(() => h['audit.list']({ reviewId, limit: 500, ...(beforeId !== undefined ? { beforeId } : {}) }));
+      const page = await call(() => src.audit({ reviewId, limit: 500, ...(beforeId !== undefined ? { beforeId } : {}) }));
       audit.push(...page);
       if (page.length < 500) break;
       beforeId = page[page.length - 1]!.id;
     }
-    const taxonomy = await call(() => h['taxonomy.get']({})).catch(() => null);
-    const timeline = await call(() => h['timeline.get']({ reviewId }));
+    const taxonomy = await call(() => src.taxonomy()).catch(() => null);
+    const timeline = await call(() => src.timeline(reviewId));
     return { case: kase, review, video, frames, analyses, turns, annotations, tags, segments, notes, audit, taxonomy, timeline };
   }
 
@@ -286,7 +311,7 @@ export function createReportService(deps: ReportServiceDeps) {
     const folder = path.resolve(req.folder);
     await checkFolder(folder);
     // The review must exist before a job is started (a clear error now, not an event later).
-    await call(() => deps.handlers()['reviews.get']({ id: req.reviewId }));
+    await call(() => deps.source.review(req.reviewId));
     const jobId = `report-${crypto.randomUUID()}`;
     const controller = new AbortController();
     const done = runExport(jobId, { ...req, folder }, controller.signal).finally(() => jobs.delete(jobId));

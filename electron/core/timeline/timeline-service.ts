@@ -7,11 +7,11 @@
 import type { Database } from 'better-sqlite3';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import type { EventName, EventPayload } from '../../api/contract';
+import type { EventName, EventPayload, ParsedInput } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
 import type { Analysis, Frame, Provenance } from '../../api/schemas';
-import type { PhaseMethod, TimelineJob, TimelineJobState, TimelineSample } from '../../api/schemas-timeline';
+import type { PhaseMethod, TimelineJob, TimelineJobState, TimelineSample, TimelineView } from '../../api/schemas-timeline';
 import { SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
 import { createAnalysesRepo } from '../analysis/analyses-repo';
 import type { createAnalysisService } from '../analysis/analysis-service';
@@ -29,6 +29,9 @@ type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 type AnalysisService = Pick<ReturnType<typeof createAnalysisService>, 'ensureLoaded' | 'analyzeFrame' | 'client'>;
 
 export type TimelineChannel = 'timeline.start' | 'timeline.pause' | 'timeline.resume' | 'timeline.cancel' | 'timeline.get';
+
+/** Stores a captured frame of a review with the checks and de-duplication of a reviewer's capture (the video service). */
+export type CaptureFrame = (input: ParsedInput<'frames.capture'>) => Promise<Frame>;
 
 /** The reviewer's single-frame analyses use priority 1 and the default is 0: the timeline waits behind both. */
 export const TIMELINE_PRIORITY = -1;
@@ -49,8 +52,8 @@ export interface TimelineServiceDeps {
   frames: FramesRepo;
   store: FrameStore;
   analysis: AnalysisService;
-  /** The service handlers (frames.capture stores the frames, with its checks and de-duplication). */
-  handlers: () => Pick<Handlers, 'frames.capture'>;
+  /** Stores each sample's frame as a captured frame of the review. */
+  captureFrame: CaptureFrame;
   emit: Emit;
   /** ffmpeg to take frames with: a path, or null for none; default: $WORKSTATION_FFMPEG, else found on PATH. */
   ffmpeg?: string | null;
@@ -162,7 +165,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
     if (known) return d.frames.get(known.id);
     const data = await extractFramePng({ ffmpeg, file, pts, frameIndex: item.frameIndex, signal: r.controller.signal });
     if (r.controller.signal.aborted) throw new Stopped();
-    return await d.handlers()['frames.capture']({ reviewId: r.reviewId, frameIndex: item.frameIndex, mediaTime: pts[item.frameIndex]!, data });
+    return await d.captureFrame({ reviewId: r.reviewId, frameIndex: item.frameIndex, mediaTime: pts[item.frameIndex]!, data });
   }
 
   async function tracked<T>(r: Runner, work: (jobId: string) => Promise<T>): Promise<T> {
@@ -320,6 +323,12 @@ export function createTimelineService(d: TimelineServiceDeps) {
 
   // ------------------------------------------------------------------------------------------------ handlers
 
+  /** A review's timeline job and samples (not-found for an unknown review). */
+  function view(reviewId: number): TimelineView {
+    reviews.get(reviewId);
+    return { job: repo.job(reviewId), samples: repo.samples(reviewId) };
+  }
+
   const handlers: Pick<Handlers, TimelineChannel> = {
     'timeline.start': async ({ reviewId, everySeconds, sampling, method }) => {
       if (activeRunner(reviewId)) throw new WorkstationError('conflict', 'This video is being analysed already. Pause or cancel that first.');
@@ -362,10 +371,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
       if (r) stop(r, 'cancel');
       return next;
     },
-    'timeline.get': ({ reviewId }) => {
-      reviews.get(reviewId);
-      return { job: repo.job(reviewId), samples: repo.samples(reviewId) };
-    },
+    'timeline.get': ({ reviewId }) => view(reviewId),
   };
 
   if (d.resumeOnStart !== false) {
@@ -378,6 +384,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
 
   return {
     handlers,
+    view,
     /** The stored samples of a review, by time (reports and exports). */
     listTimelineSamples: (reviewId: number) => listTimelineSamples(d.db, reviewId),
     /** Stops the runners without changing their jobs' state, so they continue when the app starts again. */

@@ -6,10 +6,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EventName, EventPayload } from '../../api/contract';
+import type { EventName, EventPayload, ParsedInput } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import type { Settings } from '../../api/schemas';
+import type { Frame, Settings } from '../../api/schemas';
 import type { Video, VideoJobProgress } from '../../api/schemas-video';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
@@ -247,6 +247,44 @@ export function createVideoService(o: VideoServiceOptions) {
     }
   }
 
+  /** Stores a captured frame of a review (frames.capture; the phase timeline stores its samples' frames with it). */
+  async function captureFrame({ reviewId, frameIndex, mediaTime, data, printJpeg }: ParsedInput<'frames.capture'>): Promise<Frame> {
+    const r = reviews.get(reviewId);
+    if (r.status === 'final') throw new WorkstationError('conflict', 'This review is final. Set it back to draft to capture more frames.');
+    const v = videos.get(r.videoId);
+    if (frameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${frameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
+    if (mediaTime > v.durationSeconds + 0.001) {
+      throw new WorkstationError('invalid-argument', `The media time ${mediaTime.toFixed(3)} s is past the end of the video (${v.durationSeconds.toFixed(3)} s).`);
+    }
+    const { width, height } = pngSize(data);
+    if (width !== v.width || height !== v.height) {
+      throw new WorkstationError(
+        'invalid-argument',
+        `The captured frame is ${width}×${height}, but the video is ${v.width}×${v.height}. Capture the frame at the video's own size, not the size it is shown at.`,
+      );
+    }
+    const printCopy = printJpeg ? checkPrintCopy(printJpeg, width, height, data.byteLength) : null;
+    // Capturing the same frame twice in a review gives the frame already stored. (Checked and stored without an
+    // await in between, so two captures of one frame cannot both add it.)
+    const sha = crypto.createHash('sha256').update(data).digest('hex');
+    const same = o.db
+      .prepare<[number, number, string], { id: number }>('SELECT id FROM frames WHERE review_id = ? AND frame_index = ? AND sha256 = ? LIMIT 1')
+      .get(reviewId, frameIndex, sha);
+    const frame = same
+      ? o.frames.get(same.id)
+      : o.frames.add({
+          caseId: r.caseId,
+          sourceName: `${v.fileName} frame ${frameIndex}`,
+          data,
+          mime: 'image/png',
+          width,
+          height,
+          capture: { reviewId, videoId: v.id, frameIndex, mediaTime },
+        });
+    if (printCopy && o.keepPrintCopy) await o.keepPrintCopy(frame.sha256, printCopy, printJpeg!);
+    return frame;
+  }
+
   const handlers: Pick<Handlers, VideoChannel> = {
     'videos.probe': async ({ path: p }) => (await probeVideo(userPath(p), probeOptions())).probe,
     'videos.import': ({ caseId, path: p }) => {
@@ -319,42 +357,7 @@ export function createVideoService(o: VideoServiceOptions) {
       return reviews.update(id, { ...(lastFrameIndex !== undefined ? { lastFrameIndex } : {}), ...(status ? { status } : {}) });
     },
 
-    'frames.capture': async ({ reviewId, frameIndex, mediaTime, data, printJpeg }) => {
-      const r = reviews.get(reviewId);
-      if (r.status === 'final') throw new WorkstationError('conflict', 'This review is final. Set it back to draft to capture more frames.');
-      const v = videos.get(r.videoId);
-      if (frameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${frameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
-      if (mediaTime > v.durationSeconds + 0.001) {
-        throw new WorkstationError('invalid-argument', `The media time ${mediaTime.toFixed(3)} s is past the end of the video (${v.durationSeconds.toFixed(3)} s).`);
-      }
-      const { width, height } = pngSize(data);
-      if (width !== v.width || height !== v.height) {
-        throw new WorkstationError(
-          'invalid-argument',
-          `The captured frame is ${width}×${height}, but the video is ${v.width}×${v.height}. Capture the frame at the video's own size, not the size it is shown at.`,
-        );
-      }
-      const printCopy = printJpeg ? checkPrintCopy(printJpeg, width, height, data.byteLength) : null;
-      // Capturing the same frame twice in a review gives the frame already stored. (Checked and stored without an
-      // await in between, so two captures of one frame cannot both add it.)
-      const sha = crypto.createHash('sha256').update(data).digest('hex');
-      const same = o.db
-        .prepare<[number, number, string], { id: number }>('SELECT id FROM frames WHERE review_id = ? AND frame_index = ? AND sha256 = ? LIMIT 1')
-        .get(reviewId, frameIndex, sha);
-      const frame = same
-        ? o.frames.get(same.id)
-        : o.frames.add({
-            caseId: r.caseId,
-            sourceName: `${v.fileName} frame ${frameIndex}`,
-            data,
-            mime: 'image/png',
-            width,
-            height,
-            capture: { reviewId, videoId: v.id, frameIndex, mediaTime },
-          });
-      if (printCopy && o.keepPrintCopy) await o.keepPrintCopy(frame.sha256, printCopy, printJpeg!);
-      return frame;
-    },
+    'frames.capture': (input) => captureFrame(input),
     'frames.listForReview': ({ reviewId }) => {
       reviews.get(reviewId);
       return o.frames.listForReview(reviewId);
@@ -363,6 +366,7 @@ export function createVideoService(o: VideoServiceOptions) {
 
   return {
     handlers,
+    captureFrame,
     /** The ffmpeg conversion uses, or null when there is none. */
     ffmpeg: ffmpegTools,
     /** A registered video whose file is where it was registered; null for anything else. */

@@ -1,0 +1,43 @@
+// The ReviewSource a report reads, over the repositories and services that own each kind of row (wired by the
+// composition root, app-services.ts). Each method answers as the matching contract call does.
+import type { Database } from 'better-sqlite3';
+import { createAnalysesRepo } from '../analysis/analyses-repo';
+import { createTurnsRepo } from '../analysis/turns-repo';
+import type { CasesRepo } from '../cases/cases-repo';
+import type { FramesRepo } from '../frames/frames-repo';
+import type { ReviewServices } from '../reviews/review-services';
+import { createReviewsRepo } from '../reviews/reviews-repo';
+import { TAXONOMY } from '../taxonomy/taxonomy';
+import type { TimelineService } from '../timeline/timeline-service';
+import { createVideosRepo } from '../videos/videos-repo';
+import type { ReviewSource } from './report-service';
+
+export interface ReviewSourceDeps {
+  db: Database;
+  cases: Pick<CasesRepo, 'get'>;
+  frames: Pick<FramesRepo, 'listForReview'>;
+  reviews: Pick<ReviewServices, 'annotations' | 'tags' | 'segments' | 'notes' | 'audit'>;
+  timeline: Pick<TimelineService, 'view'>;
+}
+
+export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
+  const reviews = createReviewsRepo(d.db);
+  const videos = createVideosRepo(d.db);
+  const analyses = createAnalysesRepo(d.db);
+  const turns = createTurnsRepo(d.db);
+  return {
+    review: (id) => reviews.get(id),
+    case: (id) => d.cases.get(id),
+    video: (id) => videos.get(id),
+    frames: (reviewId) => d.frames.listForReview(reviewId),
+    analyses: (frameId) => analyses.listForFrame(frameId),
+    turns: (analysisId) => turns.listForAnalysis(analysisId),
+    annotations: (reviewId) => d.reviews.annotations.listForReview(reviewId),
+    tags: (reviewId) => d.reviews.tags.list(reviewId),
+    segments: (reviewId) => d.reviews.segments.list(reviewId),
+    notes: (reviewId) => d.reviews.notes.list(reviewId),
+    audit: (q) => d.reviews.audit.list(q),
+    taxonomy: () => TAXONOMY,
+    timeline: (reviewId) => d.timeline.view(reviewId),
+  };
+}
