@@ -3,7 +3,8 @@
 //   - only electron/main and electron/preload import `electron`;
 //   - the renderer imports nothing from electron/ but the contract (electron/api);
 //   - the contract (electron/api) imports nothing from the project and no package but zod;
-//   - core (and inference, host) never import main, preload, host or the renderer.
+//   - core (and inference, host) never import main, preload, host or the renderer;
+//   - inference never imports core (core imports inference: the client, prompts, GGUF inspection), so no cycle.
 // ESLint does not merge one rule's options across config objects (the last match wins), so each folder's
 // entry lists every restriction that applies to it.
 import tseslint from 'typescript-eslint';
@@ -35,6 +36,8 @@ const up = (layers, message) => ({ regex: `^(\\.\\./)+(electron/)?(${layers.join
 const NO_RENDERER = { regex: '^(\\.\\./)+renderer(/|$)', message: 'Only the build knows the renderer; import the contract (electron/api) instead.' };
 const CORE_LAYERS = up(['main', 'preload', 'host'], 'Core and inference never import Electron main, the preload or the browser host (they import core, not the other way round).');
 
+const INFERENCE_NOT_CORE = up(['core'], 'Inference never imports core (core imports inference); put what both need in electron/inference or electron/api.');
+
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default [
@@ -59,7 +62,8 @@ export default [
   { files: ['renderer/**'], ignores: ['renderer/*.config.{ts,js,mjs,mts}'], rules: restrict(NO_ELECTRON, NO_NODE_BUILTINS, RENDERER_ONLY_API) },
   // (c) the contract: nothing from the project, only zod.
   { files: ['electron/api/**'], rules: restrict(NO_ELECTRON, NO_NODE_BUILTINS, API_NOTHING_UP, API_ONLY_ZOD) },
-  // (d) core and inference: not main, preload, host or the renderer.
-  { files: ['electron/core/**', 'electron/inference/**'], rules: restrict(NO_ELECTRON, CORE_LAYERS, NO_RENDERER) },
+  // (d) core and inference: not main, preload, host or the renderer; inference not core either.
+  { files: ['electron/core/**'], rules: restrict(NO_ELECTRON, CORE_LAYERS, NO_RENDERER) },
+  { files: ['electron/inference/**'], rules: restrict(NO_ELECTRON, CORE_LAYERS, NO_RENDERER, INFERENCE_NOT_CORE) },
   { files: ['electron/host/**'], rules: restrict(NO_ELECTRON, up(['main', 'preload'], 'The browser host serves the same services as main without importing it.'), NO_RENDERER) },
 ];

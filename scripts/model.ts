@@ -10,14 +10,14 @@ import { StorageMode } from '../electron/api/schemas';
 import { openDatabase } from '../electron/core/db/connection';
 import { formatBytes } from '../electron/core/models/disk-space';
 import { createFileHashCache } from '../electron/core/models/file-hash';
-import type { GgufSummary } from '../electron/core/models/inspect';
+import type { GgufSummary } from '../electron/inference/gguf/inspect';
 import { createModelsRepo } from '../electron/core/models/models-repo';
 import { defaultDataDir } from '../electron/core/paths';
 import { createSettingsRepo } from '../electron/core/settings/settings-repo';
 import { parseCommandLine, UsageError } from './lib/cli';
 
 // inspect.ts loads node-llama-cpp (seconds): only the commands that read GGUF headers import it.
-const gguf = () => import('../electron/core/models/inspect');
+const gguf = () => import('../electron/inference/gguf/inspect');
 const importer = () => import('../electron/core/models/import');
 const quantLabel = (q: string | null) => (q ? q.replace(/^(MOSTLY|ALL)_/, '') : null);
 

@@ -243,7 +243,7 @@ export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'A sha256 is 64 lowerca
 export const ModelId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'A model id uses lowercase letters, digits, dot, dash or underscore.');
 export const CatalogId = ModelId;
 
-/** One GGUF file's header, summarised (electron/core/models/inspect.ts). */
+/** One GGUF file's header, summarised (electron/inference/gguf/inspect.ts). */
 export const ModelFileSummary = z.object({
   path: z.string(),
   fileName: z.string(),

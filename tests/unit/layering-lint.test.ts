@@ -24,6 +24,7 @@ const violations: Array<[fixture: string, pretendPath: string, mentions: RegExp]
   ['renderer-imports-main.ts', 'renderer/src/review/planted.tsx', /only the contract/],
   ['core-imports-electron.ts', 'electron/core/db/planted.ts', /Only electron\/main and electron\/preload may import electron/],
   ['core-imports-main.ts', 'electron/core/planted.ts', /never import Electron main/],
+  ['inference-imports-core.ts', 'electron/inference/engines/planted.ts', /Inference never imports core/],
   ['api-imports-core.ts', 'electron/api/planted.ts', /imports nothing from the rest of the project/],
   ['api-imports-package.ts', 'electron/api/planted.ts', /no package but zod|no Node built-ins/],
 ];
@@ -43,6 +44,7 @@ describe('layering lint', () => {
   it.each([
     ['clean-renderer.ts', 'renderer/src/planted.ts'],
     ['clean-core.ts', 'electron/core/planted.ts'],
+    ['clean-inference.ts', 'electron/inference/engines/planted.ts'],
     ['clean-api.ts', 'electron/api/planted.ts'],
   ])('%s (as %s) reports nothing', async (fixture, pretendPath) => {
     expect(await lintAs(fixture, pretendPath)).toEqual([]);

@@ -13,7 +13,7 @@ import { ensureFreeSpace } from './disk-space';
 import { discardPartial, downloadFile, partialBytes, type DownloadedFile, type DownloadTuning } from './download';
 import { sha256File } from './file-hash';
 import { rememberHash, quantLabel } from './import';
-import { checkModelPair } from './inspect';
+import { checkModelPair } from '../../inference/gguf/inspect';
 import type { ModelRecord, ModelsRepo } from './models-repo';
 
 const SHUTDOWN = 'shutdown';

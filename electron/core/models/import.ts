@@ -9,7 +9,7 @@ import { WorkstationError } from '../../api/errors';
 import type { ImportProgress, StorageMode } from '../../api/schemas';
 import { ensureFreeSpace } from './disk-space';
 import { ByteWorkCancelled, type ByteProgress } from './file-hash';
-import { checkModelPair, inspectGguf, ModelFileError, type GgufSummary } from './inspect';
+import { checkModelPair, inspectGguf, ModelFileError, type GgufSummary } from '../../inference/gguf/inspect';
 import type { ModelRecord, ModelsRepo } from './models-repo';
 
 export interface ImportRequest {

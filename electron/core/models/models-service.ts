@@ -19,7 +19,7 @@ import { createDownloadJobs, type DownloadJobsDeps } from './download-jobs';
 import type { DownloadTuning } from './download';
 import { createFileHashCache } from './file-hash';
 import { importModel } from './import';
-import { inspectGguf } from './inspect';
+import { inspectGguf } from '../../inference/gguf/inspect';
 import { createModelsRepo, type ModelRecord } from './models-repo';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getLlama, getModuleVersion, type Llama } from 'node-llama-cpp';
 import type { DevicePreference, InferenceDevice } from '../../api/schemas';
-import { checkModelPair } from '../../core/models/inspect';
+import { checkModelPair } from '../gguf/inspect';
 import { prepareForGemma3 } from '../image/gemma3-preprocess';
 import { loadMtmdAddon, mtmdErrorCode, type MtmdGenerateResult, type MtmdModel } from '../native/addon';
 import { WorkstationError } from '../../api/errors';
