@@ -1,8 +1,12 @@
 // The app's side of the inference process: starts it, loads the model, queues analyses (one runs at a time),
-// cancels, and restarts the process, reloading the model, when it dies. Nothing here imports electron.
+// cancels, and restarts the process, reloading the model, when it dies: after a growing pause, and not again once it
+// has died 3 times in 2 minutes (the model is then unloaded, with a message, until the user loads it again). A
+// watchdog ends a process that stops answering (no token for a while during an analysis, no start-up message), and
+// a process that dies before it is ready fails the call that started it. Nothing here imports electron.
 import crypto from 'node:crypto';
 import type { InferenceStatus } from '../api/schemas';
 import { WorkstationError } from '../api/errors';
+import { createCrashPolicy, describeWindow, type CrashPolicyOptions } from './crash-policy';
 import type { AnalyzeRequest, AnalyzeResult, EngineLoadRequest, FromWorker, LoadedModel } from './protocol';
 import type { SpawnWorker, WorkerHandle } from './worker-handle';
 
@@ -29,7 +33,17 @@ interface Pending {
 export interface InferenceClientOptions {
   spawnWorker: SpawnWorker;
   onStatus?(status: InferenceStatus): void;
+  /** Restart backoff and the crash limit (defaults: 1 s doubling, 3 crashes in 2 minutes). */
+  crashPolicy?: CrashPolicyOptions;
+  /** An analysis that sends nothing (no start, no token) for this long is taken as hung (default 180 s). */
+  watchdogMs?: number;
+  /** A new process that has not said it is ready after this long is taken as hung (default 120 s). */
+  readyTimeoutMs?: number;
+  /** Told about crashes, restarts and the watchdog (the app log). */
+  log?(level: 'warn' | 'error', message: string, details?: Record<string, unknown>): void;
 }
+
+export const DEFAULT_WATCHDOG_MS = 180_000;
 
 export function createInferenceClient(o: InferenceClientOptions) {
   let worker: WorkerHandle | null = null;
@@ -42,6 +56,16 @@ export function createInferenceClient(o: InferenceClientOptions) {
   let closing = false;
   const queue: Job[] = [];
   const pending = new Map<string, Pending>();
+  const crashes = createCrashPolicy(o.crashPolicy);
+  const watchdogMs = o.watchdogMs ?? DEFAULT_WATCHDOG_MS;
+  const readyTimeoutMs = o.readyTimeoutMs ?? 120_000;
+  /** Bumped by every crash, load and unload: a restart scheduled before one of them does not run. */
+  let generation = 0;
+  /** Why the client ended the process itself (the watchdog), for the crash message. */
+  let killedBecause: string | null = null;
+  let lastActivity = 0;
+  let watchdog: NodeJS.Timeout | null = null;
+  let restartTimer: { timer: NodeJS.Timeout; resolve(): void } | null = null;
 
   function status(): InferenceStatus {
     return {
@@ -63,23 +87,66 @@ export function createInferenceClient(o: InferenceClientOptions) {
     if (worker && ready) return ready;
     const w = o.spawnWorker();
     worker = w;
-    ready = new Promise<void>((resolve) => {
+    let started = false;
+    let failStart: (e: Error) => void = () => {};
+    const readyTimer = setTimeout(() => {
+      if (worker !== w || started) return;
+      killedBecause = `did not start within ${Math.round(readyTimeoutMs / 1000)} s`;
+      o.log?.('error', 'The model process did not say it was ready; ending it.', { pid: w.pid, readyTimeoutMs });
+      w.kill();
+    }, readyTimeoutMs);
+    readyTimer.unref?.();
+    ready = new Promise<void>((resolve, reject) => {
+      failStart = reject;
       w.onMessage((raw) => {
         const m = raw as FromWorker;
-        if (m.type === 'ready') return resolve();
+        if (m.type === 'ready') {
+          started = true;
+          clearTimeout(readyTimer);
+          return resolve();
+        }
         route(m);
       });
     });
+    ready.catch(() => undefined); // a caller that awaits it sees the rejection; nobody else must
     w.onExit(({ code, signal }) => {
+      clearTimeout(readyTimer);
+      if (!started) failStart(new WorkstationError('unavailable', `The model process ${exitText(code, signal)} before it was ready. Try loading the model again; the log has the details.`));
       if (worker !== w) return;
       worker = null;
       ready = null;
+      stopWatchdog();
       if (!closing) void onCrash(code, signal);
     });
     return ready;
   }
 
+  function exitText(code: number | null, signal: string | null): string {
+    if (killedBecause) return `stopped answering (${killedBecause}) and was ended`;
+    return signal ? `was killed (${signal})` : `exited with code ${code}`;
+  }
+
+  /** While an analysis runs: no start or token for `watchdogMs` means the process hangs; end it (a crash follows). */
+  function startWatchdog() {
+    lastActivity = Date.now();
+    if (watchdog) return;
+    watchdog = setInterval(() => {
+      if (!running || !worker) return;
+      const silent = Date.now() - lastActivity;
+      if (silent < watchdogMs) return;
+      killedBecause = `no output for ${Math.round(silent / 1000)} s during an analysis`;
+      o.log?.('error', 'The model process stopped answering during an analysis; ending it.', { pid: worker.pid, silentMs: silent });
+      worker.kill();
+    }, Math.max(50, Math.min(5_000, Math.floor(watchdogMs / 4))));
+    watchdog.unref?.();
+  }
+  function stopWatchdog() {
+    if (watchdog) clearInterval(watchdog);
+    watchdog = null;
+  }
+
   function route(m: FromWorker) {
+    if ((m.type === 'token' || m.type === 'started') && running?.id === m.id) lastActivity = Date.now();
     if (m.type === 'token') return running?.id === m.id && running.callbacks.onToken?.(m.text);
     if (m.type === 'started') return running?.id === m.id && running.callbacks.onStart?.();
     const p = 'id' in m ? pending.get(m.id) : undefined;
@@ -98,25 +165,69 @@ export function createInferenceClient(o: InferenceClientOptions) {
     });
   }
 
+  function waitBeforeRestart(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        restartTimer = null;
+        resolve();
+      }, ms);
+      timer.unref?.();
+      restartTimer = { timer, resolve };
+    });
+  }
+  function cancelRestart() {
+    if (!restartTimer) return;
+    clearTimeout(restartTimer.timer);
+    restartTimer.resolve();
+    restartTimer = null;
+  }
+
+  function rejectQueue(error: WorkstationError) {
+    for (const job of queue.splice(0)) job.reject(error);
+  }
+
   async function onCrash(code: number | null, signal: string | null) {
-    const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+    const how = exitText(code, signal);
+    killedBecause = null;
+    const gen = ++generation;
     const why = `The model process ${how}. The app restarted it; the analysis that was running was not saved.`;
     for (const [id, p] of pending) {
       pending.delete(id);
       p.reject(new WorkstationError('unavailable', why));
     }
     running = null;
+    cancelRestart();
     if (!lastLoad) {
       setState('no-model', why);
       return;
     }
-    setState('crashed', why);
+    const decision = crashes.crashed(Date.now());
+    o.log?.('error', `The model process ${how}.`, { code, signal, crashesInWindow: decision.count });
+    if (decision.action === 'give-up') {
+      model = null;
+      lastLoad = null;
+      const message =
+        `The model process stopped ${decision.count} times within ${describeWindow(decision.windowMs)} (last: it ${how}), so the model was unloaded ` +
+        'instead of being restarted again. This usually means it does not fit in memory (try the CPU, a smaller quantisation or a smaller ' +
+        'context) or a model file is damaged. Press "Load again" to try once more.';
+      rejectQueue(new WorkstationError('unavailable', message));
+      setState('error', message);
+      return;
+    }
+    setState('crashed', `${why} Restarting in ${formatDelay(decision.delayMs)}…`);
+    await waitBeforeRestart(decision.delayMs);
+    if (gen !== generation || closing || !lastLoad) return; // a newer crash, load, unload or close took over
     try {
       await doLoad(lastLoad);
+      if (gen !== generation) return;
       message = why;
       o.onStatus?.(status());
     } catch (err) {
+      // A process that died again is handled by the next onCrash; a load the engine refused ends here.
+      if (gen !== generation) return;
+      model = null;
       setState('error', `${why} Reloading the model failed: ${(err as Error).message}`);
+      rejectQueue(new WorkstationError('unavailable', `Reloading the model failed: ${(err as Error).message}`));
     }
     pump();
   }
@@ -139,6 +250,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     if (running || state !== 'ready' || !queue.length) return;
     const job = queue.shift()!;
     running = job;
+    startWatchdog();
     announcePositions();
     o.onStatus?.(status());
     request({ type: 'analyze', id: job.id, ...job.request })
@@ -149,6 +261,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
       .catch((err: Error) => job.reject(err))
       .finally(() => {
         if (running === job) running = null;
+        if (!running) stopWatchdog();
         o.onStatus?.(status());
         pump();
       });
@@ -160,6 +273,9 @@ export function createInferenceClient(o: InferenceClientOptions) {
       if (running || queue.length) {
         throw new WorkstationError('conflict', 'An analysis is running or queued. Wait for it or cancel it before changing the model.');
       }
+      generation++;
+      cancelRestart();
+      crashes.reset();
       try {
         return await doLoad(req);
       } catch (err) {
@@ -173,6 +289,8 @@ export function createInferenceClient(o: InferenceClientOptions) {
     },
     async unload(): Promise<void> {
       if (running || queue.length) throw new WorkstationError('conflict', 'An analysis is running or queued. Cancel it before unloading the model.');
+      generation++;
+      cancelRestart();
       if (worker) await request({ type: 'unload' });
       model = null;
       lastLoad = null;
@@ -221,6 +339,8 @@ export function createInferenceClient(o: InferenceClientOptions) {
     },
     async close(): Promise<void> {
       closing = true;
+      cancelRestart();
+      stopWatchdog();
       for (const job of queue.splice(0)) job.reject(new WorkstationError('cancelled', 'The app is closing.'));
       worker?.kill();
       worker = null;
@@ -228,6 +348,10 @@ export function createInferenceClient(o: InferenceClientOptions) {
   };
 }
 export type InferenceClient = ReturnType<typeof createInferenceClient>;
+
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
 
 /** The status line's model: files for the local engine; server and model id for the remote one (never the key). */
 function describeModel(model: LoadedModel, req: EngineLoadRequest): NonNullable<InferenceStatus['model']> {

@@ -80,6 +80,26 @@ describe('Models view (browser host + Chromium + generated model)', () => {
     expect(await page.evaluate(() => (window as unknown as { __paints: number }).__paints)).toBeGreaterThan(1);
   });
 
+  it('a model process that keeps crashing is unloaded with a clear message, and "Load again" brings it back', async () => {
+    const { page } = app;
+    const inference = app.t.services.inference;
+    for (let crash = 1; crash <= 3; crash++) {
+      const pid = inference.workerPid!;
+      process.kill(pid, 'SIGKILL');
+      if (crash === 3) break;
+      // The restart comes after a pause; kill the next process while it loads the model again.
+      const deadline = Date.now() + 30_000;
+      while ((inference.workerPid === undefined || inference.workerPid === pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    }
+    const message = page.getByTestId('model-status-message');
+    await message.getByText(/stopped 3 times within 2 minutes/).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('inference-status').getAttribute('data-state')).toBe('error');
+    expect(inference.workerPid).toBeUndefined();
+    await page.getByTestId('model-status-card').getByTestId('load-again').click();
+    await page.locator('[data-testid="inference-status"][data-state="ready"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('load-again').count()).toBe(0);
+  });
+
   it('sets and clears the Hugging Face token without ever showing it', async () => {
     const { page } = app;
     const status = page.getByTestId('token-status');

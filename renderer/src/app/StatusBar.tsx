@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, onConnection, type ConnectionState } from '../api';
 import { describeInference, useInference } from './inference-context';
+import { LoadAgainButton } from './LoadAgainButton';
 
 export function StatusBar() {
   const { status } = useInference();
@@ -22,6 +23,7 @@ export function StatusBar() {
         {describeInference(status)}
         {status?.state === 'ready' && status.device?.names.length ? ` (${status.device.names.join(', ')})` : ''}
       </span>
+      <LoadAgainButton />
       {busy && (
         <span className="status-extra">
           · analysing{status.queued > 0 ? `, ${status.queued} queued` : ''}

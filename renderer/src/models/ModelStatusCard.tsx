@@ -1,4 +1,5 @@
 import type { InferenceStatus } from '../../../electron/api/schemas';
+import { LoadAgainButton } from '../app/LoadAgainButton';
 import { formatBytes } from '../ui/format';
 
 const STATE_LABEL: Record<InferenceStatus['state'], string> = {
@@ -29,6 +30,7 @@ export function ModelStatusCard({ status }: { status: InferenceStatus | null }) 
           {status.message}
         </p>
       )}
+      <LoadAgainButton />
       <dl className="facts facts-2">
         <div>
           <dt>Model</dt>

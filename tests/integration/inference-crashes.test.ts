@@ -1,0 +1,136 @@
+// The inference process failing in the ways that used to hang or loop: dying before it is ready, crashing on every
+// load, and hanging mid-analysis. The real worker process (child_process.fork of worker-main) and the tiny model;
+// the failures are real signals sent to that process.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { InferenceStatus } from '../../electron/api/schemas';
+import { forkWorker } from '../../electron/inference/fork-worker';
+import { createInferenceClient, type InferenceClient } from '../../electron/inference/inference-client';
+import type { SpawnWorker } from '../../electron/inference/worker-handle';
+import { makePng } from '../fixtures/images';
+import { ensureTestModel, type TinyGemma3Paths } from '../fixtures/test-model';
+
+let model: TinyGemma3Paths;
+let client: InferenceClient | null = null;
+beforeAll(async () => {
+  model = await ensureTestModel(224);
+});
+afterEach(async () => {
+  await client?.close();
+  client = null;
+});
+
+/** A client over real forked workers that records every status and every process it started. */
+function start(options: Partial<Parameters<typeof createInferenceClient>[0]> = {}) {
+  const statuses: InferenceStatus[] = [];
+  const spawned: Array<{ pid: number | undefined; at: number }> = [];
+  const waiters = new Set<() => void>();
+  const spawnWorker: SpawnWorker = () => {
+    const w = forkWorker();
+    spawned.push({ pid: w.pid, at: Date.now() });
+    return w;
+  };
+  const c = createInferenceClient({
+    spawnWorker,
+    onStatus: (s) => {
+      statuses.push(s);
+      for (const w of [...waiters]) w();
+    },
+    ...options,
+  });
+  client = c;
+  const waitFor = (match: (s: InferenceStatus) => boolean, timeoutMs = 60_000) =>
+    new Promise<InferenceStatus>((resolve, reject) => {
+      const from = statuses.length;
+      const check = () => {
+        const hit = statuses.slice(from).find(match);
+        if (!hit) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no such status; last: ${JSON.stringify(statuses.at(-1))}`));
+      }, timeoutMs);
+      waiters.add(check);
+    });
+  return { client: c, statuses, spawned, waitFor };
+}
+
+const load = () => ({ modelPath: model.modelPath, mmprojPath: model.mmprojPath, device: 'cpu' as const, contextSize: 2048 });
+const alive = (pid: number | undefined) => {
+  try {
+    process.kill(pid!, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('inference process failures', () => {
+  it('a worker killed before it is ready fails the load with a clear message instead of waiting forever', async () => {
+    const { client: c } = start();
+    const loading = c.load(load());
+    const pid = c.workerPid!;
+    process.kill(pid, 'SIGKILL'); // the process has not finished starting (it takes far longer than this)
+    await expect(loading).rejects.toThrow(/model process was killed \(SIGKILL\) before it was ready/);
+    expect(c.status().state).toBe('no-model');
+    // Nothing left stuck: the next load starts a fresh process and works.
+    await c.load(load());
+    expect(c.status().state).toBe('ready');
+  });
+
+  it('a model that crashes on load three times is unloaded with a message, restarts come after a growing pause, and it can be loaded again', async () => {
+    const { client: c, spawned, waitFor } = start({ crashPolicy: { backoffBaseMs: 300, maxCrashes: 3, windowMs: 120_000 } });
+    await c.load(load());
+    // Crash 1 while ready; crashes 2 and 3 while the restarted process loads the model again.
+    const kills: number[] = [];
+    for (let crash = 1; crash <= 3; crash++) {
+      const pid = c.workerPid!;
+      kills.push(Date.now());
+      const crashed = crash < 3 ? waitFor((s) => s.state === 'crashed') : waitFor((s) => s.state === 'error');
+      process.kill(pid, 'SIGKILL');
+      await crashed;
+      if (crash < 3) {
+        await waitFor((s) => s.state === 'loading'); // the restart, after its pause
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const st = c.status();
+    expect(st.state).toBe('error');
+    expect(st.model).toBeNull();
+    expect(st.message).toMatch(/stopped 3 times within 2 minutes/);
+    expect(st.message).toMatch(/Load again/);
+    // Restarts waited 300 ms, then 600 ms: each process started at least that long after the kill before it.
+    expect(spawned).toHaveLength(3);
+    expect(spawned[1]!.at - kills[0]!).toBeGreaterThanOrEqual(300);
+    expect(spawned[2]!.at - kills[1]!).toBeGreaterThanOrEqual(600);
+    // No further process is started on its own.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(spawned).toHaveLength(3);
+    expect(c.workerPid).toBeUndefined();
+    await expect(c.analyze('x', { image: makePng(32, 32), prompt: 'Describe.', maxTokens: 4 })).rejects.toThrow(/No model is loaded/);
+    // "Load again" is an ordinary load: it works, with the crash count reset.
+    await c.load(load());
+    expect(c.status().state).toBe('ready');
+  }, 120_000);
+
+  it('the watchdog ends a process that stops answering during an analysis, and the model comes back', async () => {
+    const { client: c, waitFor } = start({ watchdogMs: 1500, crashPolicy: { backoffBaseMs: 50 } });
+    await c.load(load());
+    const pid = c.workerPid!;
+    let tokens = 0;
+    const analysis = c.analyze('hang', { image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 100_000 }, {
+      onToken: () => {
+        tokens++;
+        if (tokens === 3) process.kill(pid, 'SIGSTOP'); // hung: alive, but silent
+      },
+    });
+    await expect(analysis).rejects.toThrow(/stopped answering \(no output for \d+ s during an analysis\)/);
+    await waitFor((s) => s.state === 'ready' && /stopped answering/.test(s.message ?? ''));
+    expect(alive(pid)).toBe(false);
+    expect(c.workerPid).not.toBe(pid);
+    const r = await c.analyze('after', { image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 4 });
+    expect(r.generatedTokens).toBeGreaterThan(0);
+  }, 120_000);
+});
