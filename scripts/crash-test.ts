@@ -1,5 +1,6 @@
-// `npm run crash-test -- [--kills 50] [--max-delay-ms 400] [--seed N] [--keep]`: SIGKILL a writer of annotations at random
-// moments and check after each kill that the library is intact and holds every acknowledged annotation.
+// `npm run crash-test -- [--kills 50] [--max-delay-ms 400] [--seed N] [--keep]`: SIGKILL a writer of annotations and
+// frame captures at random moments and check after each kill that the library is intact, holds every acknowledged
+// annotation and captured frame, and that every frame row has a whole, verified file.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,7 @@ const result = await runCrashTest({
 const landed = result.rounds.filter((r) => r.inFlight === 'landed').length;
 console.log(
   `\n${kills} kills in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.totalAcknowledged} writes acknowledged, ` +
-    `${result.annotations} annotations in the library, ${landed} unacknowledged in-flight writes landed (allowed), ` +
+    `${result.annotations} annotations and ${result.frames} captured frames (every file whole) in the library, ${landed} unacknowledged in-flight writes landed (allowed), ` +
     `integrity ok in ${result.rounds.filter((r) => r.integrity === 'ok').length}/${kills} rounds.`,
 );
 if (result.failures.length || values.keep) console.log(`Library: ${result.file}`);
@@ -33,4 +34,4 @@ if (result.failures.length) {
   console.error(`FAILED:\n${result.failures.slice(0, 50).join('\n')}`);
   process.exit(1);
 }
-console.log('PASS: every acknowledged annotation survived every kill, exactly.');
+console.log('PASS: every acknowledged annotation and captured frame survived every kill, exactly, and every frame file is whole.');

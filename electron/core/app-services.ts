@@ -101,7 +101,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
   const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline });
   const reports = createReportService({
     source: reviewSource,
-    readFrame: (f) => store.read(f.sha256, f.mime),
+    readFrame: (f) => store.read(f.sha256, f.mime, f.bytes),
     renderer: o.reportRenderer ?? (() => createChromiumRenderer()),
     emit: o.emit,
     appName: 'Cataract Review Workstation',

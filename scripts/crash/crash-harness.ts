@@ -1,7 +1,8 @@
-// The crash test: a child process writes annotations through the real data layer and acknowledges each commit;
-// the parent SIGKILLs it at a random moment, then checks that the library passes PRAGMA integrity_check and
-// holds every acknowledged annotation exactly (id, frame, kind, geometry), deleted ones gone. The write in
-// flight at the kill may or may not have landed; nothing else may differ. The library carries over from kill
+// The crash test: a child process writes annotations and captures frames through the real data layer and
+// acknowledges each commit; the parent SIGKILLs it at a random moment, then checks that the library passes PRAGMA
+// integrity_check, holds every acknowledged annotation exactly (id, frame, kind, geometry), deleted ones gone, and
+// every acknowledged captured frame, and that every committed frame row has a whole file (its recorded size and
+// sha256). The write in flight at the kill may or may not have landed; nothing else may differ. The library carries over from kill
 // to kill, so later rounds also check the recovery of earlier ones.
 import BetterSqlite3 from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../electron/core/db/connection';
+import { checkFrames } from '../../electron/core/frames/check-frames';
+import { createFrameStore } from '../../electron/core/frames/frame-store';
 import { seedReview } from '../../tests/fixtures/review-library';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -31,12 +34,16 @@ export interface CrashRound {
   wrong: number;
   /** The write in flight at the kill: 'landed', 'lost' (never acknowledged, so allowed either way) or 'none'. */
   inFlight: 'landed' | 'lost' | 'none';
+  /** Captured frames in the library after the kill, each checked against its file. */
+  frames: number;
 }
 
 export interface CrashResult {
   rounds: CrashRound[];
   totalAcknowledged: number;
   annotations: number;
+  /** Captured frames in the library at the end, every one with a whole, verified file. */
+  frames: number;
   failures: string[];
   file: string;
 }
@@ -55,7 +62,7 @@ async function bundleWriter(dir: string): Promise<string> {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['better-sqlite3'],
+    external: ['better-sqlite3', 'pngjs'],
     logLevel: 'error',
   });
   return out;
@@ -98,6 +105,9 @@ export async function runCrashTest(o: { kills: number; dir?: string; maxDelayMs?
   const writer = await bundleWriter(dir);
 
   const expected = new Map<number, Expected>();
+  const capturedFrames = new Set<number>();
+  const store = createFrameStore(dir);
+  let frameCount = 0;
   const rounds: CrashRound[] = [];
   const failures: string[] = [];
   let totalAcknowledged = 0;
@@ -125,6 +135,7 @@ export async function runCrashTest(o: { kills: number; dir?: string; maxDelayMs?
         if (parts[1] === 'create') expected.set(id, { frameId: Number(parts[3]), kind: parts[4]!, geometry: parts.slice(5).join(' ') });
         else if (parts[1] === 'update') expected.set(id, { ...expected.get(id)!, geometry: parts.slice(3).join(' ') });
         else if (parts[1] === 'delete') expected.delete(id);
+        else if (parts[1] === 'capture') capturedFrames.add(id);
       }
     }
     totalAcknowledged += acknowledged;
@@ -144,7 +155,19 @@ export async function runCrashTest(o: { kills: number; dir?: string; maxDelayMs?
            (SELECT max(id) FROM audit_log WHERE entity = 'annotation' GROUP BY entity_id)`,
       )
       .all() as Array<{ id: number; after: string | null }>;
+    // Every committed frame row has a whole file; every acknowledged capture is there.
+    const frameCheck = checkFrames(db, store);
+    const captureRows = new Set(db.prepare("SELECT id FROM frames WHERE source_name LIKE 'crash-capture %'").pluck().all() as number[]);
     db.close();
+    for (const d of frameCheck.damaged) {
+      if (captureRows.has(d.frameId)) failures.push(`round ${round}: frame ${d.frameId}'s file is not whole (${d.problem}, ${d.actualBytes} of ${d.expectedBytes} bytes)`);
+    }
+    for (const id of capturedFrames) if (!captureRows.has(id)) failures.push(`round ${round}: acknowledged captured frame ${id} is missing`);
+    frameCount = captureRows.size;
+    if (pending === 'TRY capture' && captureRows.size > capturedFrames.size) {
+      for (const id of captureRows) capturedFrames.add(id); // the unacknowledged capture landed (allowed)
+    }
+    for (const id of captureRows) if (!capturedFrames.has(id)) failures.push(`round ${round}: frame ${id} exists but was never acknowledged`);
     const lastAudit = new Map(audit.map((a) => [a.id, a.after === null ? null : JSON.stringify((JSON.parse(a.after) as { geometry: unknown }).geometry)]));
     for (const r of rows) {
       if (lastAudit.get(r.id) !== r.geometry_json) failures.push(`round ${round}: annotation ${r.id} and its audit log disagree`);
@@ -191,11 +214,11 @@ export async function runCrashTest(o: { kills: number; dir?: string; maxDelayMs?
       failures.push(`round ${round}: annotation ${id} exists but was never acknowledged`);
     }
     if (integrity !== 'ok') failures.push(`round ${round}: integrity_check says ${integrity}`);
-    rounds.push({ round, killedAfterMs: ranMs, acknowledged, integrity, missing, wrong, inFlight });
+    rounds.push({ round, killedAfterMs: ranMs, acknowledged, integrity, missing, wrong, inFlight, frames: captureRows.size });
     o.log?.(
       `round ${String(round).padStart(3)}: killed after ${String(ranMs).padStart(4)} ms, ${String(acknowledged).padStart(5)} acknowledged, ` +
-        `integrity ${integrity}, missing ${missing}, wrong ${wrong}, in flight: ${inFlight}`,
+        `integrity ${integrity}, missing ${missing}, wrong ${wrong}, in flight: ${inFlight}, ${captureRows.size} captured frames verified`,
     );
   }
-  return { rounds, totalAcknowledged, annotations: expected.size, failures, file };
+  return { rounds, totalAcknowledged, annotations: expected.size, frames: frameCount, failures, file };
 }

@@ -1,10 +1,15 @@
-// The crash test's child: opens the library through the real connection code and writes annotations through
-// the real data layer as fast as it can, one transaction per write. It prints TRY before a write and ACK after
-// the write has committed (fs.writeSync to the pipe: the line is out before the next write starts), until the
-// parent kills it with SIGKILL. Usage: tsx scripts/crash/crash-writer.ts <library.sqlite> <seed>
+// The crash test's child: opens the library through the real connection code and writes annotations and frame
+// captures (PNG files through the frame store, then their rows) through the real data layer as fast as it can, one
+// transaction per write. It prints TRY before a write and ACK after the write has committed (fs.writeSync to the
+// pipe: the line is out before the next write starts), until the parent kills it with SIGKILL.
+// Usage: tsx scripts/crash/crash-writer.ts <library.sqlite> <seed>
 import fs from 'node:fs';
+import path from 'node:path';
+import { PNG } from 'pngjs';
 import { createAnnotationsRepo } from '../../electron/core/annotations/annotations-repo';
 import { openDatabase } from '../../electron/core/db/connection';
+import { createFrameStore } from '../../electron/core/frames/frame-store';
+import { createFramesRepo } from '../../electron/core/frames/frames-repo';
 
 const [file, seedArg] = process.argv.slice(2);
 if (!file) {
@@ -24,6 +29,22 @@ const say = (line: string) => fs.writeSync(1, `${line}\n`);
 
 const db = openDatabase(file);
 const repo = createAnnotationsRepo(db);
+const framesRepo = createFramesRepo(db, createFrameStore(path.dirname(file)));
+const review = db.prepare('SELECT id, case_id, video_id FROM reviews ORDER BY id LIMIT 1').get() as { id: number; case_id: number; video_id: number };
+/** Earlier captures' pixels, so some captures store bytes that are already in the store (the de-duplicated path). */
+const captured: Array<{ data: Uint8Array; width: number; height: number }> = [];
+
+/** A noisy PNG (so it does not compress to nothing: the write takes long enough for kills to land inside it). */
+function noisyPng(): { data: Uint8Array; width: number; height: number } {
+  if (captured.length && rand() < 0.2) return captured[Math.floor(rand() * captured.length)]!;
+  const width = 64 + Math.floor(rand() * 320);
+  const height = 48 + Math.floor(rand() * 240);
+  const png = new PNG({ width, height });
+  for (let i = 0; i < png.data.length; i++) png.data[i] = (i & 3) === 3 ? 255 : Math.floor(rand() * 256);
+  const shot = { data: new Uint8Array(PNG.sync.write(png)), width, height };
+  captured.push(shot);
+  return shot;
+}
 const frames = db.prepare('SELECT id FROM frames ORDER BY id').pluck().all() as number[];
 const alive = db.prepare('SELECT id FROM annotations').pluck().all() as number[];
 
@@ -55,6 +76,20 @@ for (;;) {
     repo.delete(id, 'crash-test');
     alive.splice(i, 1);
     say(`ACK delete ${id}`);
+  } else if (r < 0.32) {
+    const { data, width, height } = noisyPng();
+    const frameIndex = Math.floor(rand() * 100);
+    say('TRY capture');
+    const f = framesRepo.add({
+      caseId: review.case_id,
+      sourceName: `crash-capture ${frameIndex}`,
+      data,
+      mime: 'image/png',
+      width,
+      height,
+      capture: { reviewId: review.id, videoId: review.video_id, frameIndex, mediaTime: frameIndex / 30 },
+    });
+    say(`ACK capture ${f.id} ${f.sha256}`);
   } else {
     const shape = randomShape();
     const frameId = frames[Math.floor(rand() * frames.length)]!;

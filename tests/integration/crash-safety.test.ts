@@ -1,4 +1,4 @@
-// Crash safety: a child process writes annotations through the real data layer and acknowledges each commit;
+// Crash safety: a child process writes annotations and captures frames through the real data layer and acknowledges each commit;
 // it is SIGKILLed at random moments (10 times here, 50 with `npm run crash-test`). After each kill the library
 // passes integrity_check and holds every acknowledged annotation exactly.
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ describe('crash safety', () => {
       expect(result.rounds).toHaveLength(10);
       expect(result.rounds.every((r) => r.integrity === 'ok')).toBe(true);
       expect(result.totalAcknowledged).toBeGreaterThan(100);
+      expect(result.frames).toBeGreaterThan(0); // frames were captured, and every one's file checked whole
     } finally {
       fs.rmSync(result.file.replace(/\/library\.sqlite$/, ''), { recursive: true, force: true });
     }

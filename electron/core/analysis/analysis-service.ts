@@ -239,7 +239,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     'analysis.start': async ({ frameId, prompt, maxTokens }) => {
       const frame = d.frames.get(frameId);
       await ensureLoaded();
-      const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
+      const image = new Uint8Array(d.store.read(frame.sha256, frame.mime, frame.bytes));
       const jobId = crypto.randomUUID();
       const queuePosition = client.status().queued + (client.status().runningAnalysisId ? 1 : 0);
       void run(jobId, frameId, frame.sha256, image, prompt ?? SEED_PROMPT, maxTokens ?? SEED_MAX_TOKENS, 1);
@@ -280,7 +280,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     async analyzeFrame(frameId: number, o: { jobId: string; priority: number; prompt?: string; maxTokens?: number }): Promise<Analysis | null> {
       const frame = d.frames.get(frameId);
       await ensureLoaded();
-      const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
+      const image = new Uint8Array(d.store.read(frame.sha256, frame.mime, frame.bytes));
       return run(o.jobId, frameId, frame.sha256, image, o.prompt ?? SEED_PROMPT, o.maxTokens ?? SEED_MAX_TOKENS, o.priority, true);
     },
     close: () => client.close(),

@@ -45,7 +45,7 @@ export function createFollowUps(d: FollowUpDeps) {
   /** Queues a follow-up; resolves with the stored turn (null when cancelled before it started). */
   function run(jobId: string, analysis: Analysis, question: string, maxTokens: number): Promise<AnalysisTurn | null> {
     const frame = d.frames.get(analysis.frameId);
-    const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
+    const image = new Uint8Array(d.store.read(frame.sha256, frame.mime, frame.bytes));
     const conversation = conversationOf(analysis, d.turns.listForAnalysis(analysis.id));
     const started = performance.now();
     const createdAt = new Date().toISOString();

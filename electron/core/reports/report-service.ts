@@ -18,6 +18,7 @@ import {
   type ReportProgress,
   type ReviewReportV1,
 } from '../../api/schemas-reports';
+import { FrameFileError } from '../frames/frame-store';
 import { describeWriteError, writeAtomically, type OutputFile, type WriterFs } from './atomic-writer';
 import { PAPER_PIXELS, type ReportRenderer } from './printer';
 import { createRenditions, type RenditionOptions } from './renditions';
@@ -174,8 +175,10 @@ export function createReportService(deps: ReportServiceDeps) {
           if (!f) throw new WorkstationError('not-found', 'That image is not part of this review.');
           try {
             return { data: await deps.readFrame(f), mime: f.mime };
-          } catch {
-            throw new WorkstationError('not-found', `The stored image of frame ${f.frameIndex ?? f.id} is missing from the data folder; the report cannot be made.`);
+          } catch (err) {
+            const what = `frame ${f.frameIndex ?? f.id}`;
+            if (err instanceof FrameFileError) throw new WorkstationError(err.code, `The report cannot be made: ${err.message.replace('this frame', what)}`);
+            throw new WorkstationError('not-found', `The stored image of ${what} is missing from the data folder; the report cannot be made.`);
           }
         })();
         loaded.set(sha, p);

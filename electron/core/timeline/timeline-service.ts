@@ -198,7 +198,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
     if (method !== 'followup') result = phaseFromAnalysis(analysis.thinking, analysis.answer);
     if (method === 'followup' || (method === 'auto' && result.phase === null)) {
       used = 'followup';
-      const image = new Uint8Array(d.store.read(frame.sha256, frame.mime));
+      const image = new Uint8Array(d.store.read(frame.sha256, frame.mime, frame.bytes));
       const reply = await tracked(r, (jobId) => client.analyze(jobId, { image, prompt: followupPrompt(), maxTokens: FOLLOWUP_MAX_TOKENS }, {}, TIMELINE_PRIORITY));
       if (reply.stopReason === 'aborted') throw new Stopped();
       result = phaseFromFollowupReply(reply.text);
