@@ -4,6 +4,7 @@
 export const REQUEST_CHANNEL_NAMES = [
   'app.info',
   'app.choosePath',
+  'app.openLogFolder',
   'cases.list',
   'cases.get',
   'cases.create',

@@ -61,6 +61,14 @@ export const requests = {
     input: z.object({ purpose: PathPurpose, title: z.string().max(200).optional() }).strict(),
     output: z.object({ path: z.string().nullable() }),
   },
+  /**
+   * Help → Open log folder, and the same button in Settings: the desktop app opens the folder of the log files in
+   * the file manager (opened true); the browser host cannot, and answers where the folder is (opened false).
+   */
+  'app.openLogFolder': {
+    input: empty,
+    output: z.object({ opened: z.boolean(), folder: z.string() }),
+  },
   'cases.list': {
     input: z.object({ search: z.string().max(200).optional() }).strict(),
     output: z.array(Case),

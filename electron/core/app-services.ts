@@ -13,6 +13,8 @@ import { createCasesRepo } from './cases/cases-repo';
 import { openDatabase } from './db/connection';
 import { createFrameStore } from './frames/frame-store';
 import { createFramesRepo } from './frames/frames-repo';
+import { logsDir, silentLog, type AppLog } from './logging/app-log';
+import { secretsKnownToLog } from './logging/log-secrets';
 import { normalRecoveryHandlers } from './library/recovery-handlers';
 import { createModelsService, type ModelsServiceOptions } from './models/models-service';
 import type { SecretStore } from './secrets/secret-store';
@@ -46,6 +48,8 @@ export interface AppServicesOptions {
   reportRenderer?: () => ReportRenderer;
   /** Continue phase-timeline jobs that were running when the library was last open (default true; CLIs say false). */
   resumeTimelines?: boolean;
+  /** The app log (crashes of the model process, the loaded device); default: none. */
+  log?: AppLog;
 }
 
 export interface AppServices {
@@ -73,12 +77,14 @@ export function createAppServices(o: AppServicesOptions): AppServices {
   const settings = createSettingsRepo(db);
   const store = createFrameStore(o.dataDir);
   const frames = createFramesRepo(db, store);
-  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit: o.emit, secrets: o.secrets });
+  const log = o.log ?? silentLog;
+  const secrets = secretsKnownToLog(o.secrets, log);
+  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit: o.emit, secrets, log });
   const models = createModelsService({
     db,
     dataDir: o.dataDir,
     settings,
-    secrets: o.secrets,
+    secrets,
     emit: o.emit,
     client: analysis.client,
     engine: analysis,
@@ -120,6 +126,8 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     'app.choosePath': () => {
       throw new WorkstationError('unavailable', 'There is no file dialog in the browser. Type or paste the full path into the field.');
     },
+    // The desktop app opens the folder (electron/main answers this channel itself); here the page shows where it is.
+    'app.openLogFolder': () => ({ opened: false, folder: log.dir ?? logsDir(o.dataDir) }),
     'cases.list': ({ search }) => cases.list(search),
     'cases.get': ({ id }) => cases.get(id),
     'cases.create': (input) => cases.create(input),

@@ -24,17 +24,21 @@ export function cookieToken(req: IncomingMessage): string | null {
   return null;
 }
 
-/** The token a request carries: ?token= (page loads), Authorization: Bearer, or the cookie. */
-export function requestToken(req: IncomingMessage, url: URL): string | null {
-  const q = url.searchParams.get('token');
+/** The token a request carries: ?token= (only where `allowQuery`: page loads), Authorization: Bearer, or the cookie. */
+export function requestToken(req: IncomingMessage, url: URL, allowQuery = false): string | null {
+  const q = allowQuery ? url.searchParams.get('token') : null;
   if (q) return q;
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
   return cookieToken(req);
 }
 
-export function isAuthorized(req: IncomingMessage, url: URL, token: string): boolean {
-  const given = requestToken(req, url);
+/**
+ * The printed URL's ?token= is accepted only to open the page (`allowQuery`), which turns it into the HttpOnly cookie;
+ * everywhere else (API, events, media, assets) a token in the URL would end up in logs and history, so it does not count.
+ */
+export function isAuthorized(req: IncomingMessage, url: URL, token: string, allowQuery = false): boolean {
+  const given = requestToken(req, url, allowQuery);
   return given !== null && safeEqual(given, token);
 }
 

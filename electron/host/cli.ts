@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startWorkstation } from '../core/library/workstation';
+import { startupFacts } from '../core/logging/app-log';
 import { appRoot, defaultDataDir } from '../core/paths';
 import { createEventHub } from './event-hub';
 import { startBrowserHost } from './server';
@@ -39,15 +40,22 @@ async function main() {
   const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
   const events = createEventHub();
+  const options = nodeServiceOptions(dataDir, version, events.emit);
+  const log = options.log;
+  log.info('Starting', startupFacts({ version, transport: 'browser-host' }));
+  // A monitor: logged (synchronously), then Node ends the process as it would have.
+  process.on('uncaughtExceptionMonitor', (err, origin) => log.error(`Uncaught ${origin === 'unhandledRejection' ? 'promise rejection' : 'exception'} in the browser host`, err));
   let services;
   try {
-    services = startWorkstation(nodeServiceOptions(dataDir, version, events.emit));
+    services = startWorkstation({ ...options, onBackupError: (err) => log.error('The daily backup failed', err) });
   } catch (err) {
+    log.error('The library could not be opened', err);
     console.error((err as Error).message);
     process.exit(1);
   }
-  const host = await startBrowserHost({ services, events, rendererDir, port });
+  const host = await startBrowserHost({ services, events, rendererDir, port, log });
   console.log(`Data folder: ${dataDir}`);
+  console.log(`Log folder: ${log.dir}`);
   try {
     await services.ready; // the library's integrity check (on a worker thread) and open
   } catch (err) {
@@ -70,6 +78,8 @@ async function main() {
     closing = true;
     await host.close();
     await services.close();
+    log.info('Stopped');
+    await log.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());

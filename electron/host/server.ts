@@ -1,14 +1,15 @@
 // The browser host: the same services as the Electron app, on 127.0.0.1, over HTTP + Server-Sent Events.
 // It is how tests drive the real UI in Chromium and how the workstation runs without a display.
-import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream';
+import path from 'node:path';
 import { dispatch } from '../api/dispatch';
 import { toApiError, WorkstationError } from '../api/errors';
 import { decodeWire, encodeWire } from '../api/wire';
 import type { AppServices } from '../core/app-services';
-import { parseRange, rangeHeaders } from '../core/media/range';
+import { silentLog, type AppLog } from '../core/logging/app-log';
+import { noteCallSecrets } from '../core/logging/log-secrets';
+import { decodeSegment, emptyResult, serveFileRange, writeServeResult } from '../core/media/serve-file';
 import { isAllowedHost, isAllowedOrigin, isAuthorized, newToken, tokenCookie } from './auth';
 import type { EventHub } from './event-hub';
 import { serveStatic } from './static-files';
@@ -21,6 +22,8 @@ export interface BrowserHostOptions {
   token?: string;
   /** Largest request body accepted (a frame PNG as base64 plus JSON). */
   maxBodyBytes?: number;
+  /** Where unexpected errors go, with their stack (the token never does). */
+  log?: AppLog;
 }
 
 export interface BrowserHost {
@@ -72,8 +75,23 @@ function statusFor(code: string): number {
   }
 }
 
+/** An error the services did not expect (not a WorkstationError they threw on purpose): logged with its stack. */
+export function isUnexpected(err: unknown): boolean {
+  return !(err instanceof WorkstationError) || err.code === 'internal';
+}
+
+/** A request that opens the page (the one place the printed ?token= is accepted): a GET of the app, not of an asset, the API or media. */
+export function isPageLoad(method: string | undefined, pathname: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  if (pathname.startsWith('/api/') || pathname.startsWith('/media/') || pathname.startsWith('/assets/')) return false;
+  const ext = path.posix.extname(pathname);
+  return ext === '' || ext === '.html';
+}
+
 export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHost> {
   const token = o.token ?? newToken();
+  const log = o.log ?? silentLog;
+  log.addSecret(token);
   const maxBody = o.maxBodyBytes ?? 100 * 1024 * 1024;
   let port = 0;
   const sse = new Set<ServerResponse>();
@@ -87,9 +105,11 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
       } catch {
         throw new WorkstationError('invalid-argument', 'The request body is not valid JSON.');
       }
+      noteCallSecrets(log, channel, input);
       const value = await dispatch(o.services.handlers, channel, input);
       sendJson(res, 200, { ok: true, value });
     } catch (err) {
+      if (isUnexpected(err)) log.error(`Unexpected error in ${channel.slice(0, 80)}`, err, { transport: 'browser-host' });
       const error = toApiError(err);
       sendJson(res, statusFor(error.code), { ok: false, error });
     }
@@ -110,26 +130,22 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
     });
   }
 
-  function handleMedia(path: string, req: IncomingMessage, res: ServerResponse) {
-    // /media/frames/<sha256> (stored images) and /media/videos/<id> (registered videos): same Range path for both.
-    const m = /^\/media\/frames\/([^/]+)$/.exec(path);
-    const v = /^\/media\/videos\/([1-9]\d{0,15})$/.exec(path);
-    const known = m ? o.services.resolveFrame(decodeURIComponent(m[1]!)) : v ? o.services.resolveVideo(Number(v[1])) : null;
-    if (!known || !fs.existsSync(known.file)) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not in the library');
+  async function handleMedia(pathname: string, req: IncomingMessage, res: ServerResponse) {
+    // /media/frames/<sha256> (stored images) and /media/videos/<id> (registered videos): the same file serving as media://.
+    const m = /^\/media\/frames\/([^/]+)$/.exec(pathname);
+    const v = /^\/media\/videos\/([1-9]\d{0,15})$/.exec(pathname);
+    const sha = m ? decodeSegment(m[1]!) : undefined;
+    if (sha === null) {
+      writeServeResult(res, emptyResult(400));
       return;
     }
-    const size = fs.statSync(known.file).size;
-    const range = parseRange(req.headers.range, size);
-    const { status, headers } = rangeHeaders(range, size, known.mime);
-    res.writeHead(status, headers);
-    if (req.method === 'HEAD' || range.kind === 'unsatisfiable') {
-      res.end();
+    const known = sha !== undefined ? o.services.resolveFrame(sha) : v ? o.services.resolveVideo(Number(v[1])) : null;
+    if (!known) {
+      writeServeResult(res, emptyResult(404));
       return;
     }
-    const stream = range.kind === 'partial' ? fs.createReadStream(known.file, { start: range.start, end: range.end }) : fs.createReadStream(known.file);
-    // pipeline closes the file when the client goes away (a <video> aborts many range requests while it seeks).
-    pipeline(stream, res, () => {});
+    const result = await serveFileRange(known.file, known.mime, req.headers.range ?? null, { head: req.method === 'HEAD' });
+    writeServeResult(res, result, (err) => log.warn('A media response ended early', { error: err.message }));
   }
 
   const server = http.createServer((req, res) => {
@@ -145,7 +161,7 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
         res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Bad request');
         return;
       }
-      if (!isAuthorized(req, url, token)) {
+      if (!isAuthorized(req, url, token, isPageLoad(req.method, url.pathname))) {
         res.writeHead(401, { 'Content-Type': 'text/plain' }).end('This workstation needs its access token: open the URL it printed.');
         return;
       }
@@ -162,17 +178,19 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
         return;
       }
       if (url.pathname === '/api/events') return handleEvents(req, res);
-      if (url.pathname.startsWith('/media/')) return handleMedia(url.pathname, req, res);
+      if (url.pathname.startsWith('/media/')) return await handleMedia(url.pathname, req, res);
       if (url.pathname.startsWith('/api/')) {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Unknown API path');
         return;
       }
       // A page load with ?token= stores it as a cookie so assets, media and API calls carry it.
       const cookie: Record<string, string> = url.searchParams.has('token') ? { 'Set-Cookie': tokenCookie(token) } : {};
-      serveStatic(o.rendererDir, url.pathname, res, cookie);
+      await serveStatic(o.rendererDir, url.pathname, req, res, cookie, (err) => log.warn('A page response ended early', { error: err.message }));
     })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(`Internal error: ${(err as Error).message}`);
+      // The details go to the log, not to whoever asked.
+      log.error('Unexpected error in the browser host', err, { method: req.method });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain', 'X-Content-Type-Options': 'nosniff' });
+      res.end('Internal error (the details are in the log).');
     });
   });
 

@@ -1,47 +1,30 @@
-// Serving the built renderer (and only it) from the browser host.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { ServerResponse } from 'node:http';
-import { PathRefusedError, resolveInside } from '../core/media/safe-path';
-import { mimeFor } from '../core/media/serve-file';
-import { CONTENT_SECURITY_POLICY } from '../core/security/csp';
-
+// Serving the built renderer (and only it) from the browser host, through the same file serving and the same
+// headers as Electron's app:// (core/media/serve-file.ts, core/security/csp.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { emptyResult, mimeFor, refusalStatus, resolveStaticPath, serveFileRange, writeServeResult } from '../core/media/serve-file';
+import { pageSecurityHeaders } from '../core/security/csp';
 
 export function securityHeaders(): Record<string, string> {
-  return {
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'X-Frame-Options': 'DENY',
-  };
+  return pageSecurityHeaders();
 }
 
-/** Writes the renderer file for `urlPath` (index.html for app routes); 403 for escapes, 404 for missing assets. */
-export function serveStatic(rendererDir: string, urlPath: string, res: ServerResponse, extraHeaders: Record<string, string> = {}): void {
-  let rel: string;
-  let file: string | null;
-  try {
-    if (/%2f|%5c|%00/i.test(urlPath)) throw new PathRefusedError(urlPath, 'encoded separators are not allowed');
-    rel = decodeURIComponent(urlPath).replace(/^\/+/, '');
-    if (rel === '') rel = 'index.html';
-    file = resolveInside(rendererDir, rel);
-  } catch (err) {
-    if (err instanceof PathRefusedError || err instanceof URIError) {
-      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden');
-      return;
-    }
-    throw err;
+/** Writes the renderer file for `urlPath` (index.html for app routes); 400 malformed, 403 escapes, 404 missing assets. */
+export async function serveStatic(
+  rendererDir: string,
+  urlPath: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  extraHeaders: Record<string, string> = {},
+  onError?: (err: Error) => void,
+): Promise<void> {
+  const target = resolveStaticPath(rendererDir, urlPath);
+  if (target.kind !== 'file') {
+    writeServeResult(res, emptyResult(refusalStatus(target)));
+    return;
   }
-  if (file && fs.statSync(file).isDirectory()) file = null;
-  if (!file) {
-    if (path.extname(rel)) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
-      return;
-    }
-    file = path.join(rendererDir, 'index.html'); // client-side route
-  }
-  const type = mimeFor(file);
-  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', ...securityHeaders(), ...extraHeaders });
-  fs.createReadStream(file).pipe(res);
+  const result = await serveFileRange(target.file, mimeFor(target.file), req.headers.range ?? null, {
+    head: req.method === 'HEAD',
+    extraHeaders: { ...securityHeaders(), ...extraHeaders },
+  });
+  writeServeResult(res, result, onError);
 }

@@ -4,7 +4,9 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_PREFIX, REQUEST_CHANNELS, type EventName, type EventPayload } from '../api/contract';
 import { dispatch, type Handlers } from '../api/dispatch';
-import { toApiError, type ApiErrorShape } from '../api/errors';
+import { toApiError, WorkstationError, type ApiErrorShape } from '../api/errors';
+import type { AppLog } from '../core/logging/app-log';
+import { noteCallSecrets } from '../core/logging/log-secrets';
 import { APP_ORIGIN, isSameOrigin } from './origin';
 
 export type IpcResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorShape };
@@ -38,6 +40,8 @@ export interface IpcOptions {
   getContents(): TrustedContents | null;
   origin?: string;
   log?: (message: string) => void;
+  /** The app log: unexpected errors with their stack. */
+  appLog?: Pick<AppLog, 'error' | 'addSecret'>;
 }
 
 /** Registers one handler per contract channel; returns a function that removes them all. */
@@ -51,8 +55,10 @@ export function registerIpc(options: IpcOptions): () => void {
         return { ok: false, error: { code: 'forbidden', message: REFUSED_SENDER_MESSAGE } };
       }
       try {
+        if (options.appLog) noteCallSecrets(options.appLog, channel, input);
         return { ok: true, value: await dispatch(options.handlers, channel, input) };
       } catch (err) {
+        if (!(err instanceof WorkstationError) || err.code === 'internal') options.appLog?.error(`Unexpected error in ${channel}`, err, { transport: 'electron' });
         return { ok: false, error: toApiError(err) };
       }
     });

@@ -8,6 +8,7 @@ import { IPC_EVENT_CHANNEL } from '../api/contract';
 import { WorkstationError } from '../api/errors';
 import { libraryFile } from '../core/app-services';
 import { startWorkstation, type Workstation } from '../core/library/workstation';
+import { logsDir, openAppLog, silentLog, startupFacts, type AppLog } from '../core/logging/app-log';
 import { parseDataDirArg } from './args';
 import { createChoosePath } from './choose-path';
 import { createEmitter, registerIpc } from './ipc';
@@ -26,6 +27,7 @@ const paths = builtPaths(path.dirname(fileURLToPath(import.meta.url)));
 
 let mainWindow: BrowserWindow | null = null;
 let services: Workstation | null = null;
+let log: AppLog = silentLog;
 let unregisterIpc: () => void = () => {};
 let quitState: 'running' | 'closing' | 'closed' = 'running';
 
@@ -69,6 +71,22 @@ boot();
 // --- ready ---------------------------------------------------------------------------------------------
 async function start(): Promise<void> {
   const dataDir = app.getPath('userData');
+  log = openAppLog({
+    dir: logsDir(dataDir),
+    roots: [
+      { dir: dataDir, label: '<data>' },
+      { dir: app.getAppPath(), label: '<app>' },
+    ],
+  });
+  log.info('Starting', startupFacts({ version: app.getVersion(), transport: 'electron', packaged: app.isPackaged }));
+  // A monitor: logged (synchronously), then Electron handles it as it would have.
+  process.on('uncaughtExceptionMonitor', (err, origin) => log.error(`Uncaught ${origin === 'unhandledRejection' ? 'promise rejection' : 'exception'} in main`, err));
+  const openLogFolder = async () => {
+    const folder = log.dir ?? logsDir(dataDir);
+    const problem = await shell.openPath(folder);
+    if (problem) log.warn('The log folder could not be opened', { problem });
+    return { opened: problem === '', folder };
+  };
   try {
     // A library that cannot be opened (corrupt, unreadable, from a newer app) starts recovery mode instead:
     // the window opens on the recovery screen and the file is not touched.
@@ -76,10 +94,16 @@ async function start(): Promise<void> {
       dataDir,
       transport: 'electron',
       appVersion: app.getVersion(),
-      spawnWorker: createUtilityWorkerSpawner((file, args, options) => utilityProcess.fork(file, args, options), { workerFile: paths.worker }),
+      spawnWorker: createUtilityWorkerSpawner((file, args, options) => utilityProcess.fork(file, args, options), {
+        workerFile: paths.worker,
+        log: (m) => log.warn(m),
+        onStderr: (line) => log.warn('Inference process stderr', { line }),
+      }),
       emit: createEmitter(getContents),
       secrets: createSafeStorageSecretStore(safeStorage, dataDir),
       reportRenderer: createElectronReportRenderer,
+      log,
+      onBackupError: (err) => log.error('The daily backup failed', err),
     });
   } catch (err) {
     await refuseLibrary(err, dataDir);
@@ -99,9 +123,9 @@ async function start(): Promise<void> {
     resolveFrame: (sha) => ready.resolveFrame(sha),
     resolveVideo: (id) => ready.resolveVideo(id),
   });
-  // The file dialog is the one channel main answers itself (the services have no window to attach it to).
-  const handlers = { ...ready.handlers, 'app.choosePath': createChoosePath(dialog, () => mainWindow) };
-  unregisterIpc = registerIpc({ ipcMain, handlers, getContents });
+  // The file dialog and the log folder are the channels main answers itself (they need the window and the shell).
+  const handlers = { ...ready.handlers, 'app.choosePath': createChoosePath(dialog, () => mainWindow), 'app.openLogFolder': openLogFolder };
+  unregisterIpc = registerIpc({ ipcMain, handlers, getContents, appLog: log });
   app.setAboutPanelOptions({ applicationName: app.getName(), applicationVersion: app.getVersion(), credits: RESEARCH_USE_NOTE });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
@@ -113,6 +137,7 @@ async function start(): Promise<void> {
           newCase: () => sendCommand('new-case'),
           about: () => app.showAboutPanel(),
           researchNote: () => void showResearchNote(),
+          openLogFolder: () => void openLogFolder(),
         },
       }),
     ),
@@ -149,10 +174,7 @@ function focusWindow(): void {
   mainWindow.focus();
 }
 
-/**
- * Menu commands for the page. The contract has no event for them yet; the page's client ignores names it does
- * not know, so this is harmless until 'app.command' is added to the contract's events.
- */
+/** Menu commands for the page: the contract's 'app.command' event (the renderer's App opens what it names). */
 function sendCommand(command: 'new-case'): void {
   const contents = getContents();
   if (contents) contents.send(IPC_EVENT_CHANNEL, 'app.command', { command });
@@ -187,6 +209,7 @@ async function refuseLibrary(err: unknown, dataDir: string): Promise<void> {
 
 function failStart(err: unknown): void {
   console.error('The workstation could not start:', err);
+  log.error('The workstation could not start', err);
   dialog.showErrorBox('The workstation could not start', (err as Error)?.message ?? String(err));
   quitState = 'closed';
   app.exit(1);
@@ -221,5 +244,7 @@ async function shutdown(): Promise<void> {
     console.error('Error while closing the services:', err);
   } finally {
     clearTimeout(timer);
+    log.info('Stopped');
+    await log.close().catch(() => undefined);
   }
 }

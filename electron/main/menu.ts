@@ -10,6 +10,8 @@ export interface MenuCommands {
   newCase(): void;
   about(): void;
   researchNote(): void;
+  /** Opens the folder of the log files (to send one to support). */
+  openLogFolder(): void;
 }
 
 export interface MenuContext {
@@ -85,6 +87,8 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
     submenu: [
       ...(mac ? [] : [{ label: `About ${ctx.appName}`, click: () => ctx.commands.about() }]),
       { label: 'Research Use Only…', click: () => ctx.commands.researchNote() },
+      { type: 'separator' },
+      { label: 'Open Log Folder', click: () => ctx.commands.openLogFolder() },
     ],
   });
 

@@ -3,8 +3,8 @@
 // (appResponse / mediaResponse) so it is tested without Electron; registerProtocols only adapts it.
 import type { CustomScheme, Protocol } from 'electron';
 import { Readable } from 'node:stream';
-import { emptyResult, mimeFor, resolveStaticPath, serveFileRange, type ServeResult } from '../core/media/serve-file';
-import { CONTENT_SECURITY_POLICY } from '../core/security/csp';
+import { emptyResult, mimeFor, refusalStatus, resolveStaticPath, serveFileRange, type ServeResult } from '../core/media/serve-file';
+import { pageSecurityHeaders } from '../core/security/csp';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, MEDIA_SCHEME } from './origin';
 
 /** Registered before `ready` (protocol.registerSchemesAsPrivileged). */
@@ -23,15 +23,9 @@ export interface ProtocolRequest {
 export type ResolveFrame = (sha256: string) => { file: string; mime: string } | null;
 export type ResolveVideo = (id: number) => { file: string; mime: string } | null;
 
-const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-cache',
-};
+const PAGE_HEADERS: Record<string, string> = pageSecurityHeaders();
 
 const MEDIA_HEADERS: Record<string, string> = {
-  'X-Content-Type-Options': 'nosniff',
   'Access-Control-Allow-Origin': APP_ORIGIN,
   'Access-Control-Expose-Headers': 'Content-Range, Content-Length, Accept-Ranges',
   Vary: 'Origin',
@@ -57,8 +51,7 @@ export async function appResponse(rendererRoot: string, req: ProtocolRequest): P
   const url = parseUrl(req.url);
   if (!url || url.protocol !== `${APP_SCHEME}:` || url.host.toLowerCase() !== APP_HOST) return emptyResult(404);
   const target = resolveStaticPath(rendererRoot, url.pathname);
-  if (target.kind === 'forbidden') return emptyResult(403);
-  if (target.kind === 'not-found') return emptyResult(404);
+  if (target.kind !== 'file') return emptyResult(refusalStatus(target));
   return serveFileRange(target.file, mimeFor(target.file), req.headers.get('range'), { head: method === 'HEAD', extraHeaders: PAGE_HEADERS });
 }
 

@@ -32,11 +32,20 @@ export type HardenableSession = Pick<
   'on' | 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'
 > & { webRequest: Pick<Session['webRequest'], 'onHeadersReceived'> };
 
-/** Links the user clicks that may leave the app: only web pages, and only into the OS browser. */
-export function isExternalWebUrl(url: string): boolean {
+/**
+ * The sites a link in the app may open in the OS browser: the model pages and licence terms the catalog names
+ * (resources/models.json; a test checks that every link there is covered). Nothing else leaves the app: a page that
+ * was tricked into window.open of another address opens nothing.
+ */
+export const EXTERNAL_LINK_HOSTS: readonly string[] = ['huggingface.co', 'developers.google.com'];
+
+/** Links the user clicks that may leave the app: https pages on the allow-listed sites, and only into the OS browser. */
+export function isExternalWebUrl(url: string, hosts: readonly string[] = EXTERNAL_LINK_HOSTS): boolean {
   try {
     const u = new URL(url);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+    if (u.protocol !== 'https:' || u.username || u.password || u.port) return false;
+    const host = u.hostname.toLowerCase();
+    return hosts.some((h) => host === h || host.endsWith(`.${h}`));
   } catch {
     return false;
   }
@@ -44,7 +53,7 @@ export function isExternalWebUrl(url: string): boolean {
 
 /**
  * Guards one web contents: navigation and redirects stay on `allowedOrigin`, window.open never opens an
- * Electron window (http(s) links go to the OS browser through `openExternal`), <webview> cannot attach.
+ * Electron window (https links to the allow-listed sites go to the OS browser through `openExternal`), <webview> cannot attach.
  * Also hardens its session (see hardenSession).
  */
 export function hardenContents(

@@ -12,6 +12,7 @@ const validCase = { code: 'CAT-001', surgeryDate: '2026-01-31', eye: 'OD', surge
 // Channel-specific bad payloads: each must fail the schema.
 const BAD: Record<RequestChannel, unknown[]> = {
   'app.info': [{ x: 1 }],
+  'app.openLogFolder': [{ folder: '/etc' }],
   'app.choosePath': [{}, { purpose: 'anything' }, { purpose: 'video', extra: 1 }, { purpose: 'video', title: 'x'.repeat(201) }],
   'cases.list': [{ search: 5 }, { search: 'x'.repeat(201) }],
   'cases.get': [{}, { id: 0 }, { id: -1 }, { id: 1.5 }, { id: '1' }],

@@ -59,7 +59,7 @@ describe('utility worker', () => {
 });
 
 describe('menu template', () => {
-  const commands = { newCase: vi.fn(), about: vi.fn(), researchNote: vi.fn() };
+  const commands = { newCase: vi.fn(), about: vi.fn(), researchNote: vi.fn(), openLogFolder: vi.fn() };
   const labels = (t: ReturnType<typeof buildMenuTemplate>) => t.map((m) => m.label ?? m.role);
   const roles = (t: ReturnType<typeof buildMenuTemplate>, label: string) =>
     ((t.find((m) => m.label === label)?.submenu ?? []) as Array<{ role?: string; label?: string }>).map((i) => i.role ?? i.label);
@@ -74,7 +74,7 @@ describe('menu template', () => {
     expect(roles(dev, 'View')).toEqual(expect.arrayContaining(['reload', 'toggleDevTools']));
   });
 
-  it('wires New Case, About and the research-use note', () => {
+  it('wires New Case, About, the research-use note and Open Log Folder', () => {
     const t = buildMenuTemplate({ platform: 'win32', isPackaged: true, appName: 'CRW', commands });
     const file = t[0]!.submenu as Array<{ label?: string; role?: string; click?: () => void }>;
     file.find((i) => i.label?.startsWith('New Case'))!.click!();
@@ -84,6 +84,8 @@ describe('menu template', () => {
     for (const item of help) item.click?.();
     expect(commands.about).toHaveBeenCalled();
     expect(commands.researchNote).toHaveBeenCalled();
+    expect(help.map((i) => i.label)).toContain('Open Log Folder');
+    expect(commands.openLogFolder).toHaveBeenCalled();
   });
 
   it('adds the app menu on macOS', () => {

@@ -126,12 +126,17 @@ describe('resolveStaticPath', () => {
     expect(resolveStaticPath(renderer, '/assets/missing.js')).toEqual({ kind: 'not-found' });
   });
 
-  it.each(['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/assets%2f..%2f..%2fsecret.txt', '/..%5csecret.txt', '/assets/link.txt', '/%E0%A4%A'])(
+  it.each(['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/assets%2f..%2f..%2fsecret.txt', '/..%5csecret.txt', '/assets/link.txt'])(
     'refuses %s',
     (p) => {
       expect(resolveStaticPath(renderer, p).kind).toBe('forbidden');
     },
   );
+
+  it('answers a malformed percent-encoding as a bad request, not an error', () => {
+    expect(resolveStaticPath(renderer, '/%E0%A4%A')).toEqual({ kind: 'bad-request', reason: 'malformed percent-encoding' });
+    expect(resolveStaticPath(renderer, '/assets/%zz.js').kind).toBe('bad-request');
+  });
 
   it('knows the MIME types the renderer build uses', () => {
     expect(mimeFor('a/index.html')).toBe('text/html; charset=utf-8');

@@ -1,4 +1,6 @@
 // The window's security settings and guards, exercised with recording fakes of webContents and session.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../electron/core/security/csp';
 import { hardenContents, hardenSession, isExternalWebUrl, webPreferences } from '../../electron/main/window-security';
@@ -111,12 +113,19 @@ describe('hardenContents: navigation', () => {
 });
 
 describe('hardenContents: new windows', () => {
-  it('denies every window.open and hands only http(s) links to the OS browser', () => {
+  it('denies every window.open and hands only https links to the allow-listed sites to the OS browser', () => {
     const { open, openExternal } = setup();
-    expect(open('https://www.cataract-review.org/help')).toEqual({ action: 'deny' });
+    expect(open('https://huggingface.co/mehti/medgemma-cataract-surgical-analysis')).toEqual({ action: 'deny' });
     expect(openExternal).toHaveBeenCalledTimes(1);
-    expect(openExternal).toHaveBeenCalledWith('https://www.cataract-review.org/help');
-    for (const url of ['file:///etc/passwd', 'app://workstation/other', 'javascript:alert(1)', 'smb://host/share', 'mailto:a@b.c', 'ms-msdt:foo', 'about:blank', '']) {
+    expect(openExternal).toHaveBeenCalledWith('https://huggingface.co/mehti/medgemma-cataract-surgical-analysis');
+    for (const url of [
+      'https://www.cataract-review.org/help',
+      'http://huggingface.co/x',
+      'https://huggingface.co.evil.example/x',
+      'https://evilhuggingface.co/x',
+      'https://user:pw@huggingface.co/x',
+      'https://huggingface.co:8443/x',
+      'file:///etc/passwd', 'app://workstation/other', 'javascript:alert(1)', 'smb://host/share', 'mailto:a@b.c', 'ms-msdt:foo', 'about:blank', '']) {
       expect(open(url), url).toEqual({ action: 'deny' });
     }
     expect(openExternal).toHaveBeenCalledTimes(1);
@@ -128,11 +137,20 @@ describe('hardenContents: new windows', () => {
     expect(c.open('https://example.com')).toEqual({ action: 'deny' });
   });
 
-  it('isExternalWebUrl accepts web pages only', () => {
-    expect(isExternalWebUrl('https://a.example/x')).toBe(true);
-    expect(isExternalWebUrl('http://a.example/x')).toBe(true);
+  it('isExternalWebUrl accepts https pages of the allow-listed sites only', () => {
+    expect(isExternalWebUrl('https://huggingface.co/x')).toBe(true);
+    expect(isExternalWebUrl('https://cdn-lfs.huggingface.co/x')).toBe(true);
+    expect(isExternalWebUrl('https://a.example/x')).toBe(false);
+    expect(isExternalWebUrl('http://huggingface.co/x')).toBe(false);
     expect(isExternalWebUrl('file:///x')).toBe(false);
     expect(isExternalWebUrl('https:')).toBe(false);
+  });
+
+  it('every link the model catalog shows is allowed', () => {
+    const catalog = fs.readFileSync(path.join(__dirname, '../../resources/models.json'), 'utf8');
+    const links = [...catalog.matchAll(/"(?:modelPage|url)":\s*"([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(3);
+    for (const link of links) expect(isExternalWebUrl(link), link).toBe(true);
   });
 });
 

@@ -16,6 +16,7 @@ import type { SpawnWorker } from '../../inference/worker-handle';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createFileHashCache } from '../models/file-hash';
+import type { AppLog } from '../logging/app-log';
 import type { SecretStore } from '../secrets/secret-store';
 import type { SettingsRepo } from '../settings/settings-repo';
 import { createAnalysesRepo } from './analyses-repo';
@@ -34,6 +35,8 @@ export interface AnalysisServiceDeps {
   emit: Emit;
   /** Holds the remote server's API key ('remote-api-key'); without one the key lives in memory only. */
   secrets?: SecretStore;
+  /** The app log: the model process's crashes and restarts, and the device each load ended up on. */
+  log?: AppLog;
 }
 
 type AnalysisHandlers = Pick<
@@ -55,7 +58,15 @@ type AnalysisHandlers = Pick<
 export function createAnalysisService(d: AnalysisServiceDeps) {
   const analyses = createAnalysesRepo(d.db);
   const hashes = createFileHashCache(d.db);
-  const client = createInferenceClient({ spawnWorker: d.spawnWorker, onStatus: (s) => d.emit('inference.status', s) });
+  const logLoaded = loadedLogger(d.log);
+  const client = createInferenceClient({
+    spawnWorker: d.spawnWorker,
+    onStatus: (s) => {
+      logLoaded(s);
+      d.emit('inference.status', s);
+    },
+    log: (level, message, details) => (level === 'error' ? d.log?.error(message, undefined, details) : d.log?.warn(message, details)),
+  });
   const secrets = d.secrets ?? memorySecrets();
   const turns = createTurnsRepo(d.db);
 
@@ -206,11 +217,27 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
 
   const followUps = createFollowUps({ client, analyses, turns, frames: d.frames, store: d.store, emit: d.emit, ensureLoaded, provenance, timings });
 
+  /**
+   * The saved remote API key, for the saved server only: a call that names another address gets no key (the renderer
+   * could otherwise send the key to any URL). `withheld` names the saved server when a key was kept back.
+   */
+  function savedKeyFor(url: string): { key: string | null; withheld: string | null } {
+    const saved = d.settings.get().remoteUrl;
+    let base: string | null = null;
+    try {
+      base = parseServerUrl(url).base;
+    } catch {
+      base = null; // the caller reports the bad address
+    }
+    if (saved && base === saved) return { key: secrets.get('remote-api-key'), withheld: null };
+    return { key: null, withheld: saved && secrets.has('remote-api-key') ? saved : null };
+  }
+
   /** inference.load: the local engine's files or a remote server; the settings remember what was loaded. */
   async function load(req: ParsedInput<'inference.load'>): Promise<InferenceStatus> {
     if (req.engine === 'remote') {
       // The key goes to the inference process and the secret store only, never into settings or a log.
-      const apiKey = req.apiKey === undefined ? secrets.get('remote-api-key') : req.apiKey || null;
+      const apiKey = req.apiKey === undefined ? savedKeyFor(req.url).key : req.apiKey || null;
       const url = parseServerUrl(req.url).base;
       const request: EngineLoadRequest = { engine: 'remote', url, model: req.model, apiKey };
       await client.load(request);
@@ -233,8 +260,12 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   const handlers: AnalysisHandlers = {
     'inference.status': () => client.status(),
     'inference.load': (req) => load(req),
-    'inference.testConnection': ({ url, model, apiKey }) =>
-      testRemoteConnection({ url, model, apiKey: apiKey === undefined ? secrets.get('remote-api-key') : apiKey || null }),
+    'inference.testConnection': async ({ url, model, apiKey }) => {
+      const saved = apiKey === undefined ? savedKeyFor(url) : { key: apiKey || null, withheld: null };
+      const r = await testRemoteConnection({ url, model, apiKey: saved.key });
+      if (!r.ok && saved.withheld) r.message += ` The saved API key is only sent to the saved server (${saved.withheld}); enter the key for this server to test it.`;
+      return r;
+    },
     'inference.unload': () => unload(),
     'analysis.start': async ({ frameId, prompt, maxTokens }) => {
       const frame = d.frames.get(frameId);
@@ -284,6 +315,19 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       return run(o.jobId, frameId, frame.sha256, image, o.prompt ?? SEED_PROMPT, o.maxTokens ?? SEED_MAX_TOKENS, o.priority, true);
     },
     close: () => client.close(),
+  };
+}
+
+/** Logs the device and engine a load ended up on (once per change: status events repeat while analyses run). */
+function loadedLogger(log: AppLog | undefined): (s: InferenceStatus) => void {
+  let last = '';
+  return (s) => {
+    if (!log || s.state !== 'ready' || !s.model) return;
+    const facts = { model: s.model.name, engine: s.model.engine ?? 'local', device: s.device?.backend, devices: s.device?.names, fallback: s.device?.fallbackReason ?? null };
+    const key = JSON.stringify(facts);
+    if (key === last) return;
+    last = key;
+    log.info('Model loaded', facts);
   };
 }
 

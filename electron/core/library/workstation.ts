@@ -12,6 +12,7 @@ import { WorkstationError } from '../../api/errors';
 import type { RecoveryStatus } from '../../api/schemas-review';
 import { createAppServices, libraryFile, type AppServices, type AppServicesOptions } from '../app-services';
 import { CorruptDatabaseError } from '../db/connection';
+import { logsDir } from '../logging/app-log';
 import { checkOffThread, startCheckpointer, type Checkpointer } from '../db/off-thread';
 import { dailyBackup } from './backups';
 import { backupsDir, recoveryStatus } from './recovery-handlers';
@@ -164,6 +165,7 @@ export function startWorkstation(o: WorkstationOptions): Workstation {
     let route: (input: unknown) => unknown;
     if (channel in recovery) route = recovery[channel as keyof typeof recovery] as (input: unknown) => unknown;
     else if (channel === 'app.info') route = (input) => (current ? current.handlers['app.info'](input as Record<string, never>) : appInfo());
+    else if (channel === 'app.openLogFolder') route = () => ({ opened: false, folder: o.log?.dir ?? logsDir(o.dataDir) }); // in recovery mode too
     else route = (input) => (current ? (current.handlers[channel] as (i: unknown) => unknown)(input) : unavailable());
     handlers[channel] = (input) => (starting ? ready.then(() => route(input)) : route(input));
   }

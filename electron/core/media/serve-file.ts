@@ -1,8 +1,10 @@
 // Turning a file on disk into an HTTP-shaped response (status, headers, body stream), with single-range
-// support. Shared by Electron's app:// and media:// protocols and the browser host; Node only, no electron.
+// support: the one implementation of file serving, used by Electron's app:// and media:// protocols and by the
+// browser host (writeServeResult). Every response says nosniff. Node only, no electron.
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parseRange, rangeHeaders } from './range';
 import { PathRefusedError, resolveInside } from './safe-path';
 
@@ -20,9 +22,12 @@ export interface ServeOptions {
   extraHeaders?: Record<string, string>;
 }
 
+/** Sent with every file: the browser takes the Content-Type as given, never guesses one from the bytes. */
+export const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
+
 /** A bodiless response (404, 403, 405...): the status says enough to an <img> or a <video>. */
 export function emptyResult(status: number, extraHeaders: Record<string, string> = {}): ServeResult {
-  return { status, headers: { 'Content-Length': '0', 'Cache-Control': 'no-store', ...extraHeaders }, body: null };
+  return { status, headers: { 'Content-Length': '0', 'Cache-Control': 'no-store', ...NOSNIFF, ...extraHeaders }, body: null };
 }
 
 /**
@@ -46,7 +51,7 @@ export async function serveFileRange(file: string, mime: string, rangeHeader?: s
     const size = stat.size;
     const range = parseRange(rangeHeader, size);
     const { status, headers } = rangeHeaders(range, size, mime);
-    const allHeaders = { ...headers, ...extra };
+    const allHeaders = { ...headers, ...NOSNIFF, ...extra };
     if (options.head || range.kind === 'unsatisfiable' || size === 0) return { status, headers: allHeaders, body: null };
     const start = range.kind === 'partial' ? range.start : 0;
     const end = range.kind === 'partial' ? range.end : size - 1;
@@ -95,7 +100,38 @@ export function mimeFor(file: string): string {
 export type StaticTarget =
   | { kind: 'file'; file: string; fallback: boolean }
   | { kind: 'forbidden'; reason: string }
+  | { kind: 'bad-request'; reason: string }
   | { kind: 'not-found' };
+
+/** The status for a StaticTarget that is not a file. */
+export function refusalStatus(target: Exclude<StaticTarget, { kind: 'file' }>): number {
+  return target.kind === 'bad-request' ? 400 : target.kind === 'forbidden' ? 403 : 404;
+}
+
+/** A path segment from a URL, percent-decoded; null when the encoding is malformed (answer 400, not an error). */
+export function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes a ServeResult to a Node response. The body is piped with pipeline, which closes the file when the client
+ * goes away (a <video> aborts many range requests while it seeks) or the read fails; a failure after the headers
+ * went out can only end the response, and is told to `onError` unless the client simply left.
+ */
+export function writeServeResult(res: ServerResponse, result: ServeResult, onError?: (err: Error) => void): void {
+  res.writeHead(result.status, result.headers);
+  if (!result.body) {
+    res.end();
+    return;
+  }
+  pipeline(result.body, res, (err) => {
+    if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onError?.(err);
+  });
+}
 
 /**
  * Maps a request path (as in the URL, percent-encoded) to a file of the built renderer in `root`.
@@ -104,12 +140,8 @@ export type StaticTarget =
  * index.html (SPA fallback).
  */
 export function resolveStaticPath(root: string, urlPath: string): StaticTarget {
-  let rel: string;
-  try {
-    rel = decodeURIComponent(urlPath);
-  } catch {
-    return { kind: 'forbidden', reason: 'malformed percent-encoding' };
-  }
+  let rel = decodeSegment(urlPath);
+  if (rel === null) return { kind: 'bad-request', reason: 'malformed percent-encoding' };
   // Anything that was encoded as a separator or a backslash is not a path we generate.
   if (/%2f|%5c/i.test(urlPath) || rel.includes('\\')) return { kind: 'forbidden', reason: 'encoded separators are not served' };
   rel = rel.replace(/^\/+/, '');

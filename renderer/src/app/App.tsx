@@ -1,5 +1,6 @@
 // The shell: navigation on the left, the current view, feedback banners, and the status bar.
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api';
 import { LibraryView, type LibrarySelection } from '../library/LibraryView';
 import { ModelsView } from '../models/ModelsView';
 import { readReviewTarget, saveReviewTarget, type ReviewTarget } from '../review/review-target';
@@ -25,6 +26,17 @@ export function App() {
     if (caseId !== null) setSelection({ caseId, frameId: null });
     setView('library');
   }, []);
+  // Menu commands of the desktop app (File → New Case…): the Library with the new-case form open.
+  const [newCaseRequest, setNewCaseRequest] = useState(0);
+  useEffect(
+    () =>
+      api.on('app.command', ({ command }) => {
+        if (command !== 'new-case') return;
+        setView('library');
+        setNewCaseRequest((n) => n + 1);
+      }),
+    [],
+  );
   return (
     <NotifyProvider>
       <SettingsProvider>
@@ -34,7 +46,7 @@ export function App() {
               <div className="shell">
                 <Nav view={view} onNavigate={setView} />
                 <main className="main" id="main" data-view={view}>
-                  {view === 'library' && <LibraryView selection={selection} onSelect={setSelection} />}
+                  {view === 'library' && <LibraryView selection={selection} onSelect={setSelection} newCaseRequest={newCaseRequest} />}
                   {view === 'review' && <ReviewView target={reviewTarget} onBack={leaveReview} />}
                   {view === 'models' && <ModelsView />}
                   {view === 'settings' && <SettingsView />}

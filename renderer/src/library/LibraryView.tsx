@@ -19,7 +19,16 @@ export interface LibrarySelection {
 
 type FormState = { mode: 'create' } | { mode: 'edit'; item: Case } | null;
 
-export function LibraryView({ selection, onSelect }: { selection: LibrarySelection; onSelect: (s: LibrarySelection) => void }) {
+export function LibraryView({
+  selection,
+  onSelect,
+  newCaseRequest = 0,
+}: {
+  selection: LibrarySelection;
+  onSelect: (s: LibrarySelection) => void;
+  /** Counts File → New Case… commands: each new value opens the new-case form. */
+  newCaseRequest?: number;
+}) {
   const notify = useNotify();
   const [search, setSearch] = useState('');
   const [cases, setCases] = useState<Case[] | null>(null);
@@ -28,6 +37,9 @@ export function LibraryView({ selection, onSelect }: { selection: LibrarySelecti
   const [form, setForm] = useState<FormState>(null);
   const [toDelete, setToDelete] = useState<Case | null>(null);
   const [deleting, setDeleting] = useState(false);
+  useEffect(() => {
+    if (newCaseRequest > 0) setForm({ mode: 'create' });
+  }, [newCaseRequest]);
 
   useEffect(() => {
     let alive = true;

@@ -9,6 +9,7 @@ import { fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
 import { EngineSettings } from './EngineSettings';
+import { LogFolder } from './LogFolder';
 
 type Theme = Settings['theme'];
 type Saved = 'theme' | 'reviewer' | 'backups' | null;
@@ -158,6 +159,7 @@ export function SettingsView() {
                 <code>{info.dataDir}</code>
               </dd>
             </div>
+            <LogFolder />
           </dl>
         </section>
       )}
