@@ -5,6 +5,7 @@
 // messages in turn, the first user message with one image_url (a base64 data URL: this server never fetches URLs).
 import crypto from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WorkstationError } from '../api/errors';
 import { ImageInputError, probeImage } from './image/decode';
@@ -28,6 +29,39 @@ export interface OpenAIServerOptions {
   log?: (line: string) => void;
   /** Called when a completion request ends (tests look at how the generation ended). */
   onCompletion?: (info: CompletionRecord) => void;
+  /**
+   * Host names (besides the loopback names and the address it listens on) that clients may use to reach it, e.g.
+   * the server's DNS name. Any other Host header is refused (421): a web page cannot reach it by DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
+  /** Serve HTTPS with this key and certificate (PEM): what travels to a server on the network is patient frames. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** The Host header as name and port (the scheme's default port when none is written). */
+function parseHostHeader(value: string | undefined, defaultPort: number): { name: string; port: number } | null {
+  if (!value) return null;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(value.trim());
+  if (!m) return null;
+  return { name: m[1]!.toLowerCase(), port: m[2] ? Number(m[2]) : defaultPort };
+}
+
+/**
+ * Whether a request's Host header names this server: the loopback names, the address it listens on, or an allowed
+ * name, each with its port. A server on a wildcard address with an API key and no names given takes any Host (the
+ * key is what protects it; a rebinding page does not have it).
+ */
+export function hostAllowed(header: string | undefined, at: { address: string; port: number; tls: boolean }, allowed: readonly string[], hasApiKey: boolean): boolean {
+  const h = parseHostHeader(header, at.tls ? 443 : 80);
+  if (!h || h.port !== at.port) return false;
+  const bare = h.name.replace(/^\[|\]$/g, '');
+  if (LOOPBACK_NAMES.has(h.name) || LOOPBACK_NAMES.has(bare)) return true;
+  const wildcard = at.address === '0.0.0.0' || at.address === '::';
+  if (!wildcard && bare === at.address.toLowerCase()) return true;
+  if (allowed.some((a) => a.toLowerCase() === bare)) return true;
+  return wildcard && hasApiKey && allowed.length === 0;
 }
 
 export interface CompletionRecord {
@@ -307,11 +341,16 @@ export function createOpenAIServer(o: OpenAIServerOptions) {
     return `200 ${job.stream ? 'stream' : 'json'} ${result.generatedTokens} tokens (${finish}) in ${Math.round(performance.now() - started)} ms`;
   }
 
+  let listening: { address: string; port: number; tls: boolean } | null = null;
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
     let line = '';
     try {
+      if (!listening || !hostAllowed(req.headers.host, listening, o.allowedHosts ?? [], Boolean(o.apiKey))) {
+        throw new ApiError(421, 'This server does not answer to that host name. Use its address, or start it with --allowed-host NAME.', 'misdirected_request');
+      }
       if (req.method === 'GET' && path === '/health') return json(res, 200, { status: 'ok' });
       if (!path.startsWith('/v1/')) throw new ApiError(404, `Nothing here: ${req.method} ${path}. This server offers GET /v1/models and POST /v1/chat/completions.`, 'not_found');
       if (o.apiKey) {
@@ -350,7 +389,8 @@ export function createOpenAIServer(o: OpenAIServerOptions) {
     }
   }
 
-  const server = http.createServer((req, res) => void route(req, res));
+  const handler = (req: IncomingMessage, res: ServerResponse) => void route(req, res);
+  const server = o.tls ? https.createServer({ key: o.tls.key, cert: o.tls.cert }, handler) : http.createServer(handler);
 
   return {
     server,
@@ -361,8 +401,9 @@ export function createOpenAIServer(o: OpenAIServerOptions) {
         server.listen(port, host, () => {
           server.off('error', reject);
           const a = server.address() as AddressInfo;
+          listening = { address: a.address, port: a.port, tls: Boolean(o.tls) };
           const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-          resolve({ url: `http://${h}:${a.port}`, port: a.port });
+          resolve({ url: `${o.tls ? 'https' : 'http'}://${h}:${a.port}`, port: a.port });
         });
       });
     },
