@@ -54,7 +54,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, JSON_HEADERS).end(encodeWire(body));
+  const text = encodeWire(body);
+  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
 function statusFor(code: string): number {
@@ -103,7 +104,7 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
       try {
         input = text.trim() === '' ? {} : decodeWire(text);
       } catch {
-        throw new WorkstationError('invalid-argument', 'The request body is not valid JSON.');
+        throw new WorkstationError('invalid-argument', 'The request body is not valid JSON (or is nested too deeply).');
       }
       noteCallSecrets(log, channel, input);
       const value = await dispatch(o.services.handlers, channel, input);
