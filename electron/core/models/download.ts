@@ -8,6 +8,17 @@
 // shapes), download-errors.ts (errors and messages), download-http.ts (requests, redirects, the server probe),
 // download-state.ts (the partial file, its progress record and resume), download-ranges.ts (the parallel range
 // worker) and download-verify.ts (size and sha256, then the rename into place).
+//
+// Why not node-llama-cpp's own downloader (createModelDownloader, ipull underneath), already a dependency: it does
+// parallel connections, progress and cancel, but (measured with node-llama-cpp 3.21.1 / ipull 3.9.5, pinned by
+// tests/integration/model-download-ipull.test.ts) after a connection drops part-way it asks for the file again
+// from byte 0, so every hiccup on a hospital network costs the bytes already fetched of a 2.5 GB file; the app's
+// tests require the retry to continue where the part stopped ("resumes when the server drops the connection
+// part-way") and a restart of the app to continue the file ("resumes after the app was closed"). It also has no
+// sha256 check, no free-space check, no stall timer of ours and sends `headers` to every host it is redirected to
+// unless the token goes through its Hugging Face-only `tokens` option. Using it would keep all of those here and
+// lose resumption, so this module stays; when that test fails (ipull resumes), move onto it and keep only the
+// sha256 check and the rename into place (download-verify.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureFreeSpace } from './disk-space';
