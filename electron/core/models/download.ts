@@ -15,9 +15,8 @@
 // from byte 0, so every hiccup on a hospital network costs the bytes already fetched of a 2.5 GB file; the app's
 // tests require the retry to continue where the part stopped ("resumes when the server drops the connection
 // part-way") and a restart of the app to continue the file ("resumes after the app was closed"). It also has no
-// sha256 check, no free-space check, no stall timer of ours and sends `headers` to every host it is redirected to
-// unless the token goes through its Hugging Face-only `tokens` option. Using it would keep all of those here and
-// lose resumption, so this module stays; when that test fails (ipull resumes), move onto it and keep only the
+// sha256 check and no free-space check (an Authorization header did not follow a redirect to another host there
+// either, as here). Using it would keep those here and lose resumption, so this module stays; when that test fails (ipull resumes), move onto it and keep only the
 // sha256 check and the rename into place (download-verify.ts).
 import fs from 'node:fs';
 import path from 'node:path';
