@@ -88,4 +88,24 @@ describe('Library (browser host + Chromium)', () => {
     await page.waitForFunction(() => (document.querySelector('[data-testid="backups-to-keep"]') as HTMLSelectElement | null)?.value === '14');
     expect(app.errors).toEqual([]);
   });
+
+  it('File → New Case… (the app.command event) opens the new-case form from any view', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('model-status-card').waitFor();
+    app.t.events.emit('app.command', { command: 'new-case' });
+    await page.getByTestId('case-form').waitFor();
+    expect(await page.locator('main').getAttribute('data-view')).toBe('library');
+    expect(app.errors).toEqual([]);
+  });
+
+  it('Settings → Open log folder: the browser host says where the log files are', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('open-log-folder').click();
+    const shown = page.getByTestId('log-folder-path');
+    await shown.waitFor();
+    expect(await shown.textContent()).toContain(`${app.t.dataDir}/logs`);
+    expect(app.errors).toEqual([]);
+  });
 });
