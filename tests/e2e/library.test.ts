@@ -96,6 +96,8 @@ describe('Library (browser host + Chromium)', () => {
     app.t.events.emit('app.command', { command: 'new-case' });
     await page.getByTestId('case-form').waitFor();
     expect(await page.locator('main').getAttribute('data-view')).toBe('library');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('case-form').waitFor({ state: 'detached' });
     expect(app.errors).toEqual([]);
   });
 
