@@ -207,9 +207,9 @@ export function createInferenceClient(o: InferenceClientOptions) {
       model = null;
       lastLoad = null;
       const message =
-        `The model process stopped ${decision.count} times within ${describeWindow(decision.windowMs)} (last: it ${how}), so the model was unloaded ` +
-        'instead of being restarted again. This usually means it does not fit in memory (try the CPU, a smaller quantisation or a smaller ' +
-        'context) or a model file is damaged. Press "Load again" to try once more.';
+        `The model process stopped ${decision.count} times within ${describeWindow(decision.windowMs)}, so the model was unloaded instead of being ` +
+        'restarted again. This usually means it does not fit in memory (try the CPU, a smaller quantisation or a smaller context) or a model file ' +
+        `is damaged. Press "Load again" to try once more. (The last time, the process ${how}.)`;
       rejectQueue(new WorkstationError('unavailable', message));
       setState('error', message);
       return;

@@ -30,7 +30,9 @@ export function ModelStatusCard({ status }: { status: InferenceStatus | null }) 
           {status.message}
         </p>
       )}
-      <LoadAgainButton />
+      <div className="status-card-actions">
+        <LoadAgainButton />
+      </div>
       <dl className="facts facts-2">
         <div>
           <dt>Model</dt>

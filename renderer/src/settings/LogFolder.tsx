@@ -25,7 +25,7 @@ export function LogFolder() {
           Open log folder
         </Button>
         {folder && (
-          <p className="muted" data-testid="log-folder-path">
+          <p className="muted log-folder-note" data-testid="log-folder-path">
             This browser cannot open folders on the workstation. The log files are in <code>{folder}</code>
           </p>
         )}
