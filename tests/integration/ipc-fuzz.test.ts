@@ -65,7 +65,7 @@ describe('IPC fuzz: every channel refuses generated bad payloads and changes not
     expect(refused).toBe(REQUEST_CHANNELS.length * PER_CHANNEL);
     expect(snapshot(t.services, t.dataDir)).toBe(before);
     expect(eventsSeen).toBe(0);
-  }, 120_000);
+  }, 180_000);
 
   it(`through the browser host over HTTP: ${PER_CHANNEL} per channel`, async () => {
     let refused = 0;
@@ -93,5 +93,5 @@ describe('IPC fuzz: every channel refuses generated bad payloads and changes not
     expect(eventsSeen).toBe(0);
     // Still answering as before.
     expect((await t.call('cases.list', {})).body.value).toHaveLength(1);
-  }, 180_000);
+  }, 300_000);
 });
