@@ -226,7 +226,7 @@ describe('remote engine against serve-model on loopback', () => {
   it('reports a server stopped mid-stream clearly, and stores a failed row without the partial text', async () => {
     const second = createOpenAIServer({ client: serving, modelId: MODEL_ID, apiKey: KEY, onCompletion: (r) => records.push(r) });
     const url2 = (await second.listen(0)).url;
-    await useServer(undefined, url2); // the saved key
+    await useServer(KEY, url2); // a new address: the key is typed again (the saved one goes to the saved server only)
     const before = await s.call('analysis.list', { frameId: frames[2]! });
     const { end, tokens } = await analyse(frames[2]!, 4000, async (jobId) => {
       await s.waitFor('analysis.token', (p) => p.jobId === jobId);
@@ -240,7 +240,7 @@ describe('remote engine against serve-model on loopback', () => {
     expect(after[0]).toMatchObject({ status: 'failed', rawText: '', answer: '', error: end.message });
     expect(after[0]!.provenance.serverUrl).toBe(url2);
     await until(() => serving.status().runningAnalysisId === null);
-    await useServer();
+    await useServer(KEY);
   });
 
   it('refuses a wrong API key at load with the 401 message, and keeps the saved one', async () => {
