@@ -50,6 +50,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'videos.timeline',
   'videos.relink',
   'videos.remove',
+  'videos.tools',
   'reviews.open',
   'reviews.get',
   'reviews.list',

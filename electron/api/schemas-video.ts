@@ -89,3 +89,21 @@ export const VideoJobProgress = z.object({
   video: Video.nullable(),
 });
 export type VideoJobProgress = z.infer<typeof VideoJobProgress>;
+
+/** The ffmpeg the app runs (conversion, scrub proxies, timeline frames): for About and troubleshooting. */
+export const FfmpegInfo = z.object({
+  /** null when there is none (then conversion and proxies are unavailable). */
+  found: z
+    .object({
+      source: z.enum(['override', 'bundled', 'system']),
+      path: z.string(),
+      version: z.string(),
+      licence: z.string(),
+      h264Encoder: z.boolean(),
+      hevcDecoder: z.boolean(),
+    })
+    .nullable(),
+  /** The npm package the app ships ffmpeg in for this platform (null where it ships none). */
+  bundledPackage: z.string().nullable(),
+});
+export type FfmpegInfo = z.infer<typeof FfmpegInfo>;

@@ -1,6 +1,7 @@
-// Frames for the phase timeline, taken with the system ffmpeg: one exact frame as a lossless PNG (by the frame table,
+// Frames for the phase timeline, taken with ffmpeg (../ffmpeg/ffmpeg-binary.ts): one exact frame as a lossless PNG (by the frame table,
 // see seekPointFor), and the scene changes of a whole video. Both are killed when their signal aborts.
 import { spawn } from 'node:child_process';
+import { passthroughArgs } from '../ffmpeg/ffmpeg-binary';
 import { seekPointFor } from './sampling';
 
 export const NO_FFMPEG_MESSAGE =
@@ -86,10 +87,12 @@ export async function extractFramePng(o: ExtractFrameOptions): Promise<Uint8Arra
   const seek = seekPointFor(o.pts, o.frameIndex);
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-noautorotate',
-    ...(seek === null ? [] : ['-ss', seek.toFixed(6)]),
+    // -seek_timestamp: -ss is the frame's own timestamp, not an offset from the file's start (a recording whose
+    // timestamps start at 10 s would otherwise be sought 10 s too far).
+    ...(seek === null ? [] : ['-seek_timestamp', '1', '-ss', seek.toFixed(6)]),
     '-i', o.file,
     '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-frames:v', '1', '-fps_mode', 'passthrough',
+    '-frames:v', '1', ...passthroughArgs(o.ffmpeg),
     '-c:v', 'png', '-pix_fmt', 'rgb24', '-f', 'image2pipe', 'pipe:1',
   ];
   const { stdout } = await runFfmpeg(o.ffmpeg, args, o.signal);
@@ -122,7 +125,7 @@ export async function detectSceneChanges(o: SceneOptions): Promise<number[]> {
       '-hide_banner', '-nostdin', '-loglevel', 'info', '-noautorotate',
       '-i', o.file, '-map', '0:v:0', '-an', '-sn', '-dn',
       '-vf', `scale=320:-2,select='gt(scene\\,${threshold})',showinfo`,
-      '-fps_mode', 'passthrough', '-progress', 'pipe:1', '-nostats', '-f', 'null', '-',
+      ...passthroughArgs(o.ffmpeg), '-progress', 'pipe:1', '-nostats', '-f', 'null', '-',
     ],
     o.signal,
     lines((line) => {

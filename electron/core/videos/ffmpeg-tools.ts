@@ -1,59 +1,12 @@
-// The system ffmpeg/ffprobe, when there is one: finding them, asking ffprobe what a file is, and converting a
-// video to an H.264 MP4 that Chromium plays and steps quickly (short GOP), with progress and cancel.
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
+// ffmpeg at work on videos: asking ffprobe (or ffmpeg itself) what a file is, and converting a video to an H.264 MP4
+// that Chromium plays and steps quickly (short GOP), with progress and cancel. Which ffmpeg: ../ffmpeg/ffmpeg-binary.ts.
+import { spawn } from 'node:child_process';
+import { passthroughArgs } from '../ffmpeg/ffmpeg-binary';
 
-export interface FfmpegTools {
-  ffmpeg: string;
-  /** ffprobe next to ffmpeg (or on PATH), when present. */
-  ffprobe: string | null;
-}
-
-function onPath(name: string): string | null {
-  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    for (const ext of exts) {
-      const candidate = path.join(dir, name + ext);
-      try {
-        if (fs.statSync(candidate).isFile()) return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
-
-function works(binary: string): boolean {
-  try {
-    return spawnSync(binary, ['-hide_banner', '-version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Finds ffmpeg: `override` (a path, or 'none' to act as if there were none), else $WORKSTATION_FFMPEG, else PATH
- * (plus the usual Homebrew and /usr/local locations, which a GUI app on macOS does not have on its PATH).
- */
-export function findFfmpeg(override?: string | null): FfmpegTools | null {
-  const wanted = override ?? process.env.WORKSTATION_FFMPEG ?? null;
-  if (wanted === 'none' || override === null) return null;
-  const candidates = wanted ? [wanted] : [onPath('ffmpeg'), '/opt/homebrew/bin/ffmpeg', '/usr/local/bin/ffmpeg', '/usr/bin/ffmpeg'];
-  for (const c of candidates) {
-    if (!c || !works(c)) continue;
-    const dir = path.dirname(c);
-    const sibling = path.join(dir, process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe');
-    const ffprobe = fs.existsSync(sibling) && works(sibling) ? sibling : wanted ? null : onPath('ffprobe');
-    return { ffmpeg: c, ffprobe };
-  }
-  return null;
-}
+export { findFfmpeg, type FfmpegTools } from '../ffmpeg/ffmpeg-binary';
 
 export const INSTALL_FFMPEG_HINT =
-  'To convert it here, install ffmpeg (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) and restart the app, or convert it to H.264 MP4 with another tool.';
+  'To convert it here, the app needs ffmpeg: its own copy is missing from this installation (reinstall the app), or install ffmpeg (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) and restart the app, or convert it to H.264 MP4 with another tool.';
 
 export interface FfprobeSummary {
   formatName: string | null;
@@ -97,6 +50,48 @@ export function ffprobeSummary(ffprobe: string, file: string, signal?: AbortSign
   });
 }
 
+/**
+ * What `ffmpeg -i` says a file is (for an ffmpeg without ffprobe beside it, like the one shipped with the app): the
+ * same summary as ffprobeSummary, read from its stream lines; null when ffmpeg cannot read the file at all.
+ */
+export function ffmpegSummary(ffmpeg: string, file: string, signal?: AbortSignal): Promise<FfprobeSummary | null> {
+  return new Promise((resolve) => {
+    // Without an output ffmpeg describes the input on stderr and exits 1: that is the expected end here.
+    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-i', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    const abort = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', abort, { once: true });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (t: string) => {
+      if (text.length < 200_000) text += t;
+    });
+    child.on('error', () => resolve(null));
+    child.on('close', () => {
+      signal?.removeEventListener('abort', abort);
+      const input = /^Input #0, ([^,]+(?:,[^,\s]+)*), from /m.exec(text);
+      if (!input) return resolve(null);
+      const d = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
+      const duration = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : NaN;
+      const streams = text.split('\n').filter((l) => /^\s*Stream #0:\d+/.test(l));
+      const video = streams.find((l) => /: Video: /.test(l) && !/\(attached pic\)/.test(l));
+      const vm = video ? /: Video: ([\w-]+)/.exec(video) : null;
+      const size = video ? /, (\d{2,5})x(\d{2,5})[ ,]/.exec(video) : null;
+      resolve({
+        formatName: input[1]!,
+        formatLongName: null,
+        durationSeconds: Number.isFinite(duration) && duration > 0 ? duration : null,
+        video: vm ? { codecName: vm[1]!, codecLongName: null, width: size ? Number(size[1]) : null, height: size ? Number(size[2]) : null } : null,
+        hasAudio: streams.some((l) => /: Audio: /.test(l)),
+      });
+    });
+  });
+}
+
+/** ffprobe's summary when there is an ffprobe, else ffmpeg's. */
+export function mediaSummary(tools: { ffmpeg: string; ffprobe: string | null }, file: string, signal?: AbortSignal): Promise<FfprobeSummary | null> {
+  return tools.ffprobe ? ffprobeSummary(tools.ffprobe, file, signal) : ffmpegSummary(tools.ffmpeg, file, signal);
+}
+
 export interface ConvertOptions {
   ffmpeg: string;
   input: string;
@@ -131,9 +126,11 @@ export function convertToH264(o: ConvertOptions): Promise<void> {
     '-i', o.input,
     '-map', '0:v:0', '-map', '0:a:0?',
     ...(o.evenSize ? ['-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'] : []),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p',
+    // No B-frames: nothing is reordered, so the MP4 needs no edit list (ffmpeg 4.1, the one shipped with the app,
+    // wrote one that discarded the last frame), and a step decodes no frame it does not show.
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-bf', '0', '-pix_fmt', 'yuv420p',
     '-g', String(o.gop), '-keyint_min', String(o.gop), '-sc_threshold', '0',
-    '-fps_mode', 'passthrough', '-enc_time_base', '1/90000', '-video_track_timescale', '90000',
+    ...passthroughArgs(o.ffmpeg), '-enc_time_base', '1/90000', '-video_track_timescale', '90000',
     '-c:a', 'aac', '-b:a', '160k',
     '-movflags', '+faststart',
     '-progress', 'pipe:1', '-nostats',

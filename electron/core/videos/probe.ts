@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkstationError } from '../../api/errors';
-import { ffprobeSummary } from './ffmpeg-tools';
+import { mediaSummary } from './ffmpeg-tools';
 import { ffprobeContainer, ProbeCancelled, readWithMediabunny, type MediaRead } from './media-read';
 import { classifyRead, CODEC_LABEL, emptyFile, missingIndex, unreadable, type ProbeResult } from './probe-verdicts';
 import { checkIntegrity, sniff } from './sniff';
@@ -25,6 +25,8 @@ export type { ProbeResult } from './probe-verdicts';
 export interface ProbeOptions {
   /** ffprobe's path when there is one (to name formats mediabunny cannot read). */
   ffprobe: string | null;
+  /** ffmpeg's path: names those formats when there is no ffprobe (the ffmpeg shipped with the app has none). */
+  ffmpeg?: string | null;
   /** Whether an ffmpeg is available to convert (decides canConvert and the advice). */
   ffmpegAvailable: boolean;
   signal?: AbortSignal;
@@ -90,8 +92,8 @@ export async function probeVideo(file: string, o: ProbeOptions): Promise<ProbeRe
 
   // Name what mediabunny could not read (a codec it does not know, or a container like AVI) with ffprobe.
   let codecLabel: string | null = read?.codec ? (CODEC_LABEL[read.codec] ?? read.codec) : null;
-  if ((!read || (read.hasVideo && !read.codec)) && sniffed.videoLike && o.ffprobe) {
-    const s = await ffprobeSummary(o.ffprobe, file, o.signal);
+  if ((!read || (read.hasVideo && !read.codec)) && sniffed.videoLike && (o.ffprobe || o.ffmpeg)) {
+    const s = await mediaSummary({ ffmpeg: o.ffmpeg ?? '', ffprobe: o.ffprobe }, file, o.signal);
     if (o.signal?.aborted) throw new ProbeCancelled();
     if (s?.video) {
       const container = read?.container ?? ffprobeContainer(s.formatName, sniffed);

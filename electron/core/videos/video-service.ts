@@ -14,7 +14,8 @@ import type { Video, VideoJobProgress } from '../../api/schemas-video';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createReviewsRepo } from '../reviews/reviews-repo';
-import { ConversionCancelled, convertToH264, ffprobeSummary, findFfmpeg, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
+import { bundledPackageName, ffmpegDetails } from '../ffmpeg/ffmpeg-binary';
+import { ConversionCancelled, convertToH264, findFfmpeg, mediaSummary, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
 import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
 import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
 import { checkPrintCopy, pngSize } from './captured-frame';
@@ -32,6 +33,7 @@ export type VideoChannel =
   | 'videos.timeline'
   | 'videos.relink'
   | 'videos.remove'
+  | 'videos.tools'
   | 'reviews.open'
   | 'reviews.get'
   | 'reviews.list'
@@ -89,6 +91,7 @@ export function createVideoService(o: VideoServiceOptions) {
 
   const probeOptions = (signal?: AbortSignal, onProgress?: (f: number | null) => void) => ({
     ffprobe: ffmpegTools()?.ffprobe ?? null,
+    ffmpeg: ffmpegTools()?.ffmpeg ?? null,
     ffmpegAvailable: ffmpegTools() !== null,
     ...(signal ? { signal } : {}),
     ...(onProgress ? { onProgress } : {}),
@@ -218,7 +221,7 @@ export function createVideoService(o: VideoServiceOptions) {
     const { probe: p } = await probeVideo(file, probeOptions(signal, (f) => report('probing', f)));
     if (!p.playable && !p.canConvert) throw new WorkstationError('unsupported-input', p.problem ?? `"${path.basename(file)}" cannot be converted.`);
     let duration = p.durationSeconds;
-    if (duration === null && tools.ffprobe) duration = (await ffprobeSummary(tools.ffprobe, file, signal))?.durationSeconds ?? null;
+    if (duration === null) duration = (await mediaSummary(tools, file, signal))?.durationSeconds ?? null;
     fs.mkdirSync(videosDir, { recursive: true });
     const finalPath = outputName(file);
     const temp = path.join(videosDir, `.${path.basename(finalPath, '.mp4')}.${crypto.randomBytes(4).toString('hex')}.part.mp4`);
@@ -334,6 +337,15 @@ export function createVideoService(o: VideoServiceOptions) {
       for (const job of jobs.values()) if (job.videoId === id) job.controller.abort();
       unregister(id);
       return { ok: true as const };
+    },
+
+    'videos.tools': () => {
+      const tools = ffmpegTools();
+      const d = tools ? ffmpegDetails(tools) : null;
+      return {
+        found: d ? { source: d.source, path: d.path, version: d.version, licence: d.licence, h264Encoder: d.h264Encoder, hevcDecoder: d.hevcDecoder } : null,
+        bundledPackage: bundledPackageName(),
+      };
     },
 
     'reviews.open': ({ caseId, videoId }) => {

@@ -9,6 +9,7 @@ import { fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
 import { EngineSettings } from './EngineSettings';
+import { FfmpegAbout } from './FfmpegAbout';
 import { LogFolder } from './LogFolder';
 
 type Theme = Settings['theme'];
@@ -160,6 +161,7 @@ export function SettingsView() {
               </dd>
             </div>
             <LogFolder />
+            <FfmpegAbout />
           </dl>
         </section>
       )}
