@@ -12,7 +12,11 @@ export const videoRequests = {
   /** What a file is and whether it plays here, before importing it. */
   'videos.probe': { input: z.object({ path: filePath }).strict(), output: VideoProbe },
   /** Probes, hashes and registers the file in place (never copied); progress as videos.jobProgress. */
-  'videos.import': { input: z.object({ caseId: Id, path: filePath }).strict(), output: z.object({ jobId: z.string() }) },
+  /**
+   * `playsHere`: the renderer's own decoder's answer for the probe's playback types (canPlayType and
+   * VideoDecoder.isConfigSupported in this app's Chromium); without it the app's static guess decides.
+   */
+  'videos.import': { input: z.object({ caseId: Id, path: filePath, playsHere: z.boolean().optional() }).strict(), output: z.object({ jobId: z.string() }) },
   /** Converts an unplayable file to H.264 (original untouched) and imports the result. */
   'videos.convert': { input: z.object({ caseId: Id, path: filePath }).strict(), output: z.object({ jobId: z.string() }) },
   'videos.cancelJob': { input: z.object({ jobId }).strict(), output: z.object({ cancelled: z.boolean() }) },

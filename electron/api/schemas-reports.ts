@@ -171,7 +171,13 @@ export const ReportVideo = Video.pick({
   variableFrameRate: true,
   sizeBytes: true,
   sha256: true,
-}).extend({ fileName: hidden(z.string()) });
+}).extend({
+  fileName: hidden(z.string()),
+  /** The first frame's media time: timecodes count from it, mediaTime fields are exact media times. */
+  startSeconds: z.number().optional(),
+  /** The stream's colour tags, and the matrix and range the stored frames were converted with. */
+  colour: z.object({ matrix: z.string(), fullRange: z.boolean(), tagged: z.boolean(), described: z.string() }).optional(),
+});
 export type ReportVideo = z.infer<typeof ReportVideo>;
 
 export const ReportTagSummary = z.object({

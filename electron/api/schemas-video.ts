@@ -2,6 +2,14 @@
 import { z } from 'zod';
 import { Id } from './schemas';
 
+/** The stream's colour tags as read (null where it does not say); see colour.ts for how frames are converted. */
+export const ColourTagsSchema = z.object({
+  matrix: z.string().nullable(),
+  primaries: z.string().nullable(),
+  transfer: z.string().nullable(),
+  fullRange: z.boolean().nullable(),
+});
+
 export const VideoProbe = z.object({
   /** What the file is, in words a surgeon understands ("H.264 video in MP4, 1920×1080, 30 fps, 12:04"). */
   summary: z.string(),
@@ -12,12 +20,25 @@ export const VideoProbe = z.object({
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   rotation: z.number().int(),
+  /** Length from the first frame to the end (not the last timestamp: a recording may start at 10 s). */
   durationSeconds: z.number().nullable(),
+  /** The first frame's timestamp: times are shown from it (0 for most files). */
+  startSeconds: z.number().nullable(),
   frameCount: z.number().int().nullable(),
   /** Nominal frames per second (median frame duration), when known. */
   fps: z.number().nullable(),
   variableFrameRate: z.boolean(),
+  /**
+   * Whether it plays, as far as the app can tell without asking the browser (H.264, VP8, VP9, AV1 do everywhere).
+   * The renderer asks its own decoder (playback below) and passes the answer to videos.import.
+   */
   playable: z.boolean(),
+  /**
+   * What the renderer asks its decoder about (canPlayType / VideoDecoder.isConfigSupported): the container's MIME
+   * type and the codec string. null when the file cannot be played whatever the browser (damaged, no frames…).
+   */
+  playback: z.object({ mime: z.string(), codecString: z.string().nullable() }).nullable(),
+  colour: ColourTagsSchema.nullable(),
   /** Why it cannot be played here and what to do, when it cannot. */
   problem: z.string().nullable(),
   /** True when converting to H.264 with ffmpeg would make it playable (and ffmpeg is available). */
@@ -43,10 +64,14 @@ export const Video = z.object({
   width: z.number().int(),
   height: z.number().int(),
   rotation: z.number().int(),
+  /** From the first frame to the end. */
   durationSeconds: z.number(),
+  /** The first frame's timestamp (media time): every time the app shows is counted from it. */
+  startSeconds: z.number(),
   frameCount: z.number().int(),
   fps: z.number(),
   variableFrameRate: z.boolean(),
+  colour: ColourTagsSchema,
   /** Set when this file was converted from another (the original is kept untouched). */
   convertedFrom: z.string().nullable(),
   /** 'missing' when the file is no longer at its path (re-link it). */
@@ -61,7 +86,10 @@ export const VideoTimeline = z.object({
   pts: z.array(z.number()),
   /** Frame indices of keyframes (where decoding can start). */
   keyframes: z.array(z.number().int().nonnegative()),
+  /** From the first frame (pts[0]) to the end of the last frame. */
   durationSeconds: z.number(),
+  /** pts[0]: times are shown from it; stored media times stay exact. */
+  startSeconds: z.number(),
 });
 export type VideoTimeline = z.infer<typeof VideoTimeline>;
 

@@ -90,7 +90,9 @@ describe('probing files that do not play', () => {
     expect(r.probe.problem).toBe(
       'This is HEVC (H.265) video, which this app cannot decode on this computer. Convert it to H.264 (keeps the original) or export H.264 from your recorder.',
     );
-    expect(r.timeline).toBeNull();
+    // Readable: whether it decodes is asked of the renderer's decoder (HEVC does on macOS and Windows).
+    expect(r.probe.playback).toEqual({ mime: 'video/mp4', codecString: expect.stringMatching(/^(hvc1|hev1)\./) });
+    expect(r.timeline?.pts).toHaveLength(90);
     const without = await probe(v.file, false);
     expect(without.probe.canConvert).toBe(false);
     expect(without.probe.problem).toMatch(/HEVC \(H\.265\).*install ffmpeg \(Debian\/Ubuntu: sudo apt install ffmpeg/);
@@ -132,10 +134,10 @@ describe('probing files that do not play', () => {
     expect((await probe(empty)).probe.problem).toMatch(/is empty \(0 bytes\)/);
   });
 
-  it('H.264 in MKV: the codec plays but the container does not, so convert', async () => {
+  it('H.264 in MKV plays as it is (Chromium opens Matroska): no conversion', async () => {
     const r = await probe((await makeTestVideo({ container: 'mkv' })).file);
-    expect(r.probe).toMatchObject({ playable: false, codec: 'h264', container: 'MKV', canConvert: true });
-    expect(r.probe.problem).toMatch(/^This is H\.264 video in MKV format, which this app cannot play\. Convert it to an H\.264 MP4/);
+    expect(r.probe).toMatchObject({ playable: true, codec: 'h264', container: 'MKV', problem: null, playback: { mime: 'video/x-matroska', codecString: expect.stringMatching(/^avc1\./) } });
+    expect(r.mime).toBe('video/x-matroska');
   });
 
   it('refuses a missing path and a folder with an error, not a probe', async () => {

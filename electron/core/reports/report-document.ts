@@ -20,6 +20,7 @@ import {
   type ReviewReportV1,
 } from '../../api/schemas-reports';
 import { formatTimecode } from './timecode';
+import { decideColour, describeColour } from '../../api/colour';
 
 /** Everything the report is made of, as the services return it. */
 export interface ReviewData {
@@ -111,6 +112,7 @@ function frameOrder(a: Frame, b: Frame): number {
 
 /** The stored timeline as the report carries it: labels and colours from the taxonomy, timecodes. */
 function reportPhaseTimeline(
+  origin: number,
   timeline: TimelineView | null,
   phases: ReadonlyMap<string, TaxonomyTerm>,
   colourOf: (phase: string) => string,
@@ -126,7 +128,7 @@ function reportPhaseTimeline(
       const term = t.phase ? phases.get(t.phase) : undefined;
       return {
         time: t.time,
-        timecode: formatTimecode(t.time),
+        timecode: formatTimecode(t.time - origin),
         frameIndex: t.frameIndex,
         frameId: t.frameId,
         analysisId: t.analysisId,
@@ -138,6 +140,11 @@ function reportPhaseTimeline(
       };
     }),
   };
+}
+
+function reportColour(v: Video): ReportVideo['colour'] {
+  const d = decideColour(v.colour, v.width, v.height);
+  return { matrix: d.matrix, fullRange: d.fullRange, tagged: d.tagged, described: describeColour(d) };
 }
 
 const DEFAULT_PHASE_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -172,7 +179,9 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       return { ...s, author: who(s.author), displayLabel, displayColor: colour };
     });
 
-  const phaseTimeline = reportPhaseTimeline(data.timeline, phases, colourOf);
+  // Timecodes count from the first frame (a recording's timestamps may start late); media times stay exact.
+  const origin = data.video?.startSeconds ?? 0;
+  const phaseTimeline = reportPhaseTimeline(origin, data.timeline, phases, colourOf);
   const sampled = new Set((data.timeline?.samples ?? []).map((t) => t.frameId).filter((id): id is number => id !== null));
 
   const frames: ReportFrame[] = [...data.frames].sort(frameOrder).map((f) => {
@@ -191,7 +200,7 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       id: f.id,
       frameIndex: f.frameIndex,
       mediaTime: f.mediaTime,
-      timecode: formatTimecode(f.mediaTime),
+      timecode: formatTimecode(f.mediaTime === null ? null : f.mediaTime - origin),
       width: f.width,
       height: f.height,
       mime: f.mime,
@@ -253,7 +262,7 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       finalisedAt: data.review.finalisedAt,
     },
     // Only the schema's fields: the path, case and hashes of where the file lies stay out.
-    video: v ? ReportVideo.parse({ ...v, fileName: fields.fileNames ? v.fileName : null }) : null,
+    video: v ? ReportVideo.parse({ ...v, fileName: fields.fileNames ? v.fileName : null, colour: reportColour(v) }) : null,
     segments,
     phaseTimeline,
     frames,

@@ -177,10 +177,12 @@ function timelineFigure(doc: ReviewReportV1, shown: readonly ReportFrame[]): str
   const segs = doc.segments;
   const model = doc.phaseTimeline;
   const samples = model?.samples ?? [];
+  // Times from the first frame (media times minus the video's start), like every timecode of the app.
+  const origin = doc.video?.startSeconds ?? 0;
   const times = shown.map((f) => f.mediaTime).filter((t): t is number => t !== null);
-  const duration = Math.max(doc.video?.durationSeconds ?? 0, ...segs.map((s) => s.endTime), ...samples.map((s) => s.time), ...times, 0.001);
+  const duration = Math.max(doc.video?.durationSeconds ?? 0, ...segs.map((s) => s.endTime - origin), ...samples.map((s) => s.time - origin), ...times.map((t) => t - origin), 0.001);
   const W = 1000;
-  const x = (t: number) => (Math.min(Math.max(t, 0), duration) / duration) * W;
+  const x = (t: number) => (Math.min(Math.max(t - origin, 0), duration) / duration) * W;
   const caption = (y: number, text: string) => `<text x="0" y="${y}" font-size="11" fill="#444">${esc(text)}</text>`;
   const bar = (x0: number, x1: number, y: number, h: number, colour: string, label: string) => {
     const w = Math.max(1.5, x1 - x0);
@@ -202,7 +204,7 @@ function timelineFigure(doc: ReviewReportV1, shown: readonly ReportFrame[]): str
       let j = i + 1;
       while (j < samples.length && samples[j]!.phase === samples[i]!.phase) j++;
       const s = samples[i]!;
-      if (s.phase) body += bar(x(s.time), x(samples[j]?.time ?? duration), y + 2, 18, s.color ?? '#888888', s.label);
+      if (s.phase) body += bar(x(s.time), x(samples[j]?.time ?? origin + duration), y + 2, 18, s.color ?? '#888888', s.label);
       i = j;
     }
     y += 20;
@@ -212,7 +214,8 @@ function timelineFigure(doc: ReviewReportV1, shown: readonly ReportFrame[]): str
   const ticks: string[] = [];
   const step = niceStep(duration);
   for (let t = 0; t <= duration + 1e-9; t += step) {
-    ticks.push(`<line x1="${n(x(t))}" y1="${axis}" x2="${n(x(t))}" y2="${axis + 4}" stroke="#666"/><text x="${n(x(t))}" y="${axis + 16}" font-size="11" fill="#444" text-anchor="middle">${esc(formatDuration(t))}</text>`);
+    const tx = n(x(origin + t));
+    ticks.push(`<line x1="${tx}" y1="${axis}" x2="${tx}" y2="${axis + 4}" stroke="#666"/><text x="${tx}" y="${axis + 16}" font-size="11" fill="#444" text-anchor="middle">${esc(formatDuration(t))}</text>`);
   }
   const svg =
     `<svg class="timeline" viewBox="-20 0 ${W + 40} ${axis + 22}" xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">` +
@@ -221,7 +224,7 @@ function timelineFigure(doc: ReviewReportV1, shown: readonly ReportFrame[]): str
     ? `<table class="legend"><thead><tr><th>Phase</th><th>Start</th><th>End</th><th>Frames</th></tr></thead><tbody>${segs
         .map(
           (s) =>
-            `<tr><td><span class="swatch" style="background:${esc(s.displayColor ?? '#888')}"></span>${esc(s.displayLabel)}${s.note ? `<div class="muted">${esc(s.note)}</div>` : ''}</td><td>${esc(formatTimecode(s.startTime))}</td><td>${esc(formatTimecode(s.endTime))}</td><td>${s.startFrame}–${s.endFrame}</td></tr>`,
+            `<tr><td><span class="swatch" style="background:${esc(s.displayColor ?? '#888')}"></span>${esc(s.displayLabel)}${s.note ? `<div class="muted">${esc(s.note)}</div>` : ''}</td><td>${esc(formatTimecode(s.startTime - origin))}</td><td>${esc(formatTimecode(s.endTime - origin))}</td><td>${s.startFrame}–${s.endFrame}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : `<p class="muted">No phase segments were marked in this review.</p>`;

@@ -47,11 +47,17 @@ export function sceneTimes(changes: readonly number[], minGapSeconds: number, du
   return out;
 }
 
-/** The frame for each time; two times on the same frame make one sample (the earlier time). */
+/**
+ * The frame for each time; two times on the same frame make one sample (the earlier time). `times` count from the
+ * first frame (0 = the first frame, as every time the app shows); a sample's `time` is the media time (pts[0] + t), so
+ * a recording whose timestamps start at 10 s is sampled from its first frame, not from 10 s in.
+ */
 export function planSamples(pts: readonly number[], times: readonly number[]): PlannedSample[] {
   const seen = new Set<number>();
   const out: PlannedSample[] = [];
-  for (const time of times) {
+  const origin = pts[0] ?? 0;
+  for (const t of times) {
+    const time = origin + t;
     const frameIndex = frameAt(pts, time);
     if (seen.has(frameIndex)) continue;
     seen.add(frameIndex);

@@ -3,6 +3,7 @@
 // presentation timestamp of every frame with its keyframes, from the sample tables alone (no media data is read).
 // Also the container name for what ffprobe reports, for files mediabunny cannot read.
 import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input, UnsupportedInputFormatError } from 'mediabunny';
+import type { ColourTags } from '../../api/colour';
 import type { Sniffed } from './sniff';
 
 export interface Timeline {
@@ -10,6 +11,7 @@ export interface Timeline {
   pts: number[];
   /** Indices (in presentation order) of the keyframes. */
   keyframes: number[];
+  /** From the first frame (pts[0]) to the end of the last one. */
   durationSeconds: number;
 }
 
@@ -55,6 +57,8 @@ export interface MediaRead {
   hasAudio: boolean;
   timeline: Timeline | null;
   timeResolution: number | null;
+  /** The stream's colour tags (container or bitstream), null when nothing was read. */
+  colour?: ColourTags | null;
 }
 
 /** null when mediabunny does not know the container; the frame table only when `wantTimeline`. */
@@ -84,6 +88,10 @@ export async function readWithMediabunny(file: string, o: ReadOptions, wantTimel
       hasAudio,
       timeline: null,
       timeResolution: await track.getTimeResolution().catch(() => null),
+      colour: await track
+        .getColorSpace()
+        .then((c) => ({ matrix: c.matrix ?? null, primaries: c.primaries ?? null, transfer: c.transfer ?? null, fullRange: c.matrix || c.primaries ? (c.fullRange ?? null) : c.fullRange ? true : null }))
+        .catch(() => null),
     };
     if (!wantTimeline) return read;
 
@@ -103,10 +111,11 @@ export async function readWithMediabunny(file: string, o: ReadOptions, wantTimel
       }
     }
     frames.sort((a, b) => a.t - b.t);
+    const first = frames[0]?.t ?? 0;
     read.timeline = {
       pts: frames.map((f) => f.t),
       keyframes: frames.flatMap((f, i) => (f.key ? [i] : [])),
-      durationSeconds: end,
+      durationSeconds: Math.max(0, end - first),
     };
     o.onProgress?.(1);
     return read;

@@ -9,14 +9,23 @@ import type { Integrity, Sniffed } from './sniff';
 
 export interface ProbeResult {
   probe: VideoProbe;
-  /** Set when the file plays here (the frame table is needed only then). */
+  /** Set when the app can step through the file (its container and frames are readable), whether or not it decodes here. */
   timeline: Timeline | null;
-  /** Content-Type to serve it with, when it plays. */
+  /** Content-Type to serve it with, when it can be played. */
   mime: string | null;
 }
 
+// Whether a file decodes is the browser's to say (the renderer asks its own decoder: canPlayType,
+// VideoDecoder.isConfigSupported) and to pass to videos.import. These are only the app's guess when nobody asked:
+// codecs every Chromium decodes in software. HEVC decodes where the platform has a decoder (macOS, Windows).
 const PLAYABLE_CODECS = new Set(['h264', 'vp8', 'vp9', 'av1']);
-const PLAYABLE_CONTAINERS: Record<string, string> = { MP4: 'video/mp4', WebM: 'video/webm', MOV: 'video/mp4' }; // MOV is ISO BMFF: Chromium plays it as MP4
+/** The containers the app reads frame tables from, and the MIME type the browser is asked about and served. */
+const CONTAINER_MIME: Record<string, string> = { MP4: 'video/mp4', MOV: 'video/mp4', WebM: 'video/webm', MKV: 'video/x-matroska', 'MPEG-TS': 'video/mp2t' }; // MOV is ISO BMFF: Chromium plays it as MP4
+
+/** The Content-Type a registered video is served with (and its player source type). */
+export function mimeOfContainer(container: string): string | null {
+  return CONTAINER_MIME[container] ?? null;
+}
 
 /** Codec names for messages, by the ids mediabunny and ffprobe use. */
 export const CODEC_LABEL: Record<string, string> = {
@@ -55,10 +64,13 @@ function probe(fields: Partial<VideoProbe> & Pick<VideoProbe, 'summary' | 'conta
     height: null,
     rotation: 0,
     durationSeconds: null,
+    startSeconds: null,
     frameCount: null,
     fps: null,
     variableFrameRate: false,
     playable: false,
+    playback: null,
+    colour: null,
     problem: null,
     canConvert: false,
     ...fields,
@@ -157,6 +169,8 @@ export function classifyRead(c: {
     height: read.height,
     rotation: read.rotation,
     durationSeconds: tl ? tl.durationSeconds : null,
+    startSeconds: tl ? (tl.pts[0] ?? 0) : null,
+    colour: read.colour ?? null,
     frameCount: tl ? tl.pts.length : null,
     fps: rate.fps,
     variableFrameRate: rate.variable,
@@ -181,20 +195,28 @@ export function classifyRead(c: {
   }
 
   const codec = read.codec;
+  const mime = mimeOfContainer(read.container);
+  // The browser is asked only about a file the app can step through: a container it reads and frames in it.
+  const playback = mime && tl && tl.pts.length > 0 ? { mime, codecString: read.codecString } : null;
   let problem: string | null = null;
-  if (!codec || !PLAYABLE_CODECS.has(codec)) {
-    const label = codecLabel ?? 'a video format this app does not know';
-    const from = codec === 'hevc' ? 'export H.264 from your recorder' : codec === 'prores' || codec === 'dnxhd' ? 'export H.264 from your editing software' : 'export H.264 from the recorder';
-    problem =
-      codec === 'hevc'
-        ? `This is HEVC (H.265) video, which this app cannot decode on this computer. ${ffmpegAvailable ? `Convert it to H.264 (keeps the original) or ${from}.` : `${INSTALL_FFMPEG_HINT} Or ${from}.`}`
-        : `This is ${label} video${codecLabel ? '' : ` (${read.container})`}, which this app cannot play. ${ffmpegAvailable ? `Convert it to H.264 (keeps the original) or ${from}.` : `${INSTALL_FFMPEG_HINT} Or ${from}.`}`;
-  } else if (!PLAYABLE_CONTAINERS[read.container]) {
-    problem = `This is ${codecLabel} video in ${read.container === 'unknown' ? 'a container' : `${read.container} format`}, which this app cannot play. ${convertAdvice(ffmpegAvailable, 'Convert it to an H.264 MP4 (keeps the original)')}`;
+  if (!mime) {
+    problem = `This is ${codecLabel ?? 'video'} in ${read.container === 'unknown' ? 'a container' : `${read.container} format`}, which this app cannot play. ${convertAdvice(ffmpegAvailable, 'Convert it to an H.264 MP4 (keeps the original)')}`;
   } else if (!tl || tl.pts.length === 0) {
     problem = `"${name}" has a video track without any frames. Copy it again from the recorder.`;
+  } else if (!codec || !PLAYABLE_CODECS.has(codec)) {
+    problem = cannotDecode(codec, codecLabel, read.container, ffmpegAvailable);
   }
-  if (problem) return none(probe({ ...base, summary, problem, canConvert: ffmpegAvailable && (tl === null || tl.pts.length > 0) }));
+  if (problem) return { probe: probe({ ...base, summary, problem, playback, canConvert: ffmpegAvailable && (tl === null || tl.pts.length > 0) }), timeline: tl, mime };
 
-  return { probe: probe({ ...base, summary, playable: true }), timeline: tl, mime: PLAYABLE_CONTAINERS[read.container]! };
+  return { probe: probe({ ...base, summary, playable: true, playback }), timeline: tl, mime };
+}
+
+/** The message for a codec this computer's browser cannot decode (or that the app does not expect it to). */
+export function cannotDecode(codec: string | null, codecLabel: string | null, container: string, ffmpegAvailable: boolean): string {
+  const label = codecLabel ?? 'a video format this app does not know';
+  const from = codec === 'hevc' ? 'export H.264 from your recorder' : codec === 'prores' || codec === 'dnxhd' ? 'export H.264 from your editing software' : 'export H.264 from the recorder';
+  const advice = ffmpegAvailable ? `Convert it to H.264 (keeps the original) or ${from}.` : `${INSTALL_FFMPEG_HINT} Or ${from}.`;
+  return codec === 'hevc'
+    ? `This is HEVC (H.265) video, which this app cannot decode on this computer. ${advice}`
+    : `This is ${label} video${codecLabel ? '' : ` (${container})`}, which this app cannot play on this computer. ${advice}`;
 }

@@ -18,6 +18,7 @@ import { bundledPackageName, ffmpegDetails } from '../ffmpeg/ffmpeg-binary';
 import { ConversionCancelled, convertToH264, findFfmpeg, mediaSummary, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
 import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
 import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
+import { cannotDecode, CODEC_LABEL } from './probe-verdicts';
 import { checkPrintCopy, pngSize } from './captured-frame';
 import { createVideosRepo } from './videos-repo';
 
@@ -146,13 +147,20 @@ export function createVideoService(o: VideoServiceOptions) {
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   }
 
-  /** Probe → refuse what does not play → quick hash → register in place → full sha256 (cancellable). */
-  async function importFile(job: Job, report: Report, caseId: number, file: string, convertedFrom: string | null): Promise<Video> {
+  /**
+   * Probe → refuse what does not play → quick hash → register in place → full sha256 (cancellable). Whether it
+   * decodes is the renderer's answer (`playsHere`, from its own decoder) when it gave one, else the probe's guess.
+   */
+  async function importFile(job: Job, report: Report, caseId: number, file: string, convertedFrom: string | null, playsHere?: boolean): Promise<Video> {
     const signal = job.controller.signal;
     report('probing', null);
     const probed: ProbeResult = await probeVideo(file, probeOptions(signal, (f) => report('probing', f)));
     const p = probed.probe;
-    if (!p.playable || !probed.timeline || !probed.mime) throw new WorkstationError('unsupported-input', p.problem ?? `"${path.basename(file)}" cannot be played here.`);
+    const plays = p.playback !== null && (playsHere ?? p.playable);
+    if (!plays || !probed.timeline || !probed.mime) {
+      const why = p.playable ? cannotDecode(p.codec, p.codec ? (CODEC_LABEL[p.codec] ?? p.codec) : null, p.container, ffmpegTools() !== null) : p.problem;
+      throw new WorkstationError('unsupported-input', why ?? `"${path.basename(file)}" cannot be played here.`);
+    }
     const id = await quickHash(file);
     if (signal.aborted) throw new ProbeCancelled();
 
@@ -179,6 +187,8 @@ export function createVideoService(o: VideoServiceOptions) {
           height: p.height!,
           rotation: p.rotation,
           durationSeconds: probed.timeline.durationSeconds,
+          startSeconds: probed.timeline.pts[0] ?? 0,
+          colour: p.colour ?? { matrix: null, primaries: null, transfer: null, fullRange: null },
           frameCount: probed.timeline.pts.length,
           fps: p.fps ?? (probed.timeline.durationSeconds > 0 ? probed.timeline.pts.length / probed.timeline.durationSeconds : 0),
           variableFrameRate: p.variableFrameRate,
@@ -256,8 +266,8 @@ export function createVideoService(o: VideoServiceOptions) {
     if (r.status === 'final') throw new WorkstationError('conflict', 'This review is final. Set it back to draft to capture more frames.');
     const v = videos.get(r.videoId);
     if (frameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${frameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
-    if (mediaTime > v.durationSeconds + 0.001) {
-      throw new WorkstationError('invalid-argument', `The media time ${mediaTime.toFixed(3)} s is past the end of the video (${v.durationSeconds.toFixed(3)} s).`);
+    if (mediaTime > v.startSeconds + v.durationSeconds + 0.001) {
+      throw new WorkstationError('invalid-argument', `The media time ${mediaTime.toFixed(3)} s is past the end of the video (${(v.startSeconds + v.durationSeconds).toFixed(3)} s).`);
     }
     const { width, height } = pngSize(data);
     if (width !== v.width || height !== v.height) {
@@ -290,11 +300,11 @@ export function createVideoService(o: VideoServiceOptions) {
 
   const handlers: Pick<Handlers, VideoChannel> = {
     'videos.probe': async ({ path: p }) => (await probeVideo(userPath(p), probeOptions())).probe,
-    'videos.import': ({ caseId, path: p }) => {
+    'videos.import': ({ caseId, path: p, playsHere }) => {
       o.cases.get(caseId);
       const file = userPath(p);
       statVideoFile(file);
-      return startJob('import', (job, report) => importFile(job, report, caseId, file, null));
+      return startJob('import', (job, report) => importFile(job, report, caseId, file, null, playsHere));
     },
     'videos.convert': ({ caseId, path: p }) => {
       o.cases.get(caseId);

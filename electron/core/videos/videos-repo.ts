@@ -26,6 +26,11 @@ interface VideoRow {
   variable_frame_rate: number;
   converted_from: string | null;
   created_at: string;
+  start_seconds: number;
+  color_matrix: string | null;
+  color_primaries: string | null;
+  color_transfer: string | null;
+  color_full_range: number | null;
 }
 
 export type NewVideo = Omit<Video, 'id' | 'fileStatus' | 'createdAt' | 'sha256'> & { mime: string };
@@ -53,6 +58,8 @@ const toVideo = (r: VideoRow): Video => ({
   height: r.height,
   rotation: r.rotation,
   durationSeconds: r.duration_seconds,
+  startSeconds: r.start_seconds,
+  colour: { matrix: r.color_matrix, primaries: r.color_primaries, transfer: r.color_transfer, fullRange: r.color_full_range === null ? null : r.color_full_range === 1 },
   frameCount: r.frame_count,
   fps: r.fps,
   variableFrameRate: r.variable_frame_rate === 1,
@@ -109,12 +116,14 @@ export function createVideosRepo(db: Database) {
         const res = db
           .prepare(
             `INSERT INTO videos (case_id, file_name, path, size_bytes, quick_hash, sha256, container, mime, codec, codec_string, width, height, rotation,
-               duration_seconds, frame_count, fps, variable_frame_rate, converted_from, created_at)
-             VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               duration_seconds, frame_count, fps, variable_frame_rate, converted_from, created_at,
+               start_seconds, color_matrix, color_primaries, color_transfer, color_full_range)
+             VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             v.caseId, v.fileName, v.path, v.sizeBytes, v.quickHash, v.container, v.mime, v.codec, v.codecString, v.width, v.height, v.rotation,
             v.durationSeconds, v.frameCount, v.fps, v.variableFrameRate ? 1 : 0, v.convertedFrom, new Date().toISOString(),
+            v.startSeconds, v.colour.matrix, v.colour.primaries, v.colour.transfer, v.colour.fullRange === null ? null : v.colour.fullRange ? 1 : 0,
           );
         db.prepare('INSERT INTO video_timelines (video_id, pts, keyframes) VALUES (?, ?, ?)').run(res.lastInsertRowid, encodeFloat64(timeline.pts), encodeUint32(timeline.keyframes));
         return Number(res.lastInsertRowid);
@@ -139,7 +148,7 @@ export function createVideosRepo(db: Database) {
       const r = row(id);
       const t = db.prepare<[number], { pts: Buffer; keyframes: Buffer }>('SELECT pts, keyframes FROM video_timelines WHERE video_id = ?').get(id);
       if (!t) throw new WorkstationError('not-found', `Video ${id} has no frame table.`);
-      return { videoId: id, pts: decodeFloat64(t.pts), keyframes: decodeUint32(t.keyframes), durationSeconds: r.duration_seconds };
+      return { videoId: id, pts: decodeFloat64(t.pts), keyframes: decodeUint32(t.keyframes), durationSeconds: r.duration_seconds, startSeconds: r.start_seconds };
     },
   };
 }

@@ -10,9 +10,11 @@ interface Props {
   currentIndex: number;
   selectedId: number | null;
   onOpen: (frame: Frame) => void;
+  /** The first frame's media time: times are shown from it. */
+  origin?: number;
 }
 
-export function Filmstrip({ frames, analysed, currentIndex, selectedId, onOpen }: Props) {
+export function Filmstrip({ frames, analysed, currentIndex, selectedId, onOpen, origin = 0 }: Props) {
   if (frames.length === 0) {
     return (
       <p className="filmstrip-empty muted" data-testid="filmstrip-empty">
@@ -32,13 +34,13 @@ export function Filmstrip({ frames, analysed, currentIndex, selectedId, onOpen }
             data-testid="film-thumb"
             data-frame-id={f.id}
             data-frame-index={f.frameIndex ?? ''}
-            title={`Frame ${f.frameIndex} at ${formatTimecode(f.mediaTime ?? 0)}${analysed.has(f.id) ? ' — analysed' : ''}`}
+            title={`Frame ${f.frameIndex} at ${formatTimecode((f.mediaTime ?? origin) - origin)}${analysed.has(f.id) ? ' — analysed' : ''}`}
             onClick={() => onOpen(f)}
           >
             <img src={api.frameUrl(f.sha256)} alt={`Frame ${f.frameIndex}`} loading="lazy" draggable={false} />
             <span className="film-label">
               <span>#{f.frameIndex}</span>
-              <span className="muted">{formatTimecode(f.mediaTime ?? 0).slice(3)}</span>
+              <span className="muted">{formatTimecode((f.mediaTime ?? origin) - origin).slice(3)}</span>
             </span>
             {analysed.has(f.id) && (
               <span className="film-badge" title="Analysed" data-testid="film-analysed">

@@ -2,7 +2,7 @@
 // and where the player went back to. The scrub bar marks the same place.
 import { Button } from '../ui/Button';
 import { usePlayer, usePlayerState } from './player/player-context';
-import { formatTimecode } from './player/timeline';
+import { formatTimecode, fromStart } from './player/timeline';
 
 export function PlaybackNotice({ pts }: { pts: number[] }) {
   const player = usePlayer();
@@ -12,7 +12,7 @@ export function PlaybackNotice({ pts }: { pts: number[] }) {
     <div className="playback-notice" role="alert" data-testid="playback-error" data-state={problem.state} data-code={problem.code ?? ''} data-frame-index={problem.atIndex}>
       <div className="playback-notice-text">
         <strong>
-          Playback stopped at <span data-testid="playback-error-time">{formatTimecode(problem.atSeconds)}</span> (frame {problem.atIndex}).
+          Playback stopped at <span data-testid="playback-error-time">{formatTimecode(fromStart(pts, problem.atSeconds))}</span> (frame {problem.atIndex}).
         </strong>{' '}
         {problem.message}
         {problem.detail && (
@@ -22,7 +22,7 @@ export function PlaybackNotice({ pts }: { pts: number[] }) {
         )}
         <span className="playback-notice-state">
           {problem.state === 'recovering' && 'Reloading the video…'}
-          {problem.state === 'recovered' && problem.recoveredTo !== null && `Back at frame ${problem.recoveredTo} (${formatTimecode(pts[problem.recoveredTo] ?? 0)}), the last good frame.`}
+          {problem.state === 'recovered' && problem.recoveredTo !== null && `Back at frame ${problem.recoveredTo} (${formatTimecode(fromStart(pts, pts[problem.recoveredTo] ?? 0))}), the last good frame.`}
           {problem.state === 'failed' && 'The video could not be reloaded. Reopen the review, or convert the file in the case’s video list.'}
         </span>
       </div>

@@ -14,18 +14,21 @@ interface Props {
   frame: Frame | null;
   /** The frame on screen (settled). */
   currentIndex: number;
+  /** Seconds from the first frame. */
   currentTime: number;
+  /** The first frame's media time (a captured frame's stored media time is shown from it). */
+  origin?: number;
   busy: boolean;
   onAnalyze: () => Promise<void>;
 }
 
-export function ReviewAnalysis({ frame, currentIndex, currentTime, busy, onAnalyze }: Props) {
+export function ReviewAnalysis({ frame, currentIndex, currentTime, busy, onAnalyze, origin = 0 }: Props) {
   return (
     <div className="review-analysis">
       {frame ? (
         <>
           <p className="analysis-frame-caption" data-testid="analysis-frame-caption" data-frame-index={frame.frameIndex ?? ''}>
-            <strong>Frame {frame.frameIndex}</strong> <span className="muted">at {formatTimecode(frame.mediaTime ?? 0)}</span>
+            <strong>Frame {frame.frameIndex}</strong> <span className="muted">at {formatTimecode((frame.mediaTime ?? origin) - origin)}</span>
             {frame.frameIndex !== currentIndex && (
               <span className="muted">
                 {' '}

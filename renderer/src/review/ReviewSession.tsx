@@ -345,11 +345,12 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
                   setPanelFrameId(f.id);
                   if (f.frameIndex !== null) player?.goTo(f.frameIndex, 'seek');
                 }}
+                origin={pts[0] ?? 0}
               />
               <SegmentsPanel pts={pts} />
             </section>
             <aside className="review-side" aria-label="Analysis of the frame">
-              <ReviewAnalysis frame={panelFrame} currentIndex={shownIndex} currentTime={pts[shownIndex] ?? 0} busy={capturing} onAnalyze={analyze} />
+              <ReviewAnalysis frame={panelFrame} currentIndex={shownIndex} currentTime={(pts[shownIndex] ?? 0) - (pts[0] ?? 0)} origin={pts[0] ?? 0} busy={capturing} onAnalyze={analyze} />
               <ReviewNotes />
             </aside>
           </div>

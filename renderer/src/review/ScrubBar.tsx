@@ -3,7 +3,7 @@
 // `children` are drawn in a strip above the track (the phase timeline goes there).
 import { useRef, type KeyboardEvent, type PointerEvent as ReactPointerEvent, type ReactNode } from 'react';
 import { usePlayer, usePlayerState } from './player/player-context';
-import { formatTimecode, indexAt } from './player/timeline';
+import { formatTimecode, fromStart, indexFromStart } from './player/timeline';
 
 export interface ScrubMarker {
   index: number;
@@ -23,15 +23,16 @@ export function ScrubBar({ pts, durationSeconds, markers, children }: Props) {
   const index = usePlayerState((s) => s.index, 0);
   const track = useRef<HTMLDivElement | null>(null);
   const dragging = useRef<number | null>(null);
-  const span = Math.max(durationSeconds, pts[pts.length - 1] ?? 0) || 1;
-  const pct = (t: number) => `${Math.min(100, Math.max(0, (t / span) * 100))}%`;
+  // From the first frame to the end (a recording's timestamps may start late): t is a media time.
+  const span = durationSeconds || 1;
+  const pct = (t: number) => `${Math.min(100, Math.max(0, (fromStart(pts, t) / span) * 100))}%`;
 
   const seekTo = (clientX: number) => {
     const el = track.current;
     if (!el || !player) return;
     const r = el.getBoundingClientRect();
     const t = ((clientX - r.left) / Math.max(1, r.width)) * span;
-    player.goTo(indexAt(pts, Math.max(0, t)), 'seek');
+    player.goTo(indexFromStart(pts, t), 'seek');
   };
   const onPointerDown = (e: ReactPointerEvent<HTMLDivElement>) => {
     if (e.button !== 0) return;
@@ -66,7 +67,7 @@ export function ScrubBar({ pts, durationSeconds, markers, children }: Props) {
         aria-valuemin={0}
         aria-valuemax={Math.max(0, pts.length - 1)}
         aria-valuenow={index}
-        aria-valuetext={`Frame ${index}, ${formatTimecode(playhead)}`}
+        aria-valuetext={`Frame ${index}, ${formatTimecode(fromStart(pts, playhead))}`}
         data-testid="scrub-bar"
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
@@ -81,7 +82,7 @@ export function ScrubBar({ pts, durationSeconds, markers, children }: Props) {
             type="button"
             className={`scrub-marker marker-${m.kind}`}
             style={{ left: pct(pts[m.index] ?? 0) }}
-            title={`${m.label} — frame ${m.index}, ${formatTimecode(pts[m.index] ?? 0)}`}
+            title={`${m.label} — frame ${m.index}, ${formatTimecode(fromStart(pts, pts[m.index] ?? 0))}`}
             aria-label={`${m.label}: frame ${m.index}`}
             data-testid="scrub-marker"
             data-kind={m.kind}

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '../ui/Button';
 import { PLAYBACK_RATES } from './player/frame-player';
 import { usePlayer, usePlayerState } from './player/player-context';
-import { formatTimecode, indexAt, parseGoTo } from './player/timeline';
+import { formatTimecode, fromStart, indexFromStart, parseGoTo } from './player/timeline';
 import type { ZoomPan } from './use-zoom-pan';
 
 interface Props {
@@ -98,7 +98,7 @@ function FramePosition({ pts }: { pts: number[] }) {
     (st) => ({ index: st.index, shown: st.shownIndex, settled: st.settled, busy: st.busy, source: st.source, path: st.lastPath, ms: st.lastMs, count: st.frameCount, warning: st.warning }),
     { index: 0, shown: null as number | null, settled: false, busy: false, source: null as string | null, path: null as string | null, ms: null as number | null, count: pts.length, warning: null as string | null },
   );
-  const time = pts[s.index] ?? 0;
+  const time = fromStart(pts, pts[s.index] ?? 0);
   return (
     <div className="frame-position" aria-live="off">
       <span className="timecode" data-testid="timecode" title="Time of the frame on screen (HH:MM:SS.mmm)">
@@ -149,11 +149,12 @@ function GoTo({ pts, durationSeconds }: { pts: number[]; durationSeconds: number
       }
       player.goTo(target.index, 'seek');
     } else {
-      if (target.seconds > durationSeconds) {
-        setError(`${formatTimecode(target.seconds)} is past the end of the video (${formatTimecode(durationSeconds)}).`);
+      // Times count from the first frame (00:00:00.000), whatever the recording's own timestamps are.
+      if (target.seconds >= durationSeconds) {
+        setError(`${formatTimecode(target.seconds)} is past the end of the video: it runs from 00:00:00.000 to ${formatTimecode(durationSeconds)}.`);
         return;
       }
-      player.goTo(indexAt(pts, target.seconds), 'seek');
+      player.goTo(indexFromStart(pts, target.seconds), 'seek');
     }
     setError(null);
     // Back to the frame: the arrow keys step from the new position at once.

@@ -11,6 +11,7 @@ import { errorMessage } from '../ui/errors';
 import { formatBytes } from '../ui/format';
 import { useNotify } from '../ui/notify';
 import { pathFromDrop } from './drop-path';
+import { askDecoder, type PlaybackAnswer } from './player/playback-support';
 import { formatTimecode } from './player/timeline';
 import './videos.css';
 import { BrowseButton } from '../ui/BrowseButton';
@@ -33,6 +34,12 @@ function describe(v: Video): string {
   return `${v.codec ?? 'video'} · ${v.width}×${v.height} · ${rate} · ${formatTimecode(v.durationSeconds)} · ${v.frameCount} frames · ${formatBytes(v.sizeBytes)}`;
 }
 
+/** A file the backend expected to play but this computer's decoder refuses (a codec profile, a platform without it). */
+function notDecodedHere(p: VideoProbe, answer: PlaybackAnswer): string {
+  const what = p.codecString ? `${p.codec ?? 'video'} (${p.codecString})` : (p.codec ?? 'this video');
+  return `This computer's video decoder cannot play ${what} in ${p.container} (${answer.detail}). ${p.canConvert ? 'Convert it to H.264 (keeps the original).' : 'Export it as H.264 MP4 from the recorder.'}`;
+}
+
 export function VideosPanel({ caseId }: { caseId: number }) {
   const notify = useNotify();
   const openReview = useOpenReview();
@@ -40,7 +47,7 @@ export function VideosPanel({ caseId }: { caseId: number }) {
   const [path, setPath] = useState('');
   const [checking, setChecking] = useState(false);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [probe, setProbe] = useState<{ path: string; probe: VideoProbe } | null>(null);
+  const [probe, setProbe] = useState<{ path: string; probe: VideoProbe; answer: PlaybackAnswer | null } | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const [outcome, setOutcome] = useState<{ kind: 'failed' | 'cancelled'; text: string } | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -114,9 +121,11 @@ export function VideosPanel({ caseId }: { caseId: number }) {
     setProbe(null);
     try {
       const probed = await api.videos.probe({ path: p });
-      setProbe({ path: p, probe: probed });
-      if (probed.playable) {
-        const r = await api.videos.import({ caseId, path: p });
+      // This Chromium's own decoder decides whether it plays here (HEVC does on macOS and Windows, not on Linux).
+      const answer = await askDecoder(probed);
+      setProbe({ path: p, probe: probed, answer });
+      if (answer?.plays) {
+        const r = await api.videos.import({ caseId, path: p, playsHere: true });
         adopt(r.jobId, 'import', p);
       }
     } catch (err) {
@@ -177,6 +186,9 @@ export function VideosPanel({ caseId }: { caseId: number }) {
   };
 
   const busy = checking || job !== null;
+  // The decoder's answer wins over the backend's guess, both ways (HEVC plays where the platform decodes it).
+  const plays = probe?.answer?.plays ?? false;
+  const problem = !probe || plays ? null : probe.answer && probe.probe.playable ? notDecodedHere(probe.probe, probe.answer) : probe.probe.problem;
   return (
     <section
       className={`videos${dragging ? ' is-dragging' : ''}`}
@@ -263,16 +275,22 @@ export function VideosPanel({ caseId }: { caseId: number }) {
       </form>
 
       {probe && (
-        <div className={`probe-card${probe.probe.playable ? '' : ' is-problem'}`} data-testid="video-probe" data-playable={probe.probe.playable ? 'true' : 'false'}>
+        <div
+          className={`probe-card${plays ? '' : ' is-problem'}`}
+          data-testid="video-probe"
+          data-playable={plays ? 'true' : 'false'}
+          data-decoder={probe.answer?.detail ?? ''}
+          title={probe.answer ? `Asked this app's decoder: ${probe.answer.detail}` : undefined}
+        >
           <p>
             <strong data-testid="video-probe-summary">{probe.probe.summary}</strong> <span className="muted">{baseName(probe.path)}</span>
           </p>
-          {probe.probe.problem && (
+          {problem && (
             <p className="probe-problem" data-testid="video-probe-problem" role="alert">
-              {probe.probe.problem}
+              {problem}
             </p>
           )}
-          {!probe.probe.playable && probe.probe.canConvert && !job && (
+          {!plays && probe.probe.canConvert && !job && (
             <div className="row-actions">
               <Button variant="primary" size="sm" onClick={() => void convert()} data-testid="video-convert">
                 Convert to H.264

@@ -53,7 +53,7 @@ export abstract class PlayerCore {
     this.video = o.handle.video;
     this.pts = o.pts;
     this.ctx = o.canvas.getContext('2d', { alpha: false });
-    this.seeker = new VideoSeeker(o.handle, o.pts, o.durationSeconds, {
+    this.seeker = new VideoSeeker(o.handle, o.pts, (o.pts[0] ?? 0) + o.durationSeconds, {
       presented: (mediaTime) => this.onPresented(mediaTime),
       error: () => this.onError(),
       ended: () => this.onEnded(),

@@ -52,6 +52,7 @@ export interface FramePlayerOptions {
   canvas: HTMLCanvasElement;
   url: string;
   pts: number[];
+  /** From the first frame to the end of the last (the timeline's durationSeconds). */
   durationSeconds: number;
   cache: boolean;
   cacheLimits?: FrameCacheLimits;

@@ -5,7 +5,7 @@
 const SAME_TIME = 0.0005;
 
 /** Where to seek to show frame k: the middle of its display interval (exact in Chromium, unlike pts[k] itself). */
-export function frameMid(pts: readonly number[], k: number, durationSeconds?: number): number {
+export function frameMid(pts: readonly number[], k: number, endSeconds?: number): number {
   const n = pts.length;
   if (n === 0) return 0;
   const i = Math.max(0, Math.min(n - 1, k));
@@ -14,7 +14,7 @@ export function frameMid(pts: readonly number[], k: number, durationSeconds?: nu
   // The last frame: half the previous frame's duration past its start (never past the end of the file).
   const prev = i > 0 ? start - pts[i - 1]! : 1 / 30;
   const mid = start + prev / 2;
-  return durationSeconds !== undefined && durationSeconds > start ? Math.min(mid, (start + durationSeconds) / 2) : mid;
+  return endSeconds !== undefined && endSeconds > start ? Math.min(mid, (start + endSeconds) / 2) : mid;
 }
 
 /** The frame on screen at time t: the last frame whose pts ≤ t (0 before the first frame). */
@@ -72,6 +72,19 @@ export function keyframeAtOrBefore(keyframes: readonly number[], k: number): num
     else hi = mid - 1;
   }
   return keyframes[lo]!;
+}
+
+/**
+ * Seconds from the first frame: the time every view shows (scrub bar, timecodes, go to, reports). A recording whose
+ * timestamps start at 10 s shows 00:00:00.000 on its first frame; the media times stored with captures stay exact.
+ */
+export function fromStart(pts: readonly number[], mediaTime: number): number {
+  return mediaTime - (pts[0] ?? 0);
+}
+
+/** The frame shown `seconds` after the first frame (the inverse of fromStart through the table). */
+export function indexFromStart(pts: readonly number[], seconds: number): number {
+  return indexAt(pts, (pts[0] ?? 0) + Math.max(0, seconds));
 }
 
 /** HH:MM:SS.mmm (milliseconds truncated, so a frame's start never shows as the previous millisecond's frame). */

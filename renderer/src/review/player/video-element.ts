@@ -16,7 +16,7 @@ export interface VideoElementHandle {
 videojs.log.level('off');
 
 export function mimeForContainer(container: string): string {
-  return /webm|matroska|mkv/i.test(container) ? 'video/webm' : 'video/mp4';
+  return /matroska|mkv/i.test(container) ? 'video/x-matroska' : /webm/i.test(container) ? 'video/webm' : 'video/mp4';
 }
 
 /** Creates the video element inside `host` (which React leaves alone) and wraps it in a video.js player. */

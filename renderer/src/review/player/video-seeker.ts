@@ -37,7 +37,8 @@ export class VideoSeeker {
   constructor(
     private readonly handle: VideoElementHandle,
     private readonly pts: readonly number[],
-    private readonly durationSeconds: number,
+    /** Media time of the end of the last frame. */
+    private readonly endSeconds: number,
     private readonly events: VideoSeekerEvents,
   ) {
     this.video = handle.video;
@@ -63,7 +64,7 @@ export class VideoSeeker {
     if (this.video.error && !(await this.reload())) return 'error';
     const gen = ++this.seekGen;
     const before = this.presented.count;
-    this.seekTime = frameMid(this.pts, k, this.durationSeconds);
+    this.seekTime = frameMid(this.pts, k, this.endSeconds);
     this.videoIndex = null;
     const seeked = new Promise<boolean>((r) => this.seekedWaiters.push(r));
     this.seeking = true;

@@ -1,14 +1,15 @@
 // The coloured strip above the scrub bar: one block per phase segment (its phase's colour), the in/out marks being
 // set with I and O, and a click on a block selects the segment for editing.
 import { useAnnotate } from '../annotate/annotate-context';
+import { fromStart } from '../player/timeline';
 
 export function SegmentStrip({ pts, durationSeconds }: { pts: number[]; durationSeconds: number }) {
   const a = useAnnotate();
   if (!a) return null;
-  const span = Math.max(durationSeconds, pts[pts.length - 1] ?? 0) || 1;
-  const at = (k: number) => Math.min(100, Math.max(0, ((pts[Math.min(pts.length - 1, Math.max(0, k))] ?? 0) / span) * 100));
+  const span = durationSeconds || 1;
+  const at = (k: number) => Math.min(100, Math.max(0, (fromStart(pts, pts[Math.min(pts.length - 1, Math.max(0, k))] ?? 0) / span) * 100));
   // A segment reaches to the end of its last frame (the next frame's start).
-  const end = (k: number) => Math.min(100, Math.max(0, ((pts[k + 1] ?? span) / span) * 100));
+  const end = (k: number) => Math.min(100, Math.max(0, ((pts[k + 1] !== undefined ? fromStart(pts, pts[k + 1]!) : span) / span) * 100));
   const colorOf = (phase: string | null) => a.taxonomy?.phases.find((p) => p.id === phase)?.color ?? '#8e8e93';
   const s = a.segments;
   return (

@@ -5,14 +5,14 @@ import type { Segment } from '../../../../electron/api/schemas-review';
 import { Button } from '../../ui/Button';
 import { useAnnotate } from '../annotate/annotate-context';
 import { usePlayer } from '../player/player-context';
-import { formatTimecode } from '../player/timeline';
+import { formatTimecode, fromStart } from '../player/timeline';
 
 export function SegmentsPanel({ pts }: { pts: number[] }) {
   const a = useAnnotate();
   const player = usePlayer();
   if (!a) return null;
   const s = a.segments;
-  const time = (k: number) => formatTimecode(pts[k] ?? 0);
+  const time = (k: number) => formatTimecode(fromStart(pts, pts[k] ?? 0));
   return (
     <section className="segments-panel" aria-label="Phase segments" data-testid="segments-panel">
       <header className="segments-header">
@@ -96,7 +96,7 @@ function NewSegment({ pts }: { pts: number[] }) {
       }}
     >
       <span>
-        Frames {s.markIn}–{s.markOut} ({formatTimecode(pts[s.markIn!] ?? 0)}–{formatTimecode(pts[s.markOut!] ?? 0)})
+        Frames {s.markIn}–{s.markOut} ({formatTimecode(fromStart(pts, pts[s.markIn!] ?? 0))}–{formatTimecode(fromStart(pts, pts[s.markOut!] ?? 0))})
       </span>
       <PhaseSelect value={phase} onChange={setPhase} testId="segment-new-phase" />
       <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="Label (optional)" maxLength={120} data-testid="segment-new-label" aria-label="Segment label" />
@@ -143,7 +143,7 @@ function SegmentEditor({ seg, pts }: { seg: Segment; pts: number[] }) {
         />
       </div>
       <div className="segment-editor-row muted">
-        Frames {seg.startFrame}–{seg.endFrame} ({formatTimecode(pts[seg.startFrame] ?? 0)}–{formatTimecode(pts[seg.endFrame] ?? 0)})
+        Frames {seg.startFrame}–{seg.endFrame} ({formatTimecode(fromStart(pts, pts[seg.startFrame] ?? 0))}–{formatTimecode(fromStart(pts, pts[seg.endFrame] ?? 0))})
         <Button size="sm" disabled={ro || a.frameIndex > seg.endFrame} onClick={() => save({ startFrame: a.frameIndex })} data-testid="segment-set-start">
           Start here
         </Button>

@@ -9,7 +9,7 @@ import { Button } from '../../ui/Button';
 import { useNotify } from '../../ui/notify';
 import { useTaxonomy } from '../annotate/annotate-context';
 import { usePlayer } from '../player/player-context';
-import { formatTimecode } from '../player/timeline';
+import { formatTimecode, fromStart } from '../player/timeline';
 import { smoothIsolatedFlips, unsmoothed } from './smooth';
 import { useTimeline } from './use-timeline';
 import './timeline.css';
@@ -63,7 +63,7 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
     if (state && state !== 'running') onFrames();
   }, [state, onFrames]);
 
-  const span = Math.max(durationSeconds, pts[pts.length - 1] ?? 0) || 1;
+  const span = durationSeconds || 1;
   const colour = (phase: string | null) => (phase ? (taxonomy?.phases.find((p) => p.id === phase)?.color ?? NO_PHASE) : NO_PHASE);
   const label = (phase: string | null) => (phase ? (taxonomy?.phases.find((p) => p.id === phase)?.label ?? phase) : 'No phase named');
 
@@ -221,9 +221,10 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
         <>
           <div className="phase-timeline-strip" data-testid="timeline-strip" data-smoothed={smooth ? 'true' : 'false'} role="list" aria-label="Phase of each analysed frame">
             {shown.map((s, i) => {
-              const next = shown[i + 1]?.time ?? span;
-              const left = (s.time / span) * 100;
-              const width = Math.max(0.3, ((Math.min(next, span) - s.time) / span) * 100);
+              const at = fromStart(pts, s.time);
+              const next = shown[i + 1] ? fromStart(pts, shown[i + 1]!.time) : span;
+              const left = (at / span) * 100;
+              const width = Math.max(0.3, ((Math.min(next, span) - at) / span) * 100);
               const what = label(s.phase);
               const stored = s.smoothed ? ` (stored: ${label(s.storedPhase)}, smoothed for display)` : '';
               const why = s.matched.length ? ` — ${s.method === 'followup' ? 'reply' : 'words'}: ${s.matched.join(', ')}` : '';
@@ -234,8 +235,8 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
                   role="listitem"
                   className={`phase-timeline-block${s.phase ? '' : ' no-phase'}${s.smoothed ? ' is-smoothed' : ''}${selected === s.id ? ' is-selected' : ''}`}
                   style={{ left: `${left}%`, width: `${width}%`, background: colour(s.phase) }}
-                  title={`${what}${stored} · frame ${s.frameIndex}, ${formatTimecode(s.time)}${why}. Click to open its analysis.`}
-                  aria-label={`${what}, frame ${s.frameIndex} at ${formatTimecode(s.time)}`}
+                  title={`${what}${stored} · frame ${s.frameIndex}, ${formatTimecode(fromStart(pts, s.time))}${why}. Click to open its analysis.`}
+                  aria-label={`${what}, frame ${s.frameIndex} at ${formatTimecode(fromStart(pts, s.time))}`}
                   data-testid="timeline-block"
                   data-frame-index={s.frameIndex}
                   data-phase={s.phase ?? ''}
