@@ -72,6 +72,8 @@ export const Settings = z.object({
   remoteModel: RemoteModelId.nullable(),
   /** How many daily backups of the library are kept (the oldest go first). */
   backupsToKeep: z.number().int().min(1, 'Keep at least one daily backup.').max(365, 'Keep at most 365 daily backups.'),
+  /** Memory the review's frame cache may hold (MiB); 512 fits an 8 GB laptop beside the model. */
+  frameCacheMb: z.number().int().min(128, 'Give the frame cache at least 128 MB.').max(16384, 'Give the frame cache at most 16 GB.'),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -86,6 +88,7 @@ export const DEFAULT_SETTINGS: Settings = {
   remoteUrl: null,
   remoteModel: null,
   backupsToKeep: 7,
+  frameCacheMb: 512,
 };
 
 /** A still image or a captured video frame, stored content-addressed (sha256) in the data folder. */

@@ -75,8 +75,8 @@ export async function frameOnScreen(page: Page): Promise<number | null> {
 }
 
 /** Asserts that frame k is settled: the index display says k and the pixels on screen carry k. */
-export async function expectOnScreen(page: Page, k: number): Promise<void> {
-  await waitSettled(page, k);
+export async function expectOnScreen(page: Page, k: number, timeout?: number): Promise<void> {
+  await waitSettled(page, k, timeout);
   expect(await frameOnScreen(page)).toBe(k);
 }
 

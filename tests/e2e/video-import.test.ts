@@ -93,10 +93,10 @@ describe('Video import and playback errors (browser host + Chromium)', () => {
 
   it('cancels a conversion and leaves nothing behind', async () => {
     const { page } = app;
-    const mkv = await makeTestVideo({ container: 'mkv', durationSeconds: 30, bFrames: 0 });
+    const hevc = await makeTestVideo({ codec: 'hevc', durationSeconds: 30, bFrames: 0 });
     const count = await videoCount();
-    const m = await probeMessage(mkv.file);
-    expect(m.problem).toMatch(/MKV/);
+    const m = await probeMessage(hevc.file);
+    expect(m.problem).toMatch(/HEVC/);
     await page.getByTestId('video-convert').click();
     await page.getByTestId('video-job').waitFor();
     await page.getByTestId('video-job-cancel').click();

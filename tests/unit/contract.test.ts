@@ -31,7 +31,7 @@ const BAD: Record<RequestChannel, unknown[]> = {
   'cases.update': [{ id: 1 }, { id: 1, patch: { code: '' } }, { id: 'a', patch: {} }, { id: 1, patch: { id: 2 } }],
   'cases.delete': [{}, { id: 'x' }, { id: 0 }],
   'settings.get': [{ a: 1 }],
-  'settings.update': [{ theme: 'purple' }, { contextSize: 10 }, { devicePreference: 'tpu' }, { unknown: true }, { backupsToKeep: 0 }, { backupsToKeep: 2.5 }],
+  'settings.update': [{ theme: 'purple' }, { contextSize: 10 }, { devicePreference: 'tpu' }, { unknown: true }, { backupsToKeep: 0 }, { backupsToKeep: 2.5 }, { frameCacheMb: 64 }, { frameCacheMb: 'lots' }],
   'frames.addImage': [
     { caseId: 1, fileName: 'a.png' },
     { caseId: 1, fileName: 'a.png', data: 'not bytes' },

@@ -1,6 +1,7 @@
 // Frames for the phase timeline, taken with ffmpeg (../ffmpeg/ffmpeg-binary.ts): one exact frame as a lossless PNG (by the frame table,
 // see seekPointFor), and the scene changes of a whole video. Both are killed when their signal aborts.
 import { spawn } from 'node:child_process';
+import { ffmpegColourArgs, type ColourDecision } from '../../api/colour';
 import { passthroughArgs } from '../ffmpeg/ffmpeg-binary';
 import { seekPointFor } from './sampling';
 
@@ -76,6 +77,8 @@ export interface ExtractFrameOptions {
   /** The video's frame table (presentation timestamps, seconds, ascending). */
   pts: readonly number[];
   frameIndex: number;
+  /** The colour rule's matrix and range (electron/api/colour.ts): the frame has the colours of a capture of it. */
+  colour?: ColourDecision;
   signal?: AbortSignal;
 }
 
@@ -93,6 +96,7 @@ export async function extractFramePng(o: ExtractFrameOptions): Promise<Uint8Arra
     '-i', o.file,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-frames:v', '1', ...passthroughArgs(o.ffmpeg),
+    ...(o.colour ? ['-vf', `scale=in_color_matrix=${ffmpegColourArgs(o.colour).inColorMatrix}:in_range=${ffmpegColourArgs(o.colour).inRange}`] : []),
     '-c:v', 'png', '-pix_fmt', 'rgb24', '-f', 'image2pipe', 'pipe:1',
   ];
   const { stdout } = await runFfmpeg(o.ffmpeg, args, o.signal);

@@ -21,6 +21,7 @@ import { createReviewsRepo } from '../reviews/reviews-repo';
 import { findFfmpeg, type FfmpegTools } from '../videos/ffmpeg-tools';
 import { createVideosRepo } from '../videos/videos-repo';
 import { detectSceneChanges, ExtractCancelled, extractFramePng, NO_FFMPEG_MESSAGE } from './frame-extract';
+import { decideColour, type ColourDecision } from '../../api/colour';
 import { FOLLOWUP_MAX_TOKENS, followupPrompt, phaseFromAnalysis, phaseFromFollowupReply, type PhaseResult } from './phase';
 import { intervalPlan, planSamples, sceneTimes, type PlannedSample } from './sampling';
 import { createTimelineRepo, listTimelineSamples } from './timeline-repo';
@@ -160,10 +161,10 @@ export function createTimelineService(d: TimelineServiceDeps) {
     }
   }
 
-  async function frameFor(r: Runner, item: PlannedSample, file: string, pts: readonly number[], ffmpeg: string): Promise<Frame> {
+  async function frameFor(r: Runner, item: PlannedSample, file: string, pts: readonly number[], ffmpeg: string, colour?: ColourDecision): Promise<Frame> {
     const known = capturedAt.get(r.reviewId, item.frameIndex);
     if (known) return d.frames.get(known.id);
-    const data = await extractFramePng({ ffmpeg, file, pts, frameIndex: item.frameIndex, signal: r.controller.signal });
+    const data = await extractFramePng({ ffmpeg, file, pts, frameIndex: item.frameIndex, signal: r.controller.signal, ...(colour ? { colour } : {}) });
     if (r.controller.signal.aborted) throw new Stopped();
     return await d.captureFrame({ reviewId: r.reviewId, frameIndex: item.frameIndex, mediaTime: pts[item.frameIndex]!, data });
   }
@@ -245,7 +246,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
     while (cursor < todo.length || pending.length > 0) {
       while (cursor < todo.length && pending.length < PIPELINE_DEPTH) {
         const item = todo[cursor++]!;
-        const frame = await frameFor(r, item, video.path, table.pts, tools.ffmpeg);
+        const frame = await frameFor(r, item, video.path, table.pts, tools.ffmpeg, decideColour(video.colour, video.width, video.height));
         const outcome = analyseSample(r, frame, job.method);
         outcome.catch(() => undefined); // awaited in plan order below
         pending.push({ item, outcome });

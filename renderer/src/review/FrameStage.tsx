@@ -2,6 +2,8 @@
 // layers drawn over the frame (annotations), all in one box that fits the stage and zooms/pans as one. Wheel
 // zooms around the cursor; dragging pans while zoomed.
 import { useEffect, useRef, type PointerEvent as ReactPointerEvent, type ReactNode } from 'react';
+import type { ColourDecision } from '../../../electron/api/colour';
+import type { FrameCacheLimits } from './player/frame-cache';
 import { FramePlayer } from './player/frame-player';
 import { createVideoElement } from './player/video-element';
 import type { ZoomPan } from './use-zoom-pan';
@@ -15,6 +17,10 @@ interface Props {
   frameHeight: number;
   /** Start with the WebCodecs frame cache on (it can be switched later through the player). */
   cache: boolean;
+  /** The frame cache's bounds (its memory budget), when not the defaults. */
+  cacheLimits?: FrameCacheLimits;
+  /** The colour rule for this video: captures convert by it. */
+  colour?: ColourDecision;
   zoomPan: ZoomPan;
   onPlayer: (player: FramePlayer | null) => void;
   /** Drawn over the frame, in the frame's box (pointer events pass through unless a child takes them). */
@@ -23,11 +29,11 @@ interface Props {
   children?: ReactNode;
 }
 
-export function FrameStage({ src, type, pts, durationSeconds, frameWidth, frameHeight, cache, zoomPan, onPlayer, overlay, children }: Props) {
+export function FrameStage({ src, type, pts, durationSeconds, frameWidth, frameHeight, cache, cacheLimits, colour, zoomPan, onPlayer, overlay, children }: Props) {
   const hostRef = useRef<HTMLDivElement | null>(null);
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
-  const setup = useRef({ pts, durationSeconds, cache, onPlayer });
-  setup.current = { pts, durationSeconds, cache, onPlayer };
+  const setup = useRef({ pts, durationSeconds, cache, cacheLimits, colour, onPlayer });
+  setup.current = { pts, durationSeconds, cache, cacheLimits, colour, onPlayer };
 
   useEffect(() => {
     const host = hostRef.current;
@@ -35,7 +41,16 @@ export function FrameStage({ src, type, pts, durationSeconds, frameWidth, frameH
     if (!host || !canvas) return;
     const s = setup.current;
     const handle = createVideoElement(host, src, type);
-    const player = new FramePlayer({ handle, canvas, url: src, pts: s.pts, durationSeconds: s.durationSeconds, cache: s.cache });
+    const player = new FramePlayer({
+      handle,
+      canvas,
+      url: src,
+      pts: s.pts,
+      durationSeconds: s.durationSeconds,
+      cache: s.cache,
+      ...(s.cacheLimits ? { cacheLimits: s.cacheLimits } : {}),
+      ...(s.colour ? { colour: s.colour } : {}),
+    });
     s.onPlayer(player);
     return () => {
       setup.current.onPlayer(null);

@@ -2,6 +2,7 @@
 // review (opening it where the reviewer left off and saving the position as they move), and lays out the frame,
 // scrub bar, transport, filmstrip and the analysis of the frame on screen.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { decideColour } from '../../../electron/api/colour';
 import type { Case, Frame } from '../../../electron/api/schemas';
 import type { Review, Video, VideoTimeline } from '../../../electron/api/schemas-video';
 import { isTerminal, jobsStore } from '../analysis/jobs-store';
@@ -35,6 +36,8 @@ import './annotate/annotate.css';
 import { useZoomPan } from './use-zoom-pan';
 import { VideoRelink } from './VideoRelink';
 import { ExportReportButton } from '../reports/ExportReportDialog';
+import { useSettings } from '../app/settings-context';
+import { cacheLimitsFor } from './player/frame-cache';
 
 interface Loaded {
   review: Review;
@@ -99,6 +102,10 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
   const src = useMemo(() => api.videoUrl(video.id), [video.id]);
   const pts = timeline.pts;
   const initialCache = useMemo(cacheWanted, []);
+  const { settings } = useSettings();
+  // The budget when the review opened (changing it applies to the next review: the player keeps its cache).
+  const [cacheLimits] = useState(() => cacheLimitsFor(settings.frameCacheMb));
+  const colour = useMemo(() => decideColour(video.colour, video.width, video.height), [video.colour, video.width, video.height]);
 
   // Captured frames of this review, and which have an analysis that completed.
   const refreshAnalysed = useCallback(async (list: Frame[]) => {
@@ -181,7 +188,7 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
           data: shot.png,
           ...(shot.printJpeg ? { printJpeg: shot.printJpeg } : {}),
         });
-        performance.measure('review:capture-encode', { start: t0, end: t1, detail: { bytes: shot.png.byteLength, source: shot.source } });
+        performance.measure('review:capture-encode', { start: t0, end: t1, detail: { bytes: shot.png.byteLength, source: shot.source, colourBy: shot.colourBy } });
         performance.measure('review:capture-store', { start: t1, end: performance.now() });
         setFrames((prev) => (prev.some((f) => f.id === frame.id) ? prev : [...prev, frame]));
         setPanelFrameId(frame.id);
@@ -317,6 +324,8 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
                 frameWidth={video.width}
                 frameHeight={video.height}
                 cache={initialCache}
+                cacheLimits={cacheLimits}
+                colour={colour}
                 zoomPan={zoomPan}
                 onPlayer={setPlayer}
                 overlay={<AnnotationLayer />}

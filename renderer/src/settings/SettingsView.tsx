@@ -11,6 +11,7 @@ import { useNotify } from '../ui/notify';
 import { EngineSettings } from './EngineSettings';
 import { FfmpegAbout } from './FfmpegAbout';
 import { LogFolder } from './LogFolder';
+import { VideoSettings } from './VideoSettings';
 
 type Theme = Settings['theme'];
 type Saved = 'theme' | 'reviewer' | 'backups' | null;
@@ -140,6 +141,7 @@ export function SettingsView() {
         </div>
       </form>
       <EngineSettings />
+      <VideoSettings />
       {info && (
         <section className="page-section about">
           <h2>About this workstation</h2>

@@ -5,7 +5,7 @@
 // the review does not have to decode and shrink every PNG.
 import { PRINT_JPEG_QUALITY, printSize } from '../../../../electron/api/print-size';
 
-export type FramePixels = ImageBitmap | VideoFrame;
+export type FramePixels = ImageBitmap | VideoFrame | ImageData;
 
 export interface EncodedFrame {
   png: Uint8Array;
@@ -17,6 +17,12 @@ export interface EncodedFrame {
 
 function sizeOf(source: FramePixels): { width: number; height: number } {
   return 'displayWidth' in source ? { width: source.displayWidth, height: source.displayHeight } : { width: source.width, height: source.height };
+}
+
+/** Converted pixels (ImageData) are put, not drawn; a bitmap or a VideoFrame is drawn. */
+function paint(ctx: OffscreenCanvasRenderingContext2D, source: FramePixels, width: number, height: number): void {
+  if (source instanceof ImageData) ctx.putImageData(source, 0, 0);
+  else ctx.drawImage(source, 0, 0, width, height);
 }
 
 async function blobBytes(canvas: OffscreenCanvas, type: string, quality?: number): Promise<Uint8Array> {
@@ -39,7 +45,7 @@ export async function encodePng(source: FramePixels): Promise<EncodedFrame> {
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { alpha: false });
   if (!ctx) throw new Error('This browser cannot draw the frame for capture.');
-  ctx.drawImage(source, 0, 0, width, height);
+  paint(ctx, source, width, height);
   // A frame larger than the print size always needs a copy: encode both at once. A smaller one needs it only when
   // its PNG is large, which is known after encoding.
   const early = printSize(width, height, 0);

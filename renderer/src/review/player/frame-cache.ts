@@ -22,11 +22,29 @@ export interface CachedFrame {
 
 export interface FrameCacheLimits {
   maxFrames: number;
+  /** The memory budget (Settings → frame cache memory). */
   maxBytes: number;
+  /** Frames are kept at most this large (the display): a 4K frame is 33 MB as RGBA, 8.3 MB at 1920×1080. */
+  maxWidth?: number;
+  maxHeight?: number;
 }
 
-/** 150 frames, 768 MiB: 96 frames of 1080p (8.3 MB each), 150 of anything up to 1600×900, 24 of 4K. */
-export const DEFAULT_CACHE_LIMITS: FrameCacheLimits = { maxFrames: 150, maxBytes: 768 * 1024 * 1024 };
+/** The default budget, 512 MiB: fits an 8 GB laptop beside the model; 61 frames at 1080p, 150 at 720p. */
+export const DEFAULT_CACHE_MB = 512;
+
+/** 150 frames within the default budget, kept at most at the screen's size. */
+export const DEFAULT_CACHE_LIMITS: FrameCacheLimits = { maxFrames: 150, maxBytes: DEFAULT_CACHE_MB * 1024 * 1024 };
+
+/** Limits for a budget in MiB: frames at most as large as this screen shows them (full size only for capture). */
+export function cacheLimitsFor(budgetMb: number): FrameCacheLimits {
+  const dpr = typeof window !== 'undefined' ? window.devicePixelRatio || 1 : 1;
+  const screen = typeof window !== 'undefined' ? window.screen : null;
+  return {
+    maxFrames: 150,
+    maxBytes: budgetMb * 1024 * 1024,
+    ...(screen && screen.width > 0 ? { maxWidth: Math.round(screen.width * dpr), maxHeight: Math.round(screen.height * dpr) } : {}),
+  };
+}
 
 export interface FrameCacheStats {
   frames: number;
@@ -85,13 +103,13 @@ export class FrameCache {
       };
       worker.addEventListener('message', onMessage);
       worker.addEventListener('error', (e) => resolve({ type: 'opened', ok: false, reason: `the decoder stopped (${e.message || 'worker error'})` }), { once: true });
-      worker.postMessage({ type: 'open', url: absolute, pts: [...pts] } satisfies ToDecoder);
+      worker.postMessage({ type: 'open', url: absolute, pts: [...pts], ...(limits.maxWidth ? { maxWidth: limits.maxWidth } : {}), ...(limits.maxHeight ? { maxHeight: limits.maxHeight } : {}) } satisfies ToDecoder);
     });
     if (!opened.ok) {
       worker.terminate();
       return { reason: opened.reason };
     }
-    return { cache: new FrameCache(worker, pts, limits, opened.width * opened.height * 4) };
+    return { cache: new FrameCache(worker, pts, limits, opened.frameWidth * opened.frameHeight * 4, { width: opened.frameWidth, height: opened.frameHeight }, { width: opened.width, height: opened.height }) };
   }
 
   private readonly frames = new Map<number, CachedFrame>();
@@ -114,6 +132,9 @@ export class FrameCache {
     private readonly pts: readonly number[],
     private readonly limits: FrameCacheLimits,
     private readonly frameBytes: number,
+    /** The size frames are kept at, and the video's own. */
+    readonly frameSize: { width: number; height: number },
+    readonly videoSize: { width: number; height: number },
   ) {
     this.stats = { frames: 0, bytes: 0, capacity: this.capacity, decoded: 0, jobs: 0, failures: 0, mismatches: 0, lastError: null };
     worker.addEventListener('message', (e: MessageEvent<FromDecoder>) => this.onMessage(e.data));

@@ -3,7 +3,8 @@
 export type DecodedImage = VideoFrame | ImageBitmap;
 
 export type ToDecoder =
-  | { type: 'open'; url: string; pts: number[] }
+  /** maxWidth/maxHeight: decoded frames are kept at most this large (display size; full size only for capture). */
+  | { type: 'open'; url: string; pts: number[]; maxWidth?: number; maxHeight?: number }
   /** Decode frames start..end (inclusive, presentation order); skip those listed (already cached). */
   | { type: 'decode'; id: number; start: number; end: number; forward: boolean; skip: number[] }
   /** Where the reviewer is, and how far ahead a forward job may run before it waits. */
@@ -12,7 +13,8 @@ export type ToDecoder =
   | { type: 'dispose' };
 
 export type FromDecoder =
-  | { type: 'opened'; ok: true; width: number; height: number }
+  /** width/height: the video's; frameWidth/frameHeight: the size frames are kept at. */
+  | { type: 'opened'; ok: true; width: number; height: number; frameWidth: number; frameHeight: number }
   | { type: 'opened'; ok: false; reason: string }
   /** One decoded frame, transferred: its index in the pts table and its exact timestamp (s). */
   | { type: 'frame'; id: number; index: number; timestamp: number; image: DecodedImage; bytes: number }

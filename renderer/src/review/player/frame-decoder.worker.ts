@@ -23,6 +23,8 @@ let sink: VideoSampleSink | null = null;
 let pts: number[] = [];
 let playhead = 0;
 let ahead = Infinity;
+/** The size frames are kept at: the video's, or smaller to fit the display (a 4K frame is 33 MB as RGBA). */
+let keep: { width: number; height: number } | null = null;
 let moved: Array<() => void> = [];
 const jobs = new Map<number, Job>();
 let queue: Promise<void> = Promise.resolve();
@@ -33,7 +35,13 @@ function wake() {
   for (const w of list) w();
 }
 
-async function open(url: string, table: number[]): Promise<void> {
+/** The largest size with the frame's aspect that fits max (never larger than the frame). */
+export function fitSize(width: number, height: number, maxWidth?: number, maxHeight?: number): { width: number; height: number } {
+  const scale = Math.min(1, maxWidth ? maxWidth / width : 1, maxHeight ? maxHeight / height : 1);
+  return { width: Math.max(2, Math.round(width * scale)), height: Math.max(2, Math.round(height * scale)) };
+}
+
+async function open(url: string, table: number[], maxWidth?: number, maxHeight?: number): Promise<void> {
   pts = table;
   if (typeof VideoDecoder === 'undefined') {
     post({ type: 'opened', ok: false, reason: 'this browser has no WebCodecs video decoder' });
@@ -57,15 +65,17 @@ async function open(url: string, table: number[]): Promise<void> {
     }
     // Not optimizeForLatency: the low-delay decoder runs single-threaded; a GOP decode took ~60% longer with it.
     sink = new VideoSampleSink(track, { optimizeForLatency: false });
-    post({ type: 'opened', ok: true, width: track.displayWidth, height: track.displayHeight });
+    keep = fitSize(track.displayWidth, track.displayHeight, maxWidth, maxHeight);
+    post({ type: 'opened', ok: true, width: track.displayWidth, height: track.displayHeight, frameWidth: keep.width, frameHeight: keep.height });
   } catch (err) {
     post({ type: 'opened', ok: false, reason: `the video could not be read for decoding (${(err as Error).message})` });
   }
 }
 
-/** An RGBA bitmap of the decoder's frame, at its display size. */
+/** An RGBA bitmap of the decoder's frame, at the size frames are kept at. */
 async function detach(frame: VideoFrame): Promise<{ image: DecodedImage; bytes: number }> {
-  const bitmap = await createImageBitmap(frame);
+  const scaled = keep && (keep.width < frame.displayWidth || keep.height < frame.displayHeight);
+  const bitmap = scaled ? await createImageBitmap(frame, { resizeWidth: keep!.width, resizeHeight: keep!.height, resizeQuality: 'medium' }) : await createImageBitmap(frame);
   return { image: bitmap, bytes: bitmap.width * bitmap.height * 4 };
 }
 
@@ -123,7 +133,7 @@ self.onmessage = (e: MessageEvent<ToDecoder>) => {
   const m = e.data;
   switch (m.type) {
     case 'open':
-      queue = queue.then(() => open(m.url, m.pts));
+      queue = queue.then(() => open(m.url, m.pts, m.maxWidth, m.maxHeight));
       break;
     case 'decode': {
       const job: Job = { id: m.id, start: m.start, end: m.end, forward: m.forward, skip: new Set(m.skip), cancelled: false };

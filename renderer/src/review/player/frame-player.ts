@@ -198,6 +198,11 @@ export class FramePlayer extends PlayerCore {
       },
       onScreen: () => ({ index: this.index, shownIndex: this.shownIndex, source: this.source }),
       cached: (k) => this.cache?.get(k),
+      colour: this.o.colour,
+      videoTo: async (k) => {
+        if (this.seeker.videoIndex === k && !this.video.seeking) return true;
+        return (await this.seeker.seek(k)) === 'ok';
+      },
       reshow: (k, video) => {
         this.shownIndex = null;
         this.source = null;
@@ -236,6 +241,34 @@ export class FramePlayer extends PlayerCore {
 
   dismissProblem(): void {
     if (this.recovery.dismiss()) this.emit();
+  }
+
+  // ------------------------------------------------------------------------------------------- full size
+
+  private fullSizeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * The frame cache keeps frames at display size (a 4K frame is 33 MB as RGBA); once the reviewer stops on a frame
+   * drawn from it, the <video> is sent to that frame in the background and shown instead, full size. Moving on
+   * before it is there simply abandons it.
+   */
+  protected fullSizeSoon(): void {
+    const c = this.cache;
+    if (!c || (c.frameSize.width >= c.videoSize.width && c.frameSize.height >= c.videoSize.height)) return;
+    if (this.fullSizeTimer) clearTimeout(this.fullSizeTimer);
+    this.fullSizeTimer = setTimeout(() => {
+      this.fullSizeTimer = null;
+      const k = this.index;
+      const still = () => !this.disposed && this.isSettled() && this.index === k && this.source === 'cache' && this.shownIndex === k;
+      if (!still()) return;
+      void this.seeker.seek(k).then((r) => {
+        if (r !== 'ok' || !still()) return;
+        this.o.canvas.hidden = true;
+        this.cache?.pin(null);
+        this.source = 'video';
+        this.emit();
+      });
+    }, 250);
   }
 
   // ------------------------------------------------------------------------------------------- navigation

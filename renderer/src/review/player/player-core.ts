@@ -149,7 +149,11 @@ export abstract class PlayerCore {
     this.source = 'cache';
     this.lastGood = index;
     this.finishNavigation('cache');
+    this.fullSizeSoon();
   }
+
+  /** A cached frame kept smaller than the video (4K on a smaller screen) was drawn: show the full frame once settled. */
+  protected abstract fullSizeSoon(): void;
 
   protected showVideo(index: number, path: FramePath): void {
     this.o.canvas.hidden = true;

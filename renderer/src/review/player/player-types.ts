@@ -1,5 +1,6 @@
 // What the frame player tells the review: its state snapshot, its options, a captured frame, the playback rates.
 // frame-player.ts re-exports all of it; the review imports it from there.
+import type { ColourDecision } from '../../../../electron/api/colour';
 import type { EncodedFrame } from './capture';
 import type { FrameCacheLimits } from './frame-cache';
 import type { VideoElementHandle } from './video-element';
@@ -56,12 +57,17 @@ export interface FramePlayerOptions {
   durationSeconds: number;
   cache: boolean;
   cacheLimits?: FrameCacheLimits;
+  /** The colour rule's matrix and range for this video (captures convert by it); absent: the browser's colours. */
+  colour?: ColourDecision;
 }
 
 export interface CapturedFrame extends EncodedFrame {
   index: number;
   mediaTime: number;
+  /** Which path painted the frame on screen when it was captured. */
   source: 'video' | 'cache';
+  /** Whose YUV → RGB made the pixels: the app's colour rule, or the browser's (a frame whose planes are unreadable). */
+  colourBy: 'rule' | 'browser';
 }
 
 export const PLAYBACK_RATES = [0.1, 0.25, 0.5, 1, 1.5, 2, 4] as const;

@@ -1,0 +1,151 @@
+// Issue 16: recordings as operating rooms write them, through the real UI in Chromium: an H.264 MKV plays without
+// conversion, a recording whose timestamps start at 10 s shows time from its first frame (scrub bar, go to by time,
+// a time past the end refused), captures have ffmpeg's colours (tagged BT.601 and BT.709, untagged) whether the
+// <video> or the frame cache painted the frame, and a 4K file steps and captures its exact full-size frames.
+import { execFileSync } from 'node:child_process';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestVideo, type TestVideoSpec } from '../fixtures/videos';
+import { launchApp, type App } from './harness';
+import { addVideo, captureWithKey, createCase, expectOnScreen, goTo, openCase, openReview, reviewId, setFrameCache, stepKeys, storedFrameIndex, waitSettled } from './video-helpers';
+
+describe('Recordings (browser host + Chromium)', () => {
+  let app: App;
+
+  beforeAll(async () => {
+    app = await launchApp();
+    await createCase(app, 'REC-E2E');
+    await openCase(app.page, 'REC-E2E');
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  async function backToCase() {
+    await app.page.getByTestId('review-back').click();
+    await app.page.getByTestId('videos-panel').waitFor();
+  }
+
+  it('H.264 in MKV: added as it is (no conversion), frame-exact, captured', async () => {
+    const { page } = app;
+    const mkv = await makeTestVideo({ container: 'mkv', durationSeconds: 3, gop: 30 });
+    await addVideo(page, mkv.file);
+    const name = mkv.file.split('/').pop()!;
+    const row = page.locator(`[data-testid="video-row"][data-file-name="${name}"]`);
+    expect(await row.textContent()).not.toMatch(/Converted from/);
+    await openReview(page, name);
+    for (const k of [47, 48, 46, 89, 0]) {
+      await goTo(page, k);
+      await expectOnScreen(page, k);
+    }
+    await goTo(page, 30);
+    await expectOnScreen(page, 30);
+    await stepKeys(page, 3);
+    await expectOnScreen(page, 33);
+    const shot = await captureWithKey(app, page, await reviewId(page));
+    expect((await storedFrameIndex(app, shot.sha256)).index).toBe(33);
+    await backToCase();
+  });
+
+  it('timestamps starting at 10 s: times from the first frame on the scrub bar, the timecode and go to', async () => {
+    const { page } = app;
+    const late = await makeTestVideo({ startSeconds: 10, durationSeconds: 5, fps: '25', gop: 25 });
+    await addVideo(page, late.file);
+    await openReview(page, late.file.split('/').pop()!);
+    await goTo(page, 0);
+    await expectOnScreen(page, 0);
+    expect(await page.getByTestId('timecode').textContent()).toBe('00:00:00.000');
+    expect(await page.getByTestId('review-facts').textContent()).toMatch(/00:00:05\.000/);
+    // Go to by time counts from the first frame: 2.5 s in is frame 62 (2.48–2.52 s), not frame 0.
+    await goTo(page, '00:00:02.500');
+    await expectOnScreen(page, 62);
+    expect(await page.getByTestId('timecode').textContent()).toBe('00:00:02.480');
+    // Past the end: said so, nothing moves.
+    await goTo(page, '00:00:07.000');
+    expect(await page.getByTestId('goto-error').textContent()).toMatch(/past the end of the video: it runs from 00:00:00\.000 to 00:00:05\.000/);
+    await waitSettled(page, 62);
+    // The scrub bar spans the first frame to the end: its start is frame 0, its middle frame 62.
+    const bar = page.getByTestId('scrub-bar');
+    await bar.scrollIntoViewIfNeeded();
+    const box = (await bar.boundingBox())!;
+    await page.mouse.click(box.x + 0.5, box.y + box.height / 2);
+    await expectOnScreen(page, 0);
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height / 2);
+    const mid = await waitSettled(page);
+    expect(Math.abs(mid - 62)).toBeLessThanOrEqual(1);
+    expect(await page.locator('.scrub-times span').nth(1).textContent()).toBe('00:00:05.000');
+    // The capture keeps the exact media time.
+    await goTo(page, 100);
+    await expectOnScreen(page, 100);
+    const shot = await captureWithKey(app, page, await reviewId(page));
+    expect(shot.mediaTime).toBeCloseTo(14, 4);
+    await backToCase();
+  });
+
+  /** Mean absolute difference per channel between a stored capture and ffmpeg's decode of the same frame. */
+  async function captureVsFfmpeg(sha256: string, file: string, k: number, ffmpegArgs: string[]): Promise<number[]> {
+    const res = await fetch(`http://127.0.0.1:${app.t.host.port}/media/frames/${sha256}`, { headers: { Authorization: `Bearer ${app.t.host.token}` } });
+    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    const ref = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select=eq(n\\,${k})${ffmpegArgs.length ? `,${ffmpegArgs.join(',')}` : ''}`, '-vsync', 'passthrough', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 << 20 });
+    expect(ref.length).toBe(png.width * png.height * 3);
+    const sums = [0, 0, 0];
+    for (let i = 0; i < png.width * png.height; i++) for (let c = 0; c < 3; c++) sums[c]! += Math.abs(png.data[i * 4 + c]! - ref[i * 3 + c]!);
+    return sums.map((x) => x / (png.width * png.height));
+  }
+
+  const colourCases: Array<[string, TestVideoSpec, string[]]> = [
+    ['tagged BT.601', { colour: 'bt601' }, []],
+    ['tagged BT.709', { colour: 'bt709' }, []],
+    ['untagged SD (the rule: BT.601)', {}, []],
+    ['untagged HD (the rule: BT.709)', { width: 1280, height: 720 }, ['scale=in_color_matrix=bt709:in_range=tv']],
+  ];
+  it.each(colourCases)('%s: captures from the <video> and from the frame cache have ffmpeg’s colours (MAD ≤ 1.5)', async (_name, spec, ffmpegArgs) => {
+    const { page } = app;
+    const v = await makeTestVideo({ ...spec, durationSeconds: 2, pattern: 'gradients', gop: 30 });
+    await addVideo(page, v.file);
+    await openReview(page, v.file.split('/').pop()!);
+    const id = await reviewId(page);
+    // The cache path: a step drawn from the frame cache.
+    await goTo(page, 20);
+    await expectOnScreen(page, 20);
+    await page.waitForFunction(() => document.querySelector('[data-testid="frame-cache-status"]')?.getAttribute('data-state') === 'on');
+    await stepKeys(page, 1);
+    const cached = await captureWithKey(app, page, id);
+    expect(cached.frameIndex).toBe(21);
+    // The <video> path.
+    await setFrameCache(page, false);
+    await goTo(page, 40);
+    await expectOnScreen(page, 40);
+    const viaVideo = await captureWithKey(app, page, id);
+    // Both were converted by the app's rule from the frame's YUV planes, not by the browser.
+    const by = await page.evaluate(() => performance.getEntriesByName('review:capture-encode').map((e) => (e as PerformanceMeasure).detail as { colourBy: string; source: string }));
+    expect(by.slice(-2)).toEqual([{ bytes: expect.any(Number), source: 'cache', colourBy: 'rule' }, { bytes: expect.any(Number), source: 'video', colourBy: 'rule' }]);
+    for (const [shot, k] of [[cached, 21], [viaVideo, 40]] as const) {
+      const mad = await captureVsFfmpeg(shot.sha256, v.file, k, ffmpegArgs);
+      for (const c of mad) expect(c, `frame ${k}: ${mad.map((m) => m.toFixed(2)).join(', ')}`).toBeLessThanOrEqual(1.5);
+    }
+    await setFrameCache(page, true);
+    await backToCase();
+  });
+
+  it('4K (3840×2160): exact frames by seeking and stepping, the full-size frame captured', async () => {
+    const { page } = app;
+    const uhd = await makeTestVideo({ width: 3840, height: 2160, durationSeconds: 1, gop: 15, preset: 'ultrafast', text: false });
+    await addVideo(page, uhd.file);
+    await openReview(page, uhd.file.split('/').pop()!);
+    for (const k of [20, 7, 29]) {
+      await goTo(page, k);
+      await expectOnScreen(page, k, 60_000);
+    }
+    await goTo(page, 10);
+    await expectOnScreen(page, 10, 60_000);
+    await stepKeys(page, 2);
+    await expectOnScreen(page, 12);
+    const shot = await captureWithKey(app, page, await reviewId(page));
+    expect(await storedFrameIndex(app, shot.sha256)).toEqual({ index: 12, width: 3840, height: 2160 });
+    // The cache keeps frames at screen size, within its budget.
+    const stats = await page.evaluate(() => (window as unknown as { __workstationPlayer: { cacheStats(): { bytes: number; frames: number } | null } }).__workstationPlayer.cacheStats());
+    if (stats && stats.frames > 0) expect(stats.bytes / stats.frames).toBeLessThan(3840 * 2160 * 4);
+    await backToCase();
+  }, 240_000);
+});
