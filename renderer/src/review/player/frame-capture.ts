@@ -11,6 +11,12 @@ import type { CapturedFrame } from './player-types';
 import { isFrame } from './timeline';
 import { canConvert, yuvToRgba } from './yuv-to-rgb';
 
+/** Whether a cached frame was kept at the video's own size (the cache keeps large frames at screen size). */
+function isFullSize(f: CachedFrame, video: HTMLVideoElement): boolean {
+  const w = 'displayWidth' in f.image ? f.image.displayWidth : f.image.width;
+  return !video.videoWidth || w >= video.videoWidth;
+}
+
 /** The frame's pixels by the colour rule (its YUV planes converted here), else the browser's conversion. */
 export async function encodeByRule(frame: VideoFrame, colour: ColourDecision | undefined): Promise<EncodedFrame & { colourBy: 'rule' | 'browser' }> {
   if (colour && canConvert(frame.format)) {
@@ -50,7 +56,8 @@ export async function captureFrame(host: CaptureHost): Promise<CapturedFrame> {
     // The element cannot show frame k (Chromium never presents some frames by seeking): the cached pixels, in the
     // browser's colours (the planes are gone once a frame is in the cache).
     const f = host.cached(k);
-    if (f && isFrame(pts, k, f.timestamp)) return { ...(await encodePng(f.image)), index: k, mediaTime: pts[k]!, source: 'cache', colourBy: 'browser' };
+    if (f && isFrame(pts, k, f.timestamp) && isFullSize(f, host.video)) return { ...(await encodePng(f.image)), index: k, mediaTime: pts[k]!, source: 'cache', colourBy: 'browser' };
+    if (f) throw new Error(`Frame ${k} could not be shown at full size for capture (the video did not present it); step away and back, then capture again.`);
     await host.reshow(k, false);
   }
   for (let attempt = 0; ; attempt++) {

@@ -200,8 +200,15 @@ export class FramePlayer extends PlayerCore {
       cached: (k) => this.cache?.get(k),
       colour: this.o.colour,
       videoTo: async (k) => {
-        if (this.seeker.videoIndex === k && !this.video.seeking) return true;
-        return (await this.seeker.seek(k)) === 'ok';
+        // The full-size switch would seek the element too (and supersede this seek): the capture does it now.
+        this.cancelFullSize();
+        for (let attempt = 0; attempt < 3; attempt++) {
+          if (this.seeker.videoIndex === k && !this.video.seeking) return true;
+          const r = await this.seeker.seek(k);
+          if (r === 'ok') return true;
+          if (r !== 'superseded') return false;
+        }
+        return false;
       },
       reshow: (k, video) => {
         this.shownIndex = null;
@@ -252,6 +259,11 @@ export class FramePlayer extends PlayerCore {
    * drawn from it, the <video> is sent to that frame in the background and shown instead, full size. Moving on
    * before it is there simply abandons it.
    */
+  private cancelFullSize(): void {
+    if (this.fullSizeTimer) clearTimeout(this.fullSizeTimer);
+    this.fullSizeTimer = null;
+  }
+
   protected fullSizeSoon(): void {
     const c = this.cache;
     if (!c || (c.frameSize.width >= c.videoSize.width && c.frameSize.height >= c.videoSize.height)) return;
