@@ -19,6 +19,8 @@ export type WorkstationApi = { [N in Namespaces]: MethodsOf<N> } & {
   frameUrl(sha256: string): string;
   /** URL of a library video, served with HTTP Range (media:// in the app, /media/ under the browser host). */
   videoUrl(videoId: number): string;
+  /** URL of a video's scrub proxy (404 until it is ready). */
+  proxyUrl(videoId: number): string;
 };
 
 export function createWorkstationApi(transport: Transport, mediaBase: string): WorkstationApi {
@@ -40,5 +42,6 @@ export function createWorkstationApi(transport: Transport, mediaBase: string): W
   };
   api.frameUrl = (sha256: string) => `${mediaBase}frames/${encodeURIComponent(sha256)}`;
   api.videoUrl = (videoId: number) => `${mediaBase}videos/${videoId}`;
+  api.proxyUrl = (videoId: number) => `${mediaBase}videos/${videoId}/proxy`;
   return api as WorkstationApi;
 }

@@ -1,7 +1,7 @@
 // Contract channels and events for videos, reviews and captured frames. Spread into contract.ts.
 import { z } from 'zod';
 import { Frame, Id } from './schemas';
-import { FfmpegInfo, Review, Video, VideoJobProgress, VideoProbe, VideoTimeline } from './schemas-video';
+import { FfmpegInfo, Review, Video, VideoJobProgress, VideoProbe, VideoProxy, VideoTimeline } from './schemas-video';
 
 const filePath = z.string().trim().min(1, 'Enter the path of the video file.').max(4096);
 const jobId = z.string().min(1).max(100);
@@ -26,6 +26,10 @@ export const videoRequests = {
   /** Points a video whose file moved at its new path (same size and quick hash required). */
   'videos.relink': { input: z.object({ id: Id, path: filePath }).strict(), output: Video },
   'videos.remove': { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** The video's scrub proxy: its state (made in the background after import). */
+  'videos.proxy': { input: z.object({ id: Id }).strict(), output: VideoProxy },
+  /** Makes the scrub proxy (again) in the background; progress as videos.proxyProgress. */
+  'videos.makeProxy': { input: z.object({ id: Id }).strict(), output: VideoProxy },
   /** The ffmpeg the app runs: where it comes from, its version and licence, the codecs the app needs from it. */
   'videos.tools': { input: z.object({}).strict(), output: FfmpegInfo },
 
@@ -62,4 +66,5 @@ export const videoRequests = {
 
 export const videoEvents = {
   'videos.jobProgress': VideoJobProgress,
+  'videos.proxyProgress': VideoProxy,
 } as const;

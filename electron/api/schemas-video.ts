@@ -118,6 +118,23 @@ export const VideoJobProgress = z.object({
 });
 export type VideoJobProgress = z.infer<typeof VideoJobProgress>;
 
+/** A video's scrub proxy (short-GOP, reduced-size copy in the data folder for scrubbing and stepping). */
+export const VideoProxy = z.object({
+  videoId: Id,
+  state: z.enum(['none', 'queued', 'making', 'ready', 'failed', 'skipped']),
+  /** 0..1 while making. */
+  progress: z.number().min(0).max(1).nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  gop: z.number().int().nullable(),
+  sizeBytes: z.number().int().nullable(),
+  /** Seconds to add to a proxy timestamp to get the video's (the proxy starts at 0; frame k is frame k). */
+  timeOffset: z.number().nullable(),
+  /** Why it failed or was skipped. */
+  message: z.string().nullable(),
+});
+export type VideoProxy = z.infer<typeof VideoProxy>;
+
 /** The ffmpeg the app runs (conversion, scrub proxies, timeline frames): for About and troubleshooting. */
 export const FfmpegInfo = z.object({
   /** null when there is none (then conversion and proxies are unavailable). */

@@ -61,8 +61,8 @@ export interface AppServices {
   inference: InferenceClient;
   /** A stored frame image the library knows, for media:// and the host's /media/; null for anything else. */
   resolveFrame(sha256: string): { file: string; mime: string } | null;
-  /** A registered video whose file is in place, for media://videos/<id> and the host's /media/videos/<id>; null otherwise. */
-  resolveVideo(id: number): { file: string; mime: string } | null;
+  /** A registered video whose file is in place, for media://videos/<id> and the host's /media/videos/<id>; null otherwise. Its scrub proxy: /proxy after the id. */
+  resolveVideo(id: number, variant?: 'proxy'): { file: string; mime: string } | null;
   close(): Promise<void>;
 }
 
@@ -174,7 +174,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
       if (!known) return null;
       return { file: path.join(store.root, store.relativePath(known.sha256, known.mime)), mime: known.mime };
     },
-    resolveVideo: (id) => videos.resolveVideo(id),
+    resolveVideo: (id, variant) => videos.resolveVideo(id, variant),
     async close() {
       await reports.close();
       await timeline.close();

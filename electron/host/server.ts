@@ -132,15 +132,16 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
   }
 
   async function handleMedia(pathname: string, req: IncomingMessage, res: ServerResponse) {
-    // /media/frames/<sha256> (stored images) and /media/videos/<id> (registered videos): the same file serving as media://.
+    // /media/frames/<sha256> (stored images), /media/videos/<id> (registered videos) and /media/videos/<id>/proxy (a
+    // video's scrub proxy): the same file serving as media://.
     const m = /^\/media\/frames\/([^/]+)$/.exec(pathname);
-    const v = /^\/media\/videos\/([1-9]\d{0,15})$/.exec(pathname);
+    const v = /^\/media\/videos\/([1-9]\d{0,15})(\/proxy)?$/.exec(pathname);
     const sha = m ? decodeSegment(m[1]!) : undefined;
     if (sha === null) {
       writeServeResult(res, emptyResult(400));
       return;
     }
-    const known = sha !== undefined ? o.services.resolveFrame(sha) : v ? o.services.resolveVideo(Number(v[1])) : null;
+    const known = sha !== undefined ? o.services.resolveFrame(sha) : v ? o.services.resolveVideo(Number(v[1]), v[2] ? 'proxy' : undefined) : null;
     if (!known) {
       writeServeResult(res, emptyResult(404));
       return;

@@ -121,7 +121,7 @@ async function start(): Promise<void> {
   registerProtocols(protocol, {
     rendererRoot: paths.rendererRoot,
     resolveFrame: (sha) => ready.resolveFrame(sha),
-    resolveVideo: (id) => ready.resolveVideo(id),
+    resolveVideo: (id, variant) => ready.resolveVideo(id, variant),
   });
   // The file dialog and the log folder are the channels main answers itself (they need the window and the shell).
   const handlers = { ...ready.handlers, 'app.choosePath': createChoosePath(dialog, () => mainWindow), 'app.openLogFolder': openLogFolder };

@@ -21,7 +21,7 @@ export interface ProtocolRequest {
 }
 
 export type ResolveFrame = (sha256: string) => { file: string; mime: string } | null;
-export type ResolveVideo = (id: number) => { file: string; mime: string } | null;
+export type ResolveVideo = (id: number, variant?: 'proxy') => { file: string; mime: string } | null;
 
 const PAGE_HEADERS: Record<string, string> = pageSecurityHeaders();
 
@@ -56,7 +56,7 @@ export async function appResponse(rendererRoot: string, req: ProtocolRequest): P
 }
 
 const FRAME_PATH = /^\/([0-9a-f]{64})$/;
-const VIDEO_PATH = /^\/([1-9]\d{0,15})$/;
+const VIDEO_PATH = /^\/([1-9]\d{0,15})(\/proxy)?$/;
 
 /**
  * media://frames/<sha256> and media://videos/<id>: only frames `resolveFrame` knows and videos `resolveVideo` knows,
@@ -74,7 +74,7 @@ export async function mediaResponse(resolveFrame: ResolveFrame, req: ProtocolReq
     known = match ? resolveFrame(match[1]!) : null;
   } else {
     const match = VIDEO_PATH.exec(url.pathname);
-    known = match && resolveVideo ? resolveVideo(Number(match[1])) : null;
+    known = match && resolveVideo ? resolveVideo(Number(match[1]), match[2] ? 'proxy' : undefined) : null;
   }
   if (!known) return emptyResult(404, MEDIA_HEADERS);
   return serveFileRange(known.file, known.mime, req.headers.get('range'), { head: method === 'HEAD', extraHeaders: MEDIA_HEADERS });

@@ -21,6 +21,11 @@ describe('Recordings (browser host + Chromium)', () => {
     await app?.close();
   });
 
+  async function caseIdOf(code: string): Promise<number> {
+    const cases = (await app.t.call('cases.list', {})).body.value as Array<{ id: number; code: string }>;
+    return cases.find((c) => c.code === code)!.id;
+  }
+
   async function backToCase() {
     await app.page.getByTestId('review-back').click();
     await app.page.getByTestId('videos-panel').waitFor();
@@ -127,6 +132,35 @@ describe('Recordings (browser host + Chromium)', () => {
     await setFrameCache(page, true);
     await backToCase();
   });
+
+  it('long GOP with its scrub proxy: jumps drawn from the proxy at once, the full-size frame shown when stopped, captured from the original', async () => {
+    const { page } = app;
+    const v = await makeTestVideo({ width: 1280, height: 720, durationSeconds: 8, gop: 240, fps: '30' });
+    await addVideo(page, v.file);
+    const name = v.file.split('/').pop()!;
+    const videos = (await app.t.call('videos.list', { caseId: await caseIdOf('REC-E2E') })).body.value as Array<{ id: number; fileName: string }>;
+    const id = videos.find((x) => x.fileName === name)!.id;
+    for (let i = 0; i < 600; i++) {
+      if (((await app.t.call('videos.proxy', { id })).body.value as { state: string }).state === 'ready') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(((await app.t.call('videos.proxy', { id })).body.value as { state: string; width: number }).state).toBe('ready');
+    await openReview(page, name);
+    for (const k of [200, 17, 131, 239, 64]) {
+      await goTo(page, k);
+      await expectOnScreen(page, k);
+      // Drawn from the proxy (the frame cache decodes it), not by seeking the long-GOP original.
+      expect(await page.getByTestId('frame-index').getAttribute('data-path')).toBe('cache');
+    }
+    // Stopped: the original's full-size frame replaces the proxy's.
+    await page.waitForFunction(() => document.querySelector('[data-testid="frame-index"]')?.getAttribute('data-source') === 'video', null, { timeout: 30_000 });
+    await expectOnScreen(page, 64);
+    await stepKeys(page, -2);
+    await expectOnScreen(page, 62);
+    const shot = await captureWithKey(app, page, await reviewId(page));
+    expect(await storedFrameIndex(app, shot.sha256)).toEqual({ index: 62, width: 1280, height: 720 });
+    await backToCase();
+  }, 180_000);
 
   it('4K (3840×2160): exact frames by seeking and stepping, the full-size frame captured', async () => {
     const { page } = app;

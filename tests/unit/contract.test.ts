@@ -170,6 +170,8 @@ const BAD: Record<RequestChannel, unknown[]> = {
   'videos.relink': [{ id: 1 }, { path: '/v.mp4' }, { id: 1, path: '' }, { id: 0, path: '/v.mp4' }],
   'videos.remove': [{}, { id: 'x' }, { id: 1, deleteFile: true }],
   'videos.tools': [{ x: 1 }],
+  'videos.proxy': [{}, { id: 0 }, { id: 1, x: 1 }],
+  'videos.makeProxy': [{}, { id: 'a' }],
   'reviews.open': [{}, { caseId: 1 }, { videoId: 1 }, { caseId: 1, videoId: 0 }, { caseId: 1, videoId: 1, reviewer: 'someone' }],
   'reviews.get': [{}, { id: 0 }],
   'reviews.list': [{}, { caseId: -3 }],

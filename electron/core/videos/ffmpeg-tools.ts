@@ -132,7 +132,8 @@ export function convertToH264(o: ConvertOptions): Promise<void> {
     '-g', String(o.gop), '-keyint_min', String(o.gop), '-sc_threshold', '0',
     ...passthroughArgs(o.ffmpeg), '-enc_time_base', '1/90000', '-video_track_timescale', '90000',
     '-c:a', 'aac', '-b:a', '160k',
-    '-movflags', '+faststart',
+    // No edit list (ffmpeg 4.1's ended before the last frame, which was then dropped); the copy starts at 0.
+    '-use_editlist', '0', '-movflags', '+faststart',
     '-progress', 'pipe:1', '-nostats',
     '-f', 'mp4', o.output,
   ];

@@ -20,6 +20,7 @@ import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
 import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
 import { cannotDecode, CODEC_LABEL } from './probe-verdicts';
 import { checkPrintCopy, pngSize } from './captured-frame';
+import { createProxyService } from './proxy-service';
 import { createVideosRepo } from './videos-repo';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
@@ -35,6 +36,8 @@ export type VideoChannel =
   | 'videos.relink'
   | 'videos.remove'
   | 'videos.tools'
+  | 'videos.proxy'
+  | 'videos.makeProxy'
   | 'reviews.open'
   | 'reviews.get'
   | 'reviews.list'
@@ -53,6 +56,8 @@ export interface VideoServiceOptions {
   emit: Emit;
   /** ffmpeg to convert with: a path, null for none; default: $WORKSTATION_FFMPEG, else found on PATH. */
   ffmpeg?: string | null;
+  /** Make a scrub proxy after each import (default true). */
+  autoProxy?: boolean;
   /** Keeps a captured frame's checked print copy for the reports (a cache: failing to write it fails nothing). */
   keepPrintCopy?: (sha256: string, size: { width: number; height: number }, jpeg: Uint8Array) => Promise<void>;
 }
@@ -89,6 +94,7 @@ export function createVideoService(o: VideoServiceOptions) {
   const ffmpegTools = (): FfmpegTools | null => (found === undefined ? (found = findFfmpeg(o.ffmpeg)) : found);
   const videosDir = path.join(o.dataDir, 'videos');
   const jobs = new Map<string, Job>();
+  const proxies = createProxyService({ db: o.db, dataDir: o.dataDir, videos, ffmpeg: ffmpegTools, emit: o.emit });
 
   const probeOptions = (signal?: AbortSignal, onProgress?: (f: number | null) => void) => ({
     ffprobe: ffmpegTools()?.ffprobe ?? null,
@@ -120,6 +126,7 @@ export function createVideoService(o: VideoServiceOptions) {
       try {
         const video = await work(job, report);
         report('done', 1, null, video);
+        if (o.autoProxy !== false) proxies.start(video.id);
       } catch (err) {
         if (job.controller.signal.aborted || isCancel(err)) report('cancelled', null, kind === 'convert' ? 'Conversion cancelled; the original is untouched.' : 'Import cancelled.');
         else if (err instanceof WorkstationError) report('failed', null, err.message);
@@ -135,6 +142,7 @@ export function createVideoService(o: VideoServiceOptions) {
   function unregister(id: number): void {
     const v = videos.get(id);
     const images = o.db.prepare<[number], { sha256: string; mime: 'image/png' | 'image/jpeg' }>('SELECT DISTINCT sha256, mime FROM frames WHERE video_id = ?').all(id);
+    proxies.remove(id);
     videos.remove(id);
     for (const img of images) {
       if (!o.db.prepare('SELECT 1 FROM frames WHERE sha256 = ? LIMIT 1').get(img.sha256)) o.store.remove(img.sha256, img.mime);
@@ -358,6 +366,16 @@ export function createVideoService(o: VideoServiceOptions) {
       };
     },
 
+    'videos.proxy': ({ id }) => {
+      videos.get(id);
+      return proxies.state(id);
+    },
+    'videos.makeProxy': ({ id }) => {
+      videos.get(id);
+      if (!ffmpegTools()) throw new WorkstationError('unavailable', `No ffmpeg was found, so no scrub proxy can be made. ${INSTALL_FFMPEG_HINT}`);
+      return proxies.start(id);
+    },
+
     'reviews.open': ({ caseId, videoId }) => {
       o.cases.get(caseId);
       const v = videos.get(videoId);
@@ -391,9 +409,13 @@ export function createVideoService(o: VideoServiceOptions) {
     captureFrame,
     /** The ffmpeg conversion uses, or null when there is none. */
     ffmpeg: ffmpegTools,
-    /** A registered video whose file is where it was registered; null for anything else. */
-    resolveVideo(id: number): { file: string; mime: string } | null {
+    /** A registered video whose file is where it was registered (or its ready scrub proxy); null for anything else. */
+    resolveVideo(id: number, variant?: 'proxy'): { file: string; mime: string } | null {
       if (!Number.isSafeInteger(id) || id <= 0) return null;
+      if (variant === 'proxy') {
+        const file = proxies.fileOf(id);
+        return file ? { file, mime: 'video/mp4' } : null;
+      }
       const f = videos.fileOf(id);
       if (!f) return null;
       try {
@@ -408,6 +430,7 @@ export function createVideoService(o: VideoServiceOptions) {
       const running = [...jobs.values()];
       for (const job of running) job.controller.abort();
       await Promise.all(running.map((j) => j.done));
+      await proxies.close();
     },
   };
 }

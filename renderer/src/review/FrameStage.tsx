@@ -21,6 +21,9 @@ interface Props {
   cacheLimits?: FrameCacheLimits;
   /** The colour rule for this video: captures convert by it. */
   colour?: ColourDecision;
+  /** The ready scrub proxy's URL (jumps and steps are drawn from it; the full-size frame from src). */
+  proxyUrl?: string;
+  proxyTimeOffset?: number;
   zoomPan: ZoomPan;
   onPlayer: (player: FramePlayer | null) => void;
   /** Drawn over the frame, in the frame's box (pointer events pass through unless a child takes them). */
@@ -29,11 +32,11 @@ interface Props {
   children?: ReactNode;
 }
 
-export function FrameStage({ src, type, pts, durationSeconds, frameWidth, frameHeight, cache, cacheLimits, colour, zoomPan, onPlayer, overlay, children }: Props) {
+export function FrameStage({ src, type, pts, durationSeconds, frameWidth, frameHeight, cache, cacheLimits, colour, proxyUrl, proxyTimeOffset, zoomPan, onPlayer, overlay, children }: Props) {
   const hostRef = useRef<HTMLDivElement | null>(null);
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
-  const setup = useRef({ pts, durationSeconds, cache, cacheLimits, colour, onPlayer });
-  setup.current = { pts, durationSeconds, cache, cacheLimits, colour, onPlayer };
+  const setup = useRef({ pts, durationSeconds, cache, cacheLimits, colour, proxyUrl, proxyTimeOffset, onPlayer });
+  setup.current = { pts, durationSeconds, cache, cacheLimits, colour, proxyUrl, proxyTimeOffset, onPlayer };
 
   useEffect(() => {
     const host = hostRef.current;
@@ -50,6 +53,7 @@ export function FrameStage({ src, type, pts, durationSeconds, frameWidth, frameH
       cache: s.cache,
       ...(s.cacheLimits ? { cacheLimits: s.cacheLimits } : {}),
       ...(s.colour ? { colour: s.colour } : {}),
+      ...(s.proxyUrl ? { proxyUrl: s.proxyUrl, proxyTimeOffset: s.proxyTimeOffset ?? 0 } : {}),
     });
     s.onPlayer(player);
     return () => {

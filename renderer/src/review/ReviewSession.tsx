@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { decideColour } from '../../../electron/api/colour';
 import type { Case, Frame } from '../../../electron/api/schemas';
-import type { Review, Video, VideoTimeline } from '../../../electron/api/schemas-video';
+import type { Review, Video, VideoProxy, VideoTimeline } from '../../../electron/api/schemas-video';
 import { isTerminal, jobsStore } from '../analysis/jobs-store';
 import { api } from '../api';
 import { Button } from '../ui/Button';
@@ -44,6 +44,24 @@ interface Loaded {
   video: Video;
   timeline: VideoTimeline;
   item: Case;
+  /** The scrub proxy when it was ready as the review opened (a proxy made later is used from the next opening). */
+  proxy: VideoProxy | null;
+}
+
+/** The scrub proxy: ready or not; one is made for a video from before proxies (or whose proxy was lost). */
+async function readyProxy(videoId: number): Promise<VideoProxy | null> {
+  try {
+    const p = await api.videos.proxy({ id: videoId });
+    if (p.state === 'none') void api.videos.makeProxy({ id: videoId }).catch(() => {});
+    return p.state === 'ready' && !proxyOff() ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/** ?proxy=off (tests, troubleshooting, the benchmark's comparison) opens reviews on the original only. */
+function proxyOff(): boolean {
+  return new URLSearchParams(window.location.search).get('proxy') === 'off';
 }
 
 /** The frame cache starts on unless ?frameCache=off (tests, troubleshooting) or the reviewer turned it off. */
@@ -66,8 +84,8 @@ export function ReviewSession({ caseId, videoId, onBack }: { caseId: number; vid
   useEffect(() => {
     let alive = true;
     setLoadError(null);
-    Promise.all([api.reviews.open({ caseId, videoId }), api.videos.get({ id: videoId }), api.videos.timeline({ id: videoId }), api.cases.get({ id: caseId })])
-      .then(([review, video, timeline, item]) => alive && setData({ review, video, timeline, item }))
+    Promise.all([api.reviews.open({ caseId, videoId }), api.videos.get({ id: videoId }), api.videos.timeline({ id: videoId }), api.cases.get({ id: caseId }), readyProxy(videoId)])
+      .then(([review, video, timeline, item, proxy]) => alive && setData({ review, video, timeline, item, proxy }))
       .catch((err: unknown) => alive && setLoadError(errorMessage(err)));
     return () => {
       alive = false;
@@ -326,6 +344,7 @@ function ReviewWorkspace({ data, onBack }: { data: Loaded; onBack: () => void })
                 cache={initialCache}
                 cacheLimits={cacheLimits}
                 colour={colour}
+                {...(data.proxy ? { proxyUrl: api.proxyUrl(video.id), proxyTimeOffset: data.proxy.timeOffset ?? 0 } : {})}
                 zoomPan={zoomPan}
                 onPlayer={setPlayer}
                 overlay={<AnnotationLayer />}

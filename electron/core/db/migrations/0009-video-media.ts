@@ -25,6 +25,8 @@ export const migration: Migration = {
         height INTEGER,
         gop INTEGER,
         size_bytes INTEGER,
+        -- seconds to add to a proxy timestamp to get the video's (the proxy starts at 0)
+        time_offset REAL,
         message TEXT,
         updated_at TEXT NOT NULL
       ) STRICT;

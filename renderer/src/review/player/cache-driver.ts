@@ -6,6 +6,8 @@ import type { CacheState, PlayerState } from './player-types';
 
 export interface CacheDriverHost {
   readonly url: string;
+  /** Seconds to add to the file's timestamps to get the table's (a scrub proxy starts at 0). */
+  readonly timeOffset?: number;
   readonly pts: readonly number[];
   readonly limits: FrameCacheLimits | undefined;
   isDisposed(): boolean;
@@ -34,7 +36,7 @@ export class CacheDriver {
     this.state = 'loading';
     emit();
     this.opening = (async () => {
-      const opened = await FrameCache.open(this.host.url, this.host.pts, this.host.limits ?? DEFAULT_CACHE_LIMITS);
+      const opened = await FrameCache.open(this.host.url, this.host.pts, this.host.limits ?? DEFAULT_CACHE_LIMITS, this.host.timeOffset ?? 0);
       if (this.host.isDisposed()) {
         if ('cache' in opened) opened.cache.dispose();
         return;

@@ -85,7 +85,7 @@ function startWorker(): Worker {
 
 export class FrameCache {
   /** A cache for the video at `url`, or why there can be none (no WebCodecs, a codec it cannot decode…). */
-  static async open(url: string, pts: readonly number[], limits: FrameCacheLimits = DEFAULT_CACHE_LIMITS): Promise<{ cache: FrameCache } | { reason: string }> {
+  static async open(url: string, pts: readonly number[], limits: FrameCacheLimits = DEFAULT_CACHE_LIMITS, timeOffset = 0): Promise<{ cache: FrameCache } | { reason: string }> {
     if (typeof VideoDecoder === 'undefined' || typeof VideoFrame === 'undefined' || typeof Worker === 'undefined') return { reason: 'this browser has no WebCodecs video decoder' };
     // The worker fetches on its own: give it an absolute URL (the page's base does not apply there).
     const absolute = new URL(url, window.location.href).href;
@@ -103,7 +103,7 @@ export class FrameCache {
       };
       worker.addEventListener('message', onMessage);
       worker.addEventListener('error', (e) => resolve({ type: 'opened', ok: false, reason: `the decoder stopped (${e.message || 'worker error'})` }), { once: true });
-      worker.postMessage({ type: 'open', url: absolute, pts: [...pts], ...(limits.maxWidth ? { maxWidth: limits.maxWidth } : {}), ...(limits.maxHeight ? { maxHeight: limits.maxHeight } : {}) } satisfies ToDecoder);
+      worker.postMessage({ type: 'open', url: absolute, pts: [...pts], ...(limits.maxWidth ? { maxWidth: limits.maxWidth } : {}), ...(limits.maxHeight ? { maxHeight: limits.maxHeight } : {}), ...(timeOffset ? { timeOffset } : {}) } satisfies ToDecoder);
     });
     if (!opened.ok) {
       worker.terminate();

@@ -4,7 +4,8 @@ export type DecodedImage = VideoFrame | ImageBitmap;
 
 export type ToDecoder =
   /** maxWidth/maxHeight: decoded frames are kept at most this large (display size; full size only for capture). */
-  | { type: 'open'; url: string; pts: number[]; maxWidth?: number; maxHeight?: number }
+  /** timeOffset: seconds to add to the file's timestamps to get the table's (a scrub proxy starts at 0). */
+  | { type: 'open'; url: string; pts: number[]; maxWidth?: number; maxHeight?: number; timeOffset?: number }
   /** Decode frames start..end (inclusive, presentation order); skip those listed (already cached). */
   | { type: 'decode'; id: number; start: number; end: number; forward: boolean; skip: number[] }
   /** Where the reviewer is, and how far ahead a forward job may run before it waits. */

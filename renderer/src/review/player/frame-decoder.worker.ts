@@ -25,6 +25,8 @@ let playhead = 0;
 let ahead = Infinity;
 /** The size frames are kept at: the video's, or smaller to fit the display (a 4K frame is 33 MB as RGBA). */
 let keep: { width: number; height: number } | null = null;
+/** Seconds to add to the file's timestamps to get the table's (0 for the video itself; a scrub proxy starts at 0). */
+let offset = 0;
 let moved: Array<() => void> = [];
 const jobs = new Map<number, Job>();
 let queue: Promise<void> = Promise.resolve();
@@ -41,8 +43,9 @@ export function fitSize(width: number, height: number, maxWidth?: number, maxHei
   return { width: Math.max(2, Math.round(width * scale)), height: Math.max(2, Math.round(height * scale)) };
 }
 
-async function open(url: string, table: number[], maxWidth?: number, maxHeight?: number): Promise<void> {
+async function open(url: string, table: number[], maxWidth?: number, maxHeight?: number, timeOffset = 0): Promise<void> {
   pts = table;
+  offset = timeOffset;
   if (typeof VideoDecoder === 'undefined') {
     post({ type: 'opened', ok: false, reason: 'this browser has no WebCodecs video decoder' });
     return;
@@ -85,12 +88,13 @@ async function run(job: Job): Promise<void> {
   let error: string | null = null;
   try {
     if (!sink) throw new Error('the decoder is not open');
-    const from = pts[job.start]!;
-    const to = job.end + 1 < pts.length ? pts[job.end + 1]! : Infinity;
+    const from = pts[job.start]! - offset;
+    const to = job.end + 1 < pts.length ? pts[job.end + 1]! - offset : Infinity;
     for await (const sample of sink.samples(from, to)) {
       try {
         if (job.cancelled) break;
-        const index = indexOfTimestamp(pts, sample.timestamp);
+        const timestamp = sample.timestamp + offset;
+        const index = indexOfTimestamp(pts, timestamp);
         if (index === null) {
           mismatches++;
           continue;
@@ -115,7 +119,7 @@ async function run(job: Job): Promise<void> {
           out.image.close();
           break;
         }
-        post({ type: 'frame', id: job.id, index, timestamp: sample.timestamp, image: out.image, bytes: out.bytes }, [out.image]);
+        post({ type: 'frame', id: job.id, index, timestamp, image: out.image, bytes: out.bytes }, [out.image]);
         produced++;
       } finally {
         sample.close();
@@ -133,7 +137,7 @@ self.onmessage = (e: MessageEvent<ToDecoder>) => {
   const m = e.data;
   switch (m.type) {
     case 'open':
-      queue = queue.then(() => open(m.url, m.pts, m.maxWidth, m.maxHeight));
+      queue = queue.then(() => open(m.url, m.pts, m.maxWidth, m.maxHeight, m.timeOffset));
       break;
     case 'decode': {
       const job: Job = { id: m.id, start: m.start, end: m.end, forward: m.forward, skip: new Set(m.skip), cancelled: false };

@@ -49,7 +49,10 @@ export class FramePlayer extends PlayerCore {
     this.newTarget();
     const hit = this.cache?.get(target);
     if (how === 'step') this.cache?.focus(target, this.dir);
-    else {
+    else if (this.o.proxyUrl && this.cache?.usable) {
+      // With the scrub proxy a jump is drawn from it too (a keyframe every 10 small frames): decode around it now.
+      this.cache.focus(target, this.dir);
+    } else {
       // A jump: stop decoding around the old place (the seek needs the CPU), refill once the jumping stops.
       if (!hit) this.cache?.stop();
       this.caching.schedulePrefetch();
@@ -266,7 +269,9 @@ export class FramePlayer extends PlayerCore {
 
   protected fullSizeSoon(): void {
     const c = this.cache;
-    if (!c || (c.frameSize.width >= c.videoSize.width && c.frameSize.height >= c.videoSize.height)) return;
+    // The full size is the original's (the <video>'s): a proxy's frames are smaller even when the cache keeps them whole.
+    const full = { width: this.video.videoWidth || c?.videoSize.width || 0, height: this.video.videoHeight || c?.videoSize.height || 0 };
+    if (!c || (c.frameSize.width >= full.width && c.frameSize.height >= full.height)) return;
     if (this.fullSizeTimer) clearTimeout(this.fullSizeTimer);
     this.fullSizeTimer = setTimeout(() => {
       this.fullSizeTimer = null;
@@ -294,7 +299,7 @@ export class FramePlayer extends PlayerCore {
         if (this.recovery.pending) await this.recovery.pending;
         const k = this.index;
         if (this.shownIndex === k && this.source !== null) break;
-        if (this.mode === 'step' && this.cache?.usable) {
+        if ((this.mode === 'step' || this.o.proxyUrl) && this.cache?.usable) {
           const f = await this.race(this.cache.want(k));
           if (f === SUPERSEDED || this.index !== k) continue;
           if (f) {

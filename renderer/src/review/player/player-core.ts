@@ -59,7 +59,8 @@ export abstract class PlayerCore {
       ended: () => this.onEnded(),
     });
     this.caching = new CacheDriver({
-      url: o.url,
+      url: o.proxyUrl ?? o.url,
+      timeOffset: o.proxyUrl ? (o.proxyTimeOffset ?? 0) : 0,
       pts: o.pts,
       limits: o.cacheLimits,
       isDisposed: () => this.disposed,

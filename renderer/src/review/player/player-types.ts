@@ -57,6 +57,13 @@ export interface FramePlayerOptions {
   durationSeconds: number;
   cache: boolean;
   cacheLimits?: FrameCacheLimits;
+  /**
+   * The video's scrub proxy (short GOP, reduced size, frame k = frame k), when it is ready: the frame cache decodes it
+   * instead of the original, and jumps are drawn from it too; the full-size frame comes from the original.
+   */
+  proxyUrl?: string;
+  /** Seconds to add to the proxy's timestamps to get the video's (it starts at 0). */
+  proxyTimeOffset?: number;
   /** The colour rule's matrix and range for this video (captures convert by it); absent: the browser's colours. */
   colour?: ColourDecision;
 }
