@@ -51,7 +51,19 @@ export async function startBenchWorkstation(rendererDir: string): Promise<BenchW
       });
     });
     await call('videos.import', { caseId, path: file });
-    return done;
+    const id = await done;
+    // The scrub proxy is made in the background after import: the benchmark measures the review with it.
+    const t0 = Date.now();
+    for (;;) {
+      const p = await call<{ state: string; message: string | null }>('videos.proxy', { id });
+      if (p.state === 'ready' || p.state === 'failed' || p.state === 'skipped') {
+        if (p.state !== 'ready') console.error(`scrub proxy ${p.state}: ${p.message}`);
+        else console.error(`scrub proxy ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return id;
   };
   return {
     url: host.url,
