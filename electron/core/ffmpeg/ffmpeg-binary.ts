@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { FfmpegInfo } from '../../api/schemas-video';
 
 export interface FfmpegTools {
   ffmpeg: string;
@@ -161,6 +162,15 @@ export function ffmpegDetails(tools: FfmpegTools): FfmpegDetails | null {
     : null;
   detailsCache.set(tools.ffmpeg, details);
   return details;
+}
+
+/** What About shows (videos.tools): the ffmpeg found, or none, and the package the app ships it in here. */
+export function ffmpegInfo(tools: FfmpegTools | null): FfmpegInfo {
+  const d = tools ? ffmpegDetails(tools) : null;
+  return {
+    found: d ? { source: d.source, path: d.path, version: d.version, licence: d.licence, h264Encoder: d.h264Encoder, hevcDecoder: d.hevcDecoder } : null,
+    bundledPackage: bundledPackageName(),
+  };
 }
 
 /** ffmpeg's option for passing every frame through with its own timestamp, in this build's spelling. */

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { decideColour } from '../../api/colour';
 import type { EventName, EventPayload } from '../../api/contract';
 import type { VideoProxy } from '../../api/schemas-video';
+import type { Handlers } from '../../api/dispatch';
+import { WorkstationError } from '../../api/errors';
 import type { FfmpegTools } from '../ffmpeg/ffmpeg-binary';
+import { INSTALL_FFMPEG_HINT } from './ffmpeg-tools';
 import { readWithMediabunny } from './media-read';
 import { frameOffset, makeScrubProxy, PROXY_GOP, PROXY_MAX_BYTES, ProxyCancelled, ProxyTooLarge, proxySize } from './scrub-proxy';
 import type { VideosRepo } from './videos-repo';
@@ -151,20 +154,35 @@ export function createProxyService(o: ProxyServiceOptions) {
     running = { videoId, controller, done };
   }
 
+  function start(videoId: number): VideoProxy {
+    const s = state(videoId);
+    if (s.state === 'ready' || s.state === 'queued' || running?.videoId === videoId) return s;
+    const old = row(videoId);
+    if (old?.file) fs.rmSync(path.join(o.dataDir, old.file), { force: true });
+    queue.push(videoId);
+    const queued = state(videoId);
+    o.emit('videos.proxyProgress', queued);
+    pump();
+    return queued;
+  }
+
+  const handlers: Pick<Handlers, 'videos.proxy' | 'videos.makeProxy'> = {
+    'videos.proxy': ({ id }) => {
+      o.videos.get(id);
+      return state(id);
+    },
+    'videos.makeProxy': ({ id }) => {
+      o.videos.get(id);
+      if (!o.ffmpeg()) throw new WorkstationError('unavailable', `No ffmpeg was found, so no scrub proxy can be made. ${INSTALL_FFMPEG_HINT}`);
+      return start(id);
+    },
+  };
+
   return {
+    handlers,
     state,
     /** Queues the proxy of a video (nothing when it is ready, queued or being made). */
-    start(videoId: number): VideoProxy {
-      const s = state(videoId);
-      if (s.state === 'ready' || s.state === 'queued' || running?.videoId === videoId) return s;
-      const old = row(videoId);
-      if (old?.file) fs.rmSync(path.join(o.dataDir, old.file), { force: true });
-      queue.push(videoId);
-      const queued = state(videoId);
-      o.emit('videos.proxyProgress', queued);
-      pump();
-      return queued;
-    },
+    start,
     /** The ready proxy's file, or null. */
     fileOf(videoId: number): string | null {
       const r = row(videoId);

@@ -14,7 +14,7 @@ import type { Video, VideoJobProgress } from '../../api/schemas-video';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createReviewsRepo } from '../reviews/reviews-repo';
-import { bundledPackageName, ffmpegDetails } from '../ffmpeg/ffmpeg-binary';
+import { ffmpegInfo } from '../ffmpeg/ffmpeg-binary';
 import { ConversionCancelled, convertToH264, findFfmpeg, mediaSummary, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
 import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
 import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
@@ -357,24 +357,8 @@ export function createVideoService(o: VideoServiceOptions) {
       return { ok: true as const };
     },
 
-    'videos.tools': () => {
-      const tools = ffmpegTools();
-      const d = tools ? ffmpegDetails(tools) : null;
-      return {
-        found: d ? { source: d.source, path: d.path, version: d.version, licence: d.licence, h264Encoder: d.h264Encoder, hevcDecoder: d.hevcDecoder } : null,
-        bundledPackage: bundledPackageName(),
-      };
-    },
-
-    'videos.proxy': ({ id }) => {
-      videos.get(id);
-      return proxies.state(id);
-    },
-    'videos.makeProxy': ({ id }) => {
-      videos.get(id);
-      if (!ffmpegTools()) throw new WorkstationError('unavailable', `No ffmpeg was found, so no scrub proxy can be made. ${INSTALL_FFMPEG_HINT}`);
-      return proxies.start(id);
-    },
+    'videos.tools': () => ffmpegInfo(ffmpegTools()),
+    ...proxies.handlers,
 
     'reviews.open': ({ caseId, videoId }) => {
       o.cases.get(caseId);

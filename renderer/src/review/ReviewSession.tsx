@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import { decideColour } from '../../../electron/api/colour';
 import type { Case, Frame } from '../../../electron/api/schemas';
 import type { Review, Video, VideoProxy, VideoTimeline } from '../../../electron/api/schemas-video';
+import { cacheWanted, readyProxy } from './review-media';
 import { isTerminal, jobsStore } from '../analysis/jobs-store';
 import { api } from '../api';
 import { Button } from '../ui/Button';
@@ -46,33 +47,6 @@ interface Loaded {
   item: Case;
   /** The scrub proxy when it was ready as the review opened (a proxy made later is used from the next opening). */
   proxy: VideoProxy | null;
-}
-
-/** The scrub proxy: ready or not; one is made for a video from before proxies (or whose proxy was lost). */
-async function readyProxy(videoId: number): Promise<VideoProxy | null> {
-  try {
-    const p = await api.videos.proxy({ id: videoId });
-    if (p.state === 'none') void api.videos.makeProxy({ id: videoId }).catch(() => {});
-    return p.state === 'ready' && !proxyOff() ? p : null;
-  } catch {
-    return null;
-  }
-}
-
-/** ?proxy=off (tests, troubleshooting, the benchmark's comparison) opens reviews on the original only. */
-function proxyOff(): boolean {
-  return new URLSearchParams(window.location.search).get('proxy') === 'off';
-}
-
-/** The frame cache starts on unless ?frameCache=off (tests, troubleshooting) or the reviewer turned it off. */
-function cacheWanted(): boolean {
-  const q = new URLSearchParams(window.location.search).get('frameCache');
-  if (q) return q !== 'off';
-  try {
-    return window.localStorage.getItem('workstation.frameCache') !== 'off';
-  } catch {
-    return true;
-  }
 }
 
 export function ReviewSession({ caseId, videoId, onBack }: { caseId: number; videoId: number; onBack: () => void }) {

@@ -15,6 +15,7 @@
 // adds navigation (coalesced targets, the cache or the seek path), playback and the shuttle.
 import type { FrameCacheStats } from './frame-cache';
 import { captureFrame } from './frame-capture';
+import { FullSizeSwitch } from './full-size';
 import { nextPaint, SUPERSEDED } from './player-async';
 import { PlayerCore } from './player-core';
 import { mediaErrorMessage, unshownFrameMessage } from './playback-recovery';
@@ -204,7 +205,7 @@ export class FramePlayer extends PlayerCore {
       colour: this.o.colour,
       videoTo: async (k) => {
         // The full-size switch would seek the element too (and supersede this seek): the capture does it now.
-        this.cancelFullSize();
+        this.fullSize.cancel();
         for (let attempt = 0; attempt < 3; attempt++) {
           if (this.seeker.videoIndex === k && !this.video.seeking) return true;
           const r = await this.seeker.seek(k);
@@ -255,37 +256,22 @@ export class FramePlayer extends PlayerCore {
 
   // ------------------------------------------------------------------------------------------- full size
 
-  private fullSizeTimer: ReturnType<typeof setTimeout> | null = null;
-
-  /**
-   * The frame cache keeps frames at display size (a 4K frame is 33 MB as RGBA); once the reviewer stops on a frame
-   * drawn from it, the <video> is sent to that frame in the background and shown instead, full size. Moving on
-   * before it is there simply abandons it.
-   */
-  private cancelFullSize(): void {
-    if (this.fullSizeTimer) clearTimeout(this.fullSizeTimer);
-    this.fullSizeTimer = null;
-  }
+  private readonly fullSize = new FullSizeSwitch({
+    cache: () => this.cache,
+    video: this.video,
+    index: () => this.index,
+    showsCached: (k) => !this.disposed && this.isSettled() && this.index === k && this.source === 'cache' && this.shownIndex === k,
+    seek: (k) => this.seeker.seek(k),
+    showVideo: () => {
+      this.o.canvas.hidden = true;
+      this.cache?.pin(null);
+      this.source = 'video';
+      this.emit();
+    },
+  });
 
   protected fullSizeSoon(): void {
-    const c = this.cache;
-    // The full size is the original's (the <video>'s): a proxy's frames are smaller even when the cache keeps them whole.
-    const full = { width: this.video.videoWidth || c?.videoSize.width || 0, height: this.video.videoHeight || c?.videoSize.height || 0 };
-    if (!c || (c.frameSize.width >= full.width && c.frameSize.height >= full.height)) return;
-    if (this.fullSizeTimer) clearTimeout(this.fullSizeTimer);
-    this.fullSizeTimer = setTimeout(() => {
-      this.fullSizeTimer = null;
-      const k = this.index;
-      const still = () => !this.disposed && this.isSettled() && this.index === k && this.source === 'cache' && this.shownIndex === k;
-      if (!still()) return;
-      void this.seeker.seek(k).then((r) => {
-        if (r !== 'ok' || !still()) return;
-        this.o.canvas.hidden = true;
-        this.cache?.pin(null);
-        this.source = 'video';
-        this.emit();
-      });
-    }, 250);
+    this.fullSize.soon();
   }
 
   // ------------------------------------------------------------------------------------------- navigation
