@@ -57,6 +57,9 @@ export const REQUEST_CHANNEL_NAMES = [
   'reviews.get',
   'reviews.list',
   'reviews.update',
+  'reviews.checklist',
+  'reviews.finalise',
+  'reviews.reopen',
   'frames.capture',
   'frames.listForReview',
   // annotations, tags, segments, notes, audit, search, taxonomy, recovery (contract-review.ts)

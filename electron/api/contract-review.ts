@@ -38,13 +38,19 @@ export const reviewRequests = {
   'annotations.listForFrame': { input: z.object({ frameId: Id }).strict(), output: z.array(Annotation) },
   'annotations.listForReview': { input: byReview, output: z.array(Annotation) },
 
-  /** Adds a tag to the review (frameId null or absent) or to one of its frames; adding it twice returns the first. */
+  /**
+   * Adds a tag to the review (frameId and segmentId absent), to one of its frames or to one of its phase segments;
+   * adding it twice returns the first.
+   */
   'tags.add': {
-    input: z.object({ reviewId: Id, frameId: Id.nullable().optional(), kind: TagKind, value: TagValue }).strict(),
+    input: z
+      .object({ reviewId: Id, frameId: Id.nullable().optional(), segmentId: Id.nullable().optional(), kind: TagKind, value: TagValue })
+      .strict()
+      .refine((t) => t.frameId == null || t.segmentId == null, { message: 'A tag is on a frame or on a segment, not both.', path: ['segmentId'] }),
     output: Tag,
   },
   'tags.remove': { input: byId, output: ok },
-  /** The review's tags; with frameId, only that frame's (null: only the review-level ones). */
+  /** The review's tags (on the review, its frames and its segments); with frameId, only that frame's (null: only the review-level ones). */
   'tags.list': { input: z.object({ reviewId: Id, frameId: Id.nullable().optional() }).strict(), output: z.array(Tag) },
 
   'segments.create': { input: SegmentCreate, output: Segment },

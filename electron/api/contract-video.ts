@@ -1,7 +1,7 @@
 // Contract channels and events for videos, reviews and captured frames. Spread into contract.ts.
 import { z } from 'zod';
-import { Frame, Id } from './schemas';
-import { FfmpegInfo, Review, Video, VideoJobProgress, VideoProbe, VideoProxy, VideoTimeline } from './schemas-video';
+import { Frame, FrameKind, Id } from './schemas';
+import { FfmpegInfo, Review, ReviewChecklist, Video, VideoJobProgress, VideoProbe, VideoProxy, VideoTimeline } from './schemas-video';
 
 const filePath = z.string().trim().min(1, 'Enter the path of the video file.').max(4096);
 const jobId = z.string().min(1).max(100);
@@ -37,9 +37,16 @@ export const videoRequests = {
   'reviews.open': { input: z.object({ caseId: Id, videoId: Id }).strict(), output: Review },
   'reviews.get': { input: z.object({ id: Id }).strict(), output: Review },
   'reviews.list': { input: z.object({ caseId: Id }).strict(), output: z.array(Review) },
-  'reviews.update': {
+  /** Where the reviewer left off. (Finalising and reopening have their own channels, with their checks and audit.) */
+  'reviews.update': { input: z.object({ id: Id, lastFrameIndex: z.number().int().nonnegative().optional() }).strict(), output: Review },
+  /** What finalising would leave behind: blocking items (running analyses, no name or role) and warnings. */
+  'reviews.checklist': { input: z.object({ id: Id }).strict(), output: ReviewChecklist },
+  /** Locks the review under the reviewer's name and role (refused while anything blocks it); audited. */
+  'reviews.finalise': { input: z.object({ id: Id }).strict(), output: Review },
+  /** Unlocks a finalised review for changes; the reason is kept in the audit log. */
+  'reviews.reopen': {
     input: z
-      .object({ id: Id, lastFrameIndex: z.number().int().nonnegative().optional(), status: z.enum(['draft', 'final']).optional() })
+      .object({ id: Id, reason: z.string().trim().min(1, 'Give a reason for reopening the review (it is kept in the audit log).').max(1000, 'A reason has at most 1,000 characters.') })
       .strict(),
     output: Review,
   },
@@ -57,11 +64,14 @@ export const videoRequests = {
          * the same pixels so the first export need not make it. Optional; checked, then kept in the report cache.
          */
         printJpeg: jpeg.refine((b) => b.byteLength <= 16 * 1024 * 1024, 'A print copy may be at most 16 MB.').optional(),
+        /** Who took it: the reviewer ('capture', the default) or the phase timeline ('sample'). */
+        origin: z.enum(['capture', 'sample']).optional(),
       })
       .strict(),
     output: Frame,
   },
-  'frames.listForReview': { input: z.object({ reviewId: Id }).strict(), output: z.array(Frame) },
+  /** The review's frames by index; `kind` picks the reviewer's captures or the timeline's samples (default both). */
+  'frames.listForReview': { input: z.object({ reviewId: Id, kind: FrameKind.exclude(['still']).optional() }).strict(), output: z.array(Frame) },
 } as const;
 
 export const videoEvents = {

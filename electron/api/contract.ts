@@ -93,7 +93,8 @@ export const requests = {
       .strict(),
     output: Frame,
   },
-  'frames.list': { input: z.object({ caseId: Id }).strict(), output: z.array(Frame) },
+  /** A case's still images and the frames its reviewers captured (the phase timeline's samples with `samples`). */
+  'frames.list': { input: z.object({ caseId: Id, samples: z.boolean().optional() }).strict(), output: z.array(Frame) },
   'frames.delete': { input: z.object({ id: Id }).strict(), output: ok },
 
   'inference.status': { input: empty, output: InferenceStatus },

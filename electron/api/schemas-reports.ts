@@ -2,7 +2,7 @@
 // (format "cataract-review-report", version 1). resources/report-schema/review-report-v1.schema.json is generated
 // from ReviewReportV1 by scripts/report-schema.ts (`npm run report-schema`); a test keeps the two in step.
 import { z } from 'zod';
-import { Analysis, AnalysisTurn, Eye, Id } from './schemas';
+import { Analysis, AnalysisTurn, Eye, Id, ReviewerRole } from './schemas';
 import { ArrowGeometry, AuditEntry, FreehandGeometry, HexColor, Note, RectGeometry, Segment, Tag, TagKind, TextGeometry } from './schemas-review';
 import { PhaseMethod, TimelineJobState, TimelineSampling } from './schemas-timeline';
 import { Video } from './schemas-video';
@@ -117,6 +117,10 @@ export const ReportSegment = Segment.extend({
   /** The phase's label and colour from the taxonomy (or the segment's own label). */
   displayLabel: z.string(),
   displayColor: HexColor.nullable(),
+  /** The phase's name from the taxonomy (the id itself when the taxonomy does not know it); null without a phase. */
+  phaseLabel: z.string().nullable(),
+  /** Tags on this segment. */
+  tags: z.array(ReportTag),
 });
 export type ReportSegment = z.infer<typeof ReportSegment>;
 
@@ -148,6 +152,8 @@ export const ReportFrame = z.object({
   createdAt: z.string(),
   /** The phase timeline sampled this frame (Analyse video) rather than the reviewer capturing it. */
   timelineSample: z.boolean(),
+  /** still: added to the case; capture: the reviewer captured it; sample: the phase timeline took it. */
+  kind: z.enum(['still', 'capture', 'sample']),
   annotations: z.array(ReportAnnotation),
   tags: z.array(ReportTag),
   notes: z.array(ReportNote),
@@ -245,6 +251,9 @@ export const ReviewReportV1 = z
       createdAt: z.string(),
       updatedAt: z.string(),
       finalisedAt: z.string().nullable(),
+      /** Who signed it off (hidden with the reviewer) and their role then. */
+      finalisedBy: hidden(z.string()),
+      finalisedRole: ReviewerRole.nullable(),
     }),
     video: ReportVideo
       .nullable(),
@@ -262,7 +271,15 @@ export const ReviewReportV1 = z
       analyses: z.number().int().nonnegative(),
       notes: z.number().int().nonnegative(),
     }),
-    signOff: z.object({ reviewer: hidden(z.string()), finalisedAt: z.string() }).nullable().describe('Set for a finalised review.'),
+    signOff: z
+      .object({
+        reviewer: hidden(z.string()),
+        /** resident, attending or educator, as Settings said when the review was finalised. */
+        role: ReviewerRole.nullable(),
+        finalisedAt: z.string(),
+      })
+      .nullable()
+      .describe('Set for a finalised review.'),
     /** Newest first; null when left out. Authors inside before/after are hidden like everywhere else. */
     audit: z.array(AuditEntry.extend({ actor: hidden(z.string()) })).nullable(),
   })

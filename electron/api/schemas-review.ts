@@ -101,8 +101,10 @@ export const TagValue = z.string().trim().min(1, 'Enter the tag.').max(80, 'A ta
 export const Tag = z.object({
   id: Id,
   reviewId: Id,
-  /** null: the tag is about the whole review; else about this frame. */
+  /** null: the tag is about the whole review (or a segment); else about this frame. */
   frameId: Id.nullable(),
+  /** Set for a tag on one of the review's phase segments. */
+  segmentId: Id.nullable(),
   kind: TagKind,
   value: z.string(),
   /** What the UI shows: the vocabulary's label, or the free text. */
@@ -156,9 +158,9 @@ export const Note = z.object({
 });
 export type Note = z.infer<typeof Note>;
 
-export const AuditEntity = z.enum(['annotation', 'tag', 'segment', 'note']);
+export const AuditEntity = z.enum(['annotation', 'tag', 'segment', 'note', 'review']);
 export type AuditEntity = z.infer<typeof AuditEntity>;
-export const AuditAction = z.enum(['create', 'update', 'delete', 'restore']);
+export const AuditAction = z.enum(['create', 'update', 'delete', 'restore', 'finalise', 'reopen']);
 export type AuditAction = z.infer<typeof AuditAction>;
 export const AuditEntry = z.object({
   id: Id,
@@ -293,8 +295,8 @@ export type RecoveryStatus = z.infer<typeof RecoveryStatus>;
 
 /** Something in the library changed (another window or a restore): lists showing it should reload. */
 export const LibraryChanged = z.object({
-  entity: z.enum(['annotation', 'tag', 'segment', 'note', 'library']),
-  action: z.enum(['create', 'update', 'delete', 'restore', 'reopen']),
+  entity: z.enum(['annotation', 'tag', 'segment', 'note', 'review', 'library']),
+  action: z.enum(['create', 'update', 'delete', 'restore', 'reopen', 'finalise']),
   reviewId: Id.nullable(),
   frameId: Id.nullable(),
   id: Id.nullable(),

@@ -1,6 +1,6 @@
 // Schemas for videos, reviews and captured frames (the video review surface).
 import { z } from 'zod';
-import { Id } from './schemas';
+import { Id, ReviewerRole } from './schemas';
 
 /** The stream's colour tags as read (null where it does not say); see colour.ts for how frames are converted. */
 export const ColourTagsSchema = z.object({
@@ -104,8 +104,36 @@ export const Review = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finalisedAt: z.string().nullable(),
+  /** Who signed it off (name and role at the time), null while a draft. */
+  finalisedBy: z.string().nullable(),
+  finalisedRole: ReviewerRole.nullable(),
 });
 export type Review = z.infer<typeof Review>;
+
+/**
+ * What finalising a review would leave behind: blocking items must be dealt with first (analyses still running would
+ * change a locked review; the sign-off needs a name and role); warnings are for the reviewer to judge.
+ */
+export const ChecklistItem = z.object({
+  id: z.enum(['identity', 'analyses-running', 'timeline-running', 'untagged-frames', 'empty-segments', 'no-frames']),
+  severity: z.enum(['block', 'warn']),
+  /** One sentence for the reviewer: what is left, and what to do. */
+  message: z.string(),
+  /** The frames (indices) or segments (ids) it is about, for the UI to link to. */
+  frameIndices: z.array(z.number().int().nonnegative()),
+  segmentIds: z.array(Id),
+});
+export type ChecklistItem = z.infer<typeof ChecklistItem>;
+export const ReviewChecklist = z.object({
+  reviewId: Id,
+  /** True when nothing blocks finalising. */
+  ready: z.boolean(),
+  items: z.array(ChecklistItem),
+  /** Who would sign it off (Settings), as it would be recorded. */
+  reviewer: z.string(),
+  role: ReviewerRole.nullable(),
+});
+export type ReviewChecklist = z.infer<typeof ReviewChecklist>;
 
 export const VideoJobProgress = z.object({
   jobId: z.string(),

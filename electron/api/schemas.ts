@@ -58,9 +58,23 @@ export const RemoteModelId = z.string().trim().min(1, 'Choose the model id the s
 /** The remote server's API key: only ever passed through to the secret store and the server. */
 export const RemoteApiKey = z.string().max(4096);
 
+/**
+ * What the reviewer is in the department, as data: who may sign off is a rule over these (electron/core/reviews/
+ * review-lock.ts), not a switch in the UI.
+ */
+export const ReviewerRole = z.enum(['resident', 'attending', 'educator']);
+export type ReviewerRole = z.infer<typeof ReviewerRole>;
+export const REVIEWER_ROLE_LABELS: Record<ReviewerRole, string> = { resident: 'Resident', attending: 'Attending surgeon', educator: 'Educator' };
+
+/** The review screen's own theme: dark by default (a viewer's surround), or light, or whatever the app uses. */
+export const ReviewTheme = z.enum(['dark', 'light', 'app']);
+
 export const Settings = z.object({
   theme: Theme,
+  reviewTheme: ReviewTheme,
   reviewerName: z.string().trim().max(120),
+  /** The reviewer's role (the sign-off names it); null until set in Settings. */
+  reviewerRole: ReviewerRole.nullable(),
   devicePreference: DevicePreference,
   contextSize: z.number().int().min(1024).max(32768),
   /** Model files used the next time the engine starts (the model manager fills these). */
@@ -79,7 +93,9 @@ export type Settings = z.infer<typeof Settings>;
 
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
+  reviewTheme: 'dark',
   reviewerName: '',
+  reviewerRole: null,
   devicePreference: 'auto',
   contextSize: 4096,
   modelPath: null,
@@ -90,6 +106,9 @@ export const DEFAULT_SETTINGS: Settings = {
   backupsToKeep: 7,
   frameCacheMb: 512,
 };
+
+export const FrameKind = z.enum(['still', 'capture', 'sample']);
+export type FrameKind = z.infer<typeof FrameKind>;
 
 /** A still image or a captured video frame, stored content-addressed (sha256) in the data folder. */
 export const Frame = z.object({
@@ -102,6 +121,8 @@ export const Frame = z.object({
   height: z.number().int().positive(),
   bytes: z.number().int().nonnegative(),
   createdAt: z.string(),
+  /** still: added to the case; capture: the reviewer captured it; sample: the phase timeline took it (Analyse video). */
+  kind: FrameKind,
   /** Set for a frame captured from a video in a review; null for a still image added to the case. */
   reviewId: Id.nullable(),
   videoId: Id.nullable(),
@@ -217,8 +238,20 @@ export const InferenceDevice = z.object({
 });
 export type InferenceDevice = z.infer<typeof InferenceDevice>;
 
+/** One step of loading a model, as the status shows it while loading (6–12 s on a CPU). */
+export const LoadStep = z.object({
+  id: z.enum(['starting', 'checking', 'runtime', 'weights', 'connecting']),
+  label: z.string(),
+  state: z.enum(['done', 'running', 'pending']),
+  /** How long it took (done) or has taken so far (running), in ms. */
+  ms: z.number().nonnegative().nullable(),
+});
+export type LoadStep = z.infer<typeof LoadStep>;
+
 export const InferenceStatus = z.object({
   state: z.enum(['no-model', 'loading', 'ready', 'crashed', 'error']),
+  /** While loading: the steps, which are done and which one is running. */
+  loadSteps: z.array(LoadStep).optional(),
   message: z.string().nullable(),
   model: z
     .object({

@@ -102,7 +102,13 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     emit: o.emit,
     keepPrintCopy: (sha, size, jpeg) => writePrintCopy(printCopies, printCopyKey(sha, size), jpeg),
   });
-  const reviews = createReviewServices({ db, actor: () => settings.get().reviewerName || 'Reviewer', emit: o.emit });
+  const reviews = createReviewServices({
+    db,
+    actor: () => settings.get().reviewerName || 'Reviewer',
+    identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
+    activeAnalysisFrames: () => analysis.activeFrames(),
+    emit: o.emit,
+  });
   const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
   const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline });
   const reports = createReportService({
@@ -149,7 +155,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
       const mime = probe.format === 'png' ? 'image/png' : 'image/jpeg';
       return frames.add({ caseId, sourceName: path.basename(fileName), data, mime, width: probe.width, height: probe.height });
     },
-    'frames.list': ({ caseId }) => frames.list(caseId),
+    'frames.list': ({ caseId, samples }) => frames.list(caseId, samples),
     'frames.delete': ({ id }) => {
       frames.delete(id);
       return { ok: true as const };

@@ -4,10 +4,10 @@
 // watchdog ends a process that stops answering (no token for a while during an analysis, no start-up message), and
 // a process that dies before it is ready fails the call that started it. Nothing here imports electron.
 import crypto from 'node:crypto';
-import type { InferenceStatus } from '../api/schemas';
+import type { InferenceStatus, LoadStep } from '../api/schemas';
 import { WorkstationError } from '../api/errors';
 import { createCrashPolicy, describeWindow, type CrashPolicyOptions } from './crash-policy';
-import type { AnalyzeRequest, AnalyzeResult, EngineLoadRequest, FromWorker, LoadedModel } from './protocol';
+import type { AnalyzeRequest, AnalyzeResult, EngineLoadRequest, FromWorker, LoadedModel, WorkerLoadStep } from './protocol';
 import type { SpawnWorker, WorkerHandle } from './worker-handle';
 
 export interface JobCallbacks {
@@ -66,10 +66,56 @@ export function createInferenceClient(o: InferenceClientOptions) {
   let lastActivity = 0;
   let watchdog: NodeJS.Timeout | null = null;
   let restartTimer: { timer: NodeJS.Timeout; resolve(): void } | null = null;
+  /** While loading: each step and when it began (performance.now()); null otherwise. */
+  let steps: Array<{ id: LoadStep['id']; label: string; at: number | null; end: number | null }> | null = null;
+
+  function loadSteps(): LoadStep[] | undefined {
+    if (!steps || state !== 'loading') return undefined;
+    const t = performance.now();
+    return steps.map((s) => ({
+      id: s.id,
+      label: s.label,
+      state: s.end !== null ? 'done' : s.at !== null ? 'running' : 'pending',
+      ms: s.at === null ? null : Math.round((s.end ?? t) - s.at),
+    }));
+  }
+  function beginSteps(req: EngineLoadRequest) {
+    const plan: Array<[LoadStep['id'], string]> =
+      req.engine === 'remote'
+        ? [
+            ['starting', 'Starting the model process'],
+            ['connecting', 'Asking the server for its models'],
+          ]
+        : [
+            ['starting', 'Starting the model process'],
+            ['checking', 'Checking the model and projector files'],
+            ['runtime', 'Starting llama.cpp for this device'],
+            ['weights', 'Loading the weights and the vision projector'],
+          ];
+    steps = plan.map(([id, label]) => ({ id, label, at: null, end: null }));
+    step('starting');
+  }
+  /** Marks `id` running (and every earlier step done), and tells the windows. */
+  function step(id: LoadStep['id'] | WorkerLoadStep) {
+    if (!steps) return;
+    const t = performance.now();
+    const i = steps.findIndex((s) => s.id === id);
+    if (i < 0) return;
+    steps.forEach((s, j) => {
+      if (j < i && s.end === null) {
+        s.at ??= t;
+        s.end = t;
+      }
+    });
+    steps[i]!.at ??= t;
+    if (state === 'loading') o.onStatus?.(status());
+  }
 
   function status(): InferenceStatus {
+    const progress = loadSteps();
     return {
       state,
+      ...(progress ? { loadSteps: progress } : {}),
       message,
       model: model && lastLoad ? describeModel(model, lastLoad) : null,
       device: model?.device ?? null,
@@ -146,6 +192,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
   }
 
   function route(m: FromWorker) {
+    if (m.type === 'loadStep') return step(m.step);
     if ((m.type === 'token' || m.type === 'started') && running?.id === m.id) lastActivity = Date.now();
     if (m.type === 'token') return running?.id === m.id && running.callbacks.onToken?.(m.text);
     if (m.type === 'started') return running?.id === m.id && running.callbacks.onStart?.();
@@ -233,13 +280,19 @@ export function createInferenceClient(o: InferenceClientOptions) {
   }
 
   async function doLoad(req: EngineLoadRequest): Promise<LoadedModel> {
+    beginSteps(req);
     setState('loading', null);
-    const r = await request({ type: 'load', ...req });
-    if (r.type !== 'loaded') throw new Error('Unexpected reply from the model process.');
-    model = r.model;
-    lastLoad = req;
-    setState('ready', r.model.device.fallbackReason);
-    return r.model;
+    try {
+      const r = await request({ type: 'load', ...req });
+      if (r.type !== 'loaded') throw new Error('Unexpected reply from the model process.');
+      model = r.model;
+      lastLoad = req;
+      steps = null;
+      setState('ready', r.model.device.fallbackReason);
+      return r.model;
+    } finally {
+      steps = null;
+    }
   }
 
   function announcePositions() {

@@ -96,10 +96,14 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'loaded'; id: string; model: LoadedModel }
+  | { type: 'loadStep'; id: string; step: WorkerLoadStep }
   | { type: 'unloaded'; id: string }
   | { type: 'started'; id: string }
   | { type: 'token'; id: string; text: string }
   | { type: 'done'; id: string; result: AnalyzeResult }
   | { type: 'error'; id: string; message: string; code: WorkerErrorCode };
+
+/** What the inference process is doing while it loads (the client adds 'starting': the process itself). */
+export type WorkerLoadStep = 'checking' | 'runtime' | 'weights' | 'connecting';
 
 export type WorkerErrorCode = 'unsupported-input' | 'unavailable' | 'internal' | 'cancelled' | 'forbidden' | 'not-found';

@@ -3,7 +3,7 @@
 import { WorkstationError } from '../api/errors';
 import { createLocalEngine, EngineInputError } from './engines/local-engine';
 import { createRemoteEngine } from './engines/remote-engine';
-import type { FromWorker, ToWorker, WorkerErrorCode } from './protocol';
+import type { FromWorker, ToWorker, WorkerErrorCode, WorkerLoadStep } from './protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -47,7 +47,8 @@ async function handle(m: ToWorker): Promise<void> {
         const next = m.engine === 'remote' ? remote : local;
         if (next !== engine) await engine.unload();
         engine = next;
-        const model = m.engine === 'remote' ? await remote.load(m) : await local.load(m);
+        const step = (s: WorkerLoadStep) => send({ type: 'loadStep', id: m.id, step: s });
+        const model = m.engine === 'remote' ? await remote.load(m, step) : await local.load(m, step);
         send({ type: 'loaded', id: m.id, model });
       } catch (err) {
         send({ type: 'error', id: m.id, code: errorCode(err), message: (err as Error).message });

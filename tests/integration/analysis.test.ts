@@ -52,8 +52,18 @@ describe('analysis through the inference process', () => {
   });
 
   it('loads the model and reports the device it really runs on', async () => {
+    const mark = s.events.length;
     const st = await s.call('inference.load', { ...model, device: 'auto', contextSize: 2048 });
     expect(st.state).toBe('ready');
+    expect(st.loadSteps).toBeUndefined();
+    // While it loaded, the status named each step as it began, in order, and timed the ones done.
+    const loading = s.events.slice(mark).filter((e) => e.name === 'inference.status').map((e) => e.payload as EventPayload<'inference.status'>).filter((x) => x.state === 'loading');
+    const running = loading.map((x) => x.loadSteps?.find((step) => step.state === 'running')?.id);
+    expect([...new Set(running)]).toEqual(['starting', 'checking', 'runtime', 'weights']);
+    const last = loading.at(-1)!.loadSteps!;
+    expect(last.map((x) => x.state)).toEqual(['done', 'done', 'done', 'running']);
+    expect(last.every((x) => x.ms !== null && x.ms >= 0)).toBe(true);
+    expect(last.map((x) => x.label)[3]).toBe('Loading the weights and the vision projector');
     expect(st.device?.backend).toBe('cpu');
     // This machine has no GPU (at most a Vulkan loader with no device): the app must say it runs on the CPU.
     expect(st.device?.fallbackReason).toMatch(/no GPU device|No usable GPU/i);

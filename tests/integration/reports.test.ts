@@ -138,8 +138,18 @@ describe('review reports', () => {
     const kase = await s.call('cases.get', { id: fx.caseId });
     const review = await s.call('reviews.get', { id });
     expect(doc.case).toEqual({ id: kase.id, code: kase.code, surgeryDate: kase.surgeryDate, eye: kase.eye, surgeon: kase.surgeon, notes: kase.notes });
-    expect(doc.review).toEqual({ id, status: 'final', reviewer: review.reviewer, lastFrameIndex: review.lastFrameIndex, createdAt: review.createdAt, updatedAt: review.updatedAt, finalisedAt: review.finalisedAt });
-    expect(doc.signOff).toEqual({ reviewer: REVIEWER, finalisedAt: review.finalisedAt });
+    expect(doc.review).toEqual({
+      id,
+      status: 'final',
+      reviewer: review.reviewer,
+      lastFrameIndex: review.lastFrameIndex,
+      createdAt: review.createdAt,
+      updatedAt: review.updatedAt,
+      finalisedAt: review.finalisedAt,
+      finalisedBy: review.finalisedBy,
+      finalisedRole: 'attending',
+    });
+    expect(doc.signOff).toEqual({ reviewer: REVIEWER, role: 'attending', finalisedAt: review.finalisedAt });
 
     const frames = await s.call('frames.listForReview', { reviewId: id });
     expect(doc.frames.map((f) => f.id).sort()).toEqual(frames.map((f) => f.id).sort());
@@ -163,7 +173,12 @@ describe('review reports', () => {
     }
     const annotations = doc.frames.flatMap((f) => f.annotations).map(({ pixelBox: _p, displayLabel: _d, ...a }) => a);
     expect(annotations.sort((a, b) => a.id - b.id)).toEqual((await s.call('annotations.listForReview', { reviewId: id })).sort((a, b) => a.id - b.id));
-    expect(doc.segments.map(({ displayLabel: _l, displayColor: _c, ...x }) => x)).toEqual(await s.call('segments.list', { reviewId: id }));
+    expect(doc.segments.map(({ displayLabel: _l, displayColor: _c, phaseLabel: _p, tags: _t, ...x }) => x)).toEqual(await s.call('segments.list', { reviewId: id }));
+    // Each segment names its phase (the taxonomy's words) apart from its own label.
+    expect(doc.segments.map((x) => [x.phase, x.phaseLabel])).toEqual([
+      ['incision', 'Incision'],
+      ['capsulorhexis', 'Capsulorhexis'],
+    ]);
     expect(doc.reviewNotes).toEqual(await s.call('notes.list', { reviewId: id, frameId: null }));
     expect(doc.reviewTags).toEqual(await s.call('tags.list', { reviewId: id, frameId: null }));
     expect(doc.audit).toEqual(await s.call('audit.list', { reviewId: id, limit: 500 }));

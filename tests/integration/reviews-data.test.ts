@@ -85,7 +85,7 @@ describe('review data layer', () => {
   it('locks a final review against changes', () => {
     const a = h()['annotations.create']({ frameId: r.frameIds[0]!, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } }) as { id: number };
     db.prepare("UPDATE reviews SET status = 'final' WHERE id = ?").run(r.reviewId);
-    expect(() => h()['annotations.update']({ id: a.id, patch: { label: 'x' } })).toThrow(/This review is final/);
+    expect(() => h()['annotations.update']({ id: a.id, patch: { label: 'x' } })).toThrow('This review was finalised and is locked. Reopen it (with a reason) to change it.');
     expect(() => h()['notes.create']({ reviewId: r.reviewId, text: 'late' })).toThrow(/final/);
     expect(() => h()['tags.add']({ reviewId: r.reviewId, kind: 'free', value: 'late' })).toThrow(/final/);
     expect(h()['annotations.listForReview']({ reviewId: r.reviewId })).toHaveLength(1);

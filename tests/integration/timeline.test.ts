@@ -264,9 +264,12 @@ describe('phase timeline across a restart, pause, resume and cancel', () => {
   });
 
   it('refuses a final review', async () => {
-    await s.call('reviews.update', { id: review.reviewId, status: 'final' });
-    await expect(s.call('timeline.start', { reviewId: review.reviewId, everySeconds: 5 })).rejects.toThrow(/final/);
-    await s.call('reviews.update', { id: review.reviewId, status: 'draft' });
+    await s.call('settings.update', { reviewerName: 'Dr. Lindqvist', reviewerRole: 'attending' });
+    await s.call('reviews.finalise', { id: review.reviewId });
+    await expect(s.call('timeline.start', { reviewId: review.reviewId, everySeconds: 5 })).rejects.toThrow(
+      /finalised by Dr\. Lindqvist \(Attending surgeon\) on .* and is locked\. Reopen it \(with a reason\) to analyse the video/,
+    );
+    await s.call('reviews.reopen', { id: review.reviewId, reason: 'More samples needed.' });
   });
 });
 

@@ -169,10 +169,14 @@ describe('videos', () => {
 
     const moved = await s.call('reviews.update', { id: first.id, lastFrameIndex: 42 });
     expect(moved.lastFrameIndex).toBe(42);
-    const final = await s.call('reviews.update', { id: first.id, status: 'final' });
+    // Finalising needs the reviewer's name and role; it records both, keeps the position, and reopening clears them.
+    await expect(s.call('reviews.finalise', { id: first.id })).rejects.toThrow(/Set your name and role/);
+    await s.call('settings.update', { reviewerName: 'Dr. Okafor', reviewerRole: 'educator' });
+    const final = await s.call('reviews.finalise', { id: first.id });
+    expect(final).toMatchObject({ status: 'final', finalisedBy: 'Dr. Okafor', finalisedRole: 'educator', lastFrameIndex: 42 });
     expect(final.finalisedAt).not.toBeNull();
-    expect(final.lastFrameIndex).toBe(42);
-    expect((await s.call('reviews.update', { id: first.id, status: 'draft' })).finalisedAt).toBeNull();
+    expect(await s.call('reviews.reopen', { id: first.id, reason: 'Typo in a label.' })).toMatchObject({ status: 'draft', finalisedAt: null, finalisedBy: null, finalisedRole: null });
+    await s.call('settings.update', { reviewerName: '', reviewerRole: null });
     await expect(s.call('reviews.update', { id: first.id, lastFrameIndex: 90 })).rejects.toThrow(/Frame 90 does not exist: the video has 90 frames/);
     await expect(s.call('reviews.open', { caseId: otherCaseId, videoId: video.id })).rejects.toThrow(/belongs to another case/);
     expect((await s.call('reviews.list', { caseId })).map((r) => r.id).sort()).toEqual([first.id, hers.id].sort());
@@ -212,9 +216,13 @@ describe('videos', () => {
     await expect(s.call('frames.capture', { reviewId: review.id, frameIndex: 3, mediaTime: 0.1, data: new Uint8Array(100) })).rejects.toThrow(/not a PNG image/);
     await expect(s.call('frames.capture', { reviewId: review.id, frameIndex: 3, mediaTime: 0.1, data: good.subarray(0, good.length - 20) })).rejects.toThrow(/incomplete/);
     await expect(s.call('frames.capture', { reviewId: 9999, frameIndex: 3, mediaTime: 0.1, data: good })).rejects.toMatchObject({ code: 'not-found' });
-    await s.call('reviews.update', { id: review.id, status: 'final' });
-    await expect(s.call('frames.capture', { reviewId: review.id, frameIndex: 3, mediaTime: 0.1, data: good })).rejects.toMatchObject({ code: 'conflict' });
-    await s.call('reviews.update', { id: review.id, status: 'draft' });
+    await s.call('settings.update', { reviewerName: 'Dr. Okafor', reviewerRole: 'attending' });
+    await s.call('reviews.finalise', { id: review.id });
+    await expect(s.call('frames.capture', { reviewId: review.id, frameIndex: 3, mediaTime: 0.1, data: good })).rejects.toThrow(
+      /finalised by Dr\. Okafor \(Attending surgeon\) .* Reopen it \(with a reason\) to capture more frames\./,
+    );
+    await s.call('reviews.reopen', { id: review.id, reason: 'One more frame.' });
+    await s.call('settings.update', { reviewerName: '', reviewerRole: null });
     expect(rowCounts(s)).toEqual(counts);
   });
 

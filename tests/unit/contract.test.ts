@@ -125,6 +125,7 @@ const BAD: Record<RequestChannel, unknown[]> = {
     { reviewId: 1, kind: 'free', value: '' },
     { reviewId: 1, kind: 'free', value: 'x'.repeat(81) },
     { reviewId: 1, frameId: 'a', kind: 'free', value: 'x' },
+    { reviewId: 1, frameId: 2, segmentId: 3, kind: 'free', value: 'x' },
   ],
   'tags.remove': [{}, { id: 0 }],
   'tags.list': [{}, { reviewId: 1, frameId: 0 }],
@@ -175,7 +176,10 @@ const BAD: Record<RequestChannel, unknown[]> = {
   'reviews.open': [{}, { caseId: 1 }, { videoId: 1 }, { caseId: 1, videoId: 0 }, { caseId: 1, videoId: 1, reviewer: 'someone' }],
   'reviews.get': [{}, { id: 0 }],
   'reviews.list': [{}, { caseId: -3 }],
-  'reviews.update': [{}, { id: 1, lastFrameIndex: -1 }, { id: 1, lastFrameIndex: 1.5 }, { id: 1, status: 'done' }, { id: 1, finalisedAt: '2026-01-01' }],
+  'reviews.update': [{}, { id: 1, lastFrameIndex: -1 }, { id: 1, lastFrameIndex: 1.5 }, { id: 1, status: 'final' }, { id: 1, finalisedAt: '2026-01-01' }],
+  'reviews.checklist': [{}, { id: 0 }, { id: 1, force: true }],
+  'reviews.finalise': [{}, { id: 'x' }, { id: 1, finalisedBy: 'someone else' }],
+  'reviews.reopen': [{ id: 1 }, { id: 1, reason: '' }, { id: 1, reason: '   ' }, { id: 1, reason: 'x'.repeat(1001) }],
   'frames.capture': [
     {},
     { reviewId: 1, frameIndex: 0, mediaTime: 0 },
@@ -186,7 +190,7 @@ const BAD: Record<RequestChannel, unknown[]> = {
     { reviewId: 0, frameIndex: 0, mediaTime: 0, data: new Uint8Array(8) },
     { reviewId: 1, frameIndex: 0, mediaTime: 0, data: new Uint8Array(8), videoId: 1 },
   ],
-  'frames.listForReview': [{}, { reviewId: 'x' }, { reviewId: 0 }],
+  'frames.listForReview': [{}, { reviewId: 'x' }, { reviewId: 0 }, { reviewId: 1, kind: 'still' }],
   'reports.preview': [{}, { reviewId: 0 }, { reviewId: 1, options: { fields: { surgeon: 'yes' } } }, { reviewId: 1, options: { paperSize: 'A3' } }, { reviewId: 1, options: { fields: { password: true } } }],
   'reports.export': [
     { reviewId: 1, folder: '/tmp' },

@@ -8,8 +8,10 @@ import { WorkstationError } from '../../electron/api/errors';
 import { nodeWriterFs, STAGING_PREFIX, writeAtomically } from '../../electron/core/reports/atomic-writer';
 import { csvCell, toCsv } from '../../electron/core/reports/csv';
 import { printSize } from '../../electron/api/print-size';
-import { pixelBox } from '../../electron/core/reports/report-document';
-import { esc } from '../../electron/core/reports/report-html';
+import { DEFAULT_REPORT_FIELDS, type ReportFields } from '../../electron/api/schemas-reports';
+import { buildReportDocument, pixelBox, type ReviewData } from '../../electron/core/reports/report-document';
+import { esc, renderReportHtml } from '../../electron/core/reports/report-html';
+import { TAXONOMY } from '../../electron/core/taxonomy/taxonomy';
 import { formatDuration, formatTimecode } from '../../electron/core/reports/timecode';
 
 describe('CSV', () => {
@@ -158,5 +160,44 @@ describe('writeAtomically', () => {
   it('refuses names that would escape the folder', async () => {
     const dir = tmp();
     for (const bad of ['../x', '/abs', 'a/../../b', '', 'a//b']) await expect(writeAtomically(dir, [{ path: bad, data: '' }])).rejects.toThrow(/unsafe/);
+  });
+});
+
+describe('the segment table and the sign-off (issue: the phase was nowhere in the report)', () => {
+  const at = '2026-03-04T10:20:00.000Z';
+  const data: ReviewData = {
+    case: { id: 1, code: 'CAT-9', surgeryDate: null, eye: 'OD', surgeon: '', notes: '', createdAt: at, updatedAt: at },
+    review: { id: 5, caseId: 1, videoId: 2, reviewer: 'Dr. Rao', status: 'final', lastFrameIndex: 0, createdAt: at, updatedAt: at, finalisedAt: at, finalisedBy: 'Dr. Vance', finalisedRole: 'attending' },
+    video: null,
+    frames: [],
+    analyses: new Map(),
+    annotations: [],
+    tags: [{ id: 1, reviewId: 5, frameId: null, segmentId: 3, kind: 'instrument', value: 'capsulorhexis-forceps', label: 'Capsulorhexis forceps', author: 'Dr. Rao', createdAt: at }],
+    segments: [
+      { id: 3, reviewId: 5, startFrame: 30, endFrame: 90, startTime: 1, endTime: 3, phase: 'capsulorhexis', label: 'Rhexis, first pass', note: '', author: 'Dr. Rao', createdAt: at, updatedAt: at },
+      { id: 4, reviewId: 5, startFrame: 91, endFrame: 99, startTime: 3.03, endTime: 3.3, phase: 'hydrodissection', label: '', note: '', author: 'Dr. Rao', createdAt: at, updatedAt: at },
+    ],
+    notes: [],
+    audit: [],
+    taxonomy: TAXONOMY,
+    timeline: null,
+  };
+  const render = (fields: Partial<ReportFields>) =>
+    renderReportHtml(buildReportDocument(data, { ...DEFAULT_REPORT_FIELDS, ...fields }, { generatedAt: at, appName: 'App', appVersion: '1' }), new Map());
+  const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+  it('shows each segment\'s phase and its own label, and its tags', () => {
+    const html = render({ reviewer: true });
+    const row = (id: number) => text(new RegExp(`<tr data-segment-id="${id}">.*?</tr>`).exec(html)![0]);
+    expect(row(3)).toMatch(/^ Capsulorhexis Rhexis, first pass 00:00:01\.000 00:00:03\.000 30–90 Capsulorhexis forceps $/);
+    expect(row(4)).toMatch(/^ Hydrodissection — 00:00:03\.030/);
+    expect(text(html)).toMatch(/Instrument Capsulorhexis forceps segment Capsulorhexis \(Rhexis, first pass\)/i);
+  });
+
+  it('signs off with who finalised it, their role and when; the name only when included', () => {
+    expect(text(render({ reviewer: true }))).toMatch(/This review was finalised by Dr\. Vance \(Attending surgeon\) on .* and locked against changes\. Reviewer Dr\. Vance Role Attending surgeon Finalised/);
+    const hidden = text(render({ reviewer: false }));
+    expect(hidden).toMatch(/This review was finalised \(Attending surgeon\) on .* Reviewer not included Role Attending surgeon/);
+    expect(hidden).not.toMatch(/Vance|Rao/);
   });
 });

@@ -17,6 +17,7 @@ import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createFileHashCache } from '../models/file-hash';
 import type { AppLog } from '../logging/app-log';
+import { createReviewGuard } from '../reviews/review-guard';
 import type { SecretStore } from '../secrets/secret-store';
 import type { SettingsRepo } from '../settings/settings-repo';
 import { createAnalysesRepo } from './analyses-repo';
@@ -69,6 +70,9 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   });
   const secrets = d.secrets ?? memorySecrets();
   const turns = createTurnsRepo(d.db);
+  const guard = createReviewGuard(d.db);
+  /** Jobs queued or running, by job id: the frame each analyses (a review waits for them before it is locked). */
+  const active = new Map<string, number>();
 
   async function provenance(r?: AnalyzeResult | null): Promise<Provenance> {
     const m = client.model;
@@ -170,6 +174,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       });
     };
 
+    active.set(jobId, frameId);
     return client
       .analyze(
         jobId,
@@ -212,7 +217,8 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
         }
         status('failed', { message: e.message, analysis });
         return analysis;
-      });
+      })
+      .finally(() => active.delete(jobId));
   }
 
   const followUps = createFollowUps({ client, analyses, turns, frames: d.frames, store: d.store, emit: d.emit, ensureLoaded, provenance, timings });
@@ -269,6 +275,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     'inference.unload': () => unload(),
     'analysis.start': async ({ frameId, prompt, maxTokens }) => {
       const frame = d.frames.get(frameId);
+      guard.writableFrame(frameId, 'analyse its frames again');
       await ensureLoaded();
       const image = new Uint8Array(d.store.read(frame.sha256, frame.mime, frame.bytes));
       const jobId = crypto.randomUUID();
@@ -283,11 +290,23 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     },
     'analysis.defaultPrompt': () => ({ prompt: SEED_PROMPT, maxTokens: SEED_MAX_TOKENS }),
     'analysis.ask': async ({ analysisId, question, maxTokens }) => {
+      // A question adds to the frame's record: not on a locked (finalised) review.
+      const asked = analyses.get(analysisId);
+      if (asked) guard.writableFrame(asked.frameId, 'ask about its frames');
       const r = await followUps.ask(analysisId, question, maxTokens);
+      if (asked) {
+        active.set(r.jobId, asked.frameId);
+        void r.done.catch(() => null).finally(() => active.delete(r.jobId));
+      }
       return { jobId: r.jobId, queuePosition: r.queuePosition };
     },
     'analysis.turns': ({ analysisId }) => followUps.turns(analysisId),
-    'analysis.deleteTurn': ({ turnId }) => ({ deleted: followUps.deleteTurn(turnId) }),
+    'analysis.deleteTurn': ({ turnId }) => {
+      const turn = turns.get(turnId);
+      const of = turn ? analyses.get(turn.analysisId) : null;
+      if (of) guard.writableFrame(of.frameId, 'change its follow-up questions');
+      return { deleted: followUps.deleteTurn(turnId) };
+    },
     'analysis.followUpChips': () => followUpChips(),
   };
 
@@ -303,6 +322,8 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     unload,
     /** Loads the engine from the settings unless one is loaded (or loading); throws a clear 'unavailable' otherwise. */
     ensureLoaded,
+    /** The frames with an analysis queued or running now. */
+    activeFrames: (): number[] => [...new Set(active.values())],
     /**
      * Analyses a stored frame for a batch job (the phase timeline) with the seed prompt unless told otherwise, queued at
      * `priority` (the reviewer's single-frame analyses use 1, so they go first), streamed as the usual analysis events.

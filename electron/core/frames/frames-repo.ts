@@ -1,7 +1,7 @@
 // Frames: still images and captured video frames, their bytes in the content-addressed frame store.
 import type { Database } from 'better-sqlite3';
 import { WorkstationError } from '../../api/errors';
-import type { Frame } from '../../api/schemas';
+import type { Frame, FrameKind } from '../../api/schemas';
 import type { FrameStore, ImageMime } from './frame-store';
 
 interface FrameRow {
@@ -14,6 +14,7 @@ interface FrameRow {
   height: number;
   bytes: number;
   created_at: string;
+  origin?: FrameKind;
   review_id?: number | null;
   video_id?: number | null;
   frame_index?: number | null;
@@ -30,6 +31,7 @@ const toFrame = (r: FrameRow): Frame => ({
   height: r.height,
   bytes: r.bytes,
   createdAt: r.created_at,
+  kind: r.origin ?? (r.review_id == null ? 'still' : 'capture'),
   reviewId: r.review_id ?? null,
   videoId: r.video_id ?? null,
   frameIndex: r.frame_index ?? null,
@@ -45,8 +47,10 @@ export function createFramesRepo(db: Database, store: FrameStore) {
   }
   return {
     get,
-    list(caseId: number): Frame[] {
-      return db.prepare<[number], FrameRow>('SELECT * FROM frames WHERE case_id = ? ORDER BY created_at, id').all(caseId).map(toFrame);
+    /** A case's stills and captured frames (and the phase timeline's samples with `samples`). */
+    list(caseId: number, samples = false): Frame[] {
+      const sql = `SELECT * FROM frames WHERE case_id = ?${samples ? '' : " AND origin <> 'sample'"} ORDER BY created_at, id`;
+      return db.prepare<[number], FrameRow>(sql).all(caseId).map(toFrame);
     },
     /**
      * The file is stored first (content-addressed, idempotent); the row is one transaction. `capture` links a frame
@@ -59,26 +63,32 @@ export function createFramesRepo(db: Database, store: FrameStore) {
       mime: ImageMime;
       width: number;
       height: number;
-      capture?: { reviewId: number; videoId: number; frameIndex: number; mediaTime: number };
+      capture?: { reviewId: number; videoId: number; frameIndex: number; mediaTime: number; origin?: 'capture' | 'sample' };
     }): Frame {
       const sha = store.put(input.data, input.mime);
       const c = input.capture;
       const id = db.transaction(() =>
         db
           .prepare(
-            `INSERT INTO frames (case_id, source_name, sha256, mime, width, height, bytes, created_at, review_id, video_id, frame_index, media_time)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO frames (case_id, source_name, sha256, mime, width, height, bytes, created_at, review_id, video_id, frame_index, media_time, origin)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             input.caseId, input.sourceName, sha, input.mime, input.width, input.height, input.data.byteLength, new Date().toISOString(),
-            c?.reviewId ?? null, c?.videoId ?? null, c?.frameIndex ?? null, c?.mediaTime ?? null,
+            c?.reviewId ?? null, c?.videoId ?? null, c?.frameIndex ?? null, c?.mediaTime ?? null, c ? (c.origin ?? 'capture') : 'still',
           ).lastInsertRowid,
       )();
       return get(Number(id));
     },
-    /** The frames captured in a review, by frame index. */
-    listForReview(reviewId: number): Frame[] {
+    /** The frames of a review by frame index: the reviewer's captures, the timeline's samples, or both. */
+    listForReview(reviewId: number, kind?: 'capture' | 'sample'): Frame[] {
+      if (kind) return db.prepare<[number, string], FrameRow>('SELECT * FROM frames WHERE review_id = ? AND origin = ? ORDER BY frame_index, id').all(reviewId, kind).map(toFrame);
       return db.prepare<[number], FrameRow>('SELECT * FROM frames WHERE review_id = ? ORDER BY frame_index, id').all(reviewId).map(toFrame);
+    },
+    /** The reviewer captured a frame the timeline had sampled: it is theirs now (the sample still points at it). */
+    markCaptured(id: number): Frame {
+      db.prepare("UPDATE frames SET origin = 'capture' WHERE id = ? AND origin = 'sample'").run(id);
+      return get(id);
     },
     delete(id: number): void {
       const frame = get(id);

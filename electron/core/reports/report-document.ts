@@ -89,12 +89,12 @@ export function pixelBox(a: Pick<Annotation, 'kind' | 'geometry'>, width: number
   }
 }
 
-/** Replaces every "author"/"actor" value inside an audit snapshot with null when names are hidden. */
+/** Replaces every "author"/"actor"/"finalisedBy" value inside an audit snapshot with null when names are hidden. */
 function hideAuthors(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(hideAuthors);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = k === 'author' || k === 'actor' ? null : hideAuthors(v);
+    for (const [k, v] of Object.entries(value)) out[k] = k === 'author' || k === 'actor' || k === 'finalisedBy' ? null : hideAuthors(v);
     return out;
   }
   return value;
@@ -176,13 +176,13 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       const term = s.phase ? phases.get(s.phase) : undefined;
       const displayLabel = s.label || term?.label || s.phase || 'Segment';
       const colour = term?.color ?? colourOf(s.phase ?? displayLabel);
-      return { ...s, author: who(s.author), displayLabel, displayColor: colour };
+      const phaseLabel = s.phase ? (term?.label ?? s.phase) : null;
+      return { ...s, author: who(s.author), displayLabel, displayColor: colour, phaseLabel, tags: data.tags.filter((t) => t.segmentId === s.id).map(tag) };
     });
 
   // Timecodes count from the first frame (a recording's timestamps may start late); media times stay exact.
   const origin = data.video?.startSeconds ?? 0;
   const phaseTimeline = reportPhaseTimeline(origin, data.timeline, phases, colourOf);
-  const sampled = new Set((data.timeline?.samples ?? []).map((t) => t.frameId).filter((id): id is number => id !== null));
 
   const frames: ReportFrame[] = [...data.frames].sort(frameOrder).map((f) => {
     const annotations: ReportAnnotation[] = data.annotations
@@ -208,7 +208,8 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       bytes: f.bytes,
       sourceName: fields.fileNames ? f.sourceName : null,
       createdAt: f.createdAt,
-      timelineSample: sampled.has(f.id),
+      timelineSample: f.kind === 'sample',
+      kind: f.kind,
       annotations,
       tags: data.tags.filter((t) => t.frameId === f.id).map(tag),
       notes: notesOn ? data.notes.filter((n) => n.frameId === f.id).map(note) : [],
@@ -224,7 +225,9 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
     if (t.frameId !== null && !frameIds.has(t.frameId)) continue;
     const key = `${t.kind}\u0000${t.value}`;
     const s = summary.get(key) ?? { kind: t.kind, value: t.value, label: t.label, frames: [], review: false, count: 0 };
-    if (t.frameId === null) s.review = true;
+    if (t.segmentId !== null) {
+      // Counted, and named with its segment in the segment table; not a frame's, not the whole review's.
+    } else if (t.frameId === null) s.review = true;
     else s.frames.push(frameKey.get(t.frameId)!);
     s.count++;
     summary.set(key, s);
@@ -260,13 +263,15 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       createdAt: data.review.createdAt,
       updatedAt: data.review.updatedAt,
       finalisedAt: data.review.finalisedAt,
+      finalisedBy: data.review.finalisedBy === null ? null : who(data.review.finalisedBy),
+      finalisedRole: data.review.finalisedRole,
     },
     // Only the schema's fields: the path, case and hashes of where the file lies stay out.
     video: v ? ReportVideo.parse({ ...v, fileName: fields.fileNames ? v.fileName : null, colour: reportColour(v) }) : null,
     segments,
     phaseTimeline,
     frames,
-    reviewTags: data.tags.filter((t) => t.frameId === null).map(tag),
+    reviewTags: data.tags.filter((t) => t.frameId === null && t.segmentId === null).map(tag),
     reviewNotes,
     summary: {
       tags: tagSummary,
@@ -275,7 +280,9 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       analyses: frames.reduce((n, f) => n + f.analyses.length, 0),
       notes: reviewNotes.length + frames.reduce((n, f) => n + f.notes.length, 0),
     },
-    signOff: final && data.review.finalisedAt ? { reviewer: who(data.review.reviewer), finalisedAt: data.review.finalisedAt } : null,
+    signOff: final && data.review.finalisedAt
+      ? { reviewer: who(data.review.finalisedBy ?? data.review.reviewer), role: data.review.finalisedRole, finalisedAt: data.review.finalisedAt }
+      : null,
     audit: fields.audit
       ? data.audit
           .filter((e) => notesOn || e.entity !== 'note')

@@ -2,8 +2,10 @@
 // overlay on each image (so Chromium draws them the same way for the HTML file, the PDF and the preview), no
 // scripts and a CSP that forbids any request. The PDF is this page printed by Chromium.
 import type { ReportAnnotation, ReportFrame, ReportSegment, ReviewReportV1 } from '../../api/schemas-reports';
+import { REVIEWER_ROLE_LABELS as ROLE_LABELS } from '../../api/schemas';
 import { AI_DISCLAIMER } from '../../api/schemas-reports';
 import { printedFrames } from './report-document';
+import { REPORT_CSS as CSS } from './report-css';
 import { formatDuration, formatTimecode } from './timecode';
 
 export interface HtmlOptions {
@@ -221,10 +223,13 @@ function timelineFigure(doc: ReviewReportV1, shown: readonly ReportFrame[]): str
     `<svg class="timeline" viewBox="-20 0 ${W + 40} ${axis + 22}" xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">` +
     `${body}${marks}<line x1="0" y1="${axis}" x2="${W}" y2="${axis}" stroke="#666"/>${ticks.join('')}</svg>`;
   const legend = segs.length
-    ? `<table class="legend"><thead><tr><th>Phase</th><th>Start</th><th>End</th><th>Frames</th></tr></thead><tbody>${segs
+    ? `<table class="legend segments"><thead><tr><th>Phase</th><th>Label</th><th>Start</th><th>End</th><th>Frames</th><th>Tags</th></tr></thead><tbody>${segs
         .map(
           (s) =>
-            `<tr><td><span class="swatch" style="background:${esc(s.displayColor ?? '#888')}"></span>${esc(s.displayLabel)}${s.note ? `<div class="muted">${esc(s.note)}</div>` : ''}</td><td>${esc(formatTimecode(s.startTime - origin))}</td><td>${esc(formatTimecode(s.endTime - origin))}</td><td>${s.startFrame}–${s.endFrame}</td></tr>`,
+            `<tr data-segment-id="${s.id}"><td><span class="swatch" style="background:${esc(s.displayColor ?? '#888')}"></span>${s.phaseLabel ? esc(s.phaseLabel) : '<span class="muted">—</span>'}</td>` +
+            `<td>${s.label ? esc(s.label) : '<span class="muted">—</span>'}${s.note ? `<div class="muted">${esc(s.note)}</div>` : ''}</td>` +
+            `<td>${esc(formatTimecode(s.startTime - origin))}</td><td>${esc(formatTimecode(s.endTime - origin))}</td><td>${s.startFrame}–${s.endFrame}</td>` +
+            `<td>${s.tags.length ? s.tags.map((t) => esc(t.label)).join(', ') : '<span class="muted">—</span>'}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : `<p class="muted">No phase segments were marked in this review.</p>`;
@@ -271,8 +276,12 @@ function textColourOn(hex: string): string {
 
 function summarySection(doc: ReviewReportV1, shown: readonly ReportFrame[]): string {
   const tagsTable = doc.summary.tags.length
-    ? `<table class="summary"><thead><tr><th>Kind</th><th>Tag</th><th>Frames</th></tr></thead><tbody>${doc.summary.tags
-        .map((t) => `<tr><td>${esc(t.kind)}</td><td>${esc(t.label)}</td><td>${[...(t.review ? ['whole review'] : []), ...t.frames.map(String)].join(', ')}</td></tr>`)
+    ? `<table class="summary"><thead><tr><th>Kind</th><th>Tag</th><th>Where</th></tr></thead><tbody>${doc.summary.tags
+        .map((t) => {
+          const onSegments = doc.segments.filter((s) => s.tags.some((x) => x.kind === t.kind && x.value === t.value)).map((s) => `segment ${s.phaseLabel ?? s.displayLabel}${s.label && s.phaseLabel ? ` (${s.label})` : ''}`);
+          const where = [...(t.review ? ['whole review'] : []), ...t.frames.map(String), ...onSegments];
+          return `<tr><td>${esc(t.kind)}</td><td>${esc(t.label)}</td><td>${esc(where.join(', '))}</td></tr>`;
+        })
         .join('')}</tbody></table>`
     : `<p class="muted">No tags.</p>`;
   const findings = shown
@@ -293,7 +302,9 @@ function headerSection(doc: ReviewReportV1): string {
   const row = (label: string, value: string) => `<tr><th>${esc(label)}</th><td>${value}</td></tr>`;
   const hiddenValue = '<span class="muted">not included</span>';
   const v = doc.video;
-  const status = doc.review.status === 'final' ? `Final (signed off ${esc(dateTime(doc.review.finalisedAt))})` : 'Draft (not finalised)';
+  const by = doc.review.finalisedBy !== null ? ` by ${esc(doc.review.finalisedBy)}` : '';
+  const role = doc.review.finalisedRole ? `, ${esc(ROLE_LABELS[doc.review.finalisedRole])}` : '';
+  const status = doc.review.status === 'final' ? `Final (signed off${by}${role}, ${esc(dateTime(doc.review.finalisedAt))})` : 'Draft (not finalised)';
   return (
     `<header class="report-header"><h1>Cataract surgery review</h1>` +
     `<table class="header-table"><tbody>` +
@@ -317,68 +328,17 @@ function closingSection(doc: ReviewReportV1): string {
     ? notesBlock(doc.reviewNotes, doc.fields.reviewer).replace('<h4>Reviewer notes</h4>', '<h2>Review notes</h2>')
     : `<h2>Review notes</h2><p class="muted">${doc.fields.notes ? 'No notes on the review as a whole.' : 'Notes were not included in this report.'}</p>`;
   const tags = doc.reviewTags.length ? `<h3>Tags on the whole review</h3>${tagChips(doc.reviewTags)}` : '';
+  const signer = doc.signOff?.reviewer ? ` by <b>${esc(doc.signOff.reviewer)}</b>` : '';
+  const signerRole = doc.signOff?.role ? ` (${esc(ROLE_LABELS[doc.signOff.role])})` : '';
   const sign = doc.signOff
-    ? `<div class="signoff"><h2>Sign-off</h2><p>This review was finalised on <b>${esc(dateTime(doc.signOff.finalisedAt))}</b>${
-        doc.signOff.reviewer ? ` by <b>${esc(doc.signOff.reviewer)}</b>` : ''
-      }.</p><div class="sign-lines"><div><span></span>Reviewer signature</div><div><span></span>Date</div></div></div>`
+    ? `<div class="signoff" data-testid="sign-off"><h2>Sign-off</h2><p>This review was finalised${signer}${signerRole} on <b>${esc(dateTime(doc.signOff.finalisedAt))}</b> and locked against changes.</p>` +
+      `<table class="sign-table"><tbody><tr><th>Reviewer</th><td>${doc.signOff.reviewer ? esc(doc.signOff.reviewer) : '<span class="muted">not included</span>'}</td></tr>` +
+      `<tr><th>Role</th><td>${doc.signOff.role ? esc(ROLE_LABELS[doc.signOff.role]) : '—'}</td></tr><tr><th>Finalised</th><td>${esc(dateTime(doc.signOff.finalisedAt))}</td></tr></tbody></table>` +
+      `<div class="sign-lines"><div><span></span>Reviewer signature</div><div><span></span>Date</div></div></div>`
     : `<div class="signoff draft"><h2>Sign-off</h2><p>Draft: this review has not been finalised.</p></div>`;
   return `<section class="closing page-break">${notes}${tags}${sign}<p class="muted footer-note">${esc(doc.generator.name)} ${esc(doc.generator.version)} · report format ${esc(doc.format)} v${doc.version}</p></section>`;
 }
 
-const CSS = `
-@page {
-  size: PAPER;
-  margin: 14mm 14mm 16mm 14mm;
-  @bottom-left { content: "Research use only: AI text is not for clinical decisions"; font: 7.5pt "DejaVu Sans", Arial, sans-serif; color: #666; }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 7.5pt "DejaVu Sans", Arial, sans-serif; color: #666; }
-}
-* { box-sizing: border-box; }
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { margin: 0; font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10pt; line-height: 1.4; color: #111; background: #fff; }
-@media screen { body { max-width: PAGEWIDTH; margin: 0 auto; padding: 14mm; } section.page-break { border-top: 1px dashed #bbb; margin-top: 10mm; padding-top: 8mm; } }
-@media print { .page-break { break-before: page; } }
-h1 { font-size: 18pt; margin: 0 0 4mm; }
-h2 { font-size: 13pt; margin: 5mm 0 2.5mm; }
-h3 { font-size: 11pt; margin: 4mm 0 2mm; }
-h4 { font-size: 10pt; margin: 2.5mm 0 1mm; }
-section.frame h2 { margin-top: 0; }
-.frame-no { display: inline-block; min-width: 7mm; padding: 0 1.5mm; border-radius: 2mm; background: #111; color: #fff; text-align: center; }
-.header-table { border-collapse: collapse; width: 100%; }
-.header-table th { text-align: left; width: 32mm; color: #555; font-weight: 600; padding: 1mm 2mm 1mm 0; vertical-align: top; }
-.header-table td { padding: 1mm 0; }
-.research-note { border-left: 1.2mm solid #b45309; padding: 1.5mm 3mm; background: #fff7ed; margin: 4mm 0; }
-.timeline { width: 100%; height: auto; display: block; }
-table.legend, table.summary { border-collapse: collapse; width: 100%; margin: 2mm 0; font-size: 9pt; }
-table.legend th, table.legend td, table.summary th, table.summary td { border-bottom: 0.3mm solid #ddd; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
-table.summary thead, table.legend thead { display: table-header-group; }
-table.summary tr, table.legend tr { break-inside: avoid; }
-.swatch { display: inline-block; width: 3mm; height: 3mm; border-radius: 0.6mm; margin-right: 1.5mm; vertical-align: -0.3mm; }
-.frame-figure { position: relative; width: 100%; margin: 0 auto 2mm; background: #000; }
-.frame-figure img, .frame-figure .overlay { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }
-.frame-figure .missing { position: absolute; inset: 0; color: #fff; display: flex; align-items: center; justify-content: center; }
-.frame-meta { color: #333; margin: 1mm 0; font-variant-numeric: tabular-nums; }
-ul.annotations { list-style: none; padding: 0; margin: 1mm 0; font-size: 9pt; }
-ul.annotations li { margin: 0.5mm 0; }
-.tags { margin: 1.5mm 0; }
-.chip { display: inline-block; border: 0.3mm solid #bbb; border-radius: 3mm; padding: 0.3mm 2mm; margin: 0 1mm 1mm 0; font-size: 8.5pt; }
-.chip-kind { color: #666; }
-.ai { border: 0.4mm solid #b45309; border-radius: 1.5mm; padding: 2mm 3mm; margin: 2mm 0; break-inside: avoid; }
-.ai-label { display: inline-block; font-weight: 700; color: #7c2d12; background: #ffedd5; padding: 0.3mm 2mm; border-radius: 1mm; margin: 0 0 1mm; font-size: 8.5pt; }
-.ai-label.small { font-weight: 400; }
-.ai-model { color: #555; font-size: 8.5pt; margin: 0 0 1mm; }
-.text { white-space: pre-wrap; overflow-wrap: anywhere; }
-.thinking { color: #444; font-size: 9pt; }
-.turn { border-top: 0.2mm solid #e5c9a8; padding-top: 1mm; margin-top: 1.5mm; }
-.turn .question { margin: 0 0 0.5mm; }
-.notes .note { border-left: 0.8mm solid #2563eb; padding: 0.5mm 2.5mm; margin: 1.5mm 0; }
-.muted { color: #666; font-size: 8.5pt; margin: 0.5mm 0; }
-.signoff { margin-top: 6mm; border: 0.4mm solid #111; padding: 3mm 4mm; break-inside: avoid; }
-.signoff.draft { border-style: dashed; color: #555; }
-.sign-lines { display: flex; gap: 10mm; margin-top: 10mm; }
-.sign-lines div { flex: 1; border-top: 0.3mm solid #111; padding-top: 1mm; font-size: 8.5pt; color: #555; }
-.footer-note { margin-top: 6mm; }
-body.first-page-only .after-first-page { display: none; }
-`;
 
 /** The full report page. `images` holds every frame's bytes by sha256. */
 export function renderReportHtml(doc: ReviewReportV1, images: FrameImages, options: HtmlOptions = {}): string {

@@ -4,6 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
+import type { ReviewerRole } from '../../api/schemas';
 import type { LibraryChanged } from '../../api/schemas-review';
 import { createAnnotationsRepo } from '../annotations/annotations-repo';
 import { createAuditLog } from '../audit/audit-log';
@@ -12,6 +13,7 @@ import { createSearchRepo } from '../search/search-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
 import { createNotesRepo } from './notes-repo';
 import { createReviewGuard } from './review-guard';
+import { createReviewLock } from './review-lock';
 import { createSegmentsRepo } from './segments-repo';
 import { createTagsRepo } from './tags-repo';
 
@@ -36,12 +38,19 @@ type ReviewChannel =
   | 'audit.list'
   | 'search.query'
   | 'reviews.recent'
-  | 'taxonomy.get';
+  | 'taxonomy.get'
+  | 'reviews.checklist'
+  | 'reviews.finalise'
+  | 'reviews.reopen';
 
 export interface ReviewServicesDeps {
   db: Database;
   /** Who is making the change: the reviewer's name from settings. */
   actor: () => string;
+  /** The reviewer as Settings name them (the sign-off records both; an unnamed reviewer cannot sign off). */
+  identity?: () => { name: string; role: ReviewerRole | null };
+  /** Frame ids with an analysis queued or running (finalising waits for them). */
+  activeAnalysisFrames?: () => readonly number[];
   emit?: <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 }
 
@@ -54,6 +63,11 @@ export function createReviewServices(d: ReviewServicesDeps) {
   const notes = createNotesRepo(d.db, { audit, guard });
   const search = createSearchRepo(d.db);
   const recent = createRecentReviews(d.db);
+  const lock = createReviewLock(d.db, {
+    audit,
+    identity: d.identity ?? (() => ({ name: '', role: null })),
+    ...(d.activeAnalysisFrames ? { activeAnalysisFrames: d.activeAnalysisFrames } : {}),
+  });
 
   const changed = (c: LibraryChanged) => d.emit?.('library.changed', c);
   const ok = { ok: true as const };
@@ -132,8 +146,20 @@ export function createReviewServices(d: ReviewServicesDeps) {
     'search.query': (q) => search.query(q),
     'reviews.recent': ({ limit }) => recent.list(limit),
     'taxonomy.get': () => TAXONOMY,
+
+    'reviews.checklist': ({ id }) => lock.checklist(id),
+    'reviews.finalise': ({ id }) => {
+      const r = lock.finalise(id);
+      changed({ entity: 'review', action: 'finalise', reviewId: id, frameId: null, id });
+      return r;
+    },
+    'reviews.reopen': ({ id, reason }) => {
+      const r = lock.reopen(id, reason);
+      changed({ entity: 'review', action: 'reopen', reviewId: id, frameId: null, id });
+      return r;
+    },
   };
 
-  return { handlers, annotations, tags, segments, notes, audit, search, recent };
+  return { handlers, annotations, tags, segments, notes, audit, search, recent, lock };
 }
 export type ReviewServices = ReturnType<typeof createReviewServices>;

@@ -1,6 +1,7 @@
 // Reviews: one per reviewer per video in a case. Everything captured while reviewing belongs to the review.
 import type { Database } from 'better-sqlite3';
 import { WorkstationError } from '../../api/errors';
+import type { ReviewerRole } from '../../api/schemas';
 import type { Review } from '../../api/schemas-video';
 
 interface ReviewRow {
@@ -13,6 +14,8 @@ interface ReviewRow {
   created_at: string;
   updated_at: string;
   finalised_at: string | null;
+  finalised_by: string | null;
+  finalised_role: ReviewerRole | null;
 }
 
 const toReview = (r: ReviewRow): Review => ({
@@ -25,6 +28,8 @@ const toReview = (r: ReviewRow): Review => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   finalisedAt: r.finalised_at,
+  finalisedBy: r.finalised_by,
+  finalisedRole: r.finalised_role,
 });
 
 export function createReviewsRepo(db: Database) {
@@ -55,16 +60,10 @@ export function createReviewsRepo(db: Database) {
       }).immediate();
       return get(id);
     },
-    update(id: number, patch: { lastFrameIndex?: number; status?: 'draft' | 'final' }): Review {
+    /** Where the reviewer left off. (Finalising and reopening are review-lock.ts's, with their checks and audit.) */
+    update(id: number, patch: { lastFrameIndex?: number }): Review {
       const current = get(id);
-      const now = new Date().toISOString();
-      const status = patch.status ?? current.status;
-      const finalisedAt = status === 'final' ? (current.status === 'final' ? current.finalisedAt : now) : null;
-      db.transaction(() =>
-        db
-          .prepare('UPDATE reviews SET last_frame_index = ?, status = ?, finalised_at = ?, updated_at = ? WHERE id = ?')
-          .run(patch.lastFrameIndex ?? current.lastFrameIndex, status, finalisedAt, now, id),
-      )();
+      db.prepare('UPDATE reviews SET last_frame_index = ?, updated_at = ? WHERE id = ?').run(patch.lastFrameIndex ?? current.lastFrameIndex, new Date().toISOString(), id);
       return get(id);
     },
   };

@@ -1,4 +1,4 @@
-// Tags on a review or on one of its frames: phase, instrument, anatomy, finding, severity (vocabularies from
+// Tags on a review, on one of its frames or on one of its phase segments: phase, instrument, anatomy, finding, severity (vocabularies from
 // resources/taxonomy) or free text. Adding a tag twice returns the first; each write has its audit row.
 import type { Database } from 'better-sqlite3';
 import { WorkstationError } from '../../api/errors';
@@ -11,6 +11,7 @@ interface TagRow {
   id: number;
   review_id: number;
   frame_id: number | null;
+  segment_id: number | null;
   kind: TagKind;
   value: string;
   label: string;
@@ -22,6 +23,7 @@ const toTag = (r: TagRow): Tag => ({
   id: r.id,
   reviewId: r.review_id,
   frameId: r.frame_id,
+  segmentId: r.segment_id,
   kind: r.kind,
   value: r.value,
   label: r.label,
@@ -35,14 +37,15 @@ export function createTagsRepo(db: Database, deps: { audit?: AuditLog; guard?: R
   const now = deps.now ?? (() => new Date().toISOString());
 
   const byId = db.prepare<[number], TagRow>('SELECT * FROM tags WHERE id = ?');
-  const same = db.prepare<[number, number, string, string], TagRow>(
-    'SELECT * FROM tags WHERE review_id = ? AND ifnull(frame_id, 0) = ? AND kind = ? AND value = ? COLLATE NOCASE',
+  const same = db.prepare<[number, number, number, string, string], TagRow>(
+    'SELECT * FROM tags WHERE review_id = ? AND ifnull(frame_id, 0) = ? AND ifnull(segment_id, 0) = ? AND kind = ? AND value = ? COLLATE NOCASE',
   );
-  const forReview = db.prepare<[number], TagRow>('SELECT * FROM tags WHERE review_id = ? ORDER BY frame_id, id');
+  const forReview = db.prepare<[number], TagRow>('SELECT * FROM tags WHERE review_id = ? ORDER BY frame_id, segment_id, id');
   const forFrame = db.prepare<[number, number], TagRow>('SELECT * FROM tags WHERE review_id = ? AND frame_id = ? ORDER BY id');
-  const reviewLevel = db.prepare<[number], TagRow>('SELECT * FROM tags WHERE review_id = ? AND frame_id IS NULL ORDER BY id');
+  const reviewLevel = db.prepare<[number], TagRow>('SELECT * FROM tags WHERE review_id = ? AND frame_id IS NULL AND segment_id IS NULL ORDER BY id');
+  const segmentReview = db.prepare<[number], { review_id: number }>('SELECT review_id FROM segments WHERE id = ?');
   const insert = db.prepare(
-    'INSERT INTO tags (review_id, frame_id, kind, value, label, author, created_at) VALUES (@reviewId, @frameId, @kind, @value, @label, @author, @at)',
+    'INSERT INTO tags (review_id, frame_id, segment_id, kind, value, label, author, created_at) VALUES (@reviewId, @frameId, @segmentId, @kind, @value, @label, @author, @at)',
   );
   const remove = db.prepare<[number]>('DELETE FROM tags WHERE id = ?');
 
@@ -60,16 +63,23 @@ export function createTagsRepo(db: Database, deps: { audit?: AuditLog; guard?: R
       if (frameId === null) return reviewLevel.all(reviewId).map(toTag);
       return forFrame.all(reviewId, frameId).map(toTag);
     },
-    add(input: { reviewId: number; frameId?: number | null | undefined; kind: TagKind; value: string }, actor: string): Tag {
+    add(input: { reviewId: number; frameId?: number | null | undefined; segmentId?: number | null | undefined; kind: TagKind; value: string }, actor: string): Tag {
       const { value, label } = resolveTag(input.kind, input.value);
       const frameId = input.frameId ?? null;
+      const segmentId = input.segmentId ?? null;
+      if (frameId !== null && segmentId !== null) throw new WorkstationError('invalid-argument', 'A tag is on a frame or on a segment, not both.');
       return db.transaction(() => {
         guard.draftReview(input.reviewId);
         if (frameId !== null) guard.frameInReview(frameId, input.reviewId);
-        const existing = same.get(input.reviewId, frameId ?? 0, input.kind, value);
+        if (segmentId !== null) {
+          const seg = segmentReview.get(segmentId);
+          if (!seg) throw new WorkstationError('not-found', `Segment ${segmentId} does not exist (it may have been deleted).`);
+          if (seg.review_id !== input.reviewId) throw new WorkstationError('invalid-argument', `Segment ${segmentId} does not belong to review ${input.reviewId}.`);
+        }
+        const existing = same.get(input.reviewId, frameId ?? 0, segmentId ?? 0, input.kind, value);
         if (existing) return toTag(existing);
         const at = now();
-        const id = Number(insert.run({ reviewId: input.reviewId, frameId, kind: input.kind, value, label, author: actor, at }).lastInsertRowid);
+        const id = Number(insert.run({ reviewId: input.reviewId, frameId, segmentId, kind: input.kind, value, label, author: actor, at }).lastInsertRowid);
         const after = get(id);
         audit.record({ entity: 'tag', entityId: id, reviewId: input.reviewId, action: 'create', before: null, after, actor, at });
         guard.touch(input.reviewId, at);

@@ -17,6 +17,7 @@ import { createAnalysesRepo } from '../analysis/analyses-repo';
 import type { createAnalysisService } from '../analysis/analysis-service';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
+import { lockedError } from '../reviews/review-guard';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { findFfmpeg, type FfmpegTools } from '../videos/ffmpeg-tools';
 import { createVideosRepo } from '../videos/videos-repo';
@@ -120,7 +121,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
   /** Checks that make "Analyse video" and "Resume" fail at once with a clear message rather than later in the job. */
   async function preflight(reviewId: number): Promise<void> {
     const review = reviews.get(reviewId);
-    if (review.status === 'final') throw new WorkstationError('conflict', 'This review is final. Set it back to draft to analyse the video.');
+    if (review.status === 'final') throw lockedError({ finalised_at: review.finalisedAt, finalised_by: review.finalisedBy, finalised_role: review.finalisedRole }, 'analyse the video');
     const video = videos.get(review.videoId);
     if (video.fileStatus === 'missing') throw new WorkstationError('unavailable', `The video file "${video.fileName}" is not where it was (${video.path}). Re-link it first.`);
     if (!ffmpegTools()) throw new WorkstationError('unavailable', NO_FFMPEG_MESSAGE);
@@ -166,7 +167,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
     if (known) return d.frames.get(known.id);
     const data = await extractFramePng({ ffmpeg, file, pts, frameIndex: item.frameIndex, signal: r.controller.signal, ...(colour ? { colour } : {}) });
     if (r.controller.signal.aborted) throw new Stopped();
-    return await d.captureFrame({ reviewId: r.reviewId, frameIndex: item.frameIndex, mediaTime: pts[item.frameIndex]!, data });
+    return await d.captureFrame({ reviewId: r.reviewId, frameIndex: item.frameIndex, mediaTime: pts[item.frameIndex]!, data, origin: 'sample' });
   }
 
   async function tracked<T>(r: Runner, work: (jobId: string) => Promise<T>): Promise<T> {

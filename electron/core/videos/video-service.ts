@@ -13,6 +13,7 @@ import type { Frame, Settings } from '../../api/schemas';
 import type { Video, VideoJobProgress } from '../../api/schemas-video';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
+import { createReviewGuard } from '../reviews/review-guard';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { ffmpegInfo } from '../ffmpeg/ffmpeg-binary';
 import { ConversionCancelled, convertToH264, findFfmpeg, mediaSummary, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
@@ -89,6 +90,7 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 export function createVideoService(o: VideoServiceOptions) {
   const videos = createVideosRepo(o.db);
   const reviews = createReviewsRepo(o.db);
+  const guard = createReviewGuard(o.db);
   // Looked up on first use (it runs `ffmpeg -version`), not while the app starts.
   let found: FfmpegTools | null | undefined;
   const ffmpegTools = (): FfmpegTools | null => (found === undefined ? (found = findFfmpeg(o.ffmpeg)) : found);
@@ -269,9 +271,9 @@ export function createVideoService(o: VideoServiceOptions) {
   }
 
   /** Stores a captured frame of a review (frames.capture; the phase timeline stores its samples' frames with it). */
-  async function captureFrame({ reviewId, frameIndex, mediaTime, data, printJpeg }: ParsedInput<'frames.capture'>): Promise<Frame> {
+  async function captureFrame({ reviewId, frameIndex, mediaTime, data, printJpeg, origin }: ParsedInput<'frames.capture'>): Promise<Frame> {
     const r = reviews.get(reviewId);
-    if (r.status === 'final') throw new WorkstationError('conflict', 'This review is final. Set it back to draft to capture more frames.');
+    guard.draftReview(reviewId, 'capture more frames');
     const v = videos.get(r.videoId);
     if (frameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${frameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
     if (mediaTime > v.startSeconds + v.durationSeconds + 0.001) {
@@ -291,8 +293,11 @@ export function createVideoService(o: VideoServiceOptions) {
     const same = o.db
       .prepare<[number, number, string], { id: number }>('SELECT id FROM frames WHERE review_id = ? AND frame_index = ? AND sha256 = ? LIMIT 1')
       .get(reviewId, frameIndex, sha);
+    // The reviewer capturing a frame the phase timeline had sampled makes it theirs.
     const frame = same
-      ? o.frames.get(same.id)
+      ? (origin ?? 'capture') === 'capture'
+        ? o.frames.markCaptured(same.id)
+        : o.frames.get(same.id)
       : o.frames.add({
           caseId: r.caseId,
           sourceName: `${v.fileName} frame ${frameIndex}`,
@@ -300,7 +305,7 @@ export function createVideoService(o: VideoServiceOptions) {
           mime: 'image/png',
           width,
           height,
-          capture: { reviewId, videoId: v.id, frameIndex, mediaTime },
+          capture: { reviewId, videoId: v.id, frameIndex, mediaTime, origin: origin ?? 'capture' },
         });
     if (printCopy && o.keepPrintCopy) await o.keepPrintCopy(frame.sha256, printCopy, printJpeg!);
     return frame;
@@ -372,19 +377,19 @@ export function createVideoService(o: VideoServiceOptions) {
       o.cases.get(caseId);
       return reviews.list(caseId);
     },
-    'reviews.update': ({ id, lastFrameIndex, status }) => {
+    'reviews.update': ({ id, lastFrameIndex }) => {
       const r = reviews.get(id);
       if (lastFrameIndex !== undefined) {
         const v = videos.get(r.videoId);
         if (lastFrameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${lastFrameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
       }
-      return reviews.update(id, { ...(lastFrameIndex !== undefined ? { lastFrameIndex } : {}), ...(status ? { status } : {}) });
+      return reviews.update(id, lastFrameIndex !== undefined ? { lastFrameIndex } : {});
     },
 
     'frames.capture': (input) => captureFrame(input),
-    'frames.listForReview': ({ reviewId }) => {
+    'frames.listForReview': ({ reviewId, kind }) => {
       reviews.get(reviewId);
-      return o.frames.listForReview(reviewId);
+      return o.frames.listForReview(reviewId, kind);
     },
   };
 

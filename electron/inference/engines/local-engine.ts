@@ -9,7 +9,7 @@ import { prepareForGemma3 } from '../image/gemma3-preprocess';
 import { loadMtmdAddon, mtmdErrorCode, type MtmdGenerateResult, type MtmdModel } from '../native/addon';
 import { WorkstationError } from '../../api/errors';
 import { gemmaConversation, gemmaFirstTurn, gemmaFollowUp } from '../prompt';
-import type { AnalyzeRequest, AnalyzeResult, LoadedModel, LoadRequest } from '../protocol';
+import type { AnalyzeRequest, AnalyzeResult, LoadedModel, LoadRequest, WorkerLoadStep } from '../protocol';
 
 export class EngineInputError extends Error {}
 
@@ -128,14 +128,17 @@ export function createLocalEngine() {
     get loaded() {
       return loaded;
     },
-    async load(req: LoadRequest): Promise<LoadedModel> {
+    async load(req: LoadRequest, onStep: (step: WorkerLoadStep) => void = () => {}): Promise<LoadedModel> {
       await unload();
       const started = performance.now();
+      onStep('checking');
       const pair = await checkModelPair(req.modelPath, req.mmprojPath);
+      onStep('runtime');
       const opened = await openLlama(req.device);
       llama = opened.llama;
       const addon = loadMtmdAddon(llama);
       const gpu = llama.gpu !== false;
+      onStep('weights');
       model = await addon.loadModel({
         modelPath: req.modelPath,
         mmprojPath: req.mmprojPath,

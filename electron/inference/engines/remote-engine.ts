@@ -10,7 +10,7 @@
 import { WorkstationError } from '../../api/errors';
 import { GEMMA3_IMAGE_SIZE, prepareForGemma3 } from '../image/gemma3-preprocess';
 import { encodePngRgb } from '../image/encode-png';
-import type { AnalyzeRequest, AnalyzeResult, LoadedModel, RemoteLoadRequest } from '../protocol';
+import type { AnalyzeRequest, AnalyzeResult, LoadedModel, RemoteLoadRequest, WorkerLoadStep } from '../protocol';
 import { isAbortError } from '../remote/http';
 import { notMultimodalError } from '../remote/messages';
 import { chatCompletion, context, listModels, newOutcome, parseServerUrl, resolveTimeouts, type Connection, type ModelEntry } from '../remote/openai-api';
@@ -62,7 +62,8 @@ export function createRemoteEngine() {
       return conn ? { url: conn.address.base, model: conn.model! } : null;
     },
     /** Checks the server and that it serves the model (and, where its list says so, that it takes images). */
-    async load(req: RemoteLoadRequest): Promise<LoadedModel> {
+    async load(req: RemoteLoadRequest, onStep: (step: WorkerLoadStep) => void = () => {}): Promise<LoadedModel> {
+      onStep('connecting');
       conn = null;
       loaded = null;
       const started = performance.now();
