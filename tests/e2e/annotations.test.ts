@@ -195,6 +195,7 @@ describe('Annotations, segments and search (browser host + Chromium)', () => {
   });
 
   it('saves a note, and the library search finds the note and the label', async () => {
+    await page.getByTestId('tab-notes').click();
     await page.getByTestId('note-text').fill('Watch the anterior capsule flap near the periphery.');
     await page.getByTestId('note-add').click();
     await poll(async () => (await api<Array<{ text: string }>>('notes.list', { reviewId })).map((n) => n.text)).toEqual([

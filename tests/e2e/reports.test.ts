@@ -25,6 +25,7 @@ describe('Export report dialog (browser host + Chromium)', () => {
     await openCase(page, 'RPT-E2E');
     await addVideo(page, video.file);
     await openReview(page, path.basename(video.file));
+    await page.getByTestId('tab-annotations').click();
     await page.getByTestId('capture-button').click();
     reviewId = Number(await page.getByTestId('review').getAttribute('data-review-id'));
     // Wait until the capture is stored (a hook cannot use expect.poll).

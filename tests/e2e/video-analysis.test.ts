@@ -60,7 +60,8 @@ describe('Analyse the paused frame (browser host + Chromium + generated model)',
     const text = analyses[0]!.answer || analyses[0]!.rawText;
     expect(text.length).toBeGreaterThan(0);
 
-    // The filmstrip and the scrub bar mark it as analysed.
+    // The frames list (Annotations tab) and the timeline dock mark it as analysed.
+    await page.getByTestId('tab-annotations').click();
     await page.locator('[data-testid="film-thumb"][data-frame-index="52"] [data-testid="film-analysed"]').waitFor();
     await page.locator('[data-testid="scrub-marker"][data-kind="analysed"][data-frame-index="52"]').waitFor();
 
@@ -75,12 +76,15 @@ describe('Analyse the paused frame (browser host + Chromium + generated model)',
     await page.getByTestId('nav-review').click();
     await page.getByTestId('review').waitFor();
     await expectOnScreen(page, 54);
+    // The inspector reopens on the tab the reviewer left it on.
+    await page.getByTestId('panel-annotations').waitFor();
     await page.locator('[data-testid="film-thumb"][data-frame-index="52"]').click();
     await expectOnScreen(page, 52);
+    await page.getByTestId('tab-analysis').click();
     const item = page.getByTestId('analysis-history-item').first();
     await item.waitFor();
     await item.click();
-    expect(await page.locator('.review-side').textContent()).toContain(text.slice(0, 30));
+    expect(await page.getByTestId('panel-analysis').textContent()).toContain(text.slice(0, 30));
     expect(app.errors).toEqual([]);
   });
 
@@ -96,8 +100,8 @@ describe('Analyse the paused frame (browser host + Chromium + generated model)',
     await expectOnScreen(page, 12);
     await page.getByTestId('review-stage').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('c');
-    // The filmstrip shows the frame once the capture call has returned (the copy is written before it returns).
-    await page.locator('[data-testid="film-thumb"][data-frame-index="12"]').waitFor({ timeout: 30_000 });
+    // The dock marks the frame once the capture call has returned (the copy is written before it returns).
+    await page.locator('[data-testid="scrub-marker"][data-frame-index="12"]').waitFor({ timeout: 30_000 });
     const frames = await capturedFrames(app, rid);
     expect(frames).toHaveLength(1);
     const [frame] = frames;

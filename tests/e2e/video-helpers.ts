@@ -135,7 +135,8 @@ export async function captureWithKey(app: App, page: Page, reviewId: number): Pr
   const k = await waitSettled(page);
   const before = new Set((await capturedFrames(app, reviewId)).map((f) => f.id));
   await page.keyboard.press('c');
-  await page.locator(`[data-testid="film-thumb"][data-frame-index="${k}"]`).first().waitFor();
+  // The timeline dock's Captured lane marks it once the capture call has returned.
+  await page.locator(`[data-testid="scrub-marker"][data-frame-index="${k}"]`).first().waitFor();
   const rows = await capturedFrames(app, reviewId);
   const row = rows.find((f) => f.frameIndex === k && !before.has(f.id)) ?? rows.find((f) => f.frameIndex === k);
   expect(row, `a captured frame ${k}`).toBeTruthy();
@@ -147,3 +148,9 @@ export async function reviewId(page: Page): Promise<number> {
 }
 
 export { seededRandom } from '../fixtures/random';
+
+/** Shows an inspector tab (Analysis, Annotations, Tags, Notes, History). */
+export async function showTab(page: Page, tab: 'analysis' | 'annotations' | 'tags' | 'notes' | 'history'): Promise<void> {
+  await page.getByTestId(`tab-${tab}`).click();
+  await page.getByTestId(`panel-${tab}`).waitFor();
+}

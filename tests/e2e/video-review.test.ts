@@ -20,6 +20,7 @@ import {
   reviewId,
   seededRandom,
   setFrameCache,
+  showTab,
   storedFrameIndex,
   waitSettled,
 } from './video-helpers';
@@ -200,6 +201,7 @@ describe('Video review: exact frames (browser host + Chromium)', () => {
 
       const frames = (await app.t.call('frames.listForReview', { reviewId: rid })).body.value as Array<{ frameIndex: number }>;
       expect(frames.map((x) => x.frameIndex).sort((a, b) => a - b)).toEqual([28, 41, 60, 63]);
+      await showTab(page, 'annotations');
       expect(await page.getByTestId('film-thumb').count()).toBe(4);
       expect(await page.locator('[data-testid="scrub-marker"][data-kind="captured"]').count()).toBe(4);
       // A marker and a filmstrip thumbnail each jump to their exact frame.

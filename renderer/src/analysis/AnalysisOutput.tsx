@@ -2,6 +2,7 @@
 // suggested tags, timings and provenance. Used for the live job ("current") and for expanded history items.
 import type { Analysis } from '../../../electron/api/schemas';
 import { formatMs } from '../ui/format';
+import { useSuggestedTagActions } from './suggested-tag-actions';
 import type { StreamSections } from '../../../electron/api/analysis-text';
 
 export const AI_LABEL = 'AI-generated, research use only, not for clinical decisions';
@@ -102,6 +103,7 @@ function FinalSections({ tid, sections, unstructured }: { tid: Tid; sections: St
 }
 
 function AnalysisFacts({ analysis, variant }: { analysis: Analysis; variant: Props['variant'] }) {
+  const actions = useSuggestedTagActions();
   const t = analysis.timings;
   const p = analysis.provenance;
   return (
@@ -124,6 +126,18 @@ function AnalysisFacts({ analysis, variant }: { analysis: Analysis; variant: Pro
                 <span className="chip-suggested">Suggested</span>
                 <span className="chip-kind">{tag.kind}</span>
                 <span className="chip-label">{tag.label}</span>
+                {actions && variant === 'current' && (
+                  <button
+                    type="button"
+                    className="chip-accept-btn"
+                    disabled={actions.isAccepted(analysis.frameId, tag)}
+                    onClick={() => actions.accept(analysis.frameId, tag)}
+                    data-testid="suggested-tag-accept-inline"
+                    title={actions.isAccepted(analysis.frameId, tag) ? 'Already a tag of this frame' : 'Accept: tag this frame with it'}
+                  >
+                    {actions.isAccepted(analysis.frameId, tag) ? '✓ Tagged' : 'Accept'}
+                  </button>
+                )}
               </li>
             ))}
           </ul>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, onConnection, type ConnectionState } from '../api';
 import { describeInference, useInference } from './inference-context';
 import { LoadAgainButton } from './LoadAgainButton';
+import { loadStepLine } from './LoadSteps';
 
 export function StatusBar() {
   const { status } = useInference();
@@ -24,6 +25,11 @@ export function StatusBar() {
         {status?.state === 'ready' && status.device?.names.length ? ` (${status.device.names.join(', ')})` : ''}
       </span>
       <LoadAgainButton />
+      {loadStepLine(status) && (
+        <span className="status-extra" data-testid="load-step-line">
+          · {loadStepLine(status)}
+        </span>
+      )}
       {busy && (
         <span className="status-extra">
           · analysing{status.queued > 0 ? `, ${status.queued} queued` : ''}

@@ -1,8 +1,8 @@
-// Top-level views. A tiny context instead of a router: the app has four places and no deep links yet.
+// Top-level views and the app's addresses (review/review-target.ts): a tiny context instead of a router.
 import { createContext, useContext } from 'react';
-import type { ReviewTarget } from '../review/review-target';
+import type { ReviewTarget, View } from '../review/review-target';
 
-export type View = 'library' | 'review' | 'models' | 'settings';
+export type { View };
 
 export const VIEWS: { id: View; label: string; hint: string }[] = [
   { id: 'library', label: 'Library', hint: 'Cases, still images and analyses' },
@@ -17,7 +17,7 @@ export function useNavigate(): (view: View) => void {
   return useContext(NavigationContext);
 }
 
-/** Opens the review of a case's video in the Review view. */
+/** Opens a review in the Review view (by its id, or a case's video). */
 export const OpenReviewContext = createContext<(target: ReviewTarget) => void>(() => {});
 
 export function useOpenReview(): (target: ReviewTarget) => void {

@@ -1,5 +1,6 @@
-// The saved settings, loaded once and shared. The theme follows the saved setting; the last one is also kept in
-// localStorage so the next start paints in the right theme before settings.get answers.
+// The saved settings, loaded once and shared. The theme follows the saved setting (or, while the review workspace is
+// shown, its own: dark by default); the last one is also kept in localStorage so the next start paints in the right
+// theme before settings.get answers.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Settings } from '../../../electron/api/schemas';
 import { DEFAULT_SETTINGS } from '../../../electron/api/schemas';
@@ -31,6 +32,8 @@ interface SettingsContextValue {
   settings: Settings;
   loaded: boolean;
   update(patch: Partial<Settings>): Promise<Settings>;
+  /** A screen's own theme while it is shown (the review workspace: dark by default); null: the app's. */
+  setThemeOverride(theme: 'light' | 'dark' | null): void;
 }
 
 const SettingsContext = createContext<SettingsContextValue | null>(null);
@@ -69,8 +72,9 @@ export function SettingsProvider({ children }: { children: ReactNode }) {
     return next;
   }, []);
 
-  useAppliedTheme(settings.theme);
+  const [override, setThemeOverride] = useState<'light' | 'dark' | null>(null);
+  useAppliedTheme(override ?? settings.theme);
 
-  const value = useMemo(() => ({ settings, loaded, update }), [settings, loaded, update]);
+  const value = useMemo(() => ({ settings, loaded, update, setThemeOverride }), [settings, loaded, update]);
   return <SettingsContext.Provider value={value}>{children}</SettingsContext.Provider>;
 }

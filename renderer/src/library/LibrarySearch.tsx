@@ -83,9 +83,8 @@ export function LibrarySearch({ onOpenCase }: { onOpenCase: (caseId: number, fra
         onOpenCase(hit.caseId, hit.frameId);
         return;
       }
-      const review = await api.reviews.get({ id: hit.reviewId });
-      if (hit.frameIndex !== null) await api.reviews.update({ id: review.id, lastFrameIndex: hit.frameIndex });
-      openReview({ caseId: review.caseId, videoId: review.videoId });
+      if (hit.frameIndex !== null) await api.reviews.update({ id: hit.reviewId, lastFrameIndex: hit.frameIndex });
+      openReview({ reviewId: hit.reviewId });
     } catch (err) {
       notify.error(err, 'Could not open that result.');
     }
@@ -193,7 +192,7 @@ export function LibrarySearch({ onOpenCase }: { onOpenCase: (caseId: number, fra
             <ul className="search-hits" data-testid="library-recent">
               {recent.map((r) => (
                 <li key={r.id}>
-                  <button type="button" className="search-hit" onClick={() => openReview({ caseId: r.caseId, videoId: r.videoId })} data-testid="library-recent-review">
+                  <button type="button" className="search-hit" onClick={() => openReview({ reviewId: r.id })} data-testid="library-recent-review">
                     <span className="hit-head">
                       <strong>{r.caseCode}</strong>
                       <span>{r.videoName ?? 'video'}</span>

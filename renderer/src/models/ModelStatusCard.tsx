@@ -1,5 +1,6 @@
 import type { InferenceStatus } from '../../../electron/api/schemas';
 import { LoadAgainButton } from '../app/LoadAgainButton';
+import { LoadSteps } from '../app/LoadSteps';
 import { formatBytes } from '../ui/format';
 
 const STATE_LABEL: Record<InferenceStatus['state'], string> = {
@@ -25,6 +26,7 @@ export function ModelStatusCard({ status }: { status: InferenceStatus | null }) 
           </span>
         )}
       </div>
+      <LoadSteps status={status} />
       {status.message && (
         <p className={status.state === 'crashed' || status.state === 'error' ? 'status-card-problem' : 'muted'} data-testid="model-status-message">
           {status.message}

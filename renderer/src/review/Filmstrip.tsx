@@ -1,5 +1,5 @@
-// The review's captured frames in time order: a thumbnail each, with its frame number and time, marked when it
-// has an analysis. A click jumps the player to that exact frame and shows its analysis.
+// A review's frames in time order (the captures, or the phase timeline's samples): a thumbnail each, with its frame
+// number and time, marked when it has an analysis. A click jumps the player to that exact frame and shows its analysis.
 import type { Frame } from '../../../electron/api/schemas';
 import { api } from '../api';
 import { formatTimecode } from './player/timeline';
@@ -12,9 +12,11 @@ interface Props {
   onOpen: (frame: Frame) => void;
   /** The first frame's media time: times are shown from it. */
   origin?: number;
+  /** data-testid of each thumbnail (captures: film-thumb). */
+  testId?: string;
 }
 
-export function Filmstrip({ frames, analysed, currentIndex, selectedId, onOpen, origin = 0 }: Props) {
+export function Filmstrip({ frames, analysed, currentIndex, selectedId, onOpen, origin = 0, testId = 'film-thumb' }: Props) {
   if (frames.length === 0) {
     return (
       <p className="filmstrip-empty muted" data-testid="filmstrip-empty">
@@ -31,7 +33,7 @@ export function Filmstrip({ frames, analysed, currentIndex, selectedId, onOpen, 
             type="button"
             className={`film-thumb${f.frameIndex === currentIndex ? ' is-current' : ''}`}
             aria-pressed={f.id === selectedId}
-            data-testid="film-thumb"
+            data-testid={testId}
             data-frame-id={f.id}
             data-frame-index={f.frameIndex ?? ''}
             title={`Frame ${f.frameIndex} at ${formatTimecode((f.mediaTime ?? origin) - origin)}${analysed.has(f.id) ? ' — analysed' : ''}`}

@@ -1,5 +1,5 @@
-// Review: the surgeon's main screen. With a video opened from a case (Library → Videos → Open review) it shows that
-// review; otherwise it lists the recent reviews to go back to.
+// Review: the surgeon's main screen. With a review open (from a case's video, a search hit, a recent review or its
+// address #/review/<id>) it shows that review's workspace; otherwise it lists the recent reviews to go back to.
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { ReviewSummary } from '../../../electron/api/schemas-review';
 import { api } from '../api';
@@ -14,11 +14,19 @@ import './review.css';
 // The player (video.js, mediabunny) loads with the first review, not with the app.
 const ReviewSession = lazy(() => import('./ReviewSession').then((m) => ({ default: m.ReviewSession })));
 
-export function ReviewView({ target, onBack }: { target: ReviewTarget | null; onBack: (caseId: number | null) => void }) {
+interface Props {
+  target: ReviewTarget | null;
+  /** The review's id once known (a case's video opens its reviewer's review). */
+  onResolved(reviewId: number): void;
+  onBack(caseId: number | null): void;
+}
+
+export function ReviewView({ target, onResolved, onBack }: Props) {
   if (target) {
+    const key = 'reviewId' in target ? `r${target.reviewId}` : `v${target.caseId}:${target.videoId}`;
     return (
       <Suspense fallback={<p className="muted pad">Opening the review…</p>}>
-        <ReviewSession key={`${target.caseId}:${target.videoId}`} caseId={target.caseId} videoId={target.videoId} onBack={() => onBack(target.caseId)} />
+        <ReviewSession key={key} target={target} onResolved={onResolved} onBack={onBack} />
       </Suspense>
     );
   }
@@ -49,11 +57,11 @@ function RecentReviews() {
         <ul className="recent-reviews card" data-testid="recent-reviews">
           {items.map((r) => (
             <li key={r.id}>
-              <button type="button" className="recent-review" onClick={() => openReview({ caseId: r.caseId, videoId: r.videoId })} data-testid="recent-review">
+              <button type="button" className="recent-review" onClick={() => openReview({ reviewId: r.id })} data-testid="recent-review">
                 <span className="recent-code">{r.caseCode}</span>
                 <span>{r.videoName ?? 'video'}</span>
                 <span className="muted">
-                  frame {r.lastFrameIndex} · {r.frameCount} captured · {r.status} · {formatDateTime(r.updatedAt)}
+                  frame {r.lastFrameIndex} · {r.frameCount} captured · {r.status === 'final' ? 'final' : 'draft'} · {formatDateTime(r.updatedAt)}
                 </span>
               </button>
             </li>

@@ -1,11 +1,13 @@
-// Playback and frame controls under the frame: transport buttons, speed, timecode and frame index, go to, zoom,
-// and the frame cache switch. Every button has a keyboard shortcut (see use-review-keys.ts).
+// Playback and frame controls under the frame, in one compact bar: transport buttons, timecode and frame index,
+// go to, speed (negative while playing backwards), zoom, and the frame cache switch. Every button names its key
+// (workspace/shortcuts.ts; the keys themselves are in use-review-keys.ts).
 import { useState, type FormEvent } from 'react';
 import { Button } from '../ui/Button';
 import { PLAYBACK_RATES } from './player/frame-player';
 import { usePlayer, usePlayerState } from './player/player-context';
 import { formatTimecode, fromStart, indexFromStart, parseGoTo } from './player/timeline';
 import type { ZoomPan } from './use-zoom-pan';
+import { ariaKeys, tip } from './workspace/shortcuts';
 
 interface Props {
   pts: number[];
@@ -16,16 +18,13 @@ interface Props {
 export function Transport({ pts, durationSeconds, zoomPan }: Props) {
   return (
     <div className="transport" role="group" aria-label="Playback">
-      <div className="transport-row">
-        <TransportButtons />
-        <FramePosition pts={pts} />
-      </div>
-      <div className="transport-row transport-row-secondary">
-        <GoTo pts={pts} durationSeconds={durationSeconds} />
-        <SpeedSelect />
-        <ZoomControls zoomPan={zoomPan} />
-        <CacheSwitch />
-      </div>
+      <TransportButtons />
+      <FramePosition pts={pts} />
+      <span className="transport-spacer" />
+      <GoTo pts={pts} durationSeconds={durationSeconds} />
+      <SpeedSelect />
+      <ZoomControls zoomPan={zoomPan} />
+      <CacheSwitch />
     </div>
   );
 }
@@ -53,13 +52,13 @@ function TransportButtons() {
   const off = !player;
   return (
     <div className="transport-buttons">
-      <Button size="sm" variant="ghost" onClick={() => player?.goTo(0)} disabled={off || s.index === 0} title="First frame (Home)" data-testid="go-start" aria-label="First frame">
+      <Button size="sm" variant="ghost" onClick={() => player?.goTo(0)} disabled={off || s.index === 0} title={tip('first')} data-testid="go-start" aria-label="First frame">
         <Icon name="first" />
       </Button>
-      <Button size="sm" variant="ghost" onClick={() => player?.stepSeconds(-1)} disabled={off} title="Back one second (Shift+←)" data-testid="step-back-second" aria-label="Back one second">
+      <Button size="sm" variant="ghost" onClick={() => player?.stepSeconds(-1)} disabled={off} title={tip('backSecond')} aria-keyshortcuts={ariaKeys('backSecond')} data-testid="step-back-second" aria-label="Back one second">
         −1s
       </Button>
-      <Button size="sm" onClick={() => player?.step(-1)} disabled={off || s.index === 0} title="Previous frame (←)" data-testid="step-back" aria-label="Previous frame">
+      <Button size="sm" onClick={() => player?.step(-1)} disabled={off || s.index === 0} title={tip('prevFrame')} aria-keyshortcuts={ariaKeys('prevFrame')} data-testid="step-back" aria-label="Previous frame">
         <Icon name="prev" />1
       </Button>
       <Button
@@ -68,20 +67,20 @@ function TransportButtons() {
         className="play-toggle"
         onClick={() => player?.togglePlay()}
         disabled={off}
-        title="Play / pause (Space or K)"
+        title={tip('playPause')}
         data-testid="play-toggle"
         aria-label={s.playing || s.reverse ? 'Pause' : 'Play'}
-        aria-keyshortcuts="Space K"
+        aria-keyshortcuts={ariaKeys('playPause')}
       >
         <Icon name={s.playing || s.reverse ? 'pause' : 'play'} />
       </Button>
-      <Button size="sm" onClick={() => player?.step(1)} disabled={off || s.index >= s.count - 1} title="Next frame (→)" data-testid="step-forward" aria-label="Next frame">
+      <Button size="sm" onClick={() => player?.step(1)} disabled={off || s.index >= s.count - 1} title={tip('nextFrame')} aria-keyshortcuts={ariaKeys('nextFrame')} data-testid="step-forward" aria-label="Next frame">
         1<Icon name="next" />
       </Button>
-      <Button size="sm" variant="ghost" onClick={() => player?.stepSeconds(1)} disabled={off} title="Forward one second (Shift+→)" data-testid="step-forward-second" aria-label="Forward one second">
+      <Button size="sm" variant="ghost" onClick={() => player?.stepSeconds(1)} disabled={off} title={tip('forwardSecond')} aria-keyshortcuts={ariaKeys('forwardSecond')} data-testid="step-forward-second" aria-label="Forward one second">
         +1s
       </Button>
-      <Button size="sm" variant="ghost" onClick={() => player?.goTo(s.count - 1)} disabled={off || s.index >= s.count - 1} title="Last frame (End)" data-testid="go-end" aria-label="Last frame">
+      <Button size="sm" variant="ghost" onClick={() => player?.goTo(s.count - 1)} disabled={off || s.index >= s.count - 1} title={tip('last')} data-testid="go-end" aria-label="Last frame">
         <Icon name="last" />
       </Button>
       {s.reverse > 0 && (
@@ -189,17 +188,35 @@ function GoTo({ pts, durationSeconds }: { pts: number[]; durationSeconds: number
   );
 }
 
+/** Backwards speeds (J, and J again): shown as negative speeds. */
+const REVERSE_RATES = [-4, -2, -1];
+
+/**
+ * The speed box tells the truth: while J plays backwards it shows the backward speed (−1×, −2×, −4×), not the forward
+ * speed the next L would use. Choosing a negative speed plays backwards at it; a positive one sets the forward speed.
+ */
 function SpeedSelect() {
   const player = usePlayer();
   const rate = usePlayerState((st) => st.rate, 1);
-  const options: number[] = PLAYBACK_RATES.includes(rate as (typeof PLAYBACK_RATES)[number]) ? [...PLAYBACK_RATES] : [...PLAYBACK_RATES, rate].sort((a, b) => a - b);
+  const reverse = usePlayerState((st) => st.reverseRate, 0);
+  const shown = reverse > 0 ? -reverse : rate;
+  const forward: number[] = PLAYBACK_RATES.includes(rate as (typeof PLAYBACK_RATES)[number]) ? [...PLAYBACK_RATES] : [...PLAYBACK_RATES, rate].sort((a, b) => a - b);
+  const options = [...REVERSE_RATES, ...forward];
+  const choose = (v: number) => {
+    if (!player) return;
+    if (v < 0) player.playBackward(-v);
+    else {
+      if (reverse > 0) player.togglePlay(); // stops the backward shuttle
+      player.setRate(v);
+    }
+  };
   return (
-    <label className="speed">
-      <span>Speed</span>
-      <select value={String(rate)} onChange={(e) => player?.setRate(Number(e.target.value))} disabled={!player} data-testid="speed-select" title="Playback speed (L: faster)">
+    <label className="speed" title={`Playback speed; negative: backwards. ${tip('forward')}, ${tip('reverse')}`}>
+      <span className="sr-only">Speed</span>
+      <select value={String(shown)} onChange={(e) => choose(Number(e.target.value))} disabled={!player} data-testid="speed-select" data-direction={reverse > 0 ? 'reverse' : 'forward'}>
         {options.map((r) => (
           <option key={r} value={String(r)}>
-            {r}×
+            {r < 0 ? `−${-r}` : r}×
           </option>
         ))}
       </select>
@@ -210,16 +227,16 @@ function SpeedSelect() {
 function ZoomControls({ zoomPan }: { zoomPan: ZoomPan }) {
   return (
     <div className="zoom" role="group" aria-label="Zoom">
-      <Button size="sm" variant="ghost" onClick={() => zoomPan.zoomBy(1 / 1.25)} disabled={zoomPan.zoom <= 1} title="Zoom out (−)" aria-label="Zoom out" data-testid="zoom-out">
+      <Button size="sm" variant="ghost" onClick={() => zoomPan.zoomBy(1 / 1.25)} disabled={zoomPan.zoom <= 1} title={tip('zoomOut', 'Zoom the frame out')} aria-label="Zoom out" data-testid="zoom-out">
         −
       </Button>
       <span className="zoom-level" data-testid="zoom-level">
         {Math.round(zoomPan.zoom * 100)}%
       </span>
-      <Button size="sm" variant="ghost" onClick={() => zoomPan.zoomBy(1.25)} disabled={zoomPan.zoom >= 8} title="Zoom in (+)" aria-label="Zoom in" data-testid="zoom-in">
+      <Button size="sm" variant="ghost" onClick={() => zoomPan.zoomBy(1.25)} disabled={zoomPan.zoom >= 8} title={tip('zoomIn', 'Zoom the frame in')} aria-label="Zoom in" data-testid="zoom-in">
         +
       </Button>
-      <Button size="sm" variant="ghost" onClick={zoomPan.fit} disabled={zoomPan.zoom === 1} title="Fit the frame (0)" data-testid="zoom-fit">
+      <Button size="sm" variant="ghost" onClick={zoomPan.fit} disabled={zoomPan.zoom === 1} title={tip('fit', 'Fit the frame')} data-testid="zoom-fit">
         Fit
       </Button>
     </div>
@@ -238,14 +255,16 @@ function CacheSwitch() {
   const player = usePlayer();
   const c = usePlayerState((st) => st.cache, { state: 'off', reason: null, frames: 0, capacity: 0, decoding: false });
   const on = c.state === 'on' || c.state === 'loading';
+  const status = `${CACHE_TEXT[c.state] ?? c.state}${c.state === 'on' ? ` (${c.frames}/${c.capacity} frames${c.decoding ? ', decoding' : ''})` : ''}${c.reason ? `: ${c.reason}` : ''}`;
   return (
-    <label className="cache-switch" title="Decodes the frames around the playhead with WebCodecs so single-frame steps are instant. Turn it off to step by seeking the video.">
+    <label
+      className={`cache-switch${on ? ' is-on' : ''}`}
+      title={`Fast stepping: ${status}. Decodes the frames around the playhead with WebCodecs so single-frame steps are instant. Turn it off to step by seeking the video.`}
+    >
       <input type="checkbox" checked={on} disabled={!player || c.state === 'loading'} onChange={(e) => void player?.setCacheEnabled(e.target.checked)} data-testid="frame-cache-toggle" />
       <span>Fast stepping</span>
-      <span className="muted" data-testid="frame-cache-status" data-state={c.state}>
-        {CACHE_TEXT[c.state] ?? c.state}
-        {c.state === 'on' && ` (${c.frames}/${c.capacity} frames${c.decoding ? ', decoding' : ''})`}
-        {c.reason && `: ${c.reason}`}
+      <span className={`cache-status${c.state === 'failed' || c.state === 'unavailable' ? ' is-problem' : ''}`} data-testid="frame-cache-status" data-state={c.state}>
+        {c.state === 'on' ? `${c.frames}/${c.capacity}` : c.state === 'off' ? 'off' : (CACHE_TEXT[c.state] ?? c.state)}
       </span>
     </label>
   );

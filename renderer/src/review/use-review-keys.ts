@@ -1,17 +1,11 @@
 // The review's keyboard: Space/K play-pause, J/L shuttle, ←/→ one frame (held: keeps stepping), Shift+←/→ one
-// second, Home/End, +/− zoom, 0 fit, C capture. Never while typing in a field or with a dialog open. A (analyse)
-// belongs to the analysis panel.
+// second, Home/End, ↑/↓ previous/next marker, +/− zoom, 0 fit, C capture, ? the shortcut sheet. Never while typing
+// in a field or with a dialog open. A (analyse) belongs to the analysis panel. The keys and their words are listed
+// once, in workspace/shortcuts.ts.
 import { useEffect, useRef } from 'react';
 import type { FramePlayer } from './player/frame-player';
 import type { ZoomPan } from './use-zoom-pan';
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  if (target instanceof HTMLInputElement) return !['button', 'checkbox', 'radio', 'file', 'submit', 'reset', 'range', 'color'].includes(target.type);
-  return false;
-}
+import { isTyping } from './workspace/shortcuts';
 
 /** Space would also press a focused button or toggle a focused checkbox: let the control have it. */
 function spaceBelongsToControl(target: EventTarget | null): boolean {
@@ -22,6 +16,10 @@ interface Handlers {
   player: FramePlayer | null;
   zoomPan: ZoomPan;
   onCapture: () => void;
+  /** ↑ (-1) / ↓ (+1): the previous or next marker on the timeline. */
+  onMarker?: (direction: -1 | 1) => void;
+  /** ?: the shortcut sheet. */
+  onHelp?: () => void;
 }
 
 export function useReviewKeys(handlers: Handlers) {
@@ -33,11 +31,21 @@ export function useReviewKeys(handlers: Handlers) {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
       if (isTyping(e.target) || document.querySelector('dialog[open]')) return;
-      const { player, zoomPan, onCapture } = ref.current;
+      const { player, zoomPan, onCapture, onMarker, onHelp } = ref.current;
+      if (e.key === '?' && onHelp) {
+        e.preventDefault();
+        onHelp();
+        return;
+      }
       if (!player) return;
       const key = e.key;
       let handled = true;
       switch (key) {
+        case 'ArrowUp':
+        case 'ArrowDown':
+          if (onMarker && !e.shiftKey) onMarker(key === 'ArrowUp' ? -1 : 1);
+          else handled = false;
+          break;
         case ' ':
           if (spaceBelongsToControl(e.target) || e.repeat) handled = false;
           else player.togglePlay();

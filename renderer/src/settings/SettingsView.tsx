@@ -1,10 +1,12 @@
-// Settings: the theme and the number of daily backups (saved as soon as they are chosen) and the reviewer's name
-// (saved with its button).
+// Settings: the theme, the review screen's theme and the number of daily backups (saved as soon as they are chosen),
+// and who the reviewer is: name and role (resident, attending, educator), saved with their button. A review is
+// signed off under that name and role.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { Settings } from '../../../electron/api/schemas';
+import { REVIEWER_ROLE_LABELS, ReviewerRole, type Settings } from '../../../electron/api/schemas';
 import { api } from '../api';
 import { useSettings } from '../app/settings-context';
 import { Button } from '../ui/Button';
+import { CharCount, tooLong } from '../ui/CharCount';
 import { fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
@@ -29,7 +31,8 @@ export function SettingsView() {
   const notify = useNotify();
   const { settings, loaded, update } = useSettings();
   const [reviewerName, setReviewerName] = useState(settings.reviewerName);
-  const [errors, setErrors] = useState<{ theme?: string; reviewerName?: string; backupsToKeep?: string }>({});
+  const [reviewerRole, setReviewerRole] = useState<Settings['reviewerRole']>(settings.reviewerRole);
+  const [errors, setErrors] = useState<{ theme?: string; reviewerName?: string; reviewerRole?: string; backupsToKeep?: string }>({});
   const [busy, setBusy] = useState<Saved>(null);
   const [saved, setSaved] = useState<Saved>(null);
   const [info, setInfo] = useState<{ version: string; dataDir: string; platform: string; transport: string } | null>(null);
@@ -39,6 +42,7 @@ export function SettingsView() {
     if (!loaded || synced.current) return;
     synced.current = true;
     setReviewerName(settings.reviewerName);
+    setReviewerRole(settings.reviewerRole);
   }, [loaded, settings]);
 
   useEffect(() => {
@@ -53,7 +57,7 @@ export function SettingsView() {
       setErrors({});
       setSaved(what);
     } catch (err) {
-      setErrors(fieldErrorsFrom(err, ['theme', 'reviewerName', 'backupsToKeep'] as const));
+      setErrors(fieldErrorsFrom(err, ['theme', 'reviewerName', 'reviewerRole', 'backupsToKeep'] as const));
       notify.error(err, 'Settings were not saved.');
     } finally {
       setBusy(null);
@@ -62,9 +66,14 @@ export function SettingsView() {
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    void save('reviewer', { reviewerName: reviewerName.trim() });
+    const long = tooLong(reviewerName, 120, 'A name');
+    if (long) {
+      setErrors({ reviewerName: long });
+      return;
+    }
+    void save('reviewer', { reviewerName: reviewerName.trim(), reviewerRole });
   };
-  const reviewerDirty = reviewerName.trim() !== settings.reviewerName;
+  const reviewerDirty = reviewerName.trim() !== settings.reviewerName || reviewerRole !== settings.reviewerRole;
 
   return (
     <div className="page settings-page">
@@ -90,21 +99,58 @@ export function SettingsView() {
             </div>
           )}
         </Field>
-        <Field id="reviewer-name" name="reviewerName" label="Reviewer name" error={errors.reviewerName} hint="Shown on the reviews and reports you finalise.">
+        <Field id="review-theme-select" name="reviewTheme" label="Review screen" hint="The review screen is dark by default, like a viewing room; it can follow the theme above instead.">
           {(p) => (
-            <input
-              {...p}
-              data-testid="reviewer-name"
-              value={reviewerName}
-              maxLength={120}
-              autoComplete="name"
-              onChange={(e) => {
-                setReviewerName(e.target.value);
-                if (saved === 'reviewer') setSaved(null);
-              }}
-            />
+            <div className="inline-control">
+              <select {...p} data-testid="review-theme-select" value={settings.reviewTheme} disabled={busy === 'theme'} onChange={(e) => void save('theme', { reviewTheme: e.target.value as Settings['reviewTheme'] })}>
+                <option value="dark">Dark</option>
+                <option value="light">Light</option>
+                <option value="app">Same as the app</option>
+              </select>
+            </div>
           )}
         </Field>
+        <fieldset className="reviewer-fieldset">
+          <legend>Reviewer</legend>
+          <p className="field-hint">A review is finalised and signed off under this name and role; the reports print both.</p>
+          <div className="form-row">
+            <Field id="reviewer-name" name="reviewerName" label="Name" error={errors.reviewerName}>
+              {(p) => (
+                <input
+                  {...p}
+                  data-testid="reviewer-name"
+                  value={reviewerName}
+                  autoComplete="name"
+                  onChange={(e) => {
+                    setReviewerName(e.target.value);
+                    if (saved === 'reviewer') setSaved(null);
+                  }}
+                />
+              )}
+            </Field>
+            <Field id="reviewer-role" name="reviewerRole" label="Role" error={errors.reviewerRole}>
+              {(p) => (
+                <select
+                  {...p}
+                  data-testid="reviewer-role"
+                  value={reviewerRole ?? ''}
+                  onChange={(e) => {
+                    setReviewerRole(e.target.value ? ReviewerRole.parse(e.target.value) : null);
+                    if (saved === 'reviewer') setSaved(null);
+                  }}
+                >
+                  <option value="">Not set</option>
+                  {ReviewerRole.options.map((r) => (
+                    <option key={r} value={r}>
+                      {REVIEWER_ROLE_LABELS[r]}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+          <CharCount value={reviewerName} max={120} />
+        </fieldset>
         <Field
           id="backups-to-keep"
           name="backupsToKeep"
@@ -135,7 +181,7 @@ export function SettingsView() {
         </Field>
         <div className="row-actions">
           <Button type="submit" variant="primary" busy={busy === 'reviewer'} disabled={!reviewerDirty} data-testid="settings-save">
-            Save name
+            Save reviewer
           </Button>
           {saved === 'reviewer' && <SavedMark testId="settings-saved" />}
         </div>

@@ -1,4 +1,6 @@
-// App-wide feedback: one error banner (the server's message, until dismissed) and a short-lived info toast.
+// App-wide feedback: one error banner (the server's message; it leaves after 12 s unless the pointer or focus is on
+// it, or with its close button) and a short-lived info toast, both at the bottom centre where they cover no
+// page's buttons.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { errorMessage } from './errors';
 
@@ -15,6 +17,8 @@ interface NotifyApi {
 }
 
 const NotifyContext = createContext<NotifyApi | null>(null);
+/** How long an error stays (unless the pointer or focus is on it). */
+const ERROR_MS = 12_000;
 
 export function useNotify(): NotifyApi {
   const ctx = useContext(NotifyContext);
@@ -39,11 +43,21 @@ export function NotifyProvider({ children }: { children: ReactNode }) {
     const t = setTimeout(() => setInfo((cur) => (cur?.id === info.id ? null : cur)), 4000);
     return () => clearTimeout(t);
   }, [info]);
+  const [held, setHeld] = useState(false);
+  useEffect(() => {
+    if (!error || held) return;
+    const t = setTimeout(() => setError((cur) => (cur?.id === error.id ? null : cur)), ERROR_MS);
+    return () => clearTimeout(t);
+  }, [error, held]);
   return (
     <NotifyContext.Provider value={api}>
       {children}
       <div className="notices" aria-live="polite">
-        {error && <ErrorBanner key={error.id} title={error.title} message={error.text} onDismiss={() => setError(null)} />}
+        {error && (
+          <div onPointerEnter={() => setHeld(true)} onPointerLeave={() => setHeld(false)} onFocus={() => setHeld(true)} onBlur={() => setHeld(false)}>
+            <ErrorBanner key={error.id} title={error.title} message={error.text} onDismiss={() => setError(null)} />
+          </div>
+        )}
         {info && (
           <div className="toast" role="status" data-testid="toast">
             {info.text}

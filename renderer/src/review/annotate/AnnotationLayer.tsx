@@ -6,9 +6,13 @@ import type { KonvaEventObject } from 'konva/lib/Node';
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { Arrow, Ellipse, Label, Layer, Line, Rect, Stage, Tag, Text, Transformer } from 'react-konva';
 import type { Annotation, AnnotationPatch, AnnotationShape } from '../../../../electron/api/schemas-review';
+import { tooLong } from '../../ui/CharCount';
 import { useFrameView } from '../frame-view';
 import { useAnnotate, type Tool } from './annotate-context';
 import { clamp01, clampPoints, fitRect, isTiny, rectFrom, simplify } from './geometry';
+
+/** The contract's limit on a text annotation (schemas-review.ts TextGeometry). */
+const TEXT_MAX = 500;
 
 type Draft = { tool: Exclude<Tool, 'select' | 'text'>; x0: number; y0: number; x1: number; y1: number; points: number[] };
 
@@ -23,6 +27,7 @@ export function AnnotationLayer() {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [textAt, setTextAt] = useState<{ x: number; y: number } | null>(null);
   const [text, setText] = useState('');
+  const [textError, setTextError] = useState<string | null>(null);
   const draftRef = useRef<Draft | null>(null);
   draftRef.current = draft;
   // Set by Konva's handlers (which run first, on the canvas) when a pointerdown belongs to the layer: the stage
@@ -57,7 +62,9 @@ export function AnnotationLayer() {
 
   const save = (shape: AnnotationShape) => {
     if (isTiny(shape)) return;
+    // The label in hand is for this one shape (the picker arms it again for another).
     const label = a.label;
+    if (label !== null) a.setLabel(null);
     const color = a.color;
     void a
       .ensureFrame()
@@ -235,14 +242,24 @@ export function AnnotationLayer() {
   const submitText = () => {
     const value = text.trim();
     const at = textAt;
+    // Too long: say so and keep the text (never cut it short).
+    const why = tooLong(value, TEXT_MAX, 'A text annotation');
+    if (why) {
+      setTextError(why);
+      return;
+    }
     setTextAt(null);
     setText('');
-    if (value && at) save({ kind: 'text', geometry: { x: at.x, y: at.y, text: value.slice(0, 500) } });
+    setTextError(null);
+    if (value && at) save({ kind: 'text', geometry: { x: at.x, y: at.y, text: value } });
   };
   const onTextKey = (e: ReactKeyboardEvent<HTMLInputElement>) => {
     e.stopPropagation();
     if (e.key === 'Enter') submitText();
-    else if (e.key === 'Escape') setTextAt(null);
+    else if (e.key === 'Escape') {
+      setTextAt(null);
+      setTextError(null);
+    }
   };
 
   return (
@@ -280,15 +297,23 @@ export function AnnotationLayer() {
           className="annotation-text-input"
           data-testid="annotation-text-input"
           autoFocus
-          maxLength={500}
           placeholder="Text, then Enter"
           style={{ left: textAt.x * W, top: textAt.y * H, fontSize: 14 / zoom }}
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          aria-invalid={textError ? true : undefined}
+          onChange={(e) => {
+            setText(e.target.value);
+            setTextError(null);
+          }}
           onKeyDown={onTextKey}
           onBlur={submitText}
           onPointerDown={(e) => e.stopPropagation()}
         />
+      )}
+      {textAt && textError && (
+        <p className="annotation-text-error field-error" role="alert" data-testid="annotation-text-error" style={{ left: textAt.x * W, top: textAt.y * H + 28 / zoom }}>
+          {textError}
+        </p>
       )}
     </div>
   );

@@ -1,25 +1,40 @@
-// The annotation toolbar above the frame: tools (V select, B box, R arrow, E ellipse, F freehand, T text), colours,
-// the label picker (the taxonomy, or a free label), delete, undo/redo, and the list of this frame's annotations
-// (what a screen reader and the keyboard use instead of the canvas).
+// The annotation tools over the frame, in one compact row: tools (V select, B box, R arrow, E ellipse, F freehand,
+// T text), colours, the label (the taxonomy, or a free label), delete, undo/redo, and the list of this frame's
+// annotations (what a screen reader and the keyboard use instead of the canvas).
+//
+// The label picker does one thing at a time: with an annotation selected it relabels that annotation only; with none
+// selected it labels the next shape drawn, once (then it goes back to "No label"), so a label never sticks to every
+// shape that follows.
 import { useState } from 'react';
 import type { Annotation } from '../../../../electron/api/schemas-review';
-import { Button } from '../../ui/Button';
+import { CharCount, tooLong } from '../../ui/CharCount';
+import { tip, type ShortcutId } from '../workspace/shortcuts';
 import { useAnnotate, type Tool } from './annotate-context';
 
-export const TOOLS: { id: Tool; label: string; key: string }[] = [
-  { id: 'select', label: 'Select', key: 'V' },
-  { id: 'box', label: 'Box', key: 'B' },
-  { id: 'arrow', label: 'Arrow', key: 'R' },
-  { id: 'ellipse', label: 'Ellipse', key: 'E' },
-  { id: 'freehand', label: 'Freehand', key: 'F' },
-  { id: 'text', label: 'Text', key: 'T' },
+export const TOOLS: { id: Tool; label: string; key: string; shortcut: ShortcutId; icon: string }[] = [
+  { id: 'select', label: 'Select', key: 'V', shortcut: 'select', icon: 'M5 3l13 8-6 1.5L9.5 19z' },
+  { id: 'box', label: 'Box', key: 'B', shortcut: 'box', icon: 'M4 6h16v12H4z' },
+  { id: 'arrow', label: 'Arrow', key: 'R', shortcut: 'arrow', icon: 'M5 19L18 6M10 6h8v8' },
+  { id: 'ellipse', label: 'Ellipse', key: 'E', shortcut: 'ellipse', icon: 'M12 6c5 0 8.5 2.7 8.5 6s-3.5 6-8.5 6-8.5-2.7-8.5-6S7 6 12 6z' },
+  { id: 'freehand', label: 'Freehand', key: 'F', shortcut: 'freehand', icon: 'M3 16c3-6 5-8 7-6s0 6 3 6 4-7 8-9' },
+  { id: 'text', label: 'Text', key: 'T', shortcut: 'text', icon: 'M5 6h14M12 6v13M9 19h6' },
 ];
 
 const FREE = '__free__';
+const LABEL_MAX = 120;
+
+function Icon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" strokeLinecap="round">
+      <path d={d} />
+    </svg>
+  );
+}
 
 export function AnnotationToolbar() {
   const a = useAnnotate();
   const [freeText, setFreeText] = useState<string | null>(null);
+  const [freeError, setFreeError] = useState<string | null>(null);
   if (!a) return null;
   const list = a.session.forFrame(a.frame?.id ?? null);
   const selected = list.find((x) => x.id === a.selectedId) ?? null;
@@ -29,8 +44,9 @@ export function AnnotationToolbar() {
   const known = t ? [t.phases, t.instruments, t.anatomy, t.findings, t.severity].some((l) => l.some((x) => x.id === currentLabel)) : false;
 
   const setLabel = (value: string | null) => {
-    a.setLabel(value);
-    if (selected && !a.readOnly) void a.session.update(selected.id, { label: value }).catch(() => {});
+    if (selected) {
+      if (!a.readOnly) void a.session.update(selected.id, { label: value }).catch(() => {});
+    } else a.setLabel(value);
   };
   const setColor = (c: string) => {
     a.setColor(c);
@@ -41,10 +57,21 @@ export function AnnotationToolbar() {
     a.select(null);
     void a.session.remove(selected.id).catch(() => {});
   };
+  const commitFree = () => {
+    if (freeText === null) return;
+    const why = tooLong(freeText, LABEL_MAX, 'A label');
+    if (why) {
+      setFreeError(why);
+      return;
+    }
+    setLabel(freeText.trim() || null);
+    setFreeText(null);
+    setFreeError(null);
+  };
 
   return (
     <div className="annotation-toolbar" role="toolbar" aria-label="Annotation tools" data-testid="annotation-toolbar">
-      <div className="annotation-tools">
+      <div className="tool-group" role="group" aria-label="Tools">
         {TOOLS.map((tool) => (
           <button
             key={tool.id}
@@ -52,12 +79,14 @@ export function AnnotationToolbar() {
             className={`tool-button${a.tool === tool.id ? ' is-active' : ''}`}
             aria-pressed={a.tool === tool.id}
             aria-keyshortcuts={tool.key}
-            title={`${tool.label} (${tool.key})`}
-            disabled={a.readOnly && tool.id !== 'select'}
+            aria-label={tool.label}
+            title={tip(tool.shortcut, tool.label)}
+            aria-disabled={a.readOnly && tool.id !== 'select' ? true : undefined}
             data-testid={`tool-${tool.id}`}
-            onClick={() => a.setTool(tool.id)}
+            onClick={() => (a.readOnly && tool.id !== 'select' ? a.refuseLocked() : a.setTool(tool.id))}
           >
-            {tool.label} <kbd>{tool.key}</kbd>
+            <Icon d={tool.icon} />
+            <span className="tool-key">{tool.key}</span>
           </button>
         ))}
       </div>
@@ -69,6 +98,7 @@ export function AnnotationToolbar() {
             role="radio"
             aria-checked={(selected?.color ?? a.color) === c}
             aria-label={`Colour ${c}`}
+            title={`Colour ${c}${selected ? ' (the selected annotation)' : ' (the next shapes)'}`}
             className={`color-swatch${(selected?.color ?? a.color) === c ? ' is-active' : ''}`}
             style={{ background: c }}
             data-testid="annotation-color"
@@ -77,10 +107,11 @@ export function AnnotationToolbar() {
           />
         ))}
       </div>
-      <label className="annotation-label-picker">
-        <span className="sr-only">Label</span>
+      <label className="annotation-label-picker" title={selected ? 'Label of the selected annotation' : 'Label for the next shape you draw (once)'}>
+        <span className="picker-caption">{selected ? 'Label' : 'Next label'}</span>
         <select
           data-testid="annotation-label"
+          data-scope={selected ? 'selected' : 'next'}
           value={freeText !== null ? FREE : currentLabel === null ? '' : known ? currentLabel : FREE}
           onChange={(e) => {
             const v = e.target.value;
@@ -115,36 +146,60 @@ export function AnnotationToolbar() {
         </select>
       </label>
       {freeText !== null && (
-        <input
-          className="annotation-free-label"
-          data-testid="annotation-free-label"
-          placeholder="Label, then Enter"
-          maxLength={120}
-          autoFocus
-          value={freeText}
-          onChange={(e) => setFreeText(e.target.value)}
-          onKeyDown={(e) => {
-            e.stopPropagation();
-            if (e.key === 'Enter') {
-              setLabel(freeText.trim() || null);
-              setFreeText(null);
-            } else if (e.key === 'Escape') setFreeText(null);
-          }}
-        />
+        <span className="annotation-free">
+          <input
+            className="annotation-free-label"
+            data-testid="annotation-free-label"
+            placeholder="Label, then Enter"
+            autoFocus
+            value={freeText}
+            aria-invalid={freeError ? true : undefined}
+            onChange={(e) => {
+              setFreeText(e.target.value);
+              setFreeError(null);
+            }}
+            onKeyDown={(e) => {
+              e.stopPropagation();
+              if (e.key === 'Enter') commitFree();
+              else if (e.key === 'Escape') setFreeText(null);
+            }}
+          />
+          <CharCount value={freeText} max={LABEL_MAX} />
+          {freeError && (
+            <span className="field-error" role="alert" data-testid="annotation-free-label-error">
+              {freeError}
+            </span>
+          )}
+        </span>
       )}
-      <div className="annotation-actions">
-        <Button size="sm" onClick={remove} disabled={!selected || a.readOnly} data-testid="annotation-delete" title="Delete the selected annotation (Delete)">
-          Delete
-        </Button>
-        <Button size="sm" onClick={() => void a.session.undo().then((f) => f !== null && a.showFrame(f)).catch(() => {})} disabled={!a.session.canUndo} data-testid="annotation-undo" title="Undo (Ctrl+Z)">
-          Undo
-        </Button>
-        <Button size="sm" onClick={() => void a.session.redo().then((f) => f !== null && a.showFrame(f)).catch(() => {})} disabled={!a.session.canRedo} data-testid="annotation-redo" title="Redo (Ctrl+Shift+Z)">
-          Redo
-        </Button>
+      <div className="tool-group annotation-actions" role="group" aria-label="Edit">
+        <button type="button" className="tool-button" onClick={remove} disabled={!selected || a.readOnly} data-testid="annotation-delete" title={tip('remove')} aria-label="Delete the selected annotation">
+          <Icon d="M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13" />
+        </button>
+        <button
+          type="button"
+          className="tool-button"
+          onClick={() => void a.session.undo().then((f) => f !== null && a.showFrame(f)).catch(() => {})}
+          disabled={!a.session.canUndo}
+          data-testid="annotation-undo"
+          title={tip('undo')}
+          aria-label="Undo"
+        >
+          <Icon d="M9 7L4 12l5 5M4 12h10a6 6 0 0 1 0 12" />
+        </button>
+        <button
+          type="button"
+          className="tool-button"
+          onClick={() => void a.session.redo().then((f) => f !== null && a.showFrame(f)).catch(() => {})}
+          disabled={!a.session.canRedo}
+          data-testid="annotation-redo"
+          title={tip('redo')}
+          aria-label="Redo"
+        >
+          <Icon d="M15 7l5 5-5 5M20 12H10a6 6 0 0 0 0 12" />
+        </button>
       </div>
       <AnnotationList list={list} />
-      {a.readOnly && <p className="muted annotation-readonly">This review is final: set it back to draft to change its annotations.</p>}
     </div>
   );
 }

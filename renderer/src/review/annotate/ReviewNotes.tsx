@@ -1,46 +1,46 @@
-// The reviewer's notes: on the whole review, or on the frame on screen (captured first when needed). Notes are
-// found by the library search.
-import { useEffect, useState } from 'react';
-import type { Note } from '../../../../electron/api/schemas-review';
-import { api } from '../../api';
+// The Notes tab: the reviewer's notes on the whole review or on the frame on screen (captured first when needed),
+// newest last, each with where it is, who wrote it and when. A note has a visible limit (20,000 characters, the
+// contract's): the counter shows it, and a longer note is refused with a message, never cut. Notes are found by the
+// library search.
+import { useState } from 'react';
 import { Button } from '../../ui/Button';
+import { CharCount, tooLong } from '../../ui/CharCount';
 import { formatDateTime } from '../../ui/format';
+import { usePlayer } from '../player/player-context';
+import { useReviewStore, useStore } from '../workspace/review-store';
 import { useAnnotate } from './annotate-context';
+
+/** The contract's limit (schemas-review.ts NoteText). */
+export const NOTE_MAX = 20_000;
 
 export function ReviewNotes() {
   const a = useAnnotate();
-  const [notes, setNotes] = useState<Note[]>([]);
+  const store = useStore();
+  const player = usePlayer();
+  const notes = useReviewStore((s) => s.notes);
+  const frames = useReviewStore((s) => s.frames);
+  const samples = useReviewStore((s) => s.samples);
   const [text, setText] = useState('');
   const [onFrame, setOnFrame] = useState(false);
   const [busy, setBusy] = useState(false);
-  const reviewId = a?.reviewId;
-  const report = a?.reportError;
-
-  useEffect(() => {
-    if (reviewId === undefined) return;
-    let alive = true;
-    api.notes
-      .list({ reviewId })
-      .then((l) => alive && setNotes(l))
-      .catch((err: unknown) => alive && report?.(err));
-    return () => {
-      alive = false;
-    };
-  }, [reviewId, report]);
-
+  const [error, setError] = useState<string | null>(null);
   if (!a) return null;
-  const frameId = a.frame?.id ?? null;
-  const shown = notes.filter((n) => n.frameId === null || n.frameId === frameId);
+  const indexOf = new Map([...frames, ...samples].map((f) => [f.id, f.frameIndex]));
 
   const add = async () => {
     const value = text.trim();
     if (!value) return;
+    const why = tooLong(value, NOTE_MAX, 'A note');
+    if (why) {
+      setError(why);
+      return;
+    }
     setBusy(true);
     try {
       const target = onFrame ? (await a.ensureFrame()).id : null;
-      const note = await api.notes.create({ reviewId: a.reviewId, frameId: target, text: value });
-      setNotes((l) => [...l, note]);
+      await store.addNote(target, value);
       setText('');
+      setError(null);
     } catch (err) {
       a.reportError(err);
     } finally {
@@ -49,8 +49,7 @@ export function ReviewNotes() {
   };
   const remove = async (id: number) => {
     try {
-      await api.notes.delete({ id });
-      setNotes((l) => l.filter((n) => n.id !== id));
+      await store.removeNote(id);
     } catch (err) {
       a.reportError(err);
     }
@@ -58,21 +57,31 @@ export function ReviewNotes() {
 
   return (
     <section className="review-notes" aria-label="Notes" data-testid="review-notes">
-      <h3>Notes</h3>
+      {notes.length === 0 && <p className="muted inspector-empty">No notes yet. Notes on a frame appear on the timeline’s Notes lane.</p>}
       <ul className="note-list">
-        {shown.map((n) => (
-          <li key={n.id} data-testid="note-item" data-note-id={n.id}>
-            <p>{n.text}</p>
-            <p className="muted note-meta">
-              {n.frameId === null ? 'Review' : `Frame ${a.frameIndex}`} · {n.author} · {formatDateTime(n.updatedAt)}
-              {!a.readOnly && (
-                <button type="button" className="link" onClick={() => void remove(n.id)} aria-label="Delete note">
-                  Delete
-                </button>
-              )}
-            </p>
-          </li>
-        ))}
+        {notes.map((n) => {
+          const k = n.frameId === null ? null : (indexOf.get(n.frameId) ?? null);
+          return (
+            <li key={n.id} data-testid="note-item" data-note-id={n.id} data-frame-index={k ?? ''}>
+              <p className="note-text">{n.text}</p>
+              <p className="muted note-meta">
+                {k === null ? (
+                  'Whole review'
+                ) : (
+                  <button type="button" className="link" onClick={() => player?.goTo(k, 'seek')} title="Go to this frame">
+                    Frame {k}
+                  </button>
+                )}{' '}
+                · {n.author} · {formatDateTime(n.updatedAt)}
+                {!a.readOnly && (
+                  <button type="button" className="link note-delete" onClick={() => void remove(n.id)} aria-label="Delete note">
+                    Delete
+                  </button>
+                )}
+              </p>
+            </li>
+          );
+        })}
       </ul>
       {!a.readOnly && (
         <form
@@ -82,11 +91,33 @@ export function ReviewNotes() {
             void add();
           }}
         >
-          <textarea value={text} onChange={(e) => setText(e.target.value)} rows={3} maxLength={20000} placeholder="Write a note" aria-label="New note" data-testid="note-text" />
-          <label className="note-on-frame">
-            <input type="checkbox" checked={onFrame} onChange={(e) => setOnFrame(e.target.checked)} data-testid="note-on-frame" /> On frame {a.frameIndex}
-          </label>
-          <Button type="submit" size="sm" busy={busy} disabled={!text.trim()} data-testid="note-add">
+          <textarea
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              setError(null);
+            }}
+            rows={4}
+            placeholder="Write a note"
+            aria-label="New note"
+            aria-invalid={error ? true : undefined}
+            aria-describedby="note-limit"
+            data-testid="note-text"
+          />
+          <div className="note-form-row">
+            <label className="note-on-frame">
+              <input type="checkbox" checked={onFrame} onChange={(e) => setOnFrame(e.target.checked)} data-testid="note-on-frame" /> On frame {a.frameIndex}
+            </label>
+            <span id="note-limit" className="note-limit">
+              <CharCount value={text} max={NOTE_MAX} always testId="note-count" />
+            </span>
+          </div>
+          {error && (
+            <p className="field-error" role="alert" data-testid="note-error">
+              {error}
+            </p>
+          )}
+          <Button type="submit" size="sm" variant="primary" busy={busy} disabled={!text.trim()} data-testid="note-add">
             Add note
           </Button>
         </form>

@@ -38,6 +38,10 @@ export interface Annotate {
   /** What the UI shows for a label: the taxonomy's words for an id, else the text. */
   labelText(label: string | null): string;
   reportError(err: unknown): void;
+  /** The frame the reviewer is on now: the player's target (a move may still be settling). */
+  targetIndex(): number;
+  /** Says why a change was refused: the review is finalised and locked. */
+  refuseLocked(): void;
 }
 
 export const AnnotateContext = createContext<Annotate | null>(null);
@@ -88,6 +92,8 @@ interface Options {
   player: FramePlayer | null;
   capture: (analyze: boolean) => Promise<Frame | null>;
   onError: (err: unknown) => void;
+  /** The refusal to show for a change to a locked review. */
+  onLocked?: () => void;
 }
 
 export function useAnnotateState(o: Options): Annotate {
@@ -150,5 +156,7 @@ export function useAnnotateState(o: Options): Annotate {
     showFrame,
     labelText: (l) => labelFor(taxonomy, l),
     reportError: o.onError,
+    targetIndex: () => latest.current.player?.getState().index ?? o.frameIndex,
+    refuseLocked: () => o.onLocked?.(),
   };
 }

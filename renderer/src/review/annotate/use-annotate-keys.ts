@@ -1,18 +1,12 @@
 // Keys of the annotation layer and the segments: V/B/R/E/F/T tools, Delete removes the selected annotation,
 // Escape lets go of the selection (and the tool), Ctrl+Z undo, Ctrl+Shift+Z (or Ctrl+Y) redo; I and O mark a
-// segment's in and out at the frame on screen. Never while typing in a field or with a dialog open.
+// segment's in and out at the frame the reviewer is on. Never while typing in a field or with a dialog open. On a
+// locked (finalised) review the drawing tools and I/O say why they do nothing.
 import { useEffect, useRef } from 'react';
+import { isTyping } from '../workspace/shortcuts';
 import type { Annotate, Tool } from './annotate-context';
 
 const TOOL_KEYS: Record<string, Tool> = { v: 'select', b: 'box', r: 'arrow', e: 'ellipse', f: 'freehand', t: 'text' };
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  if (target instanceof HTMLInputElement) return !['button', 'checkbox', 'radio', 'file', 'submit', 'reset', 'range', 'color'].includes(target.type);
-  return false;
-}
 
 export function useAnnotateKeys(annotate: Annotate) {
   const ref = useRef(annotate);
@@ -38,7 +32,11 @@ export function useAnnotateKeys(annotate: Annotate) {
       }
       if (mod || e.repeat) return;
       if (TOOL_KEYS[key] && !e.shiftKey) {
-        if (a.readOnly && TOOL_KEYS[key] !== 'select') return;
+        if (a.readOnly && TOOL_KEYS[key] !== 'select') {
+          e.preventDefault();
+          a.refuseLocked();
+          return;
+        }
         e.preventDefault();
         a.setTool(TOOL_KEYS[key]);
       } else if ((e.key === 'Delete' || e.key === 'Backspace') && a.selectedId !== null && !a.readOnly) {
@@ -53,14 +51,21 @@ export function useAnnotateKeys(annotate: Annotate) {
           a.segments.setMarkIn(null);
           a.segments.setMarkOut(null);
         }
-      } else if (key === 'i' && !a.readOnly) {
+      } else if ((key === 'i' || key === 'o') && a.readOnly) {
         e.preventDefault();
-        a.segments.setMarkIn(a.frameIndex);
-        if (a.segments.markOut !== null && a.segments.markOut < a.frameIndex) a.segments.setMarkOut(null);
-      } else if (key === 'o' && !a.readOnly) {
+        a.refuseLocked();
+      } else if (key === 'i') {
+        // The frame the reviewer is on (the player's target), not the last one confirmed: pressed right after a
+        // move, I and O mark where the reviewer went, never the frame before it.
         e.preventDefault();
-        a.segments.setMarkOut(a.frameIndex);
-        if (a.segments.markIn !== null && a.segments.markIn > a.frameIndex) a.segments.setMarkIn(null);
+        const k = a.targetIndex();
+        a.segments.setMarkIn(k);
+        if (a.segments.markOut !== null && a.segments.markOut < k) a.segments.setMarkOut(null);
+      } else if (key === 'o') {
+        e.preventDefault();
+        const k = a.targetIndex();
+        a.segments.setMarkOut(k);
+        if (a.segments.markIn !== null && a.segments.markIn > k) a.segments.setMarkIn(null);
       }
     };
     window.addEventListener('keydown', onKey);

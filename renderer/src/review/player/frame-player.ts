@@ -23,6 +23,9 @@ import { SHUTTLE_RATES, type CapturedFrame, type FramePlayerOptions } from './pl
 import { indexAt, isFrame } from './timeline';
 
 export { PLAYBACK_RATES } from './player-types';
+
+/** How far (wall seconds) the backward shuttle may fall behind its clock before it restarts the clock. */
+const REVERSE_SLACK_S = 0.12;
 export type { CacheState, CapturedFrame, FramePath, FramePlayerOptions, PlaybackProblem, PlayerState } from './player-types';
 
 export class FramePlayer extends PlayerCore {
@@ -184,6 +187,20 @@ export class FramePlayer extends PlayerCore {
     void this.runReverse();
   }
 
+  /** Plays backwards at `rate` (1, 2 or 4; the speed box's negative speeds). While playing forward, pauses first. */
+  playBackward(rate: number): void {
+    const r = SHUTTLE_RATES.includes(rate) ? rate : 1;
+    const run = () => {
+      const wasRunning = this.reverseRate > 0;
+      this.reverseRate = r;
+      this.reverseBase = { at: performance.now(), mediaTime: this.pts[this.index]! };
+      this.emit();
+      if (!wasRunning) void this.runReverse();
+    };
+    if (this.playing) void this.pause().then(run);
+    else run();
+  }
+
   setRate(rate: number): void {
     this.rate = Math.max(0.1, Math.min(4, rate));
     this.video.playbackRate = this.rate;
@@ -342,11 +359,27 @@ export class FramePlayer extends PlayerCore {
     return false;
   }
 
+  /**
+   * The backward shuttle's clock: frame k is due when the media time has gone back (now − start) × rate. When the
+   * screen falls behind (the frame cache is still decoding the stretch behind, a seek is slow), the clock restarts from
+   * the frame on screen instead of jumping ahead to catch up: the picture slows down for a moment, it never skips a
+   * run of frames. A lag of up to REVERSE_SLACK_S (wall time) is ordinary frame dropping at 2× and 4×.
+   */
   private async runReverse(): Promise<void> {
     while (this.reverseRate > 0 && !this.disposed) {
       if (this.index <= 0) break;
-      const elapsed = (performance.now() - this.reverseBase.at) / 1000;
-      const target = indexAt(this.pts, this.reverseBase.mediaTime - elapsed * this.reverseRate);
+      const now = performance.now();
+      const due = this.reverseBase.mediaTime - ((now - this.reverseBase.at) / 1000) * this.reverseRate;
+      const here = this.pts[this.index]!;
+      if ((here - due) / this.reverseRate > REVERSE_SLACK_S) {
+        // Behind schedule: go on from here, one frame back, with the clock set to it.
+        const k = this.index - 1;
+        this.reverseBase = { at: now, mediaTime: this.pts[k]! };
+        this.goTo(k, 'step', true);
+        await this.whenShown();
+        continue;
+      }
+      const target = indexAt(this.pts, due);
       if (target < this.index) {
         this.goTo(target, 'step', true);
         await this.whenShown();

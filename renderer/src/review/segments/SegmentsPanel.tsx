@@ -3,9 +3,14 @@
 import { useEffect, useState } from 'react';
 import type { Segment } from '../../../../electron/api/schemas-review';
 import { Button } from '../../ui/Button';
+import { CharCount, tooLong } from '../../ui/CharCount';
 import { useAnnotate } from '../annotate/annotate-context';
 import { usePlayer } from '../player/player-context';
 import { formatTimecode, fromStart } from '../player/timeline';
+
+/** The contract's limits (schemas-review.ts SegmentInput). */
+const LABEL_MAX = 120;
+const NOTE_MAX = 5000;
 
 export function SegmentsPanel({ pts }: { pts: number[] }) {
   const a = useAnnotate();
@@ -74,6 +79,11 @@ function NewSegment({ pts }: { pts: number[] }) {
   const [busy, setBusy] = useState(false);
   const save = async () => {
     if (s.markIn === null || s.markOut === null) return;
+    const why = tooLong(label, LABEL_MAX, 'A segment label');
+    if (why) {
+      a.reportError(new Error(why));
+      return;
+    }
     setBusy(true);
     try {
       const seg = await s.create({ startFrame: Math.min(s.markIn, s.markOut), endFrame: Math.max(s.markIn, s.markOut), phase, label: label.trim(), note: '' });
@@ -99,7 +109,8 @@ function NewSegment({ pts }: { pts: number[] }) {
         Frames {s.markIn}–{s.markOut} ({formatTimecode(fromStart(pts, pts[s.markIn!] ?? 0))}–{formatTimecode(fromStart(pts, pts[s.markOut!] ?? 0))})
       </span>
       <PhaseSelect value={phase} onChange={setPhase} testId="segment-new-phase" />
-      <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="Label (optional)" maxLength={120} data-testid="segment-new-label" aria-label="Segment label" />
+      <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="Label (optional)" data-testid="segment-new-label" aria-label="Segment label" />
+      <CharCount value={label} max={LABEL_MAX} />
       <Button type="submit" size="sm" variant="primary" busy={busy} data-testid="segment-save">
         Save segment
       </Button>
@@ -125,7 +136,14 @@ function SegmentEditor({ seg, pts }: { seg: Segment; pts: number[] }) {
     setLabel(seg.label);
     setNote(seg.note);
   }, [seg.label, seg.note]);
-  const save = (patch: Parameters<typeof s.update>[1]) => void s.update(seg.id, patch).catch((err: unknown) => a.reportError(err));
+  const save = (patch: Parameters<typeof s.update>[1]) => {
+    const why = (patch.label !== undefined && tooLong(patch.label, LABEL_MAX, 'A segment label')) || (patch.note !== undefined && tooLong(patch.note, NOTE_MAX, 'A segment note'));
+    if (why) {
+      a.reportError(new Error(why));
+      return;
+    }
+    void s.update(seg.id, patch).catch((err: unknown) => a.reportError(err));
+  };
   const ro = a.readOnly;
   return (
     <div className="segment-editor" data-testid="segment-editor">
@@ -137,10 +155,10 @@ function SegmentEditor({ seg, pts }: { seg: Segment; pts: number[] }) {
           onChange={(e) => setLabel(e.target.value)}
           onBlur={() => label !== seg.label && save({ label: label.trim() })}
           placeholder="Label"
-          maxLength={120}
           aria-label="Segment label"
           data-testid="segment-label"
         />
+        <CharCount value={label} max={LABEL_MAX} />
       </div>
       <div className="segment-editor-row muted">
         Frames {seg.startFrame}–{seg.endFrame} ({formatTimecode(fromStart(pts, pts[seg.startFrame] ?? 0))}–{formatTimecode(fromStart(pts, pts[seg.endFrame] ?? 0))})
@@ -157,11 +175,11 @@ function SegmentEditor({ seg, pts }: { seg: Segment; pts: number[] }) {
         onChange={(e) => setNote(e.target.value)}
         onBlur={() => note !== seg.note && save({ note })}
         placeholder="Note on this segment"
-        maxLength={5000}
         rows={2}
         aria-label="Segment note"
         data-testid="segment-note"
       />
+      <CharCount value={note} max={NOTE_MAX} />
       <div className="segment-editor-row">
         <Button size="sm" variant="danger" disabled={ro} onClick={() => void s.remove(seg.id).catch((err: unknown) => a.reportError(err))} data-testid="segment-delete">
           Delete segment

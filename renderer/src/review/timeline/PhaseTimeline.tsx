@@ -1,38 +1,22 @@
-// The phase timeline above the scrub bar: "Analyse video" (a frame every N seconds, analysed by the model at a lower
-// priority than the reviewer's own analyses), its progress with pause / resume / cancel, and the coloured strip, one
-// block per analysed sample in its phase's colour. A block jumps the player to its frame and opens that frame's
-// analysis. "Smooth isolated flips" changes only what the strip shows, never the stored samples.
+// The phase timeline's controls (the Analysis tab): "Analyse video" (a frame every N seconds, analysed by the model at
+// a lower priority than the reviewer's own analyses), its progress with pause / resume / cancel, the legend of the
+// strip, and "Smooth isolated flips" (display only: the stored samples never change). The strip itself is a lane of
+// the timeline dock (dock/PhaseLane.tsx); both read the same state (timeline-context.ts).
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import type { PhaseMethod, TimelineSample, TimelineSampling } from '../../../../electron/api/schemas-timeline';
+import type { PhaseMethod, TimelineSampling } from '../../../../electron/api/schemas-timeline';
 import { api } from '../../api';
 import { Button } from '../../ui/Button';
 import { useNotify } from '../../ui/notify';
 import { useTaxonomy } from '../annotate/annotate-context';
-import { usePlayer } from '../player/player-context';
-import { formatTimecode, fromStart } from '../player/timeline';
-import { smoothIsolatedFlips, unsmoothed } from './smooth';
-import { useTimeline } from './use-timeline';
+import { NO_PHASE_COLOUR as NO_PHASE, usePhaseTimeline } from './timeline-context';
 import './timeline.css';
 
 interface Props {
   reviewId: number;
-  pts: number[];
-  durationSeconds: number;
   /** A final review cannot be analysed (its frames would change). */
   final: boolean;
-  /** New frames were stored by the timeline (refresh the filmstrip); with an id, open that frame's analysis. */
-  onFrames(openFrameId?: number): void;
-}
-
-const NO_PHASE = '#8e8e93';
-const SMOOTH_KEY = 'workstation.timelineSmooth';
-
-function savedSmooth(): boolean {
-  try {
-    return window.localStorage.getItem(SMOOTH_KEY) === 'on';
-  } catch {
-    return false;
-  }
+  /** New frames were stored by the timeline (the dock's sample lane shows them). */
+  onFrames(): void;
 }
 
 function etaText(seconds: number | null): string {
@@ -42,17 +26,15 @@ function etaText(seconds: number | null): string {
   return ` · about ${Math.round(seconds / 60)} min left`;
 }
 
-export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames }: Props) {
+export function PhaseTimelineControls({ reviewId, final, onFrames }: Props) {
   const notify = useNotify();
-  const player = usePlayer();
   const taxonomy = useTaxonomy();
-  const { view, progress, loadError, refresh, setJob } = useTimeline(reviewId);
+  const t = usePhaseTimeline()!;
+  const { view, progress, loadError, refresh, setJob, smooth, setSmooth, shown } = t;
   const [every, setEvery] = useState('5');
   const [method, setMethod] = useState<PhaseMethod>('matcher');
   const [sampling, setSampling] = useState<TimelineSampling>('interval');
   const [busy, setBusy] = useState<'start' | 'pause' | 'resume' | 'cancel' | null>(null);
-  const [smooth, setSmooth] = useState(savedSmooth);
-  const [selected, setSelected] = useState<number | null>(null);
 
   const job = view?.job ?? null;
   const state = job?.state ?? null;
@@ -63,12 +45,7 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
     if (state && state !== 'running') onFrames();
   }, [state, onFrames]);
 
-  const span = durationSeconds || 1;
-  const colour = (phase: string | null) => (phase ? (taxonomy?.phases.find((p) => p.id === phase)?.color ?? NO_PHASE) : NO_PHASE);
-  const label = (phase: string | null) => (phase ? (taxonomy?.phases.find((p) => p.id === phase)?.label ?? phase) : 'No phase named');
-
   const samples = view?.samples ?? [];
-  const shown = useMemo(() => (smooth ? smoothIsolatedFlips(samples) : unsmoothed(samples)), [samples, smooth]);
   const legend = useMemo(() => {
     const seen = new Set(shown.map((s) => s.phase));
     return (taxonomy?.phases ?? []).filter((p) => seen.has(p.id)).concat(seen.has(null) ? [{ id: '', label: 'No phase named', color: NO_PHASE }] : []);
@@ -104,12 +81,6 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
   const pause = () => void act('pause', async () => setJob(await api.timeline.pause({ reviewId })), 'The timeline was not paused.');
   const resume = () => void act('resume', async () => setJob(await api.timeline.resume({ reviewId })), 'The timeline was not resumed.');
   const cancel = () => void act('cancel', async () => setJob(await api.timeline.cancel({ reviewId })), 'The timeline was not cancelled.');
-
-  const open = (s: TimelineSample) => {
-    setSelected(s.id);
-    player?.goTo(s.frameIndex, 'seek');
-    if (s.frameId !== null) onFrames(s.frameId);
-  };
 
   const eta = running ? (progress?.etaSeconds ?? null) : null;
   const message = job?.message ?? null;
@@ -157,7 +128,7 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
             variant={samples.length ? 'secondary' : 'primary'}
             busy={busy === 'start'}
             disabled={running || final}
-            title={final ? 'This review is final: set it back to draft to analyse the video.' : 'Analyse a frame every N seconds with the model and show each frame\u2019s phase above the scrub bar'}
+            title={final ? 'This review is finalised and locked: reopen it to analyse the video.' : 'Analyse a frame every N seconds with the model and show each frame\u2019s phase in the timeline dock'}
             data-testid="timeline-start"
           >
             {samples.length ? 'Analyse again' : 'Analyse video'}
@@ -198,14 +169,7 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
             <input
               type="checkbox"
               checked={smooth}
-              onChange={(e) => {
-                setSmooth(e.target.checked);
-                try {
-                  window.localStorage.setItem(SMOOTH_KEY, e.target.checked ? 'on' : 'off');
-                } catch {
-                  /* the choice lasts for this window */
-                }
-              }}
+              onChange={(e) => setSmooth(e.target.checked)}
               data-testid="timeline-smooth"
             />
             <span>Smooth isolated flips</span>
@@ -219,33 +183,6 @@ export function PhaseTimeline({ reviewId, pts, durationSeconds, final, onFrames 
       )}
       {samples.length > 0 && (
         <>
-          <div className="phase-timeline-strip" data-testid="timeline-strip" data-smoothed={smooth ? 'true' : 'false'} role="list" aria-label="Phase of each analysed frame">
-            {shown.map((s, i) => {
-              const at = fromStart(pts, s.time);
-              const next = shown[i + 1] ? fromStart(pts, shown[i + 1]!.time) : span;
-              const left = (at / span) * 100;
-              const width = Math.max(0.3, ((Math.min(next, span) - at) / span) * 100);
-              const what = label(s.phase);
-              const stored = s.smoothed ? ` (stored: ${label(s.storedPhase)}, smoothed for display)` : '';
-              const why = s.matched.length ? ` — ${s.method === 'followup' ? 'reply' : 'words'}: ${s.matched.join(', ')}` : '';
-              return (
-                <button
-                  key={s.id}
-                  type="button"
-                  role="listitem"
-                  className={`phase-timeline-block${s.phase ? '' : ' no-phase'}${s.smoothed ? ' is-smoothed' : ''}${selected === s.id ? ' is-selected' : ''}`}
-                  style={{ left: `${left}%`, width: `${width}%`, background: colour(s.phase) }}
-                  title={`${what}${stored} · frame ${s.frameIndex}, ${formatTimecode(fromStart(pts, s.time))}${why}. Click to open its analysis.`}
-                  aria-label={`${what}, frame ${s.frameIndex} at ${formatTimecode(fromStart(pts, s.time))}`}
-                  data-testid="timeline-block"
-                  data-frame-index={s.frameIndex}
-                  data-phase={s.phase ?? ''}
-                  data-stored-phase={s.storedPhase ?? ''}
-                  onClick={() => open(s)}
-                />
-              );
-            })}
-          </div>
           <ul className="phase-timeline-legend" data-testid="timeline-legend" aria-label="Phase colours">
             {legend.map((p) => (
               <li key={p.id || 'none'}>

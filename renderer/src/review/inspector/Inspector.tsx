@@ -1,0 +1,99 @@
+// The inspector beside the viewer: tabs for the analysis of the frame (and the phase timeline's controls), the
+// annotations and frames, tags, notes and the history. Its panel scrolls on its own; the page never does.
+// Alt+1…5 switch tabs; the tab is remembered.
+import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { ReviewNotes } from '../annotate/ReviewNotes';
+import { useAnnotate } from '../annotate/annotate-context';
+import { INSPECTOR_TABS, useReviewStore, useStore, type InspectorTab } from '../workspace/review-store';
+import { tip } from '../workspace/shortcuts';
+import { HistoryPanel } from './HistoryPanel';
+import { TagsPanel } from './TagsPanel';
+
+interface Props {
+  pts: number[];
+  analysis: ReactNode;
+  annotations: ReactNode;
+}
+
+export function Inspector({ pts, analysis, annotations }: Props) {
+  const store = useStore();
+  const tab = useReviewStore((s) => s.tab);
+  const tags = useReviewStore((s) => s.tags);
+  const notes = useReviewStore((s) => s.notes);
+  const a = useAnnotate();
+  const tabs = useRef<Array<HTMLButtonElement | null>>([]);
+
+  useEffect(() => {
+    try {
+      window.localStorage.setItem('workstation.inspectorTab', tab);
+    } catch {
+      /* remembered for this window only */
+    }
+  }, [tab]);
+
+  // Alt+1…5 from anywhere in the review (not while typing).
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey || document.querySelector('dialog[open]')) return;
+      const i = Number(e.code.replace('Digit', '')) - 1;
+      const t = INSPECTOR_TABS[i];
+      if (!t) return;
+      e.preventDefault();
+      store.setTab(t.id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+
+  const counts: Partial<Record<InspectorTab, number>> = {
+    annotations: a ? a.session.forFrame(a.frame?.id ?? null).length : 0,
+    tags: tags.length,
+    notes: notes.length,
+  };
+  const onTabKey = (e: KeyboardEvent<HTMLButtonElement>, i: number) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    e.preventDefault();
+    e.stopPropagation();
+    const next = (i + (e.key === 'ArrowRight' ? 1 : INSPECTOR_TABS.length - 1)) % INSPECTOR_TABS.length;
+    store.setTab(INSPECTOR_TABS[next]!.id);
+    tabs.current[next]?.focus();
+  };
+
+  return (
+    <aside className="inspector" aria-label="Inspector" data-testid="inspector">
+      <div className="inspector-tabs" role="tablist" aria-label="Inspector">
+        {INSPECTOR_TABS.map((t, i) => (
+          <button
+            key={t.id}
+            ref={(el) => {
+              tabs.current[i] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`inspector-tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls={`inspector-panel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            className={`inspector-tab${tab === t.id ? ' is-active' : ''}`}
+            title={tip('tabs', t.label).replace('1…5', String(i + 1))}
+            data-testid={`tab-${t.id}`}
+            onClick={() => store.setTab(t.id)}
+            onKeyDown={(e) => onTabKey(e, i)}
+          >
+            {t.label}
+            {counts[t.id] ? <span className="tab-count">{counts[t.id]}</span> : null}
+          </button>
+        ))}
+      </div>
+      {INSPECTOR_TABS.map((t) => (
+        <div key={t.id} role="tabpanel" id={`inspector-panel-${t.id}`} aria-labelledby={`inspector-tab-${t.id}`} className="inspector-panel" hidden={tab !== t.id} data-testid={`panel-${t.id}`}>
+          {t.id === 'analysis' && analysis}
+          {t.id === 'annotations' && annotations}
+          {t.id === 'tags' && <TagsPanel active={tab === 'tags'} pts={pts} />}
+          {t.id === 'notes' && <ReviewNotes />}
+          {t.id === 'history' && <HistoryPanel active={tab === 'history'} />}
+        </div>
+      ))}
+    </aside>
+  );
+}

@@ -1,0 +1,375 @@
+// The review workspace: the viewer owns the window and scales with it, the timeline dock runs along the bottom, the
+// inspector (Analysis, Annotations, Tags, Notes, History) sits on the right, and one compact toolbar on top. Nothing
+// scrolls the page: panels scroll inside. The inspector's width and the dock's height are dragged and remembered.
+//
+// This component wires the pieces: the player (FrameStage), the review's store (review-store.ts), the annotation
+// state, the phase timeline, the keys, capture and analyse, and where the reviewer left off.
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
+import type { Case, Frame } from '../../../../electron/api/schemas';
+import { REVIEWER_ROLE_LABELS } from '../../../../electron/api/schemas';
+import type { Review, Video, VideoTimeline } from '../../../../electron/api/schemas-video';
+import { jobsStore } from '../../analysis/jobs-store';
+import { SuggestedTagActionsContext, type SuggestedTagActions } from '../../analysis/suggested-tag-actions';
+import { api } from '../../api';
+import { useSettings } from '../../app/settings-context';
+import { formatBytes } from '../../ui/format';
+import { useNotify } from '../../ui/notify';
+import { AnnotateContext, useAnnotateState } from '../annotate/annotate-context';
+import { AnnotationLayer } from '../annotate/AnnotationLayer';
+import { useAnnotateKeys } from '../annotate/use-annotate-keys';
+import '../annotate/annotate.css';
+import { createVideoThumbnails, type ThumbnailSource } from '../dock/thumbnails';
+import { TimelineDock } from '../dock/TimelineDock';
+import { FrameViewContext, type FrameView } from '../frame-view';
+import { AnnotationsPanel } from '../inspector/AnnotationsPanel';
+import { Inspector } from '../inspector/Inspector';
+import type { FramePlayer } from '../player/frame-player';
+import { PlayerContext } from '../player/player-context';
+import { mimeForContainer } from '../player/video-element';
+import { ReviewAnalysis } from '../ReviewAnalysis';
+import { PhaseTimelineControls } from '../timeline/PhaseTimeline';
+import { PhaseTimelineContext, usePhaseTimelineState } from '../timeline/timeline-context';
+import { useReviewKeys } from '../use-review-keys';
+import { useZoomPan } from '../use-zoom-pan';
+import { FinaliseDialog, ReopenDialog } from './FinishDialogs';
+import { INSPECTOR_TABS, ReviewStore, ReviewStoreContext, useReviewStore, type InspectorTab } from './review-store';
+import { ShortcutSheet } from './ShortcutSheet';
+import { Splitter, usePanelSize } from './Splitter';
+import { Viewer } from './Viewer';
+import { WorkspaceToolbar } from './WorkspaceToolbar';
+import { useWorkspaceTheme } from './use-workspace-theme';
+import './workspace.css';
+
+export interface LoadedReview {
+  review: Review;
+  video: Video;
+  timeline: VideoTimeline;
+  item: Case;
+}
+
+/** The frame cache starts on unless ?frameCache=off (tests, troubleshooting) or the reviewer turned it off. */
+function cacheWanted(): boolean {
+  const q = new URLSearchParams(window.location.search).get('frameCache');
+  if (q) return q !== 'off';
+  try {
+    return window.localStorage.getItem('workstation.frameCache') !== 'off';
+  } catch {
+    return true;
+  }
+}
+
+function savedTab(): InspectorTab {
+  try {
+    const t = window.localStorage.getItem('workstation.inspectorTab');
+    return INSPECTOR_TABS.some((x) => x.id === t) ? (t as InspectorTab) : 'analysis';
+  } catch {
+    return 'analysis';
+  }
+}
+
+export function Workspace({ data, onBack }: { data: LoadedReview; onBack(): void }) {
+  const notify = useNotify();
+  const store = useMemo(() => new ReviewStore(data.review, savedTab()), [data.review]);
+  useEffect(() => {
+    store.onError = (err, title) => notify.error(err, title);
+    return store.start();
+  }, [store, notify]);
+  return (
+    <ReviewStoreContext.Provider value={store}>
+      <WorkspaceBody data={data} store={store} onBack={onBack} />
+    </ReviewStoreContext.Provider>
+  );
+}
+
+function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: ReviewStore; onBack(): void }) {
+  const { video, timeline, item } = data;
+  const notify = useNotify();
+  const { settings } = useSettings();
+  useWorkspaceTheme(settings.reviewTheme);
+  const review = useReviewStore((s) => s.review);
+  const frames = useReviewStore((s) => s.frames);
+  const samples = useReviewStore((s) => s.samples);
+  const panelFrameId = useReviewStore((s) => s.panelFrameId);
+  const tags = useReviewStore((s) => s.tags);
+  const [player, setPlayer] = useState<FramePlayer | null>(null);
+  const zoomPan = useZoomPan(video.width, video.height);
+  const [capturing, setCapturing] = useState(false);
+  const [dialog, setDialog] = useState<'finalise' | 'reopen' | 'shortcuts' | null>(null);
+  const src = useMemo(() => api.videoUrl(video.id), [video.id]);
+  const pts = timeline.pts;
+  const initialCache = useMemo(cacheWanted, []);
+  const inspector = usePanelSize('inspector', 320, 260, 640);
+  const dock = usePanelSize('dock', 150, 146, 420);
+  const phaseTimeline = usePhaseTimelineState(review.id);
+
+  // Open where the reviewer left off.
+  useEffect(() => {
+    if (!player) return;
+    player.goTo(Math.min(data.review.lastFrameIndex, pts.length - 1), 'seek');
+  }, [player, data.review.lastFrameIndex, pts.length]);
+
+  const state = usePlayerStateOf(player);
+  const settledIndex = useSettledIndex(state.index, state.settled);
+  useSavePosition(review.id, data.review.lastFrameIndex, settledIndex);
+
+  // The analysis panel follows the reviewer onto captured frames and otherwise keeps the last one.
+  useEffect(() => {
+    if (settledIndex === null) return;
+    const here = frames.filter((f) => f.frameIndex === settledIndex).sort((a, b) => b.id - a.id)[0];
+    if (here) store.showFrameInPanel(here.id);
+  }, [settledIndex, frames, store]);
+  const panelFrame = [...frames, ...samples].find((f) => f.id === panelFrameId) ?? null;
+
+  const capture = useCallback(
+    async (analyze: boolean): Promise<Frame | null> => {
+      if (!player) return null;
+      setCapturing(true);
+      try {
+        // Marks for the benchmark (performance.getEntriesByType('measure')): encoding and storing the frame.
+        const t0 = performance.now();
+        const shot = await player.capture();
+        const t1 = performance.now();
+        const frame = await api.frames.capture({
+          reviewId: review.id,
+          frameIndex: shot.index,
+          mediaTime: shot.mediaTime,
+          data: shot.png,
+          ...(shot.printJpeg ? { printJpeg: shot.printJpeg } : {}),
+        });
+        performance.measure('review:capture-encode', { start: t0, end: t1, detail: { bytes: shot.png.byteLength, source: shot.source } });
+        performance.measure('review:capture-store', { start: t1, end: performance.now() });
+        store.addFrame(frame);
+        if (analyze) {
+          const r = await api.analysis.start({ frameId: frame.id });
+          jobsStore.adopt(r.jobId, frame.id, r.queuePosition);
+        }
+        return frame;
+      } finally {
+        setCapturing(false);
+      }
+    },
+    [player, review.id, store],
+  );
+  const lockedMessage = useCallback(() => {
+    const r = store.getState().review;
+    const who = r.finalisedBy ? ` by ${r.finalisedBy}${r.finalisedRole ? ` (${REVIEWER_ROLE_LABELS[r.finalisedRole]})` : ''}` : '';
+    return `This review was finalised${who} and is locked. Reopen it (with a reason) to change it.`;
+  }, [store]);
+  const refuseLocked = useCallback(() => notify.error(new Error(lockedMessage()), 'Not changed.'), [notify, lockedMessage]);
+  const captureOnly = useCallback(() => {
+    if (store.locked) {
+      refuseLocked();
+      return;
+    }
+    capture(false)
+      .then((f) => f && notify.info(`Frame ${f.frameIndex} captured (${f.width}×${f.height} PNG, ${formatBytes(f.bytes)}).`))
+      .catch((err: unknown) => notify.error(err, 'The frame was not captured.'));
+  }, [capture, notify, store, refuseLocked]);
+  const analyze = useCallback(async () => {
+    await capture(true);
+  }, [capture]);
+
+  // Annotations on the frame, phase segments (annotate/, segments/): every change saved at once.
+  const reportAnnotateError = useCallback((err: unknown) => notify.error(err, 'The change was not saved.'), [notify]);
+  const annotate = useAnnotateState({ review, frames, frameIndex: settledIndex ?? state.index, pts, player, capture, onError: reportAnnotateError, onLocked: refuseLocked });
+  useAnnotateKeys(annotate);
+  // A segment marked with I and O is named and saved in the Annotations tab: show it.
+  const marked = annotate.segments.markIn !== null && annotate.segments.markOut !== null;
+  useEffect(() => {
+    if (marked) store.setTab('annotations');
+  }, [marked, store]);
+
+  // ↑ / ↓: the previous / next marker of any lane (captures, notes, samples, segment edges, I/O marks).
+  const notes = useReviewStore((s) => s.notes);
+  const markers = useMemo(() => {
+    const byId = new Map([...frames, ...samples].map((f) => [f.id, f.frameIndex]));
+    const ks = new Set<number>();
+    for (const f of frames) if (f.frameIndex !== null) ks.add(f.frameIndex);
+    for (const f of samples) if (f.frameIndex !== null) ks.add(f.frameIndex);
+    for (const n of notes) if (n.frameId !== null && byId.get(n.frameId) != null) ks.add(byId.get(n.frameId)!);
+    for (const s of annotate.segments.list) {
+      ks.add(s.startFrame);
+      ks.add(s.endFrame);
+    }
+    if (annotate.segments.markIn !== null) ks.add(annotate.segments.markIn);
+    if (annotate.segments.markOut !== null) ks.add(annotate.segments.markOut);
+    return [...ks].sort((a, b) => a - b);
+  }, [frames, samples, notes, annotate.segments.list, annotate.segments.markIn, annotate.segments.markOut]);
+  const onMarker = useCallback(
+    (dir: -1 | 1) => {
+      if (!player) return;
+      const k = player.getState().index;
+      const next = dir > 0 ? markers.find((m) => m > k) : [...markers].reverse().find((m) => m < k);
+      if (next !== undefined) player.goTo(next, 'seek');
+    },
+    [player, markers],
+  );
+  useReviewKeys({ player, zoomPan, onCapture: captureOnly, onMarker, onHelp: () => setDialog('shortcuts') });
+
+  // Thumbnails for the dock from a hidden copy of the video, only while the player is idle.
+  const [thumbs, setThumbs] = useState<ThumbnailSource | null>(null);
+  useEffect(() => {
+    if (!player) return;
+    const t = createVideoThumbnails({ url: src, pts, durationSeconds: timeline.durationSeconds, height: 34, idle: () => !player.getState().busy && !player.getState().playing && player.getState().reverseRate === 0 });
+    setThumbs(() => t.source);
+    return () => {
+      setThumbs(null);
+      t.dispose();
+    };
+  }, [player, src, pts, timeline.durationSeconds]);
+
+  // Test and benchmark hook: the player and the capture path, as the keyboard and buttons use them.
+  useEffect(() => {
+    const w = window as unknown as { __workstationPlayer?: unknown; __workstationReview?: unknown };
+    if (!player) return;
+    w.__workstationPlayer = player;
+    w.__workstationReview = { reviewId: review.id, videoId: video.id, pts, capture };
+    return () => {
+      if (w.__workstationPlayer === player) {
+        delete w.__workstationPlayer;
+        delete w.__workstationReview;
+      }
+    };
+  }, [player, review.id, video.id, pts, capture]);
+
+  const frameView = useFrameViewOf(state, pts, video, zoomPan);
+  const suggestedActions = useMemo<SuggestedTagActions>(
+    () => ({
+      isAccepted: (frameId, tag) => tags.some((t) => t.frameId === frameId && t.kind === tag.kind && t.value === tag.id),
+      accept: (frameId, tag) => {
+        if (store.locked) refuseLocked();
+        else void store.addTag({ frameId }, tag.kind, tag.id).catch((err: unknown) => notify.error(err, 'The tag was not added.'));
+      },
+    }),
+    [tags, store, notify, refuseLocked],
+  );
+
+  const shownIndex = settledIndex ?? state.index;
+  const onTimelineFrames = useCallback(() => void store.reloadFrames(), [store]);
+  const style = { '--inspector-w': `${inspector.size}px`, '--dock-h': `${dock.size}px` } as CSSProperties;
+  return (
+    <PlayerContext.Provider value={player}>
+      <FrameViewContext.Provider value={frameView}>
+        <AnnotateContext.Provider value={annotate}>
+          <PhaseTimelineContext.Provider value={phaseTimeline}>
+            <SuggestedTagActionsContext.Provider value={suggestedActions}>
+              <div className="workspace review" style={style} data-testid="review" data-review-id={review.id} data-video-id={video.id} data-status={review.status}>
+                <WorkspaceToolbar item={item} video={video} onFinalise={() => setDialog('finalise')} onReopen={() => setDialog('reopen')} onShortcuts={() => setDialog('shortcuts')} onBack={onBack} />
+                <Viewer
+                  src={src}
+                  type={mimeForContainer(video.container)}
+                  pts={pts}
+                  durationSeconds={timeline.durationSeconds}
+                  frameWidth={video.width}
+                  frameHeight={video.height}
+                  cache={initialCache}
+                  zoomPan={zoomPan}
+                  onPlayer={setPlayer}
+                  overlay={<AnnotationLayer />}
+                  onReopen={() => setDialog('reopen')}
+                />
+                <Splitter panel={inspector} axis="column" direction={-1} label="Inspector width" testId="inspector-splitter" />
+                <Inspector
+                  pts={pts}
+                  analysis={
+                    <>
+                      <ReviewAnalysis frame={panelFrame} currentIndex={shownIndex} currentTime={pts[shownIndex] ?? 0} busy={capturing} onAnalyze={analyze} />
+                      <section className="inspector-section" aria-label="Phase timeline">
+                        <h4 className="inspector-heading">Phase timeline of the whole video</h4>
+                        <PhaseTimelineControls reviewId={review.id} final={review.status === 'final'} onFrames={onTimelineFrames} />
+                      </section>
+                    </>
+                  }
+                  annotations={<AnnotationsPanel pts={pts} onCapture={captureOnly} capturing={capturing} />}
+                />
+                <Splitter panel={dock} axis="row" direction={-1} label="Timeline height" testId="dock-splitter" />
+                <TimelineDock pts={pts} durationSeconds={timeline.durationSeconds} aspect={video.width / Math.max(1, video.height)} thumbnails={thumbs} />
+              </div>
+              <FinaliseDialog open={dialog === 'finalise'} onClose={() => setDialog(null)} onGoToFrame={(k) => player?.goTo(k, 'seek')} />
+              <ReopenDialog open={dialog === 'reopen'} onClose={() => setDialog(null)} />
+              <ShortcutSheet open={dialog === 'shortcuts'} onClose={() => setDialog(null)} />
+            </SuggestedTagActionsContext.Provider>
+          </PhaseTimelineContext.Provider>
+        </AnnotateContext.Provider>
+      </FrameViewContext.Provider>
+    </PlayerContext.Provider>
+  );
+}
+
+type PlayerSlice = { index: number; settled: boolean };
+
+/** The player state this component needs (outside PlayerContext, so it takes the player directly). */
+function usePlayerStateOf(player: FramePlayer | null): PlayerSlice {
+  const subscribe = useCallback((l: () => void) => (player ? player.subscribe(l) : () => {}), [player]);
+  const last = useRef<PlayerSlice>({ index: 0, settled: false });
+  return useSyncExternalStore(subscribe, () => {
+    if (!player) return last.current;
+    const s = player.getState();
+    const cur = last.current;
+    if (cur.index === s.index && cur.settled === s.settled) return cur;
+    last.current = { index: s.index, settled: s.settled };
+    return last.current;
+  });
+}
+
+/** The last index that was settled on screen (null before the first). */
+function useSettledIndex(index: number, settled: boolean): number | null {
+  const [value, setValue] = useState<number | null>(null);
+  useEffect(() => {
+    if (settled) setValue(index);
+  }, [index, settled]);
+  return value;
+}
+
+/** Saves where the reviewer is (debounced) as they move, and once more on leaving. */
+function useSavePosition(reviewId: number, initial: number, settledIndex: number | null) {
+  const lastSaved = useRef(initial);
+  useEffect(() => {
+    if (settledIndex === null || settledIndex === lastSaved.current) return;
+    const t = setTimeout(() => {
+      lastSaved.current = settledIndex;
+      api.reviews.update({ id: reviewId, lastFrameIndex: settledIndex }).catch(() => {
+        /* the position is a convenience; the next move saves again */
+      });
+    }, 600);
+    return () => clearTimeout(t);
+  }, [settledIndex, reviewId]);
+  const latest = useRef(settledIndex);
+  latest.current = settledIndex;
+  useEffect(
+    () => () => {
+      const k = latest.current;
+      if (k !== null && k !== lastSaved.current) void api.reviews.update({ id: reviewId, lastFrameIndex: k }).catch(() => {});
+    },
+    [reviewId],
+  );
+}
+
+/** The frame view's geometry for layers over the frame (frame-view.tsx). */
+function useFrameViewOf(state: PlayerSlice, pts: number[], video: Video, zoomPan: ReturnType<typeof useZoomPan>): FrameView {
+  return useMemo<FrameView>(
+    () => ({
+      frameIndex: state.index,
+      frameConfirmed: state.settled,
+      mediaTime: pts[state.index] ?? 0,
+      frameWidth: video.width,
+      frameHeight: video.height,
+      boxWidth: zoomPan.box.width,
+      boxHeight: zoomPan.box.height,
+      boxLeft: zoomPan.box.left,
+      boxTop: zoomPan.box.top,
+      zoom: zoomPan.zoom,
+      panX: zoomPan.panX,
+      panY: zoomPan.panY,
+      clientToFrame(clientX, clientY) {
+        const el = zoomPan.stage;
+        if (!el || !zoomPan.box.width) return null;
+        const r = el.getBoundingClientRect();
+        const bx = (clientX - r.left - zoomPan.box.left - zoomPan.panX) / zoomPan.zoom;
+        const by = (clientY - r.top - zoomPan.box.top - zoomPan.panY) / zoomPan.zoom;
+        return { x: (bx * video.width) / zoomPan.box.width, y: (by * video.height) / zoomPan.box.height };
+      },
+    }),
+    [state.index, state.settled, pts, video.width, video.height, zoomPan.box, zoomPan.zoom, zoomPan.panX, zoomPan.panY, zoomPan.stage],
+  );
+}
