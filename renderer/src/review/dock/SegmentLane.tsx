@@ -66,7 +66,7 @@ export function SegmentLane({ win, pts, track }: { win: TimelineWindow; pts: rea
           <div
             key={seg.id}
             className={`segment-block${s.selectedId === seg.id ? ' is-selected' : ''}`}
-            style={{ transform: `translateX(${left.toFixed(2)}px)`, width, background: colorOf(seg.phase) }}
+            style={{ transform: `translateX(${left.toFixed(2)}px)`, width, background: colorOf(seg.phase), color: textOn(colorOf(seg.phase)) }}
             data-testid="segment-block"
             data-segment-id={seg.id}
             data-phase={seg.phase ?? ''}
@@ -127,4 +127,12 @@ export function SegmentLane({ win, pts, track }: { win: TimelineWindow; pts: rea
       )}
     </div>
   );
+}
+
+/** Dark or light text, whichever reads on a #rrggbb block. */
+function textOn(hex: string): string {
+  const v = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!v) return '#fff';
+  const [r, g, b] = [v[1], v[2], v[3]].map((x) => parseInt(x!, 16) / 255);
+  return 0.299 * r! + 0.587 * g! + 0.114 * b! > 0.6 ? '#111' : '#fff';
 }

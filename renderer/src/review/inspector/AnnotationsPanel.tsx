@@ -56,8 +56,8 @@ export function AnnotationsPanel({ pts, onCapture, capturing }: { pts: number[];
             <button type="button" role="radio" aria-checked={kind === 'capture'} className={kind === 'capture' ? 'is-active' : ''} onClick={() => setKind('capture')} data-testid="frames-filter-capture">
               Captured <span className="count">{frames.length}</span>
             </button>
-            <button type="button" role="radio" aria-checked={kind === 'sample'} className={kind === 'sample' ? 'is-active' : ''} onClick={() => setKind('sample')} data-testid="frames-filter-sample">
-              Timeline samples <span className="count">{samples.length}</span>
+            <button type="button" role="radio" aria-checked={kind === 'sample'} className={kind === 'sample' ? 'is-active' : ''} onClick={() => setKind('sample')} data-testid="frames-filter-sample" title="Frames the phase timeline sampled (Analyse video): kept apart from the frames you capture">
+              Samples <span className="count">{samples.length}</span>
             </button>
           </div>
           <Button size="sm" onClick={onCapture} disabled={!player || a.readOnly} busy={capturing} data-testid="capture-button" title={tip('capture')}>

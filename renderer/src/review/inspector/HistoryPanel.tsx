@@ -54,14 +54,14 @@ export function HistoryPanel({ active }: { active: boolean }) {
   if (!entries) return <p className="muted inspector-empty">Loading the history…</p>;
   if (!entries.length) return <p className="muted inspector-empty">No changes yet. Every annotation, tag, segment and note change is listed here, and each finalise and reopen.</p>;
   return (
-    <ol className="history-list" data-testid="history-list">
+    <ol className="audit-list" data-testid="history-list">
       {entries.map((e) => {
         const d = describe(e);
         return (
-          <li key={e.id} className={`history-item history-${e.entity}`} data-testid="history-item" data-entity={e.entity} data-action={e.action}>
-            <span className="history-title">{d.title}</span>
-            {d.detail && <span className="history-detail">{d.detail}</span>}
-            <span className="muted history-meta">
+          <li key={e.id} className={`audit-item audit-${e.entity}`} data-testid="history-item" data-entity={e.entity} data-action={e.action}>
+            <span className="audit-title">{d.title}</span>
+            {d.detail && <span className="audit-detail">{d.detail}</span>}
+            <span className="muted audit-meta">
               {e.actor} · {formatDateTime(e.at)}
             </span>
           </li>
