@@ -9,7 +9,7 @@ import { WorkstationError } from '../api/errors';
 import { libraryFile } from '../core/app-services';
 import { startWorkstation, type Workstation } from '../core/library/workstation';
 import { logsDir, openAppLog, silentLog, startupFacts, type AppLog } from '../core/logging/app-log';
-import { parseDataDirArg } from './args';
+import { parseDataDirArg, parseReviewArg } from './args';
 import { createChoosePath } from './choose-path';
 import { createEmitter, registerIpc } from './ipc';
 import { buildMenuTemplate, RESEARCH_USE_NOTE } from './menu';
@@ -57,7 +57,12 @@ function boot(): void {
     app.quit(); // the first instance focuses its window (second-instance)
     return;
   }
-  app.on('second-instance', focusWindow);
+  app.on('second-instance', (_event, argv) => {
+    focusWindow();
+    // A second launch with a review link opens that review here.
+    const review = parseReviewArg(argv);
+    if (review !== null) mainWindow?.loadURL(`${APP_START_URL}#/review/${review}`).catch(() => {});
+  });
   app.on('web-contents-created', (_event, contents) => hardenContents(contents, contents.session, APP_ORIGIN, openExternal));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
@@ -164,7 +169,8 @@ function createWindow(): void {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
-  win.loadURL(APP_START_URL).catch((err: unknown) => console.error('Could not load the workstation page:', err));
+  const review = parseReviewArg(process.argv.slice(1));
+  win.loadURL(review !== null ? `${APP_START_URL}#/review/${review}` : APP_START_URL).catch((err: unknown) => console.error('Could not load the workstation page:', err));
 }
 
 function focusWindow(): void {

@@ -5,11 +5,13 @@
 //   - ±1 frame step, p50/p95, without the cache (every step seeks the video) and with it (steps drawn from
 //     WebCodecs-decoded frames, at key-repeat pace after the prefetch around a jump has settled);
 //   - capture → stored: the frame encoded as PNG at 1920×1080 and stored through the API (ms, median);
+//   - a click on the timeline dock → the exact frame under the pointer painted, p50/p95 (the frame cache on, as the
+//     reviewer has it);
 // and once, on the GOP 30 file with the generated tiny model: pause → first token painted, minus the model's own
 // time to first token (the app's overhead: capture, store, queue, image preparation, events).
 // Every measured frame is checked: its pixels carry the frame number (block code), which must be the one asked for.
 // Prints a table, or with --json one JSON object as the last line:
-// {files: [{name, gop, width, height, cache_mb, seek_p50_ms, seek_p95_ms, step_p50_ms, step_p95_ms, step_cached_p95_ms, capture_ms}], pause_to_first_token_overhead_ms}
+// {files: [{name, gop, width, height, cache_mb, seek_p50_ms, seek_p95_ms, step_p50_ms, step_p95_ms, step_cached_p95_ms, capture_ms, dock_click_p50_ms, dock_click_p95_ms}], pause_to_first_token_overhead_ms}
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +32,7 @@ import {
   reviewPlayer,
   rng,
   timedCapture,
+  timedDockClick,
   timedFirstToken,
   timedGoTo,
 } from './video-page';
@@ -54,6 +57,9 @@ interface FileResult {
   /** The first step right after a jump, before the prefetch has run (the frame is decoded on demand). */
   step_first_after_seek_p50_ms: number;
   capture_ms: number;
+  /** A click on the timeline dock → the frame under the pointer confirmed on screen and painted. */
+  dock_click_p50_ms: number;
+  dock_click_p95_ms: number;
   cache_capacity_frames: number;
   wrong_frames: number;
 }
@@ -155,6 +161,15 @@ async function measureFile(page: Page, player: Player, log: Log, f: { name: stri
     `  capture → stored median ${r1(pct(captures, 50))} ms (PNG encode ${r1(pct(parts.encode, 50))} ms, ${(pct(parts.bytes, 50) / 1024 / 1024).toFixed(1)} MB; store through the API ${r1(pct(parts.store, 50))} ms)`,
   );
 
+  // 5. Clicks on the timeline dock (the whole video in view): pointer down → the frame under it painted.
+  const clicks: number[] = [];
+  for (let i = 0; i < seekCount; i++) {
+    const r = await timedDockClick(page, pick());
+    clicks.push(r.ms);
+    await check(r.asked, r);
+  }
+  log(`  timeline dock click → exact frame painted p50 ${r1(pct(clicks, 50))} ms, p95 ${r1(pct(clicks, 95))} ms`);
+
   return {
     name: f.name,
     gop: f.video.spec.gop,
@@ -171,6 +186,8 @@ async function measureFile(page: Page, player: Player, log: Log, f: { name: stri
     step_cached_p95_ms: r1(pct(cached, 95)),
     step_first_after_seek_p50_ms: r1(pct(firstSteps, 50)),
     capture_ms: r1(pct(captures, 50)),
+    dock_click_p50_ms: r1(pct(clicks, 50)),
+    dock_click_p95_ms: r1(pct(clicks, 95)),
     cache_capacity_frames: capacity,
     wrong_frames: wrong,
   };
@@ -202,8 +219,15 @@ async function pauseToFirstTokenOverhead(ws: BenchWorkstation, page: Page, playe
 
 /** The results as a table (to stdout, or to stderr under --json). */
 function printTable(log: Log, results: FileResult[], overhead: number | null, seconds: number, chromiumVersion: string): void {
-  const head = ['file', 'GOP', 'size', 'cache MB', 'seek p50', 'seek p95', 'step p50', 'step p95', 'cached p50', 'cached p95', '1st step', 'capture', 'wrong'];
-  const rows = results.map((r) => [r.name, String(r.gop), `${r.width}×${r.height}`, String(r.cache_mb), ...[r.seek_p50_ms, r.seek_p95_ms, r.step_p50_ms, r.step_p95_ms, r.step_cached_p50_ms, r.step_cached_p95_ms, r.step_first_after_seek_p50_ms, r.capture_ms].map((x) => `${x} ms`), String(r.wrong_frames)]);
+  const head = ['file', 'GOP', 'size', 'cache MB', 'seek p50', 'seek p95', 'step p50', 'step p95', 'cached p50', 'cached p95', '1st step', 'capture', 'dock p50', 'dock p95', 'wrong'];
+  const rows = results.map((r) => [
+    r.name,
+    String(r.gop),
+    `${r.width}×${r.height}`,
+    String(r.cache_mb),
+    ...[r.seek_p50_ms, r.seek_p95_ms, r.step_p50_ms, r.step_p95_ms, r.step_cached_p50_ms, r.step_cached_p95_ms, r.step_first_after_seek_p50_ms, r.capture_ms, r.dock_click_p50_ms, r.dock_click_p95_ms].map((x) => `${x} ms`),
+    String(r.wrong_frames),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   log(`\nVideo review benchmark (${seconds} s files, 4K up to 8 s; Chromium ${chromiumVersion}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
@@ -240,7 +264,7 @@ async function main() {
   const ws = await startBenchWorkstation(rendererDir);
   const { browser, page } = await openBenchPage(ws.url);
   const caseId = (await ws.call<{ id: number }>('cases.create', { code: 'BENCH-VIDEO', surgeryDate: null, eye: 'OD', surgeon: '', notes: '' })).id;
-  const player = reviewPlayer(page, caseId);
+  const player = reviewPlayer(page, caseId, (channel, input) => ws.call(channel, input));
 
   const results: FileResult[] = [];
   let gop30VideoId: number | null = null;

@@ -40,6 +40,45 @@ export async function timedGoTo(page: Page, k: number, how: 'step' | 'seek'): Pr
 }
 
 
+/**
+ * A click on the timeline dock at frame k's middle (its position from the dock's own view: data-view-start, data-pps),
+ * timed in the page from the pointer going down to frame k confirmed on screen and painted. The dock shows the whole
+ * video (fitted), so on a long file one pixel spans several frames: the frame asked for is the one under the pointer.
+ */
+export async function timedDockClick(page: Page, k: number): Promise<{ ms: number; asked: number; shown: number | null }> {
+  const track = page.getByTestId('scrub-bar');
+  const at = await track.evaluate((el, n) => {
+    const pts = (window as unknown as { __workstationReview: { pts: number[] } }).__workstationReview.pts;
+    const start = Number(el.getAttribute('data-view-start'));
+    const pps = Number(el.getAttribute('data-pps'));
+    const r = el.getBoundingClientRect();
+    const mid = (pts[n]! + (pts[n + 1] ?? pts[n]! + 1 / 30)) / 2;
+    return { x: r.left + (mid - start) * pps, y: r.bottom - 6 };
+  }, k);
+  const timed = page.evaluate(() => {
+    const el = document.querySelector('[data-testid="scrub-bar"]')!;
+    const p = (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer;
+    return new Promise<{ ms: number; asked: number; shown: number | null }>((resolve) => {
+      el.addEventListener(
+        'pointerdown',
+        () => {
+          const t0 = performance.now();
+          // After the dock's own handler has asked the player for the frame under the pointer.
+          setTimeout(() => {
+            const asked = p.getState().index;
+            void p.whenSettled().then(() =>
+              requestAnimationFrame(() => resolve({ ms: performance.now() - t0, asked, shown: p.getState().shownIndex })),
+            );
+          }, 0);
+        },
+        { once: true, capture: true },
+      );
+    });
+  });
+  await page.mouse.click(at.x, at.y);
+  return timed;
+}
+
 /** Headless Chromium ($CHROMIUM_PATH, else the system one) with one page open on `url`. */
 export async function openBenchPage(url: string): Promise<{ browser: Browser; page: Page }> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -50,17 +89,21 @@ export async function openBenchPage(url: string): Promise<{ browser: Browser; pa
   return { browser, page };
 }
 
-/** The review player in the page: opening the review of a video of case `caseId`, and the player's test hooks. */
-export function reviewPlayer(page: Page, caseId: number) {
+/**
+ * The review player in the page: opening the review of a video of case `caseId` at its address (#/review/<id>, the
+ * id from reviews.open through `call`), and the player's test hooks.
+ */
+export function reviewPlayer(page: Page, caseId: number, call: <T>(channel: string, input: unknown) => Promise<T>) {
   return {
     open: async (videoId: number) => {
-      await page.evaluate(([c, vId]) => sessionStorage.setItem('workstation.reviewTarget', JSON.stringify({ caseId: c, videoId: vId })), [caseId, videoId]);
-      await page.reload();
-      await page.getByTestId('nav-review').click();
-      await page.waitForFunction(() => {
-        const p = (window as unknown as { __workstationPlayer?: PlayerHook }).__workstationPlayer;
-        return !!p && p.getState().settled;
-      }, null, { timeout: 60_000 });
+      const review = await call<{ id: number }>('reviews.open', { caseId, videoId });
+      await page.evaluate((id) => {
+        window.location.hash = `#/review/${id}`;
+      }, review.id);
+      await page.waitForFunction((vId) => {
+        const w = window as unknown as { __workstationPlayer?: PlayerHook; __workstationReview?: { videoId: number } };
+        return w.__workstationReview?.videoId === vId && !!w.__workstationPlayer && w.__workstationPlayer.getState().settled;
+      }, videoId, { timeout: 60_000 });
     },
     cache: (on: boolean) => page.evaluate((on) => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.setCacheEnabled(on), on),
     idle: () => page.evaluate(() => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.cacheIdle()),

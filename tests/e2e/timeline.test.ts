@@ -197,6 +197,21 @@ describe('Phase timeline (host process + Chromium + generated model)', () => {
     await page.getByTestId('timeline-smooth').check();
     expect(await page.getByTestId('timeline-strip').getAttribute('data-smoothed')).toBe('true');
     expect(await blocks.count()).toBe(12);
+
+    // The samples are their own kind: their own lane on the dock and their own filter in the frames list, never
+    // among the reviewer's captured frames or the case's still images.
+    expect(await page.getByTestId('sample-marker').count()).toBe(12);
+    expect(await page.locator('[data-testid="scrub-marker"]:not([data-kind="error"])').count()).toBe(0);
+    await page.getByTestId('tab-annotations').click();
+    await page.getByTestId('filmstrip-empty').waitFor();
+    expect(await page.getByTestId('film-thumb').count()).toBe(0);
+    await page.getByTestId('frames-filter-sample').click();
+    expect(await page.getByTestId('sample-thumb').count()).toBe(12);
+    const reviewId = Number(await page.getByTestId('review').getAttribute('data-review-id'));
+    const review = await host!.call<{ caseId: number }>('reviews.get', { id: reviewId });
+    expect(await host!.call<unknown[]>('frames.list', { caseId: review.caseId })).toEqual([]);
+    expect(await host!.call<unknown[]>('frames.listForReview', { reviewId, kind: 'capture' })).toEqual([]);
+    expect((await host!.call<Array<{ kind: string }>>('frames.listForReview', { reviewId, kind: 'sample' })).map((f) => f.kind)).toEqual(Array(12).fill('sample'));
     expect(errors).toEqual([]);
   });
 });

@@ -108,7 +108,14 @@ describe('The review workspace (browser host + Chromium)', () => {
         if (w === 1440) expect(m.viewerShare, 'the viewer’s share of 1440×900').toBeGreaterThanOrEqual(0.6);
         console.log(`[workspace] ${w}×${h} ${theme}: viewer ${(m.viewerShare * 100).toFixed(1)} % of the window, frame area ${(m.stageShare * 100).toFixed(1)} %`);
         // The thumbnail track has pictures before the screenshot.
-        await page.waitForFunction(() => Number(document.querySelector('[data-testid="dock-thumbnails"]')?.getAttribute('data-painted') ?? 0) >= 4, null, { timeout: 20_000 });
+        await page.waitForFunction(
+          () => {
+            const c = document.querySelector('[data-testid="dock-thumbnails"]');
+            return !!c && Number(c.getAttribute('data-painted')) >= Math.min(8, Number(c.getAttribute('data-tiles')));
+          },
+          null,
+          { timeout: 30_000 },
+        );
         await page.screenshot({ path: path.join(SHOTS, `review-${w}x${h}-${theme}.png`) });
       }
     }
@@ -134,7 +141,7 @@ describe('The review workspace (browser host + Chromium)', () => {
     await page.mouse.move(dockSplit.x + 400, dockSplit.y - 58, { steps: 4 });
     await page.mouse.up();
     const sizes1 = await page.evaluate(() => [document.querySelector('[data-testid="inspector"]')!.getBoundingClientRect().width, document.querySelector('[data-testid="timeline-dock"]')!.getBoundingClientRect().height]);
-    expect(sizes1[0]).toBeCloseTo(400, -1);
+    expect(sizes1[0]).toBeCloseTo(Math.round(1440 * 0.22) + 80, -1);
     expect(sizes1[1]).toBeCloseTo(210, -1);
     await page.reload();
     await page.getByTestId('review').waitFor();

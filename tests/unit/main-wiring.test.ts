@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { parseDataDirArg } from '../../electron/main/args';
+import { parseDataDirArg, parseReviewArg } from '../../electron/main/args';
 import { createChoosePath, dialogOptions } from '../../electron/main/choose-path';
 import { buildMenuTemplate } from '../../electron/main/menu';
 import { builtPaths } from '../../electron/main/paths';
@@ -130,5 +130,15 @@ describe('app.choosePath (the desktop file dialog)', () => {
     const choose = createChoosePath({ showOpenDialog } as never, () => null);
     expect(await choose({ purpose: 'folder' })).toEqual({ path: null });
     expect(showOpenDialog).toHaveBeenCalledWith(dialogOptions('folder'));
+  });
+});
+
+describe('the --review switch and review links', () => {
+  it('opens a review by id from the command line or a cataract-review:// link, and ignores anything else', () => {
+    expect(parseReviewArg(['--review', '12'])).toBe(12);
+    expect(parseReviewArg(['--data', '/x', '--review=7'])).toBe(7);
+    expect(parseReviewArg(['cataract-review://review/42'])).toBe(42);
+    expect(parseReviewArg(['cataract-review://review/42/'])).toBe(42);
+    for (const bad of [['--review', 'abc'], ['--review=0'], ['--review'], ['cataract-review://case/3'], ['https://example.org/review/3'], []]) expect(parseReviewArg(bad)).toBeNull();
   });
 });

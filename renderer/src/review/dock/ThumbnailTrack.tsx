@@ -32,6 +32,8 @@ export function ThumbnailTrack({ win, width, height, pts, aspect, source }: Prop
     const last = Math.ceil((win.start + width / win.pps) / tileDur);
     const controller = new AbortController();
     let painted = 0;
+    c.dataset.tiles = String(last - first + 1);
+    c.dataset.painted = '0';
     for (let i = first; i <= last; i++) {
       const t = i * tileDur;
       const x = xOf(win, t);

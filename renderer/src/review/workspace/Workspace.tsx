@@ -98,7 +98,8 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
   const src = useMemo(() => api.videoUrl(video.id), [video.id]);
   const pts = timeline.pts;
   const initialCache = useMemo(cacheWanted, []);
-  const inspector = usePanelSize('inspector', 320, 260, 640);
+  // The inspector starts at about a fifth of the window (300–420 px), the dock at its own height; both are dragged.
+  const inspector = usePanelSize('inspector', Math.round(Math.min(420, Math.max(300, window.innerWidth * 0.22))), 260, 640);
   const dock = usePanelSize('dock', 150, 146, 420);
   const phaseTimeline = usePhaseTimelineState(review.id);
 

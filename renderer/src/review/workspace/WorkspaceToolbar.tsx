@@ -115,7 +115,7 @@ function ModelChip() {
   const [open, setOpen] = useState(false);
   const state = status?.state ?? 'unknown';
   const step = loadStepLine(status);
-  const short = state === 'ready' ? (status?.model?.name ?? 'Model ready') : state === 'loading' ? 'Loading model…' : state === 'no-model' ? 'No model' : state === 'unknown' ? 'Model…' : 'Model problem';
+  const short = state === 'ready' ? `Ready · ${status?.model?.name ?? 'model'}` : state === 'loading' ? 'Loading model…' : state === 'no-model' ? 'No model' : state === 'unknown' ? 'Model…' : 'Model problem';
   return (
     <div className="ws-model">
       <button

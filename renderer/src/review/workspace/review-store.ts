@@ -6,6 +6,7 @@ import { createContext, useContext, useSyncExternalStore } from 'react';
 import type { Frame } from '../../../../electron/api/schemas';
 import type { Note, Tag, TagKind } from '../../../../electron/api/schemas-review';
 import type { Review } from '../../../../electron/api/schemas-video';
+import { isTerminal, jobsStore } from '../../analysis/jobs-store';
 import { api } from '../../api';
 
 export type InspectorTab = 'analysis' | 'annotations' | 'tags' | 'notes' | 'history';
@@ -77,6 +78,20 @@ export class ReviewStore {
         if (c.entity === 'tag') void this.reloadTags();
         if (c.entity === 'review' || c.entity === 'library') void this.reloadReview();
         this.set({ auditVersion: this.state.auditVersion + 1 });
+      }),
+    );
+    // An analysis of one of the review's frames that ends may mark it analysed.
+    let finished = '';
+    this.offs.push(
+      jobsStore.subscribe(() => {
+        const now = [...this.state.frames, ...this.state.samples]
+          .map((f) => jobsStore.latest(f.id))
+          .filter((j) => j && isTerminal(j.status))
+          .map((j) => j!.jobId)
+          .join(',');
+        if (now === finished) return;
+        finished = now;
+        void this.reloadAnalysed().catch(() => {});
       }),
     );
     return () => this.offs.splice(0).forEach((off) => off());
