@@ -247,6 +247,7 @@ export const ReviewSummary = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finalisedAt: z.string().nullable(),
+  /** The frames the reviewer captured (not the phase timeline's samples). */
   frameCount: z.number().int().nonnegative(),
   annotationCount: z.number().int().nonnegative(),
   noteCount: z.number().int().nonnegative(),

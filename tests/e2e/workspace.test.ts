@@ -393,7 +393,13 @@ describe('The review workspace (browser host + Chromium)', () => {
     // Locked: drawing is refused with the reason, here and at the contract.
     await focusStage();
     await page.keyboard.press('b');
-    expect(await page.getByTestId('error-banner').textContent()).toMatch(/This review was finalised by Dr\. Okafor \(Attending surgeon\) and is locked\. Reopen it \(with a reason\) to change it\./);
+    const banner = page.getByTestId('error-banner');
+    expect(await banner.textContent()).toMatch(/This review was finalised by Dr\. Okafor \(Attending surgeon\) and is locked\. Reopen it \(with a reason\) to change it\./);
+    // The message covers no button of the toolbar (it sits at the bottom), and it leaves by itself (checked below).
+    const bannerBox = (await banner.boundingBox())!;
+    const toolbarBox = (await page.getByTestId('review-toolbar').boundingBox())!;
+    expect(bannerBox.y).toBeGreaterThan(toolbarBox.y + toolbarBox.height);
+    const bannerShown = Date.now();
     const refused = await app.t.call('annotations.create', { frameId: f90.id, kind: 'box', geometry: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 } });
     expect(refused.status).toBe(409);
     expect(refused.body.error?.message).toMatch(/^This review was finalised by Dr\. Okafor \(Attending surgeon\) on .* and is locked\. Reopen it \(with a reason\) to change it\.$/);
@@ -435,6 +441,9 @@ describe('The review workspace (browser host + Chromium)', () => {
       for (const t of suggested.slice(0, 2)) expect(text).toContain(t.label);
     }
     fs.rmSync(out, { recursive: true, force: true });
+
+    // The lock message has gone by itself (it stays 12 s unless the pointer is on it).
+    await banner.waitFor({ state: 'detached', timeout: Math.max(1000, 20_000 - (Date.now() - bannerShown)) });
 
     // The library search finds the tags.
     await page.getByTestId('nav-library').click();

@@ -143,6 +143,8 @@ describe('frame kinds', () => {
     expect(frames.listForReview(r.reviewId).map((f) => f.id)).toEqual([r.frameIds[0], sample.id]);
     expect(frames.list(r.caseId).map((f) => f.id)).toEqual([r.frameIds[0], still.id]);
     expect(frames.list(r.caseId, true)).toHaveLength(3);
+    // The library's recent reviews count the reviewer's captures only.
+    expect(createReviewServices({ db, actor: () => 'x' }).recent.list(5).find((x) => x.id === r.reviewId)?.frameCount).toBe(1);
     expect(frames.markCaptured(sample.id).kind).toBe('capture');
   });
 });

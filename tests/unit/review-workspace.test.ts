@@ -39,7 +39,8 @@ describe('timeline dock geometry', () => {
     for (const t of fine) expect(t.x).toBeCloseTo(xOf(w, pts[t.frame]!), 9);
     expect(fine.map((t) => t.frame)).toEqual(Array.from({ length: 11 }, (_, i) => 300 + i));
     expect(fine.find((t) => t.major)!.label).toBe('00:10.000 · 300');
-    expect(fine.find((t) => !t.major)!.label).toBe('301'); // every frame numbered at this zoom
+    // Every frame has its tick; every other one its label (a label needs more room than a frame).
+    expect(fine.filter((t) => t.major).map((t) => t.frame)).toEqual([300, 302, 304, 306, 308, 310]);
   });
 
   it('follows a variable frame rate table: ticks and clicks land on the frame whose interval holds the time', () => {

@@ -77,8 +77,7 @@ const SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
 const MIN_FRAME_LABEL_PX = 112;
 const MIN_SECOND_LABEL_PX = 72;
 const MIN_MINOR_PX = 7;
-/** From this width a frame's own number fits beside its tick. */
-const FRAME_NUMBER_PX = 34;
+
 
 function clock(t: number, withMs: boolean): string {
   const total = Math.max(0, t);
@@ -105,11 +104,10 @@ export function rulerTicks(w: TimelineWindow, width: number, pts: readonly numbe
   if (frameStep !== undefined && frameStep * frame < 1) {
     const first = Math.max(0, indexAt(pts as number[], t0));
     const minorEvery = framePx >= MIN_MINOR_PX ? 1 : frameStep;
-    const numbered = framePx >= FRAME_NUMBER_PX;
     for (let k = first; k < pts.length && pts[k]! <= t1; k++) {
       const major = k % frameStep === 0;
       if (!major && k % minorEvery !== 0) continue;
-      ticks.push({ x: xOf(w, pts[k]!), frame: k, label: major ? `${clock(pts[k]!, true)} · ${k}` : numbered ? String(k) : null, major });
+      ticks.push({ x: xOf(w, pts[k]!), frame: k, label: major ? `${clock(pts[k]!, true)} · ${k}` : null, major });
     }
     return ticks;
   }
