@@ -55,10 +55,11 @@ export async function timedDockClick(page: Page, k: number): Promise<{ ms: numbe
     const mid = (pts[n]! + (pts[n + 1] ?? pts[n]! + 1 / 30)) / 2;
     return { x: r.left + (mid - start) * pps, y: r.bottom - 6 };
   }, k);
-  const timed = page.evaluate(() => {
+  // The listener is in place before the click (a promise kept on the page, read back after the click).
+  await page.evaluate(() => {
     const el = document.querySelector('[data-testid="scrub-bar"]')!;
     const p = (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer;
-    return new Promise<{ ms: number; asked: number; shown: number | null }>((resolve) => {
+    (window as unknown as { __dockClick: Promise<unknown> }).__dockClick = new Promise((resolve) => {
       el.addEventListener(
         'pointerdown',
         () => {
@@ -66,9 +67,7 @@ export async function timedDockClick(page: Page, k: number): Promise<{ ms: numbe
           // After the dock's own handler has asked the player for the frame under the pointer.
           setTimeout(() => {
             const asked = p.getState().index;
-            void p.whenSettled().then(() =>
-              requestAnimationFrame(() => resolve({ ms: performance.now() - t0, asked, shown: p.getState().shownIndex })),
-            );
+            void p.whenSettled().then(() => requestAnimationFrame(() => resolve({ ms: performance.now() - t0, asked, shown: p.getState().shownIndex })));
           }, 0);
         },
         { once: true, capture: true },
@@ -76,7 +75,7 @@ export async function timedDockClick(page: Page, k: number): Promise<{ ms: numbe
     });
   });
   await page.mouse.click(at.x, at.y);
-  return timed;
+  return page.evaluate(() => (window as unknown as { __dockClick: Promise<{ ms: number; asked: number; shown: number | null }> }).__dockClick);
 }
 
 /** Headless Chromium ($CHROMIUM_PATH, else the system one) with one page open on `url`. */

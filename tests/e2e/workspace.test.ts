@@ -130,6 +130,7 @@ describe('The review workspace (browser host + Chromium)', () => {
 
     // Panels: drag the inspector wider and the dock taller; both are remembered after a reload.
     await page.setViewportSize({ width: 1440, height: 900 });
+    const inspectorWidth = (await page.getByTestId('inspector').boundingBox())!.width;
     const splitter = (await page.getByTestId('inspector-splitter').boundingBox())!;
     await page.mouse.move(splitter.x + 2, splitter.y + 200);
     await page.mouse.down();
@@ -141,7 +142,7 @@ describe('The review workspace (browser host + Chromium)', () => {
     await page.mouse.move(dockSplit.x + 400, dockSplit.y - 58, { steps: 4 });
     await page.mouse.up();
     const sizes1 = await page.evaluate(() => [document.querySelector('[data-testid="inspector"]')!.getBoundingClientRect().width, document.querySelector('[data-testid="timeline-dock"]')!.getBoundingClientRect().height]);
-    expect(sizes1[0]).toBeCloseTo(Math.round(1440 * 0.22) + 80, -1);
+    expect(sizes1[0]).toBeCloseTo(inspectorWidth + 80, -1);
     expect(sizes1[1]).toBeCloseTo(210, -1);
     await page.reload();
     await page.getByTestId('review').waitFor();
@@ -240,19 +241,21 @@ describe('The review workspace (browser host + Chromium)', () => {
     await page.keyboard.press('j');
     await page.getByTestId('reverse-shuttle').waitFor();
     expect(await page.getByTestId('speed-select').inputValue()).toBe('-1');
-    // Frames shown per second, read from the index display each animation frame for 2 s.
+    // Every frame the player puts on screen for 2 s, with when.
     const seen = await page.evaluate(
       () =>
         new Promise<Array<[number, number]>>((resolve) => {
+          const p = (window as unknown as { __workstationPlayer: { subscribe(l: () => void): () => void; getState(): { shownIndex: number | null } } }).__workstationPlayer;
           const out: Array<[number, number]> = [];
           const t0 = performance.now();
-          const tick = () => {
-            const k = Number(document.querySelector('[data-testid="frame-index"]')?.textContent);
-            if (out.at(-1)?.[1] !== k) out.push([performance.now() - t0, k]);
-            if (performance.now() - t0 < 2000) requestAnimationFrame(tick);
-            else resolve(out);
-          };
-          requestAnimationFrame(tick);
+          const off = p.subscribe(() => {
+            const k = p.getState().shownIndex;
+            if (k !== null && out.at(-1)?.[1] !== k) out.push([performance.now() - t0, k]);
+          });
+          setTimeout(() => {
+            off();
+            resolve(out);
+          }, 2000);
         }),
     );
     await page.keyboard.press('k');
@@ -264,10 +267,10 @@ describe('The review workspace (browser host + Chromium)', () => {
     console.log(`[workspace] J at 1×: ${rate.toFixed(1)} frames/s backwards over ${(span / 1000).toFixed(2)} s, largest jump ${Math.max(...steps.map((s) => s.dk))} frames, longest stall ${Math.max(...steps.map((s) => s.dt)).toFixed(0)} ms`);
     expect(steps.every((s) => s.dk > 0)).toBe(true); // always backwards
     expect(Math.abs(rate - 30) / 30).toBeLessThanOrEqual(0.2);
-    // Steady: no run of frames skipped and no stall (the defect: ~2 s frozen, then a 90-frame jump). The index is
-    // read once per animation frame, so on a busy machine a read can span 3–4 video frames.
-    expect(Math.max(...steps.map((s) => s.dk))).toBeLessThanOrEqual(8);
-    expect(Math.max(...steps.map((s) => s.dt))).toBeLessThan(400);
+    // Steady: no long freeze and no run of frames skipped (the defect: ~2 s frozen, then a 90-frame jump). The bounds
+    // leave room for a machine so busy that the page itself pauses for a few hundred ms.
+    expect(Math.max(...steps.map((s) => s.dk))).toBeLessThanOrEqual(15);
+    expect(Math.max(...steps.map((s) => s.dt))).toBeLessThan(1000);
     expect(await page.getByTestId('speed-select').inputValue()).toBe('2');
     await page.getByTestId('speed-select').selectOption('1');
   });
@@ -292,16 +295,28 @@ describe('The review workspace (browser host + Chromium)', () => {
     // Annotate it.
     await page.keyboard.press('b');
     const box = (await page.getByTestId('frame-box').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.3);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.6, { steps: 5 });
-    await page.mouse.up();
-    await poll(async () => (await call<unknown[]>('annotations.listForReview', { reviewId: rid })).length)
-      .toBe(1)
-      .catch(async (err: unknown) => {
-        await page.screenshot({ path: path.join(SHOTS, 'debug-annotate.png') });
-        throw err;
-      });
+    const draw = async (x: number, y: number) => {
+      await page.mouse.move(box.x + box.width * x, box.y + box.height * y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * (x + 0.1), box.y + box.height * (y + 0.15), { steps: 4 });
+      await page.mouse.up();
+    };
+    const labels = async () => (await call<Array<{ id: number; label: string | null }>>('annotations.listForReview', { reviewId: rid })).sort((a, b) => a.id - b.id).map((a) => a.label);
+    await draw(0.1, 0.2);
+    await poll(labels).toEqual([null]);
+    // The label picker relabels the selected box only: the next box drawn has no label (the label used to stick).
+    await page.getByTestId('annotation-label').selectOption('capsulorhexis');
+    await poll(labels).toEqual(['capsulorhexis']);
+    await draw(0.3, 0.2);
+    await poll(labels).toEqual(['capsulorhexis', null]);
+    // With nothing selected, a label is for the next shape, once.
+    await page.locator('body').press('Escape');
+    expect(await page.getByTestId('annotation-label').getAttribute('data-scope')).toBe('next');
+    await page.getByTestId('annotation-label').selectOption('pupil');
+    await draw(0.5, 0.2);
+    await poll(labels).toEqual(['capsulorhexis', null, 'pupil']);
+    await draw(0.7, 0.2);
+    await poll(labels).toEqual(['capsulorhexis', null, 'pupil', null]);
 
     // A phase segment with I and O; its end dragged on the dock from frame 60 to about 70.
     await at(10);

@@ -7,6 +7,8 @@
 import { frameMid } from '../player/timeline';
 
 export type Thumbnail = ImageBitmap | HTMLCanvasElement;
+/** How long the player must have been idle before a thumbnail is made (ms). */
+const QUIET_MS = 400;
 /** A small picture of frame k, or null when it cannot be made (the request is dropped when `signal` aborts). */
 export type ThumbnailSource = (frameIndex: number, signal: AbortSignal) => Promise<Thumbnail | null>;
 
@@ -86,10 +88,16 @@ export function createVideoThumbnails(o: { url: string; pts: readonly number[]; 
     if (running) return;
     running = true;
     try {
+      let quietSince = performance.now();
       while (!disposed && queue.length) {
-        // The player first: wait while it is seeking, decoding or playing.
+        // The player first: wait while it is seeking, decoding or playing, and until it has been quiet a moment.
         if (!o.idle()) {
+          quietSince = performance.now();
           await wait(120);
+          continue;
+        }
+        if (performance.now() - quietSince < QUIET_MS) {
+          await wait(QUIET_MS - (performance.now() - quietSince));
           continue;
         }
         const r = queue.shift()!;

@@ -24,7 +24,7 @@ import { indexAt, isFrame } from './timeline';
 
 export { PLAYBACK_RATES } from './player-types';
 
-/** How far (wall seconds) the backward shuttle may fall behind its clock before it restarts the clock. */
+/** How far (wall seconds) the backward shuttle may fall behind its clock before the clock restarts. */
 const REVERSE_SLACK_S = 0.12;
 export type { CacheState, CapturedFrame, FramePath, FramePlayerOptions, PlaybackProblem, PlayerState } from './player-types';
 
@@ -175,24 +175,14 @@ export class FramePlayer extends PlayerCore {
       void this.pause();
       return;
     }
-    if (this.reverseRate) {
-      this.reverseRate = SHUTTLE_RATES.find((r) => r > this.reverseRate) ?? 4;
-      this.reverseBase = { at: performance.now(), mediaTime: this.pts[this.index]! };
-      this.emit();
-      return;
-    }
-    this.reverseRate = 1;
-    this.reverseBase = { at: performance.now(), mediaTime: this.pts[this.index]! };
-    this.emit();
-    void this.runReverse();
+    this.playBackward(this.reverseRate ? (SHUTTLE_RATES.find((r) => r > this.reverseRate) ?? 4) : 1);
   }
 
   /** Plays backwards at `rate` (1, 2 or 4; the speed box's negative speeds). While playing forward, pauses first. */
   playBackward(rate: number): void {
-    const r = SHUTTLE_RATES.includes(rate) ? rate : 1;
     const run = () => {
       const wasRunning = this.reverseRate > 0;
-      this.reverseRate = r;
+      this.reverseRate = SHUTTLE_RATES.includes(rate) ? rate : 1;
       this.reverseBase = { at: performance.now(), mediaTime: this.pts[this.index]! };
       this.emit();
       if (!wasRunning) void this.runReverse();
@@ -360,10 +350,9 @@ export class FramePlayer extends PlayerCore {
   }
 
   /**
-   * The backward shuttle's clock: frame k is due when the media time has gone back (now − start) × rate. When the
-   * screen falls behind (the frame cache is still decoding the stretch behind, a seek is slow), the clock restarts from
-   * the frame on screen instead of jumping ahead to catch up: the picture slows down for a moment, it never skips a
-   * run of frames. A lag of up to REVERSE_SLACK_S (wall time) is ordinary frame dropping at 2× and 4×.
+   * The backward shuttle's clock: a frame is due when the media time has gone back (now − start) × rate. When the screen
+   * falls behind (the cache still decoding the stretch behind), the clock restarts from the frame on screen rather than
+   * jump ahead: it slows for a moment, never skips a run of frames. REVERSE_SLACK_S of lag is ordinary frame dropping.
    */
   private async runReverse(): Promise<void> {
     while (this.reverseRate > 0 && !this.disposed) {
@@ -372,8 +361,7 @@ export class FramePlayer extends PlayerCore {
       const due = this.reverseBase.mediaTime - ((now - this.reverseBase.at) / 1000) * this.reverseRate;
       const here = this.pts[this.index]!;
       if ((here - due) / this.reverseRate > REVERSE_SLACK_S) {
-        // Behind schedule: go on from here, one frame back, with the clock set to it.
-        const k = this.index - 1;
+        const k = this.index - 1; // behind: one frame back, the clock set to it
         this.reverseBase = { at: now, mediaTime: this.pts[k]! };
         this.goTo(k, 'step', true);
         await this.whenShown();

@@ -39,6 +39,9 @@ import { Viewer } from './Viewer';
 import { WorkspaceToolbar } from './WorkspaceToolbar';
 import { useWorkspaceTheme } from './use-workspace-theme';
 import './workspace.css';
+import './dialogs.css';
+import '../inspector/inspector.css';
+import '../inspector/tags.css';
 
 export interface LoadedReview {
   review: Review;
@@ -207,11 +210,16 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
   );
   useReviewKeys({ player, zoomPan, onCapture: captureOnly, onMarker, onHelp: () => setDialog('shortcuts') });
 
-  // Thumbnails for the dock from a hidden copy of the video, only while the player is idle.
+  // Thumbnails for the dock from a hidden copy of the video, only while the player is idle (not seeking, playing or
+  // filling its frame cache), so they never slow down the frame the reviewer asked for.
   const [thumbs, setThumbs] = useState<ThumbnailSource | null>(null);
   useEffect(() => {
     if (!player) return;
-    const t = createVideoThumbnails({ url: src, pts, durationSeconds: timeline.durationSeconds, height: 34, idle: () => !player.getState().busy && !player.getState().playing && player.getState().reverseRate === 0 });
+    const idle = () => {
+      const s = player.getState();
+      return !s.busy && !s.playing && s.reverseRate === 0 && !s.cache.decoding;
+    };
+    const t = createVideoThumbnails({ url: src, pts, durationSeconds: timeline.durationSeconds, height: 34, idle });
     setThumbs(() => t.source);
     return () => {
       setThumbs(null);
