@@ -68,15 +68,25 @@ export function TagsPanel({ active, pts }: { active: boolean; pts: readonly numb
   if (!a) return null;
   const scopes: Array<[Scope, string, boolean]> = [
     ['frame', `Frame ${k}`, true],
-    ['segment', segment ? `Segment: ${segment.label || a.labelText(segment.phase) || `${segment.startFrame}–${segment.endFrame}`}` : 'Segment (none here)', segment !== null],
+    ['segment', segment ? `Segment: ${segment.label || a.labelText(segment.phase) || `${segment.startFrame}–${segment.endFrame}`}` : 'No segment here', segment !== null],
     ['review', 'Whole review', true],
   ];
   return (
     <section className="tags-panel" aria-label="Tags" data-testid="tags-panel">
       <div className="segmented" role="radiogroup" aria-label="Tag what">
         {scopes.map(([id, label, enabled]) => (
-          <button key={id} type="button" role="radio" aria-checked={effective === id} disabled={!enabled} className={effective === id ? 'is-active' : ''} onClick={() => setScope(id)} data-testid={`tag-scope-${id}`}>
-            {label}
+          <button
+            key={id}
+            type="button"
+            role="radio"
+            aria-checked={effective === id}
+            disabled={!enabled}
+            className={effective === id ? 'is-active' : ''}
+            onClick={() => setScope(id)}
+            title={label}
+            data-testid={`tag-scope-${id}`}
+          >
+            <span className="segmented-text">{label}</span>
           </button>
         ))}
       </div>

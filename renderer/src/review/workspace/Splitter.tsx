@@ -1,15 +1,16 @@
 // A panel edge the reviewer drags (or moves with the arrow keys when focused) to resize a panel; the size is kept
-// in localStorage so the workspace opens as they left it. Double-click puts the default back.
-import { useCallback, useRef, useState, type KeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+// in localStorage so the workspace opens as they left it. Double-click puts the default back (which follows the
+// window's width until the reviewer sets their own).
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 
 const PREFIX = 'workstation.panel.';
 
-function saved(key: string, fallback: number): number {
+function saved(key: string): number | null {
   try {
     const v = Number(window.localStorage.getItem(PREFIX + key));
-    return Number.isFinite(v) && v > 0 ? v : fallback;
+    return Number.isFinite(v) && v > 0 ? v : null;
   } catch {
-    return fallback;
+    return null;
   }
 }
 
@@ -21,14 +22,17 @@ export interface PanelSize {
   max: number;
 }
 
-/** A remembered panel size (px), kept between min and max. */
+/**
+ * A panel size (px) kept between min and max: the reviewer's own once they have dragged it (remembered), else
+ * `fallback`, which may follow the window.
+ */
 export function usePanelSize(key: string, fallback: number, min: number, max: number): PanelSize {
   const clamp = useCallback((v: number) => Math.round(Math.max(min, Math.min(max, v))), [min, max]);
-  const [size, setSize] = useState(() => clamp(saved(key, fallback)));
+  const [own, setOwn] = useState<number | null>(() => saved(key));
   const set = useCallback(
     (v: number) => {
       const next = clamp(v);
-      setSize(next);
+      setOwn(next);
       try {
         window.localStorage.setItem(PREFIX + key, String(next));
       } catch {
@@ -38,14 +42,25 @@ export function usePanelSize(key: string, fallback: number, min: number, max: nu
     [key, clamp],
   );
   const reset = useCallback(() => {
-    setSize(clamp(fallback));
+    setOwn(null);
     try {
       window.localStorage.removeItem(PREFIX + key);
     } catch {
       /* nothing to forget */
     }
-  }, [key, fallback, clamp]);
-  return { size: clamp(size), set, reset, min, max };
+  }, [key]);
+  return { size: clamp(own ?? fallback), set, reset, min, max };
+}
+
+/** The window's width, followed as it is resized. */
+export function useWindowWidth(): number {
+  const [w, setW] = useState(() => window.innerWidth);
+  useEffect(() => {
+    const on = () => setW(window.innerWidth);
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+  }, []);
+  return w;
 }
 
 interface Props {

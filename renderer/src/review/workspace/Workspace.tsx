@@ -34,7 +34,7 @@ import { useZoomPan } from '../use-zoom-pan';
 import { FinaliseDialog, ReopenDialog } from './FinishDialogs';
 import { INSPECTOR_TABS, ReviewStore, ReviewStoreContext, useReviewStore, type InspectorTab } from './review-store';
 import { ShortcutSheet } from './ShortcutSheet';
-import { Splitter, usePanelSize } from './Splitter';
+import { Splitter, usePanelSize, useWindowWidth } from './Splitter';
 import { Viewer } from './Viewer';
 import { WorkspaceToolbar } from './WorkspaceToolbar';
 import { useWorkspaceTheme } from './use-workspace-theme';
@@ -101,8 +101,9 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
   const src = useMemo(() => api.videoUrl(video.id), [video.id]);
   const pts = timeline.pts;
   const initialCache = useMemo(cacheWanted, []);
-  // The inspector starts at about a fifth of the window (300–420 px), the dock at its own height; both are dragged.
-  const inspector = usePanelSize('inspector', Math.round(Math.min(420, Math.max(300, window.innerWidth * 0.22))), 260, 640);
+  // The inspector is about a fifth of the window (300–420 px) until the reviewer drags it; the dock its own height.
+  const windowWidth = useWindowWidth();
+  const inspector = usePanelSize('inspector', Math.round(Math.min(420, Math.max(300, windowWidth * 0.22))), 260, 640);
   const dock = usePanelSize('dock', 150, 146, 420);
   const phaseTimeline = usePhaseTimelineState(review.id);
 
