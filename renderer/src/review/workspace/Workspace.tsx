@@ -216,13 +216,20 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
   const [thumbs, setThumbs] = useState<ThumbnailSource | null>(null);
   useEffect(() => {
     if (!player) return;
+    // Idle: nothing moving, and nothing has moved for a moment (a step or a jump comes in bursts).
+    let lastActivity = performance.now();
+    const off = player.subscribe(() => {
+      const s = player.getState();
+      if (s.busy || s.playing || s.reverseRate > 0 || s.cache.decoding) lastActivity = performance.now();
+    });
     const idle = () => {
       const s = player.getState();
-      return !s.busy && !s.playing && s.reverseRate === 0 && !s.cache.decoding;
+      return !s.busy && !s.playing && s.reverseRate === 0 && !s.cache.decoding && performance.now() - lastActivity > 600;
     };
     const t = createVideoThumbnails({ url: src, pts, durationSeconds: timeline.durationSeconds, height: 34, idle });
     setThumbs(() => t.source);
     return () => {
+      off();
       setThumbs(null);
       t.dispose();
     };
