@@ -7,6 +7,7 @@ import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
 import { errorMessage } from '../ui/errors';
 import { useNotify } from '../ui/notify';
+import { readyProxy } from './review-media';
 import type { ReviewTarget } from './review-target';
 import { VideoRelink } from './VideoRelink';
 import { Workspace, type LoadedReview } from './workspace/Workspace';
@@ -28,8 +29,13 @@ export function ReviewSession({ target, onResolved, onBack }: Props) {
     setLoadError(null);
     (async () => {
       const review = 'reviewId' in target ? await api.reviews.get({ id: target.reviewId }) : await api.reviews.open({ caseId: target.caseId, videoId: target.videoId });
-      const [video, timeline, item] = await Promise.all([api.videos.get({ id: review.videoId }), api.videos.timeline({ id: review.videoId }), api.cases.get({ id: review.caseId })]);
-      return { review, video, timeline, item };
+      const [video, timeline, item, proxy] = await Promise.all([
+        api.videos.get({ id: review.videoId }),
+        api.videos.timeline({ id: review.videoId }),
+        api.cases.get({ id: review.caseId }),
+        readyProxy(review.videoId),
+      ]);
+      return { review, video, timeline, item, proxy };
     })()
       .then((d) => {
         if (!alive) return;

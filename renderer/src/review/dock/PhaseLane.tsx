@@ -6,7 +6,8 @@ import { formatTimecode } from '../player/timeline';
 import { NO_PHASE_COLOUR, usePhaseTimeline } from '../timeline/timeline-context';
 import { xOf, type TimelineWindow } from './timeline-view';
 
-export function PhaseLane({ win, total, onOpen }: { win: TimelineWindow; total: number; onOpen(frameIndex: number, frameId: number | null, sampleId: number): void }) {
+/** `origin`: the first frame's media time (sample times are media times; the dock counts from the first frame). */
+export function PhaseLane({ win, total, origin, onOpen }: { win: TimelineWindow; total: number; origin: number; onOpen(frameIndex: number, frameId: number | null, sampleId: number): void }) {
   const t = usePhaseTimeline();
   const taxonomy = useTaxonomy();
   if (!t) return <div className="lane-body" />;
@@ -15,8 +16,9 @@ export function PhaseLane({ win, total, onOpen }: { win: TimelineWindow; total: 
   return (
     <div className="lane-body phase-lane" data-testid="timeline-strip" data-smoothed={t.smooth ? 'true' : 'false'} role="list" aria-label="Model phase of each analysed frame (AI-generated)">
       {t.shown.map((s, i) => {
-        const next = t.shown[i + 1]?.time ?? total;
-        const left = xOf(win, s.time);
+        const at = s.time - origin;
+        const next = t.shown[i + 1] ? t.shown[i + 1]!.time - origin : total;
+        const left = xOf(win, at);
         const width = Math.max(2, xOf(win, Math.min(next, total)) - left);
         const what = label(s.phase);
         const stored = s.smoothed ? ` (stored: ${label(s.storedPhase)}, smoothed for display)` : '';
@@ -28,8 +30,8 @@ export function PhaseLane({ win, total, onOpen }: { win: TimelineWindow; total: 
             role="listitem"
             className={`phase-timeline-block${s.phase ? '' : ' no-phase'}${s.smoothed ? ' is-smoothed' : ''}`}
             style={{ transform: `translateX(${left.toFixed(2)}px)`, width, background: colour(s.phase) }}
-            title={`Model (AI, research use only): ${what}${stored} · frame ${s.frameIndex}, ${formatTimecode(s.time)}${why}. Click to open its analysis.`}
-            aria-label={`${what}, frame ${s.frameIndex} at ${formatTimecode(s.time)}`}
+            title={`Model (AI, research use only): ${what}${stored} · frame ${s.frameIndex}, ${formatTimecode(at)}${why}. Click to open its analysis.`}
+            aria-label={`${what}, frame ${s.frameIndex} at ${formatTimecode(at)}`}
             data-testid="timeline-block"
             data-frame-index={s.frameIndex}
             data-phase={s.phase ?? ''}

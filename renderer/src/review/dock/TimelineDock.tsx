@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, type KeyboardEvent, type PointerEvent as Re
 import { Button } from '../../ui/Button';
 import { useAnnotate } from '../annotate/annotate-context';
 import { usePlayer, usePlayerState } from '../player/player-context';
-import { formatTimecode } from '../player/timeline';
+import { formatTimecode, tableFromStart } from '../player/timeline';
 import { usePhaseTimeline } from '../timeline/timeline-context';
 import { useReviewStore, useStore } from '../workspace/review-store';
 import { MarkerLane, type Marker } from './MarkerLanes';
@@ -29,7 +29,11 @@ interface Props {
 
 const THUMB_H = 34;
 
-export function TimelineDock({ pts, durationSeconds, aspect, thumbnails }: Props) {
+export function TimelineDock({ pts: mediaPts, durationSeconds, aspect, thumbnails }: Props) {
+  // The dock counts from the first frame (a recording's timestamps may start late): positions, ticks and
+  // timecodes use the table from the first frame; indices are the same.
+  const pts = useMemo(() => tableFromStart(mediaPts) as number[], [mediaPts]);
+  const origin = mediaPts[0] ?? 0;
   const player = usePlayer();
   const store = useStore();
   const a = useAnnotate();
@@ -204,7 +208,7 @@ export function TimelineDock({ pts, durationSeconds, aspect, thumbnails }: Props
           <SegmentLane win={win} pts={pts} track={view.track} />
         </div>
         <div className="lane lane-phases">
-          <PhaseLane win={win} total={total} onOpen={(k, frameId, sampleId) => (sampleById.has(sampleId) ? openSample(k, frameId) : undefined)} />
+          <PhaseLane win={win} total={total} origin={origin} onOpen={(k, frameId, sampleId) => (sampleById.has(sampleId) ? openSample(k, frameId) : undefined)} />
         </div>
         <div className="lane">
           <MarkerLane win={win} pts={pts} markers={captures} testId="scrub-marker" lane="captures" onOpen={openCapture} />

@@ -23,7 +23,9 @@ export interface VideoThumbnails {
   dispose(): void;
 }
 
-export function createVideoThumbnails(o: { url: string; pts: readonly number[]; durationSeconds: number; height: number; idle: () => boolean; keep?: number }): VideoThumbnails {
+/** `url`: the scrub proxy when it is ready (small and quick to seek), else the original; `timeOffset` as the proxy's
+ * (seconds to add to the file's timestamps to get the table's). */
+export function createVideoThumbnails(o: { url: string; timeOffset?: number; pts: readonly number[]; endSeconds: number; height: number; idle: () => boolean; keep?: number }): VideoThumbnails {
   const keep = o.keep ?? 240;
   const cache = new Map<number, Thumbnail>();
   const queue: Request[] = [];
@@ -70,7 +72,7 @@ export function createVideoThumbnails(o: { url: string; pts: readonly number[]; 
         v.addEventListener('error', ok, { once: true });
       });
     }
-    if (!v.videoWidth || !(await seek(v, frameMid(o.pts, k, o.durationSeconds)))) return null;
+    if (!v.videoWidth || !(await seek(v, Math.max(0, frameMid(o.pts, k, o.endSeconds) - (o.timeOffset ?? 0))))) return null;
     const h = o.height * Math.min(2, window.devicePixelRatio || 1);
     const w = Math.max(1, Math.round((h * v.videoWidth) / v.videoHeight));
     const canvas = document.createElement('canvas');

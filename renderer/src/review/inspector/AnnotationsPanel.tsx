@@ -65,13 +65,13 @@ export function AnnotationsPanel({ pts, onCapture, capturing }: { pts: number[];
           </Button>
         </div>
         {kind === 'capture' ? (
-          <Filmstrip frames={frames} analysed={analysed} currentIndex={a.frameIndex} selectedId={panelFrameId} onOpen={open} />
+          <Filmstrip frames={frames} analysed={analysed} currentIndex={a.frameIndex} selectedId={panelFrameId} onOpen={open} origin={pts[0] ?? 0} />
         ) : samples.length === 0 ? (
           <p className="muted filmstrip-empty" data-testid="samples-empty">
             The phase timeline (Analysis tab → Analyse video) samples frames here. They are kept apart from the frames you capture.
           </p>
         ) : (
-          <Filmstrip frames={samples} analysed={new Set(samples.map((f) => f.id))} currentIndex={a.frameIndex} selectedId={panelFrameId} onOpen={open} testId="sample-thumb" />
+          <Filmstrip frames={samples} analysed={new Set(samples.map((f) => f.id))} currentIndex={a.frameIndex} selectedId={panelFrameId} onOpen={open} origin={pts[0] ?? 0} testId="sample-thumb" />
         )}
       </section>
 

@@ -4,7 +4,7 @@
 // the reports and found by the library search.
 import { useEffect, useRef, useState } from 'react';
 import type { Segment, Tag } from '../../../../electron/api/schemas-review';
-import { formatTimecode } from '../player/timeline';
+import { formatTimecode, fromStart } from '../player/timeline';
 import { useAnnotate } from '../annotate/annotate-context';
 import { isTyping } from '../workspace/shortcuts';
 import { useReviewStore, useStore } from '../workspace/review-store';
@@ -157,7 +157,7 @@ function AllTags({ tags, pts }: { tags: readonly Tag[]; pts: readonly number[] }
   const where = (t: Tag) => {
     if (t.frameId !== null) {
       const k = indexOf.get(t.frameId);
-      return k == null ? 'a frame' : `frame ${k} (${formatTimecode(pts[k] ?? 0)})`;
+      return k == null ? 'a frame' : `frame ${k} (${formatTimecode(fromStart(pts, pts[k] ?? 0))})`;
     }
     if (t.segmentId !== null) {
       const s = a.segments.list.find((x) => x.id === t.segmentId);

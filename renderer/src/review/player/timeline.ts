@@ -82,6 +82,12 @@ export function fromStart(pts: readonly number[], mediaTime: number): number {
   return mediaTime - (pts[0] ?? 0);
 }
 
+/** The frame table counted from the first frame (the same array when it starts at 0): positions on a timeline. */
+export function tableFromStart(pts: readonly number[]): readonly number[] {
+  const o = pts[0] ?? 0;
+  return o === 0 ? pts : pts.map((t) => t - o);
+}
+
 /** The frame shown `seconds` after the first frame (the inverse of fromStart through the table). */
 export function indexFromStart(pts: readonly number[], seconds: number): number {
   return indexAt(pts, (pts[0] ?? 0) + Math.max(0, seconds));

@@ -2,12 +2,14 @@
 // scales to it), what went wrong during playback, and the transport bar. A finalised review says so here, with who
 // locked it and how to reopen it.
 import type { ReactNode } from 'react';
+import type { ColourDecision } from '../../../../electron/api/colour';
 import { REVIEWER_ROLE_LABELS } from '../../../../electron/api/schemas';
 import { Button } from '../../ui/Button';
 import { formatDateTime } from '../../ui/format';
 import { AnnotationToolbar } from '../annotate/AnnotationToolbar';
 import { FrameStage } from '../FrameStage';
 import { PlaybackNotice } from '../PlaybackNotice';
+import type { FrameCacheLimits } from '../player/frame-cache';
 import type { FramePlayer } from '../player/frame-player';
 import { Transport } from '../Transport';
 import type { ZoomPan } from '../use-zoom-pan';
@@ -21,6 +23,10 @@ interface Props {
   frameWidth: number;
   frameHeight: number;
   cache: boolean;
+  cacheLimits: FrameCacheLimits;
+  colour: ColourDecision;
+  /** The ready scrub proxy (jumps and steps are drawn from it). */
+  proxy: { url: string; timeOffset: number } | null;
   zoomPan: ZoomPan;
   onPlayer(player: FramePlayer | null): void;
   overlay: ReactNode;
@@ -52,6 +58,9 @@ export function Viewer(p: Props) {
         frameWidth={p.frameWidth}
         frameHeight={p.frameHeight}
         cache={p.cache}
+        cacheLimits={p.cacheLimits}
+        colour={p.colour}
+        {...(p.proxy ? { proxyUrl: p.proxy.url, proxyTimeOffset: p.proxy.timeOffset } : {})}
         zoomPan={p.zoomPan}
         onPlayer={p.onPlayer}
         overlay={p.overlay}

@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
 import type { Case, Frame } from '../../../../electron/api/schemas';
 import { REVIEWER_ROLE_LABELS } from '../../../../electron/api/schemas';
-import type { Review, Video, VideoTimeline } from '../../../../electron/api/schemas-video';
+import { decideColour } from '../../../../electron/api/colour';
+import type { Review, Video, VideoProxy, VideoTimeline } from '../../../../electron/api/schemas-video';
 import { jobsStore } from '../../analysis/jobs-store';
 import { SuggestedTagActionsContext, type SuggestedTagActions } from '../../analysis/suggested-tag-actions';
 import { api } from '../../api';
@@ -25,7 +26,9 @@ import { AnnotationsPanel } from '../inspector/AnnotationsPanel';
 import { Inspector } from '../inspector/Inspector';
 import type { FramePlayer } from '../player/frame-player';
 import { PlayerContext } from '../player/player-context';
+import { cacheLimitsFor } from '../player/frame-cache';
 import { mimeForContainer } from '../player/video-element';
+import { cacheWanted } from '../review-media';
 import { ReviewAnalysis } from '../ReviewAnalysis';
 import { PhaseTimelineControls } from '../timeline/PhaseTimeline';
 import { PhaseTimelineContext, usePhaseTimelineState } from '../timeline/timeline-context';
@@ -48,17 +51,8 @@ export interface LoadedReview {
   video: Video;
   timeline: VideoTimeline;
   item: Case;
-}
-
-/** The frame cache starts on unless ?frameCache=off (tests, troubleshooting) or the reviewer turned it off. */
-function cacheWanted(): boolean {
-  const q = new URLSearchParams(window.location.search).get('frameCache');
-  if (q) return q !== 'off';
-  try {
-    return window.localStorage.getItem('workstation.frameCache') !== 'off';
-  } catch {
-    return true;
-  }
+  /** The scrub proxy when it was ready as the review opened (a proxy made later is used from the next opening). */
+  proxy: VideoProxy | null;
 }
 
 function savedTab(): InspectorTab {
@@ -101,6 +95,11 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
   const src = useMemo(() => api.videoUrl(video.id), [video.id]);
   const pts = timeline.pts;
   const initialCache = useMemo(cacheWanted, []);
+  // The budget when the review opened (changing it applies to the next review: the player keeps its cache).
+  const [cacheLimits] = useState(() => cacheLimitsFor(settings.frameCacheMb));
+  const colour = useMemo(() => decideColour(video.colour, video.width, video.height), [video.colour, video.width, video.height]);
+  // Times are shown from the first frame (a recording's timestamps may start late).
+  const origin = pts[0] ?? 0;
   // The inspector is about a fifth of the window (300–420 px) until the reviewer drags it; the dock its own height.
   const windowWidth = useWindowWidth();
   const inspector = usePanelSize('inspector', Math.round(Math.min(420, Math.max(300, windowWidth * 0.22))), 260, 640);
@@ -141,7 +140,7 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
           data: shot.png,
           ...(shot.printJpeg ? { printJpeg: shot.printJpeg } : {}),
         });
-        performance.measure('review:capture-encode', { start: t0, end: t1, detail: { bytes: shot.png.byteLength, source: shot.source } });
+        performance.measure('review:capture-encode', { start: t0, end: t1, detail: { bytes: shot.png.byteLength, source: shot.source, colourBy: shot.colourBy } });
         performance.measure('review:capture-store', { start: t1, end: performance.now() });
         store.addFrame(frame);
         if (analyze) {
@@ -226,14 +225,16 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
       const s = player.getState();
       return !s.busy && !s.playing && s.reverseRate === 0 && !s.cache.decoding && performance.now() - lastActivity > 600;
     };
-    const t = createVideoThumbnails({ url: src, pts, durationSeconds: timeline.durationSeconds, height: 34, idle });
+    // Drawn from the scrub proxy when it is ready (small and quick to seek), else from the original.
+    const from = data.proxy ? { url: api.proxyUrl(video.id), timeOffset: data.proxy.timeOffset ?? 0 } : { url: src };
+    const t = createVideoThumbnails({ ...from, pts, endSeconds: timeline.startSeconds + timeline.durationSeconds, height: 34, idle });
     setThumbs(() => t.source);
     return () => {
       off();
       setThumbs(null);
       t.dispose();
     };
-  }, [player, src, pts, timeline.durationSeconds]);
+  }, [player, src, pts, timeline.startSeconds, timeline.durationSeconds, data.proxy, video.id]);
 
   // Test and benchmark hook: the player and the capture path, as the keyboard and buttons use them.
   useEffect(() => {
@@ -280,6 +281,9 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
                   frameWidth={video.width}
                   frameHeight={video.height}
                   cache={initialCache}
+                  cacheLimits={cacheLimits}
+                  colour={colour}
+                  proxy={data.proxy ? { url: api.proxyUrl(video.id), timeOffset: data.proxy.timeOffset ?? 0 } : null}
                   zoomPan={zoomPan}
                   onPlayer={setPlayer}
                   overlay={<AnnotationLayer />}
@@ -290,7 +294,7 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
                   pts={pts}
                   analysis={
                     <>
-                      <ReviewAnalysis frame={panelFrame} currentIndex={shownIndex} currentTime={pts[shownIndex] ?? 0} busy={capturing} onAnalyze={analyze} />
+                      <ReviewAnalysis frame={panelFrame} currentIndex={shownIndex} currentTime={(pts[shownIndex] ?? 0) - origin} origin={origin} busy={capturing} onAnalyze={analyze} />
                       <section className="inspector-section" aria-label="Phase timeline">
                         <h4 className="inspector-heading">Phase timeline of the whole video</h4>
                         <PhaseTimelineControls reviewId={review.id} final={review.status === 'final'} onFrames={onTimelineFrames} />
