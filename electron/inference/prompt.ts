@@ -74,6 +74,14 @@ export function gemmaConversation(turns: readonly ConversationTurn[], withImage:
   return out;
 }
 
+/**
+ * The whole prompt of one request, image included: the first turn, or the conversation so far and the new question
+ * (a follow-up whose context is not kept). What the local engine evaluates and llama-server's /completion is sent.
+ */
+export function wholePrompt(question: string, history: readonly { question: string; answer: string }[] = [], system?: string, marker: string = MEDIA_MARKER): string {
+  return history.length > 0 ? gemmaConversation([...history, { question }], true, marker, system) : gemmaFirstTurn(question, true, marker, system);
+}
+
 /** The layout the app used before PROMPT_LAYOUT (kept to describe old analyses; never sent any more). */
 export function legacyUserTurn(text: string, withImage: boolean): string {
   return `<start_of_turn>user\n${withImage ? MEDIA_MARKER : ''}${text}<end_of_turn>\n<start_of_turn>model\n`;

@@ -382,9 +382,9 @@ describe('The review workspace (browser host + Chromium)', () => {
       .first()
       .waitFor({ timeout: 5000 })
       .catch(async (err: unknown) => {
-        await page.screenshot({ path: path.join(SHOTS, 'debug-suggestions.png') });
-        console.log('DEBUG', await page.getByTestId('tag-suggestions').textContent(), JSON.stringify(await call('analysis.list', { frameId: f90.id })).slice(0, 300));
-        throw err;
+        // What the reviewer would have seen instead of the chips: kept beside the other screenshots.
+        await page.screenshot({ path: path.join(SHOTS, 'suggestions-missing.png') });
+        throw new Error(`No suggested-tag chip appeared (tag panel: "${await page.getByTestId('tag-suggestions').textContent()}"): ${(err as Error).message}`);
       });
     await chips.first().click();
     await page.locator('[data-testid="suggested-tag-accept"][data-accepted="true"]').first().waitFor();

@@ -10,7 +10,7 @@ import { csvObjects, pdfText, squash } from '../fixtures/report-readers';
 import { reportSuite } from '../fixtures/report-suite';
 
 describe('follow-up questions in review reports', () => {
-  const suite = reportSuite({ frames: 1, modelAnalyses: 1, caseCode: 'CAT-FU-001' }, 'fu-reports-');
+  const suite = reportSuite({ frames: 1, modelAnalyses: 1, caseCode: 'CAT-FU-001', finalise: false }, 'fu-reports-');
   const turns: AnalysisTurn[] = [];
   let files: Record<'pdf' | 'html' | 'json' | 'analyses', string>;
 
@@ -24,6 +24,10 @@ describe('follow-up questions in review reports', () => {
       turns.push(end.turn!);
     }
     expect(turns[1]!.timings.imageEncoded).toBe(false);
+    // Questions are asked while the review is a draft (a finalised one is locked), then it is signed off.
+    await s.call('settings.update', { reviewerRole: 'attending' });
+    await s.call('reviews.finalise', { id: fx.reviewId });
+    await expect(s.call('analysis.ask', { analysisId, question: 'And now?', maxTokens: 4 })).rejects.toThrow(/finalised .* locked/);
     const out = suite.newFolder('all');
     const { end } = await suite.exportTo(out, ['pdf', 'html', 'json', 'csv']);
     expect(end.state, end.message ?? '').toBe('completed');

@@ -8,7 +8,7 @@ import { checkModelPair } from '../gguf/inspect';
 import { prepareForGemma3 } from '../image/gemma3-preprocess';
 import { loadMtmdAddon, mtmdErrorCode, type MtmdGenerateResult, type MtmdModel } from '../native/addon';
 import { WorkstationError } from '../../api/errors';
-import { gemmaConversation, gemmaFirstTurn, gemmaFollowUp } from '../prompt';
+import { gemmaFollowUp, wholePrompt } from '../prompt';
 import type { AnalyzeRequest, AnalyzeResult, LoadedModel, LoadRequest, WorkerLoadStep } from '../protocol';
 
 export class EngineInputError extends Error {}
@@ -186,8 +186,7 @@ export function createLocalEngine() {
         } else {
           // A first turn, or a follow-up whose context was lost (another frame was analysed, the process restarted):
           // the whole conversation, image included.
-          const prompt =
-            history.length > 0 ? gemmaConversation([...history, { question: req.prompt }], true, undefined, req.system) : gemmaFirstTurn(req.prompt, true, undefined, req.system);
+          const prompt = wholePrompt(req.prompt, history, req.system);
           kept = null;
           r = await model.generate({ prompt, image, maxTokens: req.maxTokens, onToken, frameKey });
           if (r.stopReason !== 'aborted' || r.positions > 0) kept = { frameKey, system: req.system, turns: history.map((h) => ({ ...h, answerStart: -1 })) };

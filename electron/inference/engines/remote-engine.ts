@@ -6,13 +6,17 @@
 // engine does (the Hugging Face Gemma 3 processor's resize, no letterbox), and sent as a lossless PNG. A server
 // then gets a picture it has nothing left to resize: llama-server (which would letterbox a non-square frame)
 // feeds mtmd the very pixels the local engine does, vLLM's processor resizes 896→896, which is the identity.
-// With the same weights and greedy decoding the text is the same.
+// With the same weights and greedy decoding the text is the same. The prompt: vLLM renders chat messages with the HF
+// processor (the app's layout); llama-server is sent the app's prompt itself through /completion (its chat template
+// would drop the blank lines around the image; remote/llama-completion.ts).
 import { WorkstationError } from '../../api/errors';
 import { GEMMA3_IMAGE_SIZE, prepareForGemma3 } from '../image/gemma3-preprocess';
 import { encodePngRgb } from '../image/encode-png';
 import type { AnalyzeRequest, AnalyzeResult, LoadedModel, RemoteLoadRequest, WorkerLoadStep } from '../protocol';
 import { isAbortError } from '../remote/http';
 import { notMultimodalError } from '../remote/messages';
+import { PROMPT_LAYOUT, wholePrompt } from '../prompt';
+import { llamaServerProps, rawCompletion, type LlamaServerProps } from '../remote/llama-completion';
 import { chatCompletion, context, listModels, newOutcome, parseServerUrl, resolveTimeouts, type Connection, type ModelEntry } from '../remote/openai-api';
 
 export const REMOTE_ENGINE_NAME = 'remote (OpenAI-compatible)';
@@ -20,20 +24,21 @@ export const REMOTE_ENGINE_NAME = 'remote (OpenAI-compatible)';
 const GEMMA3_IMAGE_TOKENS = 256;
 
 /** What the load found out: the model entry and the server, for LoadedModel and provenance. */
-function describeLoaded(conn: Connection, entry: ModelEntry | null, server: string | null, started: number): LoadedModel {
+function describeLoaded(conn: Connection, entry: ModelEntry | null, server: string | null, llama: LlamaServerProps | null, started: number): LoadedModel {
   const imageSize = entry?.imageSize ?? GEMMA3_IMAGE_SIZE;
   const by = entry?.ownedBy ?? null;
   return {
     name: conn.model!,
     imageSize,
     imageTokens: entry?.imageTokens ?? GEMMA3_IMAGE_TOKENS,
-    contextSize: entry?.contextSize ?? 0,
-    // The server applies its own chat template to the messages (vLLM: the HF processor, same layout as the app's).
-    promptLayout: 'server chat template',
+    contextSize: entry?.contextSize ?? llama?.contextSize ?? 0,
+    // llama-server is sent the app's own prompt (its /completion endpoint); other servers apply their chat template
+    // to the messages (vLLM: the HF processor, the same layout as the app's).
+    promptLayout: llama ? PROMPT_LAYOUT : 'server chat template',
     device: { backend: 'remote', names: [`${conn.address.host} (${conn.model})`], vramTotalBytes: null, vramUsedBytes: null, fallbackReason: null },
     engine: REMOTE_ENGINE_NAME,
     engineVersion: [by ? `served by ${by}` : 'server unknown', server ? `(${server})` : ''].filter(Boolean).join(' '),
-    llamaCppRelease: entry?.llamaCppRelease ?? 'unknown (remote server)',
+    llamaCppRelease: entry?.llamaCppRelease ?? llama?.buildInfo ?? 'unknown (remote server)',
     loadMs: Math.round(performance.now() - started),
   };
 }
@@ -51,6 +56,8 @@ export function finishReason(out: { finishReason: string | null; completionToken
 export function createRemoteEngine() {
   let conn: Connection | null = null;
   let loaded: LoadedModel | null = null;
+  /** Set when the server is llama-server with image input: requests go to /completion with the app's prompt. */
+  let llama: LlamaServerProps | null = null;
   let current: AbortController | null = null;
 
   return {
@@ -66,6 +73,7 @@ export function createRemoteEngine() {
       onStep('connecting');
       conn = null;
       loaded = null;
+      llama = null;
       const started = performance.now();
       const c: Connection = { address: parseServerUrl(req.url), model: req.model, apiKey: req.apiKey || null, timeouts: resolveTimeouts(req.timeouts) };
       const controller = new AbortController();
@@ -78,8 +86,11 @@ export function createRemoteEngine() {
           throw new WorkstationError('not-found', `The server at ${c.address.host} does not serve "${req.model}". It serves ${ids}. Choose one of those in Settings → Engine.`);
         }
         if (entry?.multimodal === false) throw notMultimodalError(context(c), null, 'its model list does not include image input');
+        // llama-server says so in its model list (owned_by "llamacpp"); its /props tells whether it takes images.
+        const props = entry?.ownedBy === 'llamacpp' ? await llamaServerProps(c, controller.signal) : null;
         conn = c;
-        loaded = describeLoaded(c, entry, list.server, started);
+        llama = props?.vision ? props : null;
+        loaded = describeLoaded(c, entry, list.server, llama, started);
         return loaded;
       } catch (err) {
         if (isAbortError(err)) throw new WorkstationError('cancelled', 'Connecting to the server was cancelled.');
@@ -104,7 +115,9 @@ export function createRemoteEngine() {
         const preprocessMs = performance.now() - t0;
         const sentAt = performance.now();
         try {
-          if (!controller.signal.aborted) {
+          if (!controller.signal.aborted && llama) {
+            await rawCompletion(conn, { prompt: wholePrompt(req.prompt, req.conversation ?? [], undefined, llama.mediaMarker), image: png, maxTokens: req.maxTokens }, controller.signal, onToken, out);
+          } else if (!controller.signal.aborted) {
             await chatCompletion(
               conn,
               { image: png, imageMime: 'image/png', prompt: req.prompt, maxTokens: req.maxTokens, stream: true, history: req.conversation ?? [] },
@@ -142,6 +155,7 @@ export function createRemoteEngine() {
       current?.abort();
       conn = null;
       loaded = null;
+      llama = null;
     },
   };
 }

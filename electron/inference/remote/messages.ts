@@ -94,7 +94,7 @@ export function notMultimodalError(ctx: ServerContext, said: string | null, foun
   );
 }
 
-export type Operation = 'models' | 'chat';
+export type Operation = 'models' | 'chat' | 'completion';
 
 /** An HTTP error status from the server, as a message that says what to do. */
 export function httpError(status: number, body: string, ctx: ServerContext, op: Operation, sentBytes?: number): WorkstationError {
@@ -123,7 +123,7 @@ export function httpError(status: number, body: string, ctx: ServerContext, op: 
         `${cap(where)} has no model "${ctx.model}" (404).${quote} Press "Test connection" in Settings → Engine to see the models it serves, and pick one.`,
       );
     }
-    const path = op === 'models' ? '/v1/models' : '/v1/chat/completions';
+    const path = op === 'models' ? '/v1/models' : op === 'completion' ? '/completion' : '/v1/chat/completions';
     return new WorkstationError(
       'not-found',
       `Nothing answers at ${ctx.base}${path} (404 Not Found). Check the server URL in Settings → Engine: enter the server's base address, ` +

@@ -78,7 +78,7 @@ export function context(c: Connection): ServerContext {
   return { host: c.address.host, base: c.address.base, model: c.model, hasKey: !!c.apiKey };
 }
 
-function headers(c: Connection, extra: Record<string, string> = {}): Record<string, string> {
+export function headers(c: Connection, extra: Record<string, string> = {}): Record<string, string> {
   const h: Record<string, string> = { Accept: 'application/json, text/event-stream', 'User-Agent': 'cataract-review-workstation', ...extra };
   if (c.apiKey) h.Authorization = `Bearer ${c.apiKey}`;
   return h;
