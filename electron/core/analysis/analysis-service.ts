@@ -150,8 +150,11 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   function run(jobId: string, frameId: number, frameKey: string, image: Uint8Array, prompt: string, maxTokens: number, priority: number, batch = false): Promise<Analysis | null> {
     const started = performance.now();
     const createdAt = new Date().toISOString();
-    const status = (s: EventPayload<'analysis.status'>['status'], extra: Partial<EventPayload<'analysis.status'>> = {}) =>
+    const status = (s: EventPayload<'analysis.status'>['status'], extra: Partial<EventPayload<'analysis.status'>> = {}) => {
+      // Settled before anyone hears so: a review finalised on the 'completed' event must not find it still running.
+      if (s === 'completed' || s === 'failed' || s === 'cancelled') active.delete(jobId);
       d.emit('analysis.status', { jobId, frameId, status: s, queuePosition: null, message: null, analysis: null, ...extra });
+    };
 
     const store = async (r: AnalyzeResult | null, outcome: Analysis['status'], error: string | null) => {
       const raw = r?.text ?? '';
@@ -221,7 +224,8 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       .finally(() => active.delete(jobId));
   }
 
-  const followUps = createFollowUps({ client, analyses, turns, frames: d.frames, store: d.store, emit: d.emit, ensureLoaded, provenance, timings });
+  const activity = { start: (jobId: string, frameId: number) => void active.set(jobId, frameId), end: (jobId: string) => void active.delete(jobId) };
+  const followUps = createFollowUps({ client, analyses, turns, frames: d.frames, store: d.store, emit: d.emit, ensureLoaded, provenance, timings, activity });
 
   /**
    * The saved remote API key, for the saved server only: a call that names another address gets no key (the renderer
@@ -294,10 +298,6 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       const asked = analyses.get(analysisId);
       if (asked) guard.writableFrame(asked.frameId, 'ask about its frames');
       const r = await followUps.ask(analysisId, question, maxTokens);
-      if (asked) {
-        active.set(r.jobId, asked.frameId);
-        void r.done.catch(() => null).finally(() => active.delete(r.jobId));
-      }
       return { jobId: r.jobId, queuePosition: r.queuePosition };
     },
     'analysis.turns': ({ analysisId }) => followUps.turns(analysisId),

@@ -28,6 +28,8 @@ export interface FollowUpDeps {
   ensureLoaded(): Promise<void>;
   provenance(r?: AnalyzeResult | null): Promise<Provenance>;
   timings(r: AnalyzeResult | null, totalMs: number): AnalysisTimings;
+  /** Which frames have a question running or queued (a review cannot be finalised under one). */
+  activity?: { start(jobId: string, frameId: number): void; end(jobId: string): void };
 }
 
 /** The follow-up chips: resources/prompts/follow-up-questions.json (an installer may replace the file). */
@@ -50,8 +52,11 @@ export function createFollowUps(d: FollowUpDeps) {
     const started = performance.now();
     const createdAt = new Date().toISOString();
     const frameId = analysis.frameId;
-    const status = (s: EventPayload<'analysis.status'>['status'], extra: Partial<EventPayload<'analysis.status'>> = {}) =>
+    const status = (s: EventPayload<'analysis.status'>['status'], extra: Partial<EventPayload<'analysis.status'>> = {}) => {
+      // Settled before anyone hears so: a review finalised on the 'completed' event must not find it still running.
+      if (s === 'completed' || s === 'failed' || s === 'cancelled') d.activity?.end(jobId);
       d.emit('analysis.status', { jobId, frameId, status: s, queuePosition: null, message: null, analysis: null, turn: null, ...extra });
+    };
     const store = async (r: AnalyzeResult | null, outcome: AnalysisTurn['status'], error: string | null) =>
       d.turns.insert({
         analysisId: analysis.id,
@@ -106,6 +111,8 @@ export function createFollowUps(d: FollowUpDeps) {
       const jobId = crypto.randomUUID();
       const queuePosition = d.client.status().queued + (d.client.status().runningAnalysisId ? 1 : 0);
       const done = run(jobId, analysis, question.trim(), maxTokens);
+      d.activity?.start(jobId, analysis.frameId);
+      void done.catch(() => null).finally(() => d.activity?.end(jobId));
       return { jobId, queuePosition, done };
     },
     turns(analysisId: number): AnalysisTurn[] {
