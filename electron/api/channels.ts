@@ -43,6 +43,7 @@ export const REQUEST_CHANNEL_NAMES = [
   // videos, reviews, captured frames (contract-video.ts)
   'videos.probe',
   'videos.import',
+  'videos.importParts',
   'videos.convert',
   'videos.cancelJob',
   'videos.list',

@@ -17,6 +17,20 @@ export const videoRequests = {
    * VideoDecoder.isConfigSupported in this app's Chromium); without it the app's static guess decides.
    */
   'videos.import': { input: z.object({ caseId: Id, path: filePath, playsHere: z.boolean().optional() }).strict(), output: z.object({ jobId: z.string() }) },
+  /**
+   * One surgery the recorder split in several files: checks they are one recording, joins them in order (no
+   * re-encoding) into one video in the data folder and imports it with where each part lies (Video.parts).
+   */
+  'videos.importParts': {
+    input: z
+      .object({
+        caseId: Id,
+        paths: z.array(filePath).min(2, 'A recording in parts needs at least two files.').max(100, 'A recording can be joined from at most 100 parts.'),
+        playsHere: z.boolean().optional(),
+      })
+      .strict(),
+    output: z.object({ jobId: z.string() }),
+  },
   /** Converts an unplayable file to H.264 (original untouched) and imports the result. */
   'videos.convert': { input: z.object({ caseId: Id, path: filePath }).strict(), output: z.object({ jobId: z.string() }) },
   'videos.cancelJob': { input: z.object({ jobId }).strict(), output: z.object({ cancelled: z.boolean() }) },

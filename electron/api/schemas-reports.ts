@@ -183,6 +183,19 @@ export const ReportVideo = Video.pick({
   startSeconds: z.number().optional(),
   /** The stream's colour tags, and the matrix and range the stored frames were converted with. */
   colour: z.object({ matrix: z.string(), fullRange: z.boolean(), tagged: z.boolean(), described: z.string() }).optional(),
+  /** A recording joined from the recorder's files: each part, in order, with its frames and its start (from the first frame). */
+  parts: z
+    .array(
+      z.object({
+        index: z.number().int().nonnegative(),
+        fileName: hidden(z.string()),
+        firstFrame: z.number().int().nonnegative(),
+        frameCount: z.number().int().nonnegative(),
+        startSeconds: z.number(),
+        durationSeconds: z.number(),
+      }),
+    )
+    .optional(),
 });
 export type ReportVideo = z.infer<typeof ReportVideo>;
 

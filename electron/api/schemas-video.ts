@@ -47,6 +47,24 @@ export const VideoProbe = z.object({
 });
 export type VideoProbe = z.infer<typeof VideoProbe>;
 
+/** One file of a recording the recorder split in several: where it lies in the joined video. */
+export const VideoPart = z.object({
+  /** 0-based position in the recording. */
+  index: z.number().int().nonnegative(),
+  fileName: z.string(),
+  /** Absolute path of the part on this machine (never put in reports). */
+  path: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  quickHash: z.string(),
+  /** The joined video's frame index of the part's first frame. */
+  firstFrame: z.number().int().nonnegative(),
+  frameCount: z.number().int().nonnegative(),
+  /** Where the part starts, from the joined video's first frame (surgery time). */
+  startSeconds: z.number(),
+  durationSeconds: z.number(),
+});
+export type VideoPart = z.infer<typeof VideoPart>;
+
 export const Video = z.object({
   id: Id,
   caseId: Id,
@@ -77,6 +95,8 @@ export const Video = z.object({
   /** 'missing' when the file is no longer at its path (re-link it). */
   fileStatus: z.enum(['ok', 'missing']),
   createdAt: z.string(),
+  /** The recorder's files this video was joined from, in order; empty for a video from one file. */
+  parts: z.array(VideoPart),
 });
 export type Video = z.infer<typeof Video>;
 
@@ -137,8 +157,8 @@ export type ReviewChecklist = z.infer<typeof ReviewChecklist>;
 
 export const VideoJobProgress = z.object({
   jobId: z.string(),
-  kind: z.enum(['import', 'convert']),
-  phase: z.enum(['probing', 'hashing', 'converting', 'done', 'failed', 'cancelled']),
+  kind: z.enum(['import', 'convert', 'join']),
+  phase: z.enum(['probing', 'hashing', 'converting', 'joining', 'done', 'failed', 'cancelled']),
   /** 0..1, or null when unknown. */
   progress: z.number().min(0).max(1).nullable(),
   message: z.string().nullable(),

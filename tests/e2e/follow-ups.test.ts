@@ -81,7 +81,9 @@ describe('Ask about this frame (browser host + Chromium + generated model)', () 
     app = await launchApp({ dataDir });
     await openCase(app.page, 'VID-ASK');
     await openReview(app.page, path.basename(video.file));
-    await app.page.locator('[data-testid="film-thumb"][data-frame-index="20"]').click();
+    // The frame's marker on the timeline dock opens it; its conversation is on the Analysis tab.
+    await app.page.locator('[data-testid="scrub-marker"][data-frame-index="20"]').click();
+    await app.page.getByTestId('tab-analysis').click();
     await expect.poll(() => app.page.getByTestId('follow-up-turn').count(), { timeout: 30_000 }).toBe(2);
     expect(app.errors).toEqual([]);
   });

@@ -48,6 +48,20 @@ export async function openReview(page: Page, fileName: string): Promise<void> {
 }
 
 /** Waits until the player has confirmed frame `k` (or, without k, whatever frame it is on) on screen. */
+/** Waits until the player has settled on a frame in lo..hi (inclusive); returns it. */
+export async function waitSettledWithin(page: Page, lo: number, hi: number, timeout = 20_000): Promise<number> {
+  await page.waitForFunction(
+    ([a, b]) => {
+      const e = document.querySelector('[data-testid="frame-index"]');
+      const n = Number(e?.textContent);
+      return !!e && e.getAttribute('data-settled') === 'true' && n >= a! && n <= b!;
+    },
+    [lo, hi],
+    { timeout },
+  );
+  return Number(await page.getByTestId('frame-index').textContent());
+}
+
 export async function waitSettled(page: Page, k?: number, timeout = 20_000): Promise<number> {
   const el = page.getByTestId('frame-index');
   try {

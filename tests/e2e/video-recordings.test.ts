@@ -4,10 +4,10 @@
 // <video> or the frame cache painted the frame, and a 4K file steps and captures its exact full-size frames.
 import { execFileSync } from 'node:child_process';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestVideo, type TestVideoSpec } from '../fixtures/videos';
 import { launchApp, type App } from './harness';
-import { addVideo, captureWithKey, createCase, expectOnScreen, goTo, openCase, openReview, reviewId, setFrameCache, stepKeys, storedFrameIndex, waitSettled } from './video-helpers';
+import { addVideo, captureWithKey, createCase, expectOnScreen, goTo, openCase, openReview, reviewId, setFrameCache, stepKeys, storedFrameIndex, waitSettled, waitSettledWithin } from './video-helpers';
 
 describe('Recordings (browser host + Chromium)', () => {
   let app: App;
@@ -30,6 +30,10 @@ describe('Recordings (browser host + Chromium)', () => {
     await app.page.getByTestId('review-back').click();
     await app.page.getByTestId('videos-panel').waitFor();
   }
+  // A test that failed inside a review leaves the next one where it starts: in the case, with its videos.
+  afterEach(async () => {
+    if (await app.page.getByTestId('review-back').isVisible()) await backToCase();
+  });
 
   it('H.264 in MKV: added as it is (no conversion), frame-exact, captured', async () => {
     const { page } = app;
@@ -60,7 +64,8 @@ describe('Recordings (browser host + Chromium)', () => {
     await goTo(page, 0);
     await expectOnScreen(page, 0);
     expect(await page.getByTestId('timecode').textContent()).toBe('00:00:00.000');
-    expect(await page.getByTestId('review-facts').textContent()).toMatch(/00:00:05\.000/);
+    // The toolbar's facts give the length from the first frame (5 s), not the last timestamp (15 s).
+    expect(await page.getByTestId('review-facts').textContent()).toMatch(/· 00:00:05$/);
     // Go to by time counts from the first frame: 2.5 s in is frame 62 (2.48–2.52 s), not frame 0.
     await goTo(page, '00:00:02.500');
     await expectOnScreen(page, 62);
@@ -73,12 +78,16 @@ describe('Recordings (browser host + Chromium)', () => {
     const bar = page.getByTestId('scrub-bar');
     await bar.scrollIntoViewIfNeeded();
     const box = (await bar.boundingBox())!;
-    await page.mouse.click(box.x + 0.5, box.y + box.height / 2);
+    // (Clicked on the bottom lane, as the workspace e2e does: the segment and phase lanes take their own clicks.)
+    await page.mouse.click(box.x + 0.5, box.y + box.height - 8);
     await expectOnScreen(page, 0);
-    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height / 2);
-    const mid = await waitSettled(page);
-    expect(Math.abs(mid - 62)).toBeLessThanOrEqual(1);
-    expect(await page.locator('.scrub-times span').nth(1).textContent()).toBe('00:00:05.000');
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height - 8);
+    // The middle pixel is frame 61, 62 or 63 (a pixel spans about 0.12 frames); wait for the seek to land there
+    // (the frame shown before the click is settled too).
+    expect(Math.abs((await waitSettledWithin(page, 61, 63)) - 62)).toBeLessThanOrEqual(1);
+    // The fitted timeline spans 0–5 s (from the first frame), not 0–15 s.
+    expect(Number(await bar.getAttribute('data-view-start'))).toBe(0);
+    expect(box.width / Number(await bar.getAttribute('data-pps'))).toBeCloseTo(5, 1);
     // The capture keeps the exact media time.
     await goTo(page, 100);
     await expectOnScreen(page, 100);
@@ -182,4 +191,43 @@ describe('Recordings (browser host + Chromium)', () => {
     if (stats && stats.frames > 0) expect(stats.bytes / stats.frames).toBeLessThan(3840 * 2160 * 4);
     await backToCase();
   }, 240_000);
+  it('one surgery in three files: joined in the panel, exact frames on both sides of each join, captured in surgery time', async () => {
+    const { page } = app;
+    const parts = [
+      await makeTestVideo({ durationSeconds: 1.5, firstFrame: 0, gop: 30 }),
+      await makeTestVideo({ durationSeconds: 1.5, firstFrame: 45, gop: 30 }),
+      await makeTestVideo({ durationSeconds: 1, firstFrame: 90, gop: 30 }),
+    ];
+    await page.getByTestId('parts-open').click();
+    await page.getByTestId('parts-paths').fill(parts.map((p) => p.file).join('\n'));
+    await expect.poll(() => page.getByTestId('parts-join').textContent()).toBe('Join 3 parts and add');
+    await page.getByTestId('parts-join').click();
+    const joinedName = `${parts[0]!.file.split('/').pop()!.replace(/\.mp4$/, '')}-joined.mp4`;
+    const row = page.locator(`[data-testid="video-row"][data-file-name="${joinedName}"]`);
+    await row.waitFor({ timeout: 60_000 });
+    await page.getByTestId('video-job').waitFor({ state: 'detached', timeout: 60_000 });
+    expect(await row.getByTestId('video-parts').textContent()).toBe(`Joined from 3 parts: ${parts.map((p) => p.file.split('/').pop()).join(', ')}`);
+    expect(await row.textContent()).toMatch(/120 frames/);
+    const videoId = Number(await row.getAttribute('data-video-id'));
+    const pts = ((await app.t.call('videos.timeline', { id: videoId })).body.value as { pts: number[] }).pts;
+    await openReview(page, joinedName);
+    // Across each join, by seeking and by stepping both ways.
+    for (const k of [44, 45, 89, 90, 119]) {
+      await goTo(page, k);
+      await expectOnScreen(page, k);
+    }
+    await goTo(page, 43);
+    await stepKeys(page, 4); // 44, 45 (part 2), 46, 47
+    await expectOnScreen(page, 47);
+    await goTo(page, 91);
+    await stepKeys(page, -3); // 90, 89 (part 2), 88
+    await expectOnScreen(page, 88);
+    await goTo(page, 45);
+    await expectOnScreen(page, 45);
+    const shot = await captureWithKey(app, page, await reviewId(page));
+    expect((await storedFrameIndex(app, shot.sha256)).index).toBe(45);
+    // Part 2 starts 1.5 s into the surgery: its first frame's media time is the joined video's, 1.5 s after frame 0.
+    expect(shot.mediaTime! - pts[0]!).toBeCloseTo(1.5, 3);
+    await backToCase();
+  });
 });

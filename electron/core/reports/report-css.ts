@@ -26,6 +26,9 @@ table.legend, table.summary { border-collapse: collapse; width: 100%; margin: 2m
 table.legend th, table.legend td, table.summary th, table.summary td { border-bottom: 0.3mm solid #ddd; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 table.summary thead, table.legend thead { display: table-header-group; }
 table.summary tr, table.legend tr { break-inside: avoid; }
+/* Segments: phase, times and frames on one line; the label keeps room for a short name; the tags take what is left. */
+table.segments th, table.segments td:nth-child(1), table.segments td:nth-child(3), table.segments td:nth-child(4), table.segments td:nth-child(5) { white-space: nowrap; }
+table.segments td:nth-child(2) { min-width: 40mm; }
 .swatch { display: inline-block; width: 3mm; height: 3mm; border-radius: 0.6mm; margin-right: 1.5mm; vertical-align: -0.3mm; }
 .frame-figure { position: relative; width: 100%; margin: 0 auto 2mm; background: #000; }
 .frame-figure img, .frame-figure .overlay { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }

@@ -267,7 +267,14 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       finalisedRole: data.review.finalisedRole,
     },
     // Only the schema's fields: the path, case and hashes of where the file lies stay out.
-    video: v ? ReportVideo.parse({ ...v, fileName: fields.fileNames ? v.fileName : null, colour: reportColour(v) }) : null,
+    video: v
+      ? ReportVideo.parse({
+          ...v,
+          fileName: fields.fileNames ? v.fileName : null,
+          colour: reportColour(v),
+          parts: v.parts.length > 0 ? v.parts.map(({ path: _path, sizeBytes: _size, quickHash: _hash, ...p }) => ({ ...p, fileName: fields.fileNames ? p.fileName : null })) : undefined,
+        })
+      : null,
     segments,
     phaseTimeline,
     frames,

@@ -298,6 +298,16 @@ function summarySection(doc: ReviewReportV1, shown: readonly ReportFrame[]): str
   return `<section class="summary-section"><h2>Summary of tags and findings</h2>${tagsTable}${findingsTable}</section>`;
 }
 
+/** "Part 1 · name.mp4 · frames 0–44 · from 00:00:00.000 (0:02)", one line per part. */
+function partsList(parts: NonNullable<NonNullable<ReviewReportV1['video']>['parts']>): string {
+  return parts
+    .map(
+      (p) =>
+        `<div class="part">Part ${p.index + 1}${p.fileName !== null ? ` · ${esc(p.fileName)}` : ''} · frames ${p.firstFrame}–${p.firstFrame + p.frameCount - 1} · from ${esc(formatTimecode(p.startSeconds))} (${esc(formatDuration(p.durationSeconds))})</div>`,
+    )
+    .join('');
+}
+
 function headerSection(doc: ReviewReportV1): string {
   const row = (label: string, value: string) => `<tr><th>${esc(label)}</th><td>${value}</td></tr>`;
   const hiddenValue = '<span class="muted">not included</span>';
@@ -314,6 +324,7 @@ function headerSection(doc: ReviewReportV1): string {
     row('Surgeon', doc.case.surgeon !== null ? esc(doc.case.surgeon || '—') : hiddenValue) +
     row('Reviewer', doc.review.reviewer !== null ? esc(doc.review.reviewer || '—') : hiddenValue) +
     row('Video', v ? `${v.fileName !== null ? `${esc(v.fileName)} · ` : ''}${esc(formatDuration(v.durationSeconds))} · ${v.width} × ${v.height} · ${n(v.fps)} fps` : '—') +
+    (v?.parts?.length ? row('Recorded in parts', partsList(v.parts)) : '') +
     row('Review status', status) +
     row('Exported', esc(dateTime(doc.generatedAt))) +
     (doc.case.notes ? row('Case notes', `<div class="text">${esc(doc.case.notes)}</div>`) : '') +

@@ -2,6 +2,7 @@
 // that Chromium plays and steps quickly (short GOP), with progress and cancel. Which ffmpeg: ../ffmpeg/ffmpeg-binary.ts.
 import { spawn } from 'node:child_process';
 import { passthroughArgs } from '../ffmpeg/ffmpeg-binary';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg';
 
 export { findFfmpeg, type FfmpegTools } from '../ffmpeg/ffmpeg-binary';
 
@@ -137,38 +138,6 @@ export function convertToH264(o: ConvertOptions): Promise<void> {
     '-progress', 'pipe:1', '-nostats',
     '-f', 'mp4', o.output,
   ];
-  return new Promise((resolve, reject) => {
-    if (o.signal.aborted) return reject(new ConversionCancelled());
-    const child = spawn(o.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let buffered = '';
-    const abort = () => child.kill('SIGKILL');
-    o.signal.addEventListener('abort', abort, { once: true });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => {
-      buffered += text;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^out_time_(?:us|ms)=(\d+)/.exec(line.trim());
-        if (m && o.durationSeconds && o.durationSeconds > 0) o.onProgress(Math.min(1, Number(m[1]) / 1e6 / o.durationSeconds));
-        else if (line.trim() === 'progress=end') o.onProgress(1);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (t: string) => {
-      stderr = (stderr + t).slice(-4000);
-    });
-    child.on('error', (err) => {
-      o.signal.removeEventListener('abort', abort);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      o.signal.removeEventListener('abort', abort);
-      if (o.signal.aborted) return reject(new ConversionCancelled());
-      if (code === 0) return resolve();
-      const last = stderr.trim().split('\n').slice(-3).join(' ').trim();
-      reject(new Error(`ffmpeg could not convert the file${last ? `: ${last}` : ` (exit code ${code})`}.`));
-    });
-  });
+  return runFfmpeg(o.ffmpeg, args, { durationSeconds: o.durationSeconds, signal: o.signal, onProgress: o.onProgress, failure: 'ffmpeg could not convert the file', cancelled: () => new ConversionCancelled() });
 }
+

@@ -5,9 +5,9 @@
 // it; the exact full-size frame (shown when the reviewer stops, and captured) still comes from the original.
 // Made by ffmpeg in the background after import, with progress, cancel and a size cap; written to a temporary
 // name and renamed.
-import { spawn } from 'node:child_process';
 import { ffmpegColourTags, type ColourDecision } from '../../api/colour';
 import { passthroughArgs } from '../ffmpeg/ffmpeg-binary';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg';
 
 /** Keyframe interval of the proxy, in frames: a jump decodes at most this many small frames. */
 export const PROXY_GOP = 10;
@@ -54,7 +54,7 @@ export interface ProxyOptions {
 }
 
 /** Makes the proxy; rejects with ProxyCancelled, ProxyTooLarge, or ffmpeg's error. */
-export function makeScrubProxy(o: ProxyOptions): Promise<void> {
+export async function makeScrubProxy(o: ProxyOptions): Promise<void> {
   const { width, height } = proxySize(o.width, o.height);
   const args = [
     '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
@@ -71,44 +71,20 @@ export function makeScrubProxy(o: ProxyOptions): Promise<void> {
     '-progress', 'pipe:1', '-nostats',
     '-f', 'mp4', o.output,
   ];
-  return new Promise((resolve, reject) => {
-    if (o.signal.aborted) return reject(new ProxyCancelled());
-    const child = spawn(o.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let buffered = '';
-    let sizeBytes = 0;
-    const abort = () => child.kill('SIGKILL');
-    o.signal.addEventListener('abort', abort, { once: true });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => {
-      buffered += text;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const t = /^out_time_(?:us|ms)=(\d+)/.exec(line.trim());
-        if (t && o.durationSeconds > 0) o.onProgress(Math.min(0.99, Number(t[1]) / 1e6 / o.durationSeconds));
-        const s = /^total_size=(\d+)/.exec(line.trim());
-        if (s) sizeBytes = Number(s[1]);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (t: string) => {
-      stderr = (stderr + t).slice(-4000);
-    });
-    child.on('error', (err) => {
-      o.signal.removeEventListener('abort', abort);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      o.signal.removeEventListener('abort', abort);
-      if (o.signal.aborted) return reject(new ProxyCancelled());
-      // -fs stops at the cap without an error: a proxy that reached it is cut short.
-      if (code === 0 && sizeBytes >= o.maxBytes * 0.98) return reject(new ProxyTooLarge(o.maxBytes));
-      if (code === 0) return resolve();
-      const last = stderr.trim().split('\n').slice(-3).join(' ').trim();
-      reject(new Error(`ffmpeg could not make the scrub proxy${last ? `: ${last}` : ` (exit code ${code})`}.`));
-    });
+  let sizeBytes = 0;
+  await runFfmpeg(o.ffmpeg, args, {
+    durationSeconds: o.durationSeconds,
+    signal: o.signal,
+    onProgress: (f) => o.onProgress(Math.min(0.99, f ?? 0)),
+    onProgressLine: (line) => {
+      const s = /^total_size=(\d+)/.exec(line);
+      if (s) sizeBytes = Number(s[1]);
+    },
+    failure: 'ffmpeg could not make the scrub proxy',
+    cancelled: () => new ProxyCancelled(),
   });
+  // -fs stops at the cap without an error: a proxy that reached it is cut short.
+  if (sizeBytes >= o.maxBytes * 0.98) throw new ProxyTooLarge(o.maxBytes);
 }
 
 /**

@@ -6,10 +6,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EventName, EventPayload, ParsedInput } from '../../api/contract';
+import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import type { Frame, Settings } from '../../api/schemas';
+import type { Settings } from '../../api/schemas';
 import type { Video, VideoJobProgress } from '../../api/schemas-video';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
@@ -20,7 +20,8 @@ import { ConversionCancelled, convertToH264, findFfmpeg, mediaSummary, INSTALL_F
 import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
 import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
 import { cannotDecode, CODEC_LABEL } from './probe-verdicts';
-import { checkPrintCopy, pngSize } from './captured-frame';
+import { createFrameCapture } from './frame-capture';
+import { joinAndImport, partLayout, type ProbedPart } from './join-parts';
 import { createProxyService } from './proxy-service';
 import { createVideosRepo } from './videos-repo';
 
@@ -29,6 +30,7 @@ type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 export type VideoChannel =
   | 'videos.probe'
   | 'videos.import'
+  | 'videos.importParts'
   | 'videos.convert'
   | 'videos.cancelJob'
   | 'videos.list'
@@ -67,7 +69,7 @@ type Phase = VideoJobProgress['phase'];
 
 interface Job {
   id: string;
-  kind: 'import' | 'convert';
+  kind: VideoJobProgress['kind'];
   controller: AbortController;
   /** The registration this job created, once it exists (removed again when the job is cancelled). */
   videoId: number | null;
@@ -130,9 +132,10 @@ export function createVideoService(o: VideoServiceOptions) {
         report('done', 1, null, video);
         if (o.autoProxy !== false) proxies.start(video.id);
       } catch (err) {
-        if (job.controller.signal.aborted || isCancel(err)) report('cancelled', null, kind === 'convert' ? 'Conversion cancelled; the original is untouched.' : 'Import cancelled.');
+        const what = kind === 'convert' ? 'conversion' : kind === 'join' ? 'joining of the parts' : 'import';
+        if (job.controller.signal.aborted || isCancel(err)) report('cancelled', null, kind === 'import' ? 'Import cancelled.' : `The ${what} was cancelled; the originals are untouched.`);
         else if (err instanceof WorkstationError) report('failed', null, err.message);
-        else report('failed', null, `The ${kind === 'convert' ? 'conversion' : 'import'} failed: ${(err as Error).message}`);
+        else report('failed', null, `The ${what} failed: ${(err as Error).message}`);
       } finally {
         jobs.delete(job.id);
       }
@@ -149,7 +152,7 @@ export function createVideoService(o: VideoServiceOptions) {
     for (const img of images) {
       if (!o.db.prepare('SELECT 1 FROM frames WHERE sha256 = ? LIMIT 1').get(img.sha256)) o.store.remove(img.sha256, img.mime);
     }
-    if (v.convertedFrom && isInside(videosDir, v.path)) fs.rmSync(v.path, { force: true });
+    if ((v.convertedFrom || v.parts.length > 0) && isInside(videosDir, v.path)) fs.rmSync(v.path, { force: true });
   }
 
   function isInside(dir: string, file: string): boolean {
@@ -161,7 +164,15 @@ export function createVideoService(o: VideoServiceOptions) {
    * Probe → refuse what does not play → quick hash → register in place → full sha256 (cancellable). Whether it
    * decodes is the renderer's answer (`playsHere`, from its own decoder) when it gave one, else the probe's guess.
    */
-  async function importFile(job: Job, report: Report, caseId: number, file: string, convertedFrom: string | null, playsHere?: boolean): Promise<Video> {
+  async function importFile(
+    job: Job,
+    report: Report,
+    caseId: number,
+    file: string,
+    convertedFrom: string | null,
+    playsHere?: boolean,
+    parts: readonly ProbedPart[] = [],
+  ): Promise<Video> {
     const signal = job.controller.signal;
     report('probing', null);
     const probed: ProbeResult = await probeVideo(file, probeOptions(signal, (f) => report('probing', f)));
@@ -171,6 +182,7 @@ export function createVideoService(o: VideoServiceOptions) {
       const why = p.playable ? cannotDecode(p.codec, p.codec ? (CODEC_LABEL[p.codec] ?? p.codec) : null, p.container, ffmpegTools() !== null) : p.problem;
       throw new WorkstationError('unsupported-input', why ?? `"${path.basename(file)}" cannot be played here.`);
     }
+    const layout = parts.length > 0 ? partLayout(parts, probed.timeline.pts, probed.timeline.durationSeconds) : [];
     const id = await quickHash(file);
     if (signal.aborted) throw new ProbeCancelled();
 
@@ -203,6 +215,7 @@ export function createVideoService(o: VideoServiceOptions) {
           fps: p.fps ?? (probed.timeline.durationSeconds > 0 ? probed.timeline.pts.length / probed.timeline.durationSeconds : 0),
           variableFrameRate: p.variableFrameRate,
           convertedFrom,
+          parts: layout,
         },
         probed.timeline,
       );
@@ -270,46 +283,7 @@ export function createVideoService(o: VideoServiceOptions) {
     }
   }
 
-  /** Stores a captured frame of a review (frames.capture; the phase timeline stores its samples' frames with it). */
-  async function captureFrame({ reviewId, frameIndex, mediaTime, data, printJpeg, origin }: ParsedInput<'frames.capture'>): Promise<Frame> {
-    const r = reviews.get(reviewId);
-    guard.draftReview(reviewId, 'capture more frames');
-    const v = videos.get(r.videoId);
-    if (frameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${frameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
-    if (mediaTime > v.startSeconds + v.durationSeconds + 0.001) {
-      throw new WorkstationError('invalid-argument', `The media time ${mediaTime.toFixed(3)} s is past the end of the video (${(v.startSeconds + v.durationSeconds).toFixed(3)} s).`);
-    }
-    const { width, height } = pngSize(data);
-    if (width !== v.width || height !== v.height) {
-      throw new WorkstationError(
-        'invalid-argument',
-        `The captured frame is ${width}×${height}, but the video is ${v.width}×${v.height}. Capture the frame at the video's own size, not the size it is shown at.`,
-      );
-    }
-    const printCopy = printJpeg ? checkPrintCopy(printJpeg, width, height, data.byteLength) : null;
-    // Capturing the same frame twice in a review gives the frame already stored. (Checked and stored without an
-    // await in between, so two captures of one frame cannot both add it.)
-    const sha = crypto.createHash('sha256').update(data).digest('hex');
-    const same = o.db
-      .prepare<[number, number, string], { id: number }>('SELECT id FROM frames WHERE review_id = ? AND frame_index = ? AND sha256 = ? LIMIT 1')
-      .get(reviewId, frameIndex, sha);
-    // The reviewer capturing a frame the phase timeline had sampled makes it theirs.
-    const frame = same
-      ? (origin ?? 'capture') === 'capture'
-        ? o.frames.markCaptured(same.id)
-        : o.frames.get(same.id)
-      : o.frames.add({
-          caseId: r.caseId,
-          sourceName: `${v.fileName} frame ${frameIndex}`,
-          data,
-          mime: 'image/png',
-          width,
-          height,
-          capture: { reviewId, videoId: v.id, frameIndex, mediaTime, origin: origin ?? 'capture' },
-        });
-    if (printCopy && o.keepPrintCopy) await o.keepPrintCopy(frame.sha256, printCopy, printJpeg!);
-    return frame;
-  }
+  const captureFrame = createFrameCapture({ db: o.db, videos, reviews, guard, frames: o.frames, ...(o.keepPrintCopy ? { keepPrintCopy: o.keepPrintCopy } : {}) });
 
   const handlers: Pick<Handlers, VideoChannel> = {
     'videos.probe': async ({ path: p }) => (await probeVideo(userPath(p), probeOptions())).probe,
@@ -318,6 +292,28 @@ export function createVideoService(o: VideoServiceOptions) {
       const file = userPath(p);
       statVideoFile(file);
       return startJob('import', (job, report) => importFile(job, report, caseId, file, null, playsHere));
+    },
+    'videos.importParts': ({ caseId, paths, playsHere }) => {
+      o.cases.get(caseId);
+      const files = paths.map(userPath);
+      const seen = new Set<string>();
+      for (const file of files) {
+        if (seen.has(file)) throw new WorkstationError('invalid-argument', `“${path.basename(file)}” is listed twice. Each part of the recording is listed once, in order.`);
+        seen.add(file);
+        statVideoFile(file);
+      }
+      return startJob('join', (job, report) =>
+        joinAndImport({
+          ffmpeg: ffmpegTools()?.ffmpeg ?? null,
+          videosDir,
+          files,
+          signal: job.controller.signal,
+          report,
+          probe: (file) => probeVideo(file, probeOptions(job.controller.signal)),
+          importJoined: (file, parts) => importFile(job, report, caseId, file, null, playsHere, parts),
+          registered: (file) => o.db.prepare('SELECT 1 FROM videos WHERE path = ? LIMIT 1').get(file) !== undefined,
+        }),
+      );
     },
     'videos.convert': ({ caseId, path: p }) => {
       o.cases.get(caseId);

@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import fs from 'node:fs';
 import { WorkstationError } from '../../api/errors';
-import type { Video, VideoTimeline } from '../../api/schemas-video';
+import type { Video, VideoPart, VideoTimeline } from '../../api/schemas-video';
 
 interface VideoRow {
   id: number;
@@ -35,6 +35,30 @@ interface VideoRow {
 
 export type NewVideo = Omit<Video, 'id' | 'fileStatus' | 'createdAt' | 'sha256'> & { mime: string };
 
+interface PartRow {
+  part_index: number;
+  file_name: string;
+  path: string;
+  size_bytes: number;
+  quick_hash: string;
+  first_frame: number;
+  frame_count: number;
+  start_seconds: number;
+  duration_seconds: number;
+}
+
+const toPart = (r: PartRow): VideoPart => ({
+  index: r.part_index,
+  fileName: r.file_name,
+  path: r.path,
+  sizeBytes: r.size_bytes,
+  quickHash: r.quick_hash,
+  firstFrame: r.first_frame,
+  frameCount: r.frame_count,
+  startSeconds: r.start_seconds,
+  durationSeconds: r.duration_seconds,
+});
+
 function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
@@ -43,7 +67,7 @@ function isFile(p: string): boolean {
   }
 }
 
-const toVideo = (r: VideoRow): Video => ({
+const toVideo = (r: VideoRow, parts: VideoPart[]): Video => ({
   id: r.id,
   caseId: r.case_id,
   fileName: r.file_name,
@@ -66,6 +90,7 @@ const toVideo = (r: VideoRow): Video => ({
   convertedFrom: r.converted_from,
   fileStatus: isFile(r.path) ? 'ok' : 'missing',
   createdAt: r.created_at,
+  parts,
 });
 
 export function encodeFloat64(values: readonly number[]): Buffer {
@@ -91,26 +116,28 @@ function decodeUint32(b: Buffer): number[] {
 
 export function createVideosRepo(db: Database) {
   const byId = db.prepare<[number], VideoRow>('SELECT * FROM videos WHERE id = ?');
+  const partsOf = db.prepare<[number], PartRow>('SELECT * FROM video_parts WHERE video_id = ? ORDER BY part_index');
+  const video = (r: VideoRow): Video => toVideo(r, partsOf.all(r.id).map(toPart));
   function row(id: number): VideoRow {
     const r = byId.get(id);
     if (!r) throw new WorkstationError('not-found', `Video ${id} is not in the library (it may have been removed).`);
     return r;
   }
   return {
-    get: (id: number): Video => toVideo(row(id)),
+    get: (id: number): Video => video(row(id)),
     /** The stored file and its Content-Type, or null when the id is unknown. */
     fileOf(id: number): { path: string; mime: string } | null {
       const r = byId.get(id);
       return r ? { path: r.path, mime: r.mime } : null;
     },
     list(caseId: number): Video[] {
-      return db.prepare<[number], VideoRow>('SELECT * FROM videos WHERE case_id = ? ORDER BY created_at, id').all(caseId).map(toVideo);
+      return db.prepare<[number], VideoRow>('SELECT * FROM videos WHERE case_id = ? ORDER BY created_at, id').all(caseId).map(video);
     },
     findByIdentity(caseId: number, sizeBytes: number, quickHash: string): Video | null {
       const r = db.prepare<[number, number, string], VideoRow>('SELECT * FROM videos WHERE case_id = ? AND size_bytes = ? AND quick_hash = ?').get(caseId, sizeBytes, quickHash);
-      return r ? toVideo(r) : null;
+      return r ? video(r) : null;
     },
-    /** The video row and its frame table, in one transaction. */
+    /** The video row, its frame table and its parts (a joined recording), in one transaction. */
     insert(v: NewVideo, timeline: { pts: readonly number[]; keyframes: readonly number[] }): Video {
       const id = db.transaction(() => {
         const res = db
@@ -126,16 +153,21 @@ export function createVideosRepo(db: Database) {
             v.startSeconds, v.colour.matrix, v.colour.primaries, v.colour.transfer, v.colour.fullRange === null ? null : v.colour.fullRange ? 1 : 0,
           );
         db.prepare('INSERT INTO video_timelines (video_id, pts, keyframes) VALUES (?, ?, ?)').run(res.lastInsertRowid, encodeFloat64(timeline.pts), encodeUint32(timeline.keyframes));
+        const part = db.prepare(
+          `INSERT INTO video_parts (video_id, part_index, file_name, path, size_bytes, quick_hash, first_frame, frame_count, start_seconds, duration_seconds)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const p of v.parts) part.run(res.lastInsertRowid, p.index, p.fileName, p.path, p.sizeBytes, p.quickHash, p.firstFrame, p.frameCount, p.startSeconds, p.durationSeconds);
         return Number(res.lastInsertRowid);
       })();
-      return toVideo(row(id));
+      return video(row(id));
     },
     setSha256(id: number, sha256: string): void {
       db.prepare('UPDATE videos SET sha256 = ? WHERE id = ?').run(sha256, id);
     },
     setPath(id: number, filePath: string, fileName: string): Video {
       db.transaction(() => db.prepare('UPDATE videos SET path = ?, file_name = ? WHERE id = ?').run(filePath, fileName, id))();
-      return toVideo(row(id));
+      return video(row(id));
     },
     /** Deletes the registration (its frame table, reviews and captured frame rows go with it). */
     remove(id: number): void {

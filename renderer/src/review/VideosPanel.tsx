@@ -15,6 +15,7 @@ import { askDecoder, type PlaybackAnswer } from './player/playback-support';
 import { formatTimecode } from './player/timeline';
 import './videos.css';
 import { BrowseButton } from '../ui/BrowseButton';
+import { RecordingParts } from './RecordingParts';
 
 type Job = Pick<VideoJobProgress, 'jobId' | 'kind' | 'phase' | 'progress' | 'message'> & { fileName: string };
 
@@ -22,6 +23,7 @@ const PHASE_TEXT: Record<VideoJobProgress['phase'], string> = {
   probing: 'Checking the file',
   hashing: 'Fingerprinting the file',
   converting: 'Converting to H.264',
+  joining: 'Joining',
   done: 'Done',
   failed: 'Failed',
   cancelled: 'Cancelled',
@@ -71,7 +73,8 @@ export function VideosPanel({ caseId }: { caseId: number }) {
         setProbe(null);
         setOutcome(null);
         setPath('');
-        notify.info(e.kind === 'convert' ? `Converted and added ${e.video?.fileName ?? 'the video'}.` : `Added ${e.video?.fileName ?? 'the video'}.`);
+        const name = e.video?.fileName ?? 'the video';
+        notify.info(e.kind === 'convert' ? `Converted and added ${name}.` : e.kind === 'join' ? `Joined ${e.video?.parts.length ?? 'the'} parts and added ${name}.` : `Added ${name}.`);
       } else {
         setOutcome({ kind: e.phase === 'failed' ? 'failed' : 'cancelled', text: e.message ?? (e.phase === 'failed' ? 'It did not work.' : 'Cancelled.') });
       }
@@ -100,7 +103,14 @@ export function VideosPanel({ caseId }: { caseId: number }) {
   const adopt = (jobId: string, kind: Job['kind'], file: string) => {
     const early = events.current.get(jobId);
     events.current.delete(jobId);
-    const next: Job = { jobId, kind, phase: early?.phase ?? (kind === 'convert' ? 'converting' : 'probing'), progress: early?.progress ?? null, message: early?.message ?? null, fileName: baseName(file) };
+    const next: Job = {
+      jobId,
+      kind,
+      phase: early?.phase ?? (kind === 'convert' ? 'converting' : 'probing'),
+      progress: early?.progress ?? null,
+      message: early?.message ?? null,
+      fileName: kind === 'join' ? file : baseName(file),
+    };
     if (early && (early.phase === 'done' || early.phase === 'failed' || early.phase === 'cancelled')) {
       finish(early);
       return;
@@ -217,6 +227,11 @@ export function VideosPanel({ caseId }: { caseId: number }) {
                 </span>
                 <span className="muted">{describe(v)}</span>
                 {v.convertedFrom && <span className="muted">Converted from {baseName(v.convertedFrom)} (the original is untouched).</span>}
+                {v.parts.length > 0 && (
+                  <span className="muted" data-testid="video-parts" title={v.parts.map((p) => p.path).join('\n')}>
+                    Joined from {v.parts.length} parts: {v.parts.map((p) => p.fileName).join(', ')}
+                  </span>
+                )}
                 {v.fileStatus === 'missing' && <span className="video-missing">The file is no longer at {v.path}.</span>}
                 {v.sha256 === null && v.fileStatus === 'ok' && <span className="muted">Fingerprinting the file…</span>}
               </div>
@@ -273,6 +288,16 @@ export function VideosPanel({ caseId }: { caseId: number }) {
           </p>
         )}
       </form>
+
+      <RecordingParts
+        caseId={caseId}
+        busy={busy}
+        onStarted={(jobId, label) => {
+          setOutcome(null);
+          setProbe(null);
+          adopt(jobId, 'join', label);
+        }}
+      />
 
       {probe && (
         <div
