@@ -211,6 +211,12 @@ describe('Recordings (browser host + Chromium)', () => {
     const videoId = Number(await row.getAttribute('data-video-id'));
     const pts = ((await app.t.call('videos.timeline', { id: videoId })).body.value as { pts: number[] }).pts;
     await openReview(page, joinedName);
+    // The timeline dock marks where each file after the first starts.
+    expect(await page.getByTestId('dock-join').evaluateAll((els) => els.map((e) => [e.getAttribute('data-frame-index'), e.getAttribute('title')]))).toEqual([
+      ['45', `Part 2 starts here (frame 45): ${parts[1]!.file.split('/').pop()}`],
+      ['90', `Part 3 starts here (frame 90): ${parts[2]!.file.split('/').pop()}`],
+    ]);
+    await page.getByTestId('timeline-dock').screenshot({ path: 'test-results/recording-parts-dock.png' });
     // Across each join, by seeking and by stepping both ways.
     for (const k of [44, 45, 89, 90, 119]) {
       await goTo(page, k);

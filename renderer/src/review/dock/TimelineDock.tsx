@@ -25,11 +25,13 @@ interface Props {
   durationSeconds: number;
   aspect: number;
   thumbnails: ThumbnailSource | null;
+  /** A recording joined from several files: where each part after the first starts (frame index) and its name. */
+  joins?: ReadonlyArray<{ frame: number; label: string }>;
 }
 
 const THUMB_H = 34;
 
-export function TimelineDock({ pts: mediaPts, durationSeconds, aspect, thumbnails }: Props) {
+export function TimelineDock({ pts: mediaPts, durationSeconds, aspect, thumbnails, joins = [] }: Props) {
   // The dock counts from the first frame (a recording's timestamps may start late): positions, ticks and
   // timecodes use the table from the first frame; indices are the same.
   const pts = useMemo(() => tableFromStart(mediaPts) as number[], [mediaPts]);
@@ -226,6 +228,12 @@ export function TimelineDock({ pts: mediaPts, durationSeconds, aspect, thumbnail
             onOpen={(m) => openSample(m.index, sampleById.get(m.id as number)?.frameId ?? null)}
           />
         </div>
+        {joins.map((j) => {
+          const x = xOf(win, pts[j.frame] ?? 0);
+          return x >= -1 && x <= width + 1 ? (
+            <div key={j.frame} className="dock-join" style={{ transform: `translateX(${x.toFixed(2)}px)` }} title={j.label} data-testid="dock-join" data-frame-index={j.frame} />
+          ) : null;
+        })}
         {visible && (
           <div className="dock-playhead" style={{ transform: `translateX(${playheadX.toFixed(2)}px)` }} data-testid="dock-playhead" data-frame-index={index} data-settled={settled ? 'true' : 'false'} aria-hidden="true">
             <span className="dock-playhead-label">{index}</span>

@@ -304,7 +304,13 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
                   annotations={<AnnotationsPanel pts={pts} onCapture={captureOnly} capturing={capturing} />}
                 />
                 <Splitter panel={dock} axis="row" direction={-1} label="Timeline height" testId="dock-splitter" />
-                <TimelineDock pts={pts} durationSeconds={timeline.durationSeconds} aspect={video.width / Math.max(1, video.height)} thumbnails={thumbs} />
+                <TimelineDock
+                  pts={pts}
+                  durationSeconds={timeline.durationSeconds}
+                  aspect={video.width / Math.max(1, video.height)}
+                  thumbnails={thumbs}
+                  joins={video.parts.slice(1).map((p) => ({ frame: p.firstFrame, label: `Part ${p.index + 1} starts here (frame ${p.firstFrame}): ${p.fileName}` }))}
+                />
               </div>
               <FinaliseDialog open={dialog === 'finalise'} onClose={() => setDialog(null)} onGoToFrame={(k) => player?.goTo(k, 'seek')} />
               <ReopenDialog open={dialog === 'reopen'} onClose={() => setDialog(null)} />
