@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // One CPU thread per model process: the tests run model processes side by side on 2 cores (the app's default
+    // is one thread per math core; electron/inference/engines/local-engine.ts threadCount).
+    env: { WORKSTATION_THREADS: '1' },
   },
 });

@@ -9,5 +9,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     fileParallelism: false,
     pool: 'forks',
+    // One CPU thread per model process: the tests run model processes side by side on 2 cores (the app's default
+    // is one thread per math core; electron/inference/engines/local-engine.ts threadCount).
+    env: { WORKSTATION_THREADS: '1' },
   },
 });

@@ -50,14 +50,19 @@ export async function openLlama(preference: DevicePreference): Promise<{ llama: 
 }
 
 /**
- * CPU threads for generation. On two cores or fewer one thread is the safe choice: measured here, a second
- * ggml thread competing with the JS thread or another process made encode 10-50x slower at times.
+ * CPU threads for image encode and generation: one per core that is useful for math (llama.cpp's count of
+ * performance cores), at most 8. Measured at the real size (random weights of MedGemma 1.5 4B's shapes, Q4_K_M,
+ * f16 projector) on 2 cores: 2 threads encode a frame in 257 s against 445 s with 1 (llama-mtmd-cli: 221–258 vs
+ * 438 s) and decode 10.1 against 6.7 tok/s; the model runs in its own process, so the UI does not wait on it.
+ * (An earlier choice of 1 thread on 2 cores was measured on the tiny test model, where encode takes milliseconds
+ * and a second thread only added contention.) WORKSTATION_THREADS=N overrides it; the tests run with 1, since
+ * they run two model processes side by side on 2 cores.
  */
 export function threadCount(llama: Llama): number {
   const fromEnv = Number(process.env.WORKSTATION_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   const cores = llama.cpuMathCores || os.availableParallelism();
-  return cores <= 2 ? 1 : Math.min(cores, 8);
+  return Math.max(1, Math.min(cores, 8));
 }
 
 async function describeDevice(llama: Llama, fallbackReason: string | null): Promise<InferenceDevice> {
