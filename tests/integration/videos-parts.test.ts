@@ -95,6 +95,18 @@ describe('a recording in parts', () => {
     await expect(s.call('videos.importParts', { caseId, paths: [parts[0]!.file] })).rejects.toThrow(/at least two files/);
   });
 
+  it('cancels: nothing registered, no joined or temporary file left, the parts untouched', async () => {
+    const before = (await s.call('videos.list', { caseId })).length;
+    const { end } = await runVideoJob(s, s.call('videos.importParts', { caseId, paths: parts.map((p) => p.file) }), async (jobId) => {
+      expect(await s.call('videos.cancelJob', { jobId })).toEqual({ cancelled: true });
+    });
+    expect(end.phase).toBe('cancelled');
+    expect(end.message).toBe('Joining cancelled; the parts are untouched.');
+    expect((await s.call('videos.list', { caseId })).length).toBe(before);
+    expect(joinedFiles()).toEqual([]);
+    for (const p of parts) expect(fs.existsSync(p.file)).toBe(true);
+  });
+
   it('refuses a damaged part, naming it', async () => {
     const cut = await makeTestVideo({ durationSeconds: 1, firstFrame: 45, damage: 'truncated' });
     const { end } = await runVideoJob(s, s.call('videos.importParts', { caseId, paths: [parts[0]!.file, cut.file] }));

@@ -133,7 +133,8 @@ export function createVideoService(o: VideoServiceOptions) {
         if (o.autoProxy !== false) proxies.start(video.id);
       } catch (err) {
         const what = kind === 'convert' ? 'conversion' : kind === 'join' ? 'joining of the parts' : 'import';
-        if (job.controller.signal.aborted || isCancel(err)) report('cancelled', null, kind === 'import' ? 'Import cancelled.' : `The ${what} was cancelled; the originals are untouched.`);
+        const cancelled = { import: 'Import cancelled.', convert: 'Conversion cancelled; the original is untouched.', join: 'Joining cancelled; the parts are untouched.' }[kind];
+        if (job.controller.signal.aborted || isCancel(err)) report('cancelled', null, cancelled);
         else if (err instanceof WorkstationError) report('failed', null, err.message);
         else report('failed', null, `The ${what} failed: ${(err as Error).message}`);
       } finally {
