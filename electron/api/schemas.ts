@@ -88,6 +88,8 @@ export const Settings = z.object({
   backupsToKeep: z.number().int().min(1, 'Keep at least one daily backup.').max(365, 'Keep at most 365 daily backups.'),
   /** Memory the review's frame cache may hold (MiB); 512 fits an 8 GB laptop beside the model. */
   frameCacheMb: z.number().int().min(128, 'Give the frame cache at least 128 MB.').max(16384, 'Give the frame cache at most 16 GB.'),
+  /** CPU threads for the local model on the CPU; null: one per math core, at most 8 (applies at the next load). */
+  cpuThreads: z.number().int().min(1, 'Use at least one thread.').max(64, 'Use at most 64 threads.').nullable(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -105,6 +107,7 @@ export const DEFAULT_SETTINGS: Settings = {
   remoteModel: null,
   backupsToKeep: 7,
   frameCacheMb: 512,
+  cpuThreads: null,
 };
 
 export const FrameKind = z.enum(['still', 'capture', 'sample']);

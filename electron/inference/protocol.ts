@@ -9,6 +9,8 @@ export interface LoadRequest {
   mmprojPath: string;
   device: DevicePreference;
   contextSize: number;
+  /** CPU threads (Settings); absent or null: one per math core, at most 8. */
+  threads?: number | null;
 }
 
 /** An OpenAI-compatible server (vLLM, llama-server, `npm run serve-model`) instead of local model files. */

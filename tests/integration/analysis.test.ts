@@ -69,6 +69,16 @@ describe('analysis through the inference process', () => {
     expect(st.device?.fallbackReason).toMatch(/no GPU device|No usable GPU/i);
     expect(st.model?.imageSize).toBe(224);
     expect((await s.call('settings.get', {})).modelPath).toBe(model.modelPath);
+    // The device line names the CPU threads in use: the tests' 1 (WORKSTATION_THREADS), or the reviewer's choice.
+    expect(st.device?.names[0]).toMatch(/\(1 thread\)$/);
+    await s.call('settings.update', { cpuThreads: 2 });
+    try {
+      const two = await s.call('inference.load', { ...model, device: 'cpu', contextSize: 2048 });
+      expect(two.device?.names[0]).toMatch(/\(2 threads\)$/);
+    } finally {
+      await s.call('settings.update', { cpuThreads: null });
+    }
+    await expect(s.call('settings.update', { cpuThreads: 0 })).rejects.toThrow(/at least one thread/);
   });
 
   it('streams tokens and stores one complete row with provenance', async () => {

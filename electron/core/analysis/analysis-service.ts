@@ -140,7 +140,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       return;
     }
     if (!s.modelPath || !s.mmprojPath) throw new WorkstationError('unavailable', 'No model is loaded. Open Models and load the model files first.');
-    await client.load({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize });
+    await client.load({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize, threads: s.cpuThreads });
   }
 
   /**
@@ -255,7 +255,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       d.settings.update({ engine: 'remote', remoteUrl: url, remoteModel: req.model });
       return client.status();
     }
-    await client.load(req);
+    await client.load({ ...req, threads: d.settings.get().cpuThreads });
     d.settings.update({ engine: 'local', modelPath: req.modelPath, mmprojPath: req.mmprojPath, devicePreference: req.device, contextSize: req.contextSize });
     void hashes.hash(req.modelPath).catch(() => undefined);
     void hashes.hash(req.mmprojPath).catch(() => undefined);

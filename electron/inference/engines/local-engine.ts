@@ -55,17 +55,18 @@ export async function openLlama(preference: DevicePreference): Promise<{ llama: 
  * f16 projector) on 2 cores: 2 threads encode a frame in 257 s against 445 s with 1 (llama-mtmd-cli: 221–258 vs
  * 438 s) and decode 10.1 against 6.7 tok/s; the model runs in its own process, so the UI does not wait on it.
  * (An earlier choice of 1 thread on 2 cores was measured on the tiny test model, where encode takes milliseconds
- * and a second thread only added contention.) WORKSTATION_THREADS=N overrides it; the tests run with 1, since
- * they run two model processes side by side on 2 cores.
+ * and a second thread only added contention.) The reviewer's choice in Settings wins; then WORKSTATION_THREADS=N
+ * (the tests run with 1, since they run two model processes side by side on 2 cores).
  */
-export function threadCount(llama: Llama): number {
+export function threadCount(llama: Llama, chosen?: number | null): number {
+  if (chosen && Number.isInteger(chosen) && chosen > 0) return chosen;
   const fromEnv = Number(process.env.WORKSTATION_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   const cores = llama.cpuMathCores || os.availableParallelism();
   return Math.max(1, Math.min(cores, 8));
 }
 
-async function describeDevice(llama: Llama, fallbackReason: string | null): Promise<InferenceDevice> {
+async function describeDevice(llama: Llama, fallbackReason: string | null, threads: number): Promise<InferenceDevice> {
   const backend = llama.gpu === false ? 'cpu' : llama.gpu;
   let names: string[] = [];
   let vramTotalBytes: number | null = null;
@@ -79,7 +80,8 @@ async function describeDevice(llama: Llama, fallbackReason: string | null): Prom
     }
   } else {
     const cpu = os.cpus()[0]?.model?.trim();
-    names = [cpu ? `${cpu} (${threadCount(llama)} threads)` : `CPU (${threadCount(llama)} threads)`];
+    const n = `${threads} thread${threads === 1 ? '' : 's'}`;
+    names = [cpu ? `${cpu} (${n})` : `CPU (${n})`];
   }
   return { backend, names, vramTotalBytes, vramUsedBytes, fallbackReason };
 }
@@ -149,7 +151,7 @@ export function createLocalEngine() {
         mmprojPath: req.mmprojPath,
         contextSize: req.contextSize,
         batchSize: 512,
-        threads: threadCount(llama),
+        threads: threadCount(llama, req.threads),
         gpuLayers: gpu ? 999 : 0,
         useGpuForVision: gpu,
       });
@@ -158,7 +160,7 @@ export function createLocalEngine() {
         imageSize: model.imageSize,
         imageTokens: model.imageTokens,
         contextSize: model.contextSize, // what llama.cpp made (it rounds the request up), not what was asked
-        device: await describeDevice(llama, opened.fallbackReason),
+        device: await describeDevice(llama, opened.fallbackReason, threadCount(llama, req.threads)),
         engine: 'local (node-llama-cpp + mtmd addon)',
         engineVersion: `node-llama-cpp ${await getModuleVersion()}`,
         llamaCppRelease: llama.llamaCppRelease.release,

@@ -14,6 +14,7 @@ import { EngineSettings } from './EngineSettings';
 import { FfmpegAbout } from './FfmpegAbout';
 import { LogFolder } from './LogFolder';
 import { VideoSettings } from './VideoSettings';
+import { CpuSettings } from './CpuSettings';
 
 type Theme = Settings['theme'];
 type Saved = 'theme' | 'reviewer' | 'backups' | null;
@@ -187,6 +188,7 @@ export function SettingsView() {
         </div>
       </form>
       <EngineSettings />
+      <CpuSettings />
       <VideoSettings />
       {info && (
         <section className="page-section about">
