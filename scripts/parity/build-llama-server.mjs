@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds llama.cpp's own llama-server from the llama.cpp source node-llama-cpp bundles (the same release the
 // app runs), for the hand-run parity check against a real peer (npm run parity:llama-server). Not part of
-// CI: it compiles ggml, llama, mtmd and the server (about 6 CPU-minutes on the 2-core build machine).
+// CI: it compiles ggml, llama, mtmd and the server (18 minutes on the 2-core build machine while tests ran beside it).
 // No web UI (the check needs the HTTP API only) and no network during the build.
 //   out: .cache/llama-server/<release>/bin/llama-server
 // Usage: node scripts/parity/build-llama-server.mjs [--jobs N] [--force]
