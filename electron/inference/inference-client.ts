@@ -2,10 +2,13 @@
 // cancels, and restarts the process, reloading the model, when it dies: after a growing pause, and not again once it
 // has died 3 times in 2 minutes (the model is then unloaded, with a message, until the user loads it again). A
 // watchdog ends a process that stops answering (no token for a while during an analysis, no start-up message), and
-// a process that dies before it is ready fails the call that started it. Nothing here imports electron.
+// a process that dies before it is ready fails the call that started it. A cancel the process cannot act on at once
+// (llama.cpp's image encode cannot be interrupted: minutes for the real model on a CPU) ends the process after a
+// second and loads the model again, so Cancel always means now. Nothing here imports electron.
 import crypto from 'node:crypto';
 import type { InferenceStatus, LoadStep } from '../api/schemas';
 import { WorkstationError } from '../api/errors';
+import { createLoadSteps, createWatchdog, cutShort, describeModel, formatDelay } from './client-status';
 import { createCrashPolicy, describeWindow, type CrashPolicyOptions } from './crash-policy';
 import type { AnalyzeRequest, AnalyzeResult, EngineLoadRequest, FromWorker, LoadedModel, WorkerLoadStep } from './protocol';
 import type { SpawnWorker, WorkerHandle } from './worker-handle';
@@ -23,6 +26,10 @@ interface Job {
   priority: number;
   resolve(r: AnalyzeResult): void;
   reject(e: Error): void;
+  /** The text streamed so far (kept for an answer cut short by abandoning the process). */
+  text: string;
+  tokens: number;
+  startedAt: number;
 }
 
 interface Pending {
@@ -39,6 +46,11 @@ export interface InferenceClientOptions {
   watchdogMs?: number;
   /** A new process that has not said it is ready after this long is taken as hung (default 120 s). */
   readyTimeoutMs?: number;
+  /**
+   * How long a cancelled analysis may take to stop before its process is ended and the model loaded again (default
+   * 1 s): the image encode cannot be interrupted, and takes minutes at the real size on a CPU.
+   */
+  cancelGraceMs?: number;
   /** Told about crashes, restarts and the watchdog (the app log). */
   log?(level: 'warn' | 'error', message: string, details?: Record<string, unknown>): void;
 }
@@ -59,60 +71,23 @@ export function createInferenceClient(o: InferenceClientOptions) {
   const crashes = createCrashPolicy(o.crashPolicy);
   const watchdogMs = o.watchdogMs ?? DEFAULT_WATCHDOG_MS;
   const readyTimeoutMs = o.readyTimeoutMs ?? 120_000;
+  const cancelGraceMs = o.cancelGraceMs ?? 1_000;
+  /** The process ended because a cancel could not stop it: its exit reloads the model instead of counting as a crash. */
+  let abandoned: WorkerHandle | null = null;
+  let graceTimer: NodeJS.Timeout | null = null;
   /** Bumped by every crash, load and unload: a restart scheduled before one of them does not run. */
   let generation = 0;
   /** Why the client ended the process itself (the watchdog), for the crash message. */
   let killedBecause: string | null = null;
-  let lastActivity = 0;
-  let watchdog: NodeJS.Timeout | null = null;
   let restartTimer: { timer: NodeJS.Timeout; resolve(): void } | null = null;
-  /** While loading: each step and when it began (performance.now()); null otherwise. */
-  let steps: Array<{ id: LoadStep['id']; label: string; at: number | null; end: number | null }> | null = null;
-
-  function loadSteps(): LoadStep[] | undefined {
-    if (!steps || state !== 'loading') return undefined;
-    const t = performance.now();
-    return steps.map((s) => ({
-      id: s.id,
-      label: s.label,
-      state: s.end !== null ? 'done' : s.at !== null ? 'running' : 'pending',
-      ms: s.at === null ? null : Math.round((s.end ?? t) - s.at),
-    }));
-  }
-  function beginSteps(req: EngineLoadRequest) {
-    const plan: Array<[LoadStep['id'], string]> =
-      req.engine === 'remote'
-        ? [
-            ['starting', 'Starting the model process'],
-            ['connecting', 'Asking the server for its models'],
-          ]
-        : [
-            ['starting', 'Starting the model process'],
-            ['checking', 'Checking the model and projector files'],
-            ['runtime', 'Starting llama.cpp for this device'],
-            ['weights', 'Loading the weights and the vision projector'],
-          ];
-    steps = plan.map(([id, label]) => ({ id, label, at: null, end: null }));
-    step('starting');
-  }
-  /** Marks `id` running (and every earlier step done), and tells the windows. */
+  /** While loading: each step and when it began. */
+  const steps = createLoadSteps();
   function step(id: LoadStep['id'] | WorkerLoadStep) {
-    if (!steps) return;
-    const t = performance.now();
-    const i = steps.findIndex((s) => s.id === id);
-    if (i < 0) return;
-    steps.forEach((s, j) => {
-      if (j < i && s.end === null) {
-        s.at ??= t;
-        s.end = t;
-      }
-    });
-    steps[i]!.at ??= t;
-    if (state === 'loading') o.onStatus?.(status());
+    if (steps.mark(id) && state === 'loading') o.onStatus?.(status());
   }
 
   function status(): InferenceStatus {
-    const progress = loadSteps();
+    const progress = state === 'loading' ? steps.snapshot() : undefined;
     return {
       state,
       ...(progress ? { loadSteps: progress } : {}),
@@ -162,7 +137,10 @@ export function createInferenceClient(o: InferenceClientOptions) {
       worker = null;
       ready = null;
       stopWatchdog();
-      if (!closing) void onCrash(code, signal);
+      if (abandoned === w) {
+        abandoned = null;
+        if (!closing) void reloadAfterCancel();
+      } else if (!closing) void onCrash(code, signal);
     });
     return ready;
   }
@@ -173,28 +151,24 @@ export function createInferenceClient(o: InferenceClientOptions) {
   }
 
   /** While an analysis runs: no start or token for `watchdogMs` means the process hangs; end it (a crash follows). */
-  function startWatchdog() {
-    lastActivity = Date.now();
-    if (watchdog) return;
-    watchdog = setInterval(() => {
-      if (!running || !worker) return;
-      const silent = Date.now() - lastActivity;
-      if (silent < watchdogMs) return;
-      killedBecause = `no output for ${Math.round(silent / 1000)} s during an analysis`;
-      o.log?.('error', 'The model process stopped answering during an analysis; ending it.', { pid: worker.pid, silentMs: silent });
-      worker.kill();
-    }, Math.max(50, Math.min(5_000, Math.floor(watchdogMs / 4))));
-    watchdog.unref?.();
-  }
-  function stopWatchdog() {
-    if (watchdog) clearInterval(watchdog);
-    watchdog = null;
-  }
+  const watchdog = createWatchdog(watchdogMs, (silent) => {
+    if (!running || !worker) return;
+    killedBecause = `no output for ${Math.round(silent / 1000)} s during an analysis`;
+    o.log?.('error', 'The model process stopped answering during an analysis; ending it.', { pid: worker.pid, silentMs: silent });
+    worker.kill();
+  });
+  const startWatchdog = () => watchdog.start();
+  const stopWatchdog = () => watchdog.stop();
 
   function route(m: FromWorker) {
     if (m.type === 'loadStep') return step(m.step);
-    if ((m.type === 'token' || m.type === 'started') && running?.id === m.id) lastActivity = Date.now();
-    if (m.type === 'token') return running?.id === m.id && running.callbacks.onToken?.(m.text);
+    if ((m.type === 'token' || m.type === 'started') && running?.id === m.id) watchdog.touch();
+    if (m.type === 'token') {
+      if (running?.id !== m.id) return;
+      running.text += m.text;
+      running.tokens++;
+      return running.callbacks.onToken?.(m.text);
+    }
     if (m.type === 'started') return running?.id === m.id && running.callbacks.onStart?.();
     const p = 'id' in m ? pending.get(m.id) : undefined;
     if (!p || !('id' in m)) return;
@@ -279,19 +253,57 @@ export function createInferenceClient(o: InferenceClientOptions) {
     pump();
   }
 
+  /** The cancelled job did not stop within the grace: it ends now (aborted, with what it streamed); its process goes. */
+  function abandon(job: Job) {
+    graceTimer = null;
+    if (running !== job || !worker) return;
+    abandoned = worker;
+    o.log?.('warn', `A cancelled analysis did not stop within ${cancelGraceMs} ms (the image encode cannot be interrupted); ending the model process and loading the model again.`, {
+      pid: worker.pid,
+    });
+    job.resolve(cutShort(job.text, job.tokens, performance.now() - job.startedAt));
+    worker.kill();
+  }
+
+  /** After a process was ended for a cancel: the same model again, then the queue goes on (not a crash). */
+  async function reloadAfterCancel() {
+    const gen = ++generation;
+    const old = [...pending.values()];
+    pending.clear();
+    if (!lastLoad) {
+      running = null;
+      setState('no-model', null);
+      for (const p of old) p.reject(new WorkstationError('cancelled', 'Cancelled.'));
+      return;
+    }
+    const loading = doLoad(lastLoad); // sets 'loading' at once, so nothing queued starts on the old process
+    for (const p of old) p.reject(new WorkstationError('cancelled', 'Cancelled.'));
+    try {
+      await loading;
+    } catch (err) {
+      if (gen !== generation) return;
+      model = null;
+      setState('error', `The model was loaded again after a cancel, and that failed: ${(err as Error).message}`);
+      rejectQueue(new WorkstationError('unavailable', `Loading the model again failed: ${(err as Error).message}`));
+      return;
+    }
+    pump();
+  }
+
   async function doLoad(req: EngineLoadRequest): Promise<LoadedModel> {
-    beginSteps(req);
+    steps.begin(req);
+    step('starting');
     setState('loading', null);
     try {
       const r = await request({ type: 'load', ...req });
       if (r.type !== 'loaded') throw new Error('Unexpected reply from the model process.');
       model = r.model;
       lastLoad = req;
-      steps = null;
+      steps.clear();
       setState('ready', r.model.device.fallbackReason);
       return r.model;
     } finally {
-      steps = null;
+      steps.clear();
     }
   }
 
@@ -303,6 +315,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     if (running || state !== 'ready' || !queue.length) return;
     const job = queue.shift()!;
     running = job;
+    job.startedAt = performance.now();
     startWatchdog();
     announcePositions();
     o.onStatus?.(status());
@@ -313,6 +326,10 @@ export function createInferenceClient(o: InferenceClientOptions) {
       })
       .catch((err: Error) => job.reject(err))
       .finally(() => {
+        if (graceTimer && running === job) {
+          clearTimeout(graceTimer);
+          graceTimer = null;
+        }
         if (running === job) running = null;
         if (!running) stopWatchdog();
         o.onStatus?.(status());
@@ -361,7 +378,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
         return Promise.reject(new WorkstationError('unavailable', 'No model is loaded. Load one in Models first.'));
       }
       return new Promise<AnalyzeResult>((resolve, reject) => {
-        const job: Job = { id, request, callbacks, priority, resolve, reject };
+        const job: Job = { id, request, callbacks, priority, resolve, reject, text: '', tokens: 0, startedAt: performance.now() };
         const at = queue.findIndex((j) => j.priority < priority);
         if (at === -1) queue.push(job);
         else queue.splice(at, 0, job);
@@ -381,7 +398,12 @@ export function createInferenceClient(o: InferenceClientOptions) {
         return true;
       }
       if (running?.id === id && worker) {
+        const job = running;
         worker.send({ type: 'cancel', id });
+        if (!graceTimer && !abandoned) {
+          graceTimer = setTimeout(() => abandon(job), cancelGraceMs);
+          graceTimer.unref?.();
+        }
         return true;
       }
       return false;
@@ -394,6 +416,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
       closing = true;
       cancelRestart();
       stopWatchdog();
+      if (graceTimer) clearTimeout(graceTimer);
       for (const job of queue.splice(0)) job.reject(new WorkstationError('cancelled', 'The app is closing.'));
       worker?.kill();
       worker = null;
@@ -401,14 +424,3 @@ export function createInferenceClient(o: InferenceClientOptions) {
   };
 }
 export type InferenceClient = ReturnType<typeof createInferenceClient>;
-
-function formatDelay(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
-}
-
-/** The status line's model: files for the local engine; server and model id for the remote one (never the key). */
-function describeModel(model: LoadedModel, req: EngineLoadRequest): NonNullable<InferenceStatus['model']> {
-  const common = { name: model.name, imageSize: model.imageSize, contextSize: model.contextSize };
-  if (req.engine === 'remote') return { ...common, modelPath: '', mmprojPath: '', engine: 'remote', serverUrl: req.url, remoteModel: req.model };
-  return { ...common, modelPath: req.modelPath, mmprojPath: req.mmprojPath };
-}

@@ -133,4 +133,55 @@ describe('inference process failures', () => {
     const r = await c.analyze('after', { image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 4 });
     expect(r.generatedTokens).toBeGreaterThan(0);
   }, 120_000);
+  it('cancel means now: a process that cannot act on the cancel (as during the image encode) is ended after 1 s, the answer so far kept, the model loaded again; not a crash', async () => {
+    const { client: c, waitFor } = start();
+    await c.load(load());
+    const pid = c.workerPid!;
+    let streamed = '';
+    let stopped = false;
+    let cancelledAt = 0;
+    // SIGSTOP right after the first tokens: the process is alive but does nothing, as while llama.cpp encodes an image
+    // (that cannot be interrupted; minutes at the real size on a CPU).
+    const analysis = c.analyze('stuck', { image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 100_000 }, {
+      onToken: (t) => {
+        streamed += t;
+        if (!stopped) {
+          stopped = true;
+          process.kill(pid, 'SIGSTOP');
+          setTimeout(() => {
+            cancelledAt = performance.now();
+            c.cancel('stuck');
+          }, 200);
+        }
+      },
+    });
+    const r = await analysis;
+    const waited = performance.now() - cancelledAt;
+    expect(r.stopReason).toBe('aborted');
+    expect(r.text).toBe(streamed);
+    expect(waited).toBeLessThan(2_000); // the grace (1 s) and the kill, not the rest of the work
+    console.log(`[cancel-now] the cancelled analysis returned ${Math.round(waited)} ms after Cancel`);
+    await waitFor((s) => s.state === 'ready');
+    expect(alive(pid)).toBe(false);
+    expect(c.workerPid).not.toBe(pid);
+    expect(c.status().message).toBeNull(); // a reload, not a crash message
+    const next = await c.analyze('after', { image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 4 });
+    expect(next.generatedTokens).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a cancel the process acts on at once keeps the process and the model', async () => {
+    const { client: c } = start();
+    await c.load(load());
+    const pid = c.workerPid!;
+    let n = 0;
+    const analysis = c.analyze('quick', { image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 100_000 }, {
+      onToken: () => {
+        if (++n === 2) c.cancel('quick');
+      },
+    });
+    expect((await analysis).stopReason).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 1_300)); // past the grace: nothing was ended
+    expect(c.workerPid).toBe(pid);
+    expect(c.status().state).toBe('ready');
+  }, 60_000);
 });
