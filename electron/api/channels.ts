@@ -22,6 +22,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'analysis.start',
   'analysis.cancel',
   'analysis.list',
+  'analysis.expected',
   'analysis.defaultPrompt',
   'analysis.ask',
   'analysis.turns',
@@ -98,6 +99,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'timeline.resume',
   'timeline.cancel',
   'timeline.get',
+  'timeline.estimate',
 ] as const;
 
 export const EVENT_NAME_LIST = [

@@ -1,7 +1,7 @@
 // Contract channels and events for the phase timeline ("Analyse video"). Spread into contract.ts.
 import { z } from 'zod';
 import { Id } from './schemas';
-import { PhaseMethod, TimelineJob, TimelineProgress, TimelineSampling, TimelineView } from './schemas-timeline';
+import { PhaseMethod, TimelineEstimate, TimelineJob, TimelineProgress, TimelineSampling, TimelineView } from './schemas-timeline';
 
 const review = z.object({ reviewId: Id }).strict();
 
@@ -28,6 +28,17 @@ export const timelineRequests = {
   'timeline.cancel': { input: review, output: TimelineJob },
   /** The job (null when the video was never analysed) and its stored samples, by time. */
   'timeline.get': { input: review, output: TimelineView },
+  /** Before "Analyse video": how many samples these settings take and how long, from this computer's own analyses. */
+  'timeline.estimate': {
+    input: z
+      .object({
+        reviewId: Id,
+        everySeconds: z.number().min(1, 'Sample at most once a second.').max(600, 'Sample at least every 10 minutes.'),
+        sampling: TimelineSampling.optional(),
+      })
+      .strict(),
+    output: TimelineEstimate,
+  },
 } as const;
 
 export const timelineEvents = {

@@ -12,6 +12,7 @@ import {
   CatalogId,
   DevicePreference,
   DownloadProgress,
+  ExpectedTimes,
   Frame,
   Id,
   ImportProgress,
@@ -135,6 +136,8 @@ export const requests = {
   },
   'analysis.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'analysis.list': { input: z.object({ frameId: Id }).strict(), output: z.array(Analysis) },
+  /** How long an analysis takes with the loaded model on this computer (medians of the latest ones); null before any. */
+  'analysis.expected': { input: empty, output: ExpectedTimes.nullable() },
   'analysis.defaultPrompt': { input: empty, output: z.object({ prompt: z.string(), maxTokens: z.number().int() }) },
   /** A follow-up question about an analysed frame; streams as analysis.token / analysis.status with this jobId. */
   'analysis.ask': {

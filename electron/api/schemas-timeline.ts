@@ -80,3 +80,18 @@ export const TimelineProgress = z.object({
   sample: TimelineSample.nullable(),
 });
 export type TimelineProgress = z.infer<typeof TimelineProgress>;
+
+/** What "Analyse video" would take, before it starts: how many samples, and how long on this computer. */
+export const TimelineEstimate = z.object({
+  samples: z.number().int().nonnegative(),
+  /** Scene sampling: the count is a most (one per interval where the picture changes). */
+  atMost: z.boolean(),
+  /** Samples already analysed by this model (kept, not run again). */
+  alreadyDone: z.number().int().nonnegative(),
+  /** Per sample and in all (null before any analysis has run with this model on this computer). */
+  perSampleMs: z.number().nullable(),
+  totalMs: z.number().nullable(),
+  basedOn: z.number().int().nonnegative(),
+  onCpu: z.boolean(),
+});
+export type TimelineEstimate = z.infer<typeof TimelineEstimate>;

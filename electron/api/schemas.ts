@@ -164,6 +164,25 @@ export const AnalysisTimings = z.object({
 });
 export type AnalysisTimings = z.infer<typeof AnalysisTimings>;
 
+/**
+ * How long an analysis takes with the loaded model on this computer: medians of the latest completed analyses that
+ * ran with the same model files (or server and model) on the same device. null when none has run yet.
+ */
+export const ExpectedTimes = z.object({
+  /** How many analyses the medians come from (at most 20, the latest). */
+  basedOn: z.number().int().positive(),
+  /** The device line they ran on ("cpu: AMD EPYC (2 threads)"). */
+  device: z.string(),
+  onCpu: z.boolean(),
+  /** Image encode (null on a remote server: not visible from here). */
+  encodeMs: z.number().nullable(),
+  firstTokenMs: z.number().nullable(),
+  tokensPerSecond: z.number().nullable(),
+  /** The whole analysis, from start to the last token. */
+  analysisMs: z.number(),
+});
+export type ExpectedTimes = z.infer<typeof ExpectedTimes>;
+
 export const GenerationParams = z.object({
   maxTokens: z.number().int().min(1).max(4096),
   temperature: z.literal(0),

@@ -132,6 +132,10 @@ describe('Phase timeline (host process + Chromium + generated model)', () => {
     const reviewId = Number(await page.getByTestId('review').getAttribute('data-review-id'));
 
     await page.getByTestId('timeline-every').fill('5');
+    // Before it starts, the panel says what it will take; no analysis has run here yet, so the time is not guessed.
+    await expect
+      .poll(() => page.getByTestId('timeline-estimate').textContent(), { timeout: 10_000 })
+      .toBe('12 samples. How long they take is not known yet: no analysis has run with this model on this computer; the first samples measure it.');
     await page.getByTestId('timeline-start').click();
     const progress = page.getByTestId('timeline-progress');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="timeline-progress"]')?.getAttribute('data-done') ?? 0) >= 3, null, { timeout: 90_000 });
@@ -177,6 +181,13 @@ describe('Phase timeline (host process + Chromium + generated model)', () => {
       const analyses = await host.call<Array<{ status: string }>>('analysis.list', { frameId: f.id });
       expect(analyses.map((a) => a.status), `frame ${f.frameIndex}`).toEqual(['completed']);
     }
+
+    // Now the estimate is measured: every 2 s is 30 samples, 6 of them (0, 10, 20… s) analysed already.
+    await page.getByTestId('timeline-every').fill('2');
+    await expect
+      .poll(() => page.getByTestId('timeline-estimate').textContent(), { timeout: 10_000 })
+      .toMatch(/^30 samples \(6 analysed already\) · about \d+ (s|min) on this computer \(about \d+ s per analysis, median of 12\)\.$/);
+    await page.getByTestId('timeline-every').fill('5');
   }, 300_000);
 
   it('a block jumps to its frame and opens that frame\'s analysis; the legend and smoothing are display only', async () => {

@@ -1,6 +1,7 @@
 // Issue 5: analyse the paused frame. Pause on a frame of a surgery video, press A: the exact frame is captured at
 // its native size, stored in the review and analysed by the generated model, streaming beside the frame; after a
 // reload the review opens where the reviewer left off and the analysis is still there.
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,22 @@ import { ensureTestModel } from '../fixtures/test-model';
 import { makeTestVideo, type TestVideo } from '../fixtures/videos';
 import { launchApp, type App } from './harness';
 import { addVideo, capturedFrames, createCase, expectOnScreen, goTo, openCase, openReview, reviewId, storedFrameIndex, waitSettled } from './video-helpers';
+
+/** Keeps every text the running analysis's wait line shows (it may be on screen for less than a second here). */
+async function recordWaitTexts(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __waitTexts: string[]; __waitObserver?: MutationObserver };
+    w.__waitTexts = [];
+    w.__waitObserver?.disconnect();
+    const grab = () => {
+      const t = document.querySelector('[data-testid="analysis-expected"]')?.textContent;
+      if (t && w.__waitTexts.at(-1) !== t) w.__waitTexts.push(t);
+    };
+    w.__waitObserver = new MutationObserver(grab);
+    w.__waitObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+const waitTexts = (page: Page) => page.evaluate(() => (window as unknown as { __waitTexts: string[] }).__waitTexts);
 
 describe('Analyse the paused frame (browser host + Chromium + generated model)', () => {
   let app: App;
@@ -43,10 +60,13 @@ describe('Analyse the paused frame (browser host + Chromium + generated model)',
     await expectOnScreen(page, 52);
     expect(paused).toBeGreaterThan(5);
 
+    await recordWaitTexts(page);
     await page.keyboard.press('a');
     await page.getByTestId('analysis-ai-label').first().waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="analysis-status"]')?.getAttribute('data-status') === 'completed', null, { timeout: 90_000 });
     expect(await page.getByTestId('analysis-frame-caption').getAttribute('data-frame-index')).toBe('52');
+    // While it ran, the panel said how long it had taken so far, and that this first one measures the wait.
+    expect(await waitTexts(page)).toContainEqual(expect.stringMatching(/^\d+:\d\d so far · the first analysis with this model here measures how long they take$/));
 
     // Stored: the frame (native size, frame 52 in its pixels) and its analysis.
     const frames = await capturedFrames(app, rid);
@@ -86,6 +106,18 @@ describe('Analyse the paused frame (browser host + Chromium + generated model)',
     await item.click();
     expect(await page.getByTestId('panel-analysis').textContent()).toContain(text.slice(0, 30));
     expect(app.errors).toEqual([]);
+  });
+
+  it('says how long the wait is once an analysis has run: the time so far and the median here', async () => {
+    const { page } = app;
+    await goTo(page, 70);
+    await expectOnScreen(page, 70);
+    await recordWaitTexts(page);
+    await page.getByTestId('review-stage').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('a');
+    await page.waitForFunction(() => document.querySelector('[data-testid="analysis-frame-caption"]')?.getAttribute('data-frame-index') === '70', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="analysis-status"]')?.getAttribute('data-status') === 'completed', null, { timeout: 90_000 });
+    expect(await waitTexts(page)).toContainEqual(expect.stringMatching(/^\d+:\d\d so far · an analysis takes about \d+ s here \(median of 1(; the image encode about \d+ s)?\)$/));
   });
 
   it('captures a 1080p frame with C and sends its print copy for reports along with it', async () => {

@@ -77,6 +77,7 @@ describe('analysis through the inference process', () => {
       expect(two.device?.names[0]).toMatch(/\(2 threads\)$/);
     } finally {
       await s.call('settings.update', { cpuThreads: null });
+      await s.call('inference.load', { ...model, device: 'auto', contextSize: 2048 }); // back to the tests' one thread
     }
     await expect(s.call('settings.update', { cpuThreads: 0 })).rejects.toThrow(/at least one thread/);
   });
@@ -100,6 +101,28 @@ describe('analysis through the inference process', () => {
     expect(a.answer).toBe(a.rawText.trim());
     const listed = await s.call('analysis.list', { frameId });
     expect(listed[0]).toEqual(a);
+  });
+
+  it('says how long an analysis takes here, from the ones that ran with this model on this device', async () => {
+    const stored = (await s.call('analysis.list', { frameId })).filter((a) => a.status === 'completed');
+    const mine = stored.filter((a) => a.provenance.device === stored[0]!.provenance.device);
+    const e = (await s.call('analysis.expected', {}))!;
+    expect(e.basedOn).toBe(mine.length);
+    expect(e.device).toBe(mine[0]!.provenance.device);
+    expect(e.onCpu).toBe(true);
+    const totals = mine.map((a) => a.timings.totalMs).sort((x, y) => x - y);
+    expect(e.analysisMs).toBe(totals.length % 2 ? totals[(totals.length - 1) / 2] : (totals[totals.length / 2 - 1]! + totals[totals.length / 2]!) / 2);
+    expect(e.encodeMs).toBeGreaterThan(0);
+    // Another device line (another thread count) has no measurements yet: nothing is guessed.
+    await s.call('settings.update', { cpuThreads: 2 });
+    try {
+      await s.call('inference.load', { ...model, device: 'cpu', contextSize: 2048 });
+      expect(await s.call('analysis.expected', {})).toBeNull();
+    } finally {
+      await s.call('settings.update', { cpuThreads: null });
+      await s.call('inference.load', { ...model, device: 'auto', contextSize: 2048 });
+    }
+    expect((await s.call('analysis.expected', {}))!.basedOn).toBe(mine.length);
   });
 
   it('is greedy: the same frame gives the same text', async () => {

@@ -109,6 +109,21 @@ describe('phase timeline (services, ffmpeg, tiny model)', () => {
     expect(withSample.at(-1)!.etaSeconds).toBe(0);
   });
 
+  it('says before it starts how many samples and how long, from the analyses that ran here; stored samples count as done', async () => {
+    const e = (await s.call('analysis.expected', {}))!;
+    expect(e.basedOn).toBe(12);
+    expect(e.onCpu).toBe(true);
+    // Every 5 s again: 12 samples, all analysed already, so nothing left to wait for.
+    const again = await s.call('timeline.estimate', { reviewId: first.reviewId, everySeconds: 5 });
+    expect(again).toMatchObject({ samples: 12, atMost: false, alreadyDone: 12, perSampleMs: e.analysisMs, totalMs: 0, basedOn: 12, onCpu: true });
+    // Every 2 s: 30 samples (0, 2, … 58 s); frames 0, 300, 600, 900, 1200 and 1500 (at 0, 10, 20… s) are stored already.
+    const denser = await s.call('timeline.estimate', { reviewId: first.reviewId, everySeconds: 2 });
+    expect(denser).toMatchObject({ samples: 30, alreadyDone: 6 });
+    expect(denser.totalMs).toBe(Math.round(e.analysisMs * 24));
+    const scene = await s.call('timeline.estimate', { reviewId: first.reviewId, everySeconds: 10, sampling: 'scene' });
+    expect(scene).toMatchObject({ samples: 6, atMost: true });
+  });
+
   it('analysing again at the same interval reuses every stored sample (no new analysis)', async () => {
     const mark = s.events.length;
     const job = await s.call('timeline.start', { reviewId: first.reviewId, everySeconds: 5 });

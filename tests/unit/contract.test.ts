@@ -163,6 +163,8 @@ const BAD: Record<RequestChannel, unknown[]> = {
   'recovery.openOther': [{}, { path: '' }, { path: '   ' }, { path: 'x'.repeat(4097) }],
   'videos.probe': [{}, { path: '' }, { path: '   ' }, { path: 7 }, { path: 'x'.repeat(4097) }],
   'videos.import': [{ path: '/v.mp4' }, { caseId: 1 }, { caseId: 0, path: '/v.mp4' }, { caseId: 1, path: '' }, { caseId: 1, path: '/v.mp4', copy: true }],
+  'analysis.expected': [{ x: 1 }, { frameId: 1 }],
+  'timeline.estimate': [{ reviewId: 1 }, { reviewId: 1, everySeconds: 0 }, { reviewId: 1, everySeconds: 5, sampling: 'random' }, { reviewId: 0, everySeconds: 5 }],
   'videos.importParts': [{ caseId: 1, paths: ['/a.mp4'] }, { caseId: 1, paths: [] }, { caseId: 1, paths: ['/a.mp4', ''] }, { caseId: 1, paths: '/a.mp4' }, { caseId: 1, paths: Array.from({ length: 101 }, (_, i) => `/p${i}.mp4`) }],
   'videos.convert': [{ path: '/v.mp4' }, { caseId: 1, path: '  ' }, { caseId: 'one', path: '/v.mp4' }],
   'videos.cancelJob': [{}, { jobId: '' }, { jobId: 3 }, { jobId: 'x'.repeat(101) }],

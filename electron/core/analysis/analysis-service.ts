@@ -6,7 +6,7 @@ import { splitAnalysisText } from '../../api/analysis-text';
 import type { EventName, EventPayload, ParsedInput } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
-import type { Analysis, AnalysisTimings, InferenceStatus, Provenance } from '../../api/schemas';
+import type { Analysis, AnalysisTimings, ExpectedTimes, InferenceStatus, Provenance } from '../../api/schemas';
 import { createInferenceClient } from '../../inference/inference-client';
 import { PROMPT_LAYOUT, SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
 import type { AnalyzeResult, EngineLoadRequest } from '../../inference/protocol';
@@ -21,6 +21,7 @@ import { createReviewGuard } from '../reviews/review-guard';
 import type { SecretStore } from '../secrets/secret-store';
 import type { SettingsRepo } from '../settings/settings-repo';
 import { createAnalysesRepo } from './analyses-repo';
+import { expectedTimes } from './expected-times';
 import { createFollowUps, followUpChips } from './follow-ups';
 import { suggestTags } from './suggest-tags';
 import { createTurnsRepo } from './turns-repo';
@@ -49,6 +50,7 @@ type AnalysisHandlers = Pick<
   | 'analysis.start'
   | 'analysis.cancel'
   | 'analysis.list'
+  | 'analysis.expected'
   | 'analysis.defaultPrompt'
   | 'analysis.ask'
   | 'analysis.turns'
@@ -110,6 +112,12 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       modelName: m.name,
       promptLayout: PROMPT_LAYOUT,
     };
+  }
+
+  /** How long an analysis takes with the loaded model on this device, from the ones stored; null with no model or none yet. */
+  async function expected(): Promise<ExpectedTimes | null> {
+    if (client.status().state !== 'ready' || !client.model) return null;
+    return expectedTimes(d.db, await provenance());
   }
 
   function timings(r: AnalyzeResult | null, totalMs: number): AnalysisTimings {
@@ -292,6 +300,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       d.frames.get(frameId);
       return analyses.listForFrame(frameId);
     },
+    'analysis.expected': () => expected(),
     'analysis.defaultPrompt': () => ({ prompt: SEED_PROMPT, maxTokens: SEED_MAX_TOKENS }),
     'analysis.ask': async ({ analysisId, question, maxTokens }) => {
       // A question adds to the frame's record: not on a locked (finalised) review.
@@ -312,6 +321,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
 
   return {
     handlers,
+    expected,
     client,
     /** Follow-up questions (the CLI and tests await a turn's end through ask().done). */
     followUps,

@@ -24,13 +24,14 @@ import { createVideosRepo } from '../videos/videos-repo';
 import { detectSceneChanges, ExtractCancelled, extractFramePng, NO_FFMPEG_MESSAGE } from './frame-extract';
 import { decideColour, type ColourDecision } from '../../api/colour';
 import { FOLLOWUP_MAX_TOKENS, followupPrompt, phaseFromAnalysis, phaseFromFollowupReply, type PhaseResult } from './phase';
+import { timelineEstimate } from './estimate';
 import { intervalPlan, planSamples, sceneTimes, type PlannedSample } from './sampling';
 import { createTimelineRepo, listTimelineSamples } from './timeline-repo';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
-type AnalysisService = Pick<ReturnType<typeof createAnalysisService>, 'ensureLoaded' | 'analyzeFrame' | 'client'>;
+type AnalysisService = Pick<ReturnType<typeof createAnalysisService>, 'ensureLoaded' | 'analyzeFrame' | 'client' | 'expected'>;
 
-export type TimelineChannel = 'timeline.start' | 'timeline.pause' | 'timeline.resume' | 'timeline.cancel' | 'timeline.get';
+export type TimelineChannel = 'timeline.start' | 'timeline.pause' | 'timeline.resume' | 'timeline.cancel' | 'timeline.get' | 'timeline.estimate';
 
 /** Stores a captured frame of a review with the checks and de-duplication of a reviewer's capture (the video service). */
 export type CaptureFrame = (input: ParsedInput<'frames.capture'>) => Promise<Frame>;
@@ -374,6 +375,14 @@ export function createTimelineService(d: TimelineServiceDeps) {
       return next;
     },
     'timeline.get': ({ reviewId }) => view(reviewId),
+    'timeline.estimate': async ({ reviewId, everySeconds, sampling }) => {
+      const video = videos.get(reviews.get(reviewId).videoId);
+      const scene = (sampling ?? 'interval') === 'scene';
+      const plan = scene ? null : intervalPlan(videos.timeline(video.id).pts, video.durationSeconds, everySeconds);
+      const samples = plan ? plan.length : Math.max(1, Math.ceil(video.durationSeconds / everySeconds));
+      const alreadyDone = plan ? plan.filter((p) => (capturedAt.get(reviewId, p.frameIndex) ? storedAnalysis(capturedAt.get(reviewId, p.frameIndex)!.id) : null)).length : 0;
+      return timelineEstimate({ samples, atMost: scene, alreadyDone, expected: await d.analysis.expected() });
+    },
   };
 
   if (d.resumeOnStart !== false) {

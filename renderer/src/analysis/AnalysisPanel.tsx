@@ -10,6 +10,8 @@ import { formatDateTime } from '../ui/format';
 import { useNotify } from '../ui/notify';
 import { AnalysisHistory } from './AnalysisHistory';
 import { AnalysisOutput } from './AnalysisOutput';
+import { useElapsed, useExpectedTimes } from './expected';
+import { expectedText } from './wait-text';
 import { FollowUps } from './FollowUps';
 import { isTerminal, jobsStore, type JobState } from './jobs-store';
 import { splitStreamSections, type StreamSections } from '../../../electron/api/analysis-text';
@@ -122,6 +124,9 @@ export function AnalysisPanel({ frame, onAnalyze }: { frame: Frame; onAnalyze?: 
   const hasOutput = !!job || !!shown;
   const all = history ?? [];
   const jobState = starting && !job ? 'starting' : (job?.status ?? (shown ? `stored-${shown.status}` : 'idle'));
+  const running = job?.status === 'running';
+  const expected = useExpectedTimes(finishedJob);
+  const elapsed = useElapsed(running, job?.jobId ?? null);
 
   return (
     <section className="analysis-panel" aria-label="Analysis">
@@ -165,6 +170,11 @@ export function AnalysisPanel({ frame, onAnalyze }: { frame: Frame; onAnalyze?: 
         )}
         {!job && shown && <span className="muted"> · {formatDateTime(shown.createdAt)}</span>}
       </p>
+      {running && (
+        <p className="analysis-expected muted" data-testid="analysis-expected" data-expected-ms={expected?.analysisMs ?? ''}>
+          {expectedText(elapsed, expected, job.tokenEvents === 0)}
+        </p>
+      )}
       {shown && !streaming && !shown.provenance.promptLayout && (
         <p className="layout-notice" role="note" data-testid="old-layout-notice">
           This analysis was asked in an older prompt layout (no blank lines around the image), which the fine-tuned model never saw in

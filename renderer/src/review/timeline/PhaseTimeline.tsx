@@ -9,6 +9,7 @@ import { Button } from '../../ui/Button';
 import { useNotify } from '../../ui/notify';
 import { useTaxonomy } from '../annotate/annotate-context';
 import { NO_PHASE_COLOUR as NO_PHASE, usePhaseTimeline } from './timeline-context';
+import { TimelineEstimate } from './TimelineEstimate';
 import './timeline.css';
 
 interface Props {
@@ -176,6 +177,7 @@ export function PhaseTimelineControls({ reviewId, final, onFrames }: Props) {
           </label>
         )}
       </div>
+      {!running && !final && <TimelineEstimate reviewId={reviewId} everySeconds={every} sampling={sampling} />}
       {(message || loadError) && (
         <p className={`phase-timeline-message${state === 'failed' || loadError ? ' is-problem' : ''}`} data-testid="timeline-message">
           {loadError ?? message}
