@@ -88,13 +88,18 @@ async function measureFile(page: Page, player: Player, log: Log, f: { name: stri
   await player.cache(true);
   const seeks: number[] = [];
   const seekTargets: number[] = [];
+  const seekPaths = new Map<string, number[]>();
   for (let i = 0; i < seekCount; i++) {
     const k = pick();
     seekTargets.push(k);
     const r = await timedGoTo(page, k, 'seek');
     seeks.push(r.ms);
+    seekPaths.set(r.path ?? 'unknown', [...(seekPaths.get(r.path ?? 'unknown') ?? []), r.ms]);
     await check(k, r);
   }
+  // Which path painted each jump (the proxy's frames through the cache, or the original's <video>), with its median.
+  log(`  seeks (frame: ms): ${seekTargets.map((k, i) => `${k}: ${Math.round(seeks[i]!)}`).join(', ')}`);
+  log(`  seeks by path: ${[...seekPaths].map(([p, ms]) => `${p} ${ms.length} (p50 ${r1(pct(ms, 50))} ms)`).join(', ')}`);
   // The same seeks on a bare <video> of the same file (seek → seeked), for the player's overhead.
   const raw = await bareVideoSeeks(page, seekTargets, `/media/videos/${videoId}`);
   log(`  seek p50 ${r1(pct(seeks, 50))} ms, p95 ${r1(pct(seeks, 95))} ms (bare <video> seek → seeked: p50 ${r1(pct(raw, 50))} ms, p95 ${r1(pct(raw, 95))} ms)`);

@@ -22,21 +22,26 @@ type PlayerHook = {
 };
 
 /** One navigation, timed in the page: request → frame k confirmed on screen. */
+/** A navigation that has not settled after this long is reported as stuck (with the player's state), not waited on. */
+export const SETTLE_LIMIT_MS = 20_000;
+
 export async function timedGoTo(page: Page, k: number, how: 'step' | 'seek'): Promise<{ ms: number; shown: number | null; path: string | null }> {
-  return page.evaluate(
-    async ([k, how]) => {
+  const r = await page.evaluate(
+    async ([k, how, limit]) => {
       const p = (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer;
       const t0 = performance.now();
       p.goTo(k as number, how as 'step' | 'seek');
-      await p.whenSettled();
+      const settled = await Promise.race([p.whenSettled().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), limit as number))]);
       // Painted: the next rendering opportunity after the frame was confirmed and drawn.
-      await new Promise((r) => requestAnimationFrame(r));
+      if (settled) await new Promise((r) => requestAnimationFrame(r));
       const ms = performance.now() - t0;
       const s = p.getState();
-      return { ms, shown: s.shownIndex, path: s.lastPath };
+      return { ms, shown: s.shownIndex, path: s.lastPath, stuck: settled ? null : JSON.stringify(s) };
     },
-    [k, how] as const,
+    [k, how, SETTLE_LIMIT_MS] as const,
   );
+  if (r.stuck) throw new Error(`the player did not settle on frame ${k} (${how}) within ${SETTLE_LIMIT_MS / 1000} s; its state: ${r.stuck}`);
+  return { ms: r.ms, shown: r.shown, path: r.path };
 }
 
 
@@ -105,7 +110,15 @@ export function reviewPlayer(page: Page, caseId: number, call: <T>(channel: stri
       }, videoId, { timeout: 60_000 });
     },
     cache: (on: boolean) => page.evaluate((on) => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.setCacheEnabled(on), on),
-    idle: () => page.evaluate(() => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.cacheIdle()),
+    /** Waits for the frame cache's prefetch to finish; reports it as stuck (with the player's state) after the limit. */
+    idle: async () => {
+      const stuck = await page.evaluate(async (limit) => {
+        const p = (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer;
+        const done = await Promise.race([Promise.resolve(p.cacheIdle()).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), limit))]);
+        return done ? null : JSON.stringify(p.getState());
+      }, SETTLE_LIMIT_MS);
+      if (stuck) throw new Error(`the frame cache did not go idle within ${SETTLE_LIMIT_MS / 1000} s; the player's state: ${stuck}`);
+    },
     state: () => page.evaluate(() => (window as unknown as { __workstationPlayer: PlayerHook }).__workstationPlayer.getState()),
   };
 }

@@ -54,8 +54,8 @@ export class FramePlayer extends PlayerCore {
     const hit = this.cache?.get(target);
     if (how === 'step') this.cache?.focus(target, this.dir);
     else if (this.o.proxyUrl && this.cache?.usable) {
-      // With the scrub proxy a jump is drawn from it too (a keyframe every 10 small frames): decode around it now.
-      this.cache.focus(target, this.dir);
+      // With the scrub proxy a jump is drawn from it too (a keyframe every 10 small frames): decode it now.
+      this.cache.focus(target, this.dir, false, true);
     } else {
       // A jump: stop decoding around the old place (the seek needs the CPU), refill once the jumping stops.
       if (!hit) this.cache?.stop();
