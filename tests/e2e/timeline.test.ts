@@ -23,6 +23,8 @@ interface HostProcess {
   port: number;
   token: string;
   call<T>(channel: string, input: unknown): Promise<T>;
+  /** The end of what the host printed (its log lines and errors). */
+  output(): string;
 }
 
 /** Starts the browser host as its own process group and waits for the URL it prints. */
@@ -48,6 +50,7 @@ function startHost(dataDir: string): Promise<HostProcess> {
         url,
         port: Number(port),
         token,
+        output: () => (out + err).slice(-3000),
         async call<T>(channel: string, input: unknown): Promise<T> {
           const res = await fetch(`http://127.0.0.1:${port}/api/invoke/${channel}`, {
             method: 'POST',
@@ -159,14 +162,22 @@ describe('Phase timeline (host process + Chromium + generated model)', () => {
     await page.goto(host.url);
     await openCase(page, 'TL-E2E');
     await openReview(page, 'phaco-60s.mp4');
-    await page.waitForFunction(
-      () => {
-        const p = document.querySelector('[data-testid="timeline-progress"]');
-        return p?.getAttribute('data-state') === 'done' && p.getAttribute('data-done') === '12';
-      },
-      null,
-      { timeout: 120_000 },
-    );
+    try {
+      await page.waitForFunction(
+        () => {
+          const p = document.querySelector('[data-testid="timeline-progress"]');
+          return p?.getAttribute('data-state') === 'done' && p.getAttribute('data-done') === '12';
+        },
+        null,
+        { timeout: 120_000 },
+      );
+    } catch (err) {
+      // Say what the host and the page had, so a failure here explains itself.
+      const onHost = await host.call<{ job: unknown }>('timeline.get', { reviewId }).then((v) => JSON.stringify(v.job), (e: Error) => e.message);
+      const status = await host.call<unknown>('inference.status', {}).then((v) => JSON.stringify(v), (e: Error) => e.message);
+      const shown = await page.evaluate(() => document.querySelector('[data-testid="timeline"]')?.textContent ?? '(no timeline panel)');
+      throw new Error(`${(err as Error).message}\nhost job: ${onHost}\nmodel: ${status}\npage: ${shown}\nhost output: ${host.output()}`);
+    }
     await page.getByTestId('timeline-strip').waitFor();
     expect(await page.getByTestId('timeline-block').count()).toBe(12);
 
