@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackupInfo } from '../../api/schemas-review';
+import { syncFile } from '../fs/sync-file';
 
 const NAME = /^library-(.+)-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.sqlite$/;
 export const DAILY_LABEL = 'daily';
@@ -70,12 +71,7 @@ export async function dailyBackup(db: Database, dir: string, options: { keep?: n
   fs.rmSync(temp, { force: true });
   try {
     await db.backup(temp);
-    const fd = fs.openSync(temp, 'r+');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    syncFile(temp, 'r+');
     fs.renameSync(temp, final);
   } catch (err) {
     fs.rmSync(temp, { force: true });

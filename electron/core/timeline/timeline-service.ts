@@ -380,7 +380,11 @@ export function createTimelineService(d: TimelineServiceDeps) {
       const scene = (sampling ?? 'interval') === 'scene';
       const plan = scene ? null : intervalPlan(videos.timeline(video.id).pts, video.durationSeconds, everySeconds);
       const samples = plan ? plan.length : Math.max(1, Math.ceil(video.durationSeconds / everySeconds));
-      const alreadyDone = plan ? plan.filter((p) => (capturedAt.get(reviewId, p.frameIndex) ? storedAnalysis(capturedAt.get(reviewId, p.frameIndex)!.id) : null)).length : 0;
+      const stored = (frameIndex: number) => {
+        const f = capturedAt.get(reviewId, frameIndex);
+        return f !== undefined && storedAnalysis(f.id) !== null;
+      };
+      const alreadyDone = plan ? plan.filter((p) => stored(p.frameIndex)).length : 0;
       return timelineEstimate({ samples, atMost: scene, alreadyDone, expected: await d.analysis.expected() });
     },
   };

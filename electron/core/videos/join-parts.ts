@@ -10,6 +10,7 @@ import path from 'node:path';
 import { WorkstationError } from '../../api/errors';
 import type { Video, VideoJobProgress, VideoPart } from '../../api/schemas-video';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg';
+import { syncFile } from '../fs/sync-file';
 import { ConversionCancelled, INSTALL_FFMPEG_HINT } from './ffmpeg-tools';
 import { quickHash } from './hashing';
 import type { ProbeResult } from './probe';
@@ -86,12 +87,7 @@ export async function joinParts(o: {
       ],
       { durationSeconds: duration, signal: o.signal, onProgress: o.onProgress, failure: 'ffmpeg could not join the parts', cancelled: () => new ConversionCancelled() },
     );
-    const fd = fs.openSync(temp, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    syncFile(temp);
     fs.renameSync(temp, finalPath);
     return finalPath;
   } finally {
