@@ -168,3 +168,24 @@ export async function showTab(page: Page, tab: 'analysis' | 'annotations' | 'tag
   await page.getByTestId(`tab-${tab}`).click();
   await page.getByTestId(`panel-${tab}`).waitFor();
 }
+
+/**
+ * Resizes the page and waits until the workspace has laid itself out for the new size: the window reports it and
+ * the inspector's width (which follows the window until dragged) has held still for three frames. Reading a panel
+ * straight after setViewportSize can see the old layout (React applies the resize a task later).
+ */
+export async function resizeWindow(page: Page, width: number, height: number): Promise<void> {
+  await page.setViewportSize({ width, height });
+  await page.evaluate(async (w) => {
+    const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+    const inspectorWidth = () => document.querySelector('[data-testid="inspector"]')?.getBoundingClientRect().width ?? -1;
+    let last = -2;
+    let still = 0;
+    for (let i = 0; i < 120 && still < 3; i++) {
+      await frame();
+      const now = inspectorWidth();
+      still = innerWidth === w && now === last ? still + 1 : 0;
+      last = now;
+    }
+  }, width);
+}

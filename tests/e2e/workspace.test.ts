@@ -23,7 +23,7 @@ import { storedAnalysis } from '../fixtures/report-review';
 import { ensureTestModel } from '../fixtures/test-model';
 import { makeTestVideo } from '../fixtures/videos';
 import { launchApp, type App } from './harness';
-import { addVideo, createCase, expectOnScreen, frameOnScreen, goTo, openCase, openReview, reviewId as readReviewId, showTab, waitSettled } from './video-helpers';
+import { addVideo, createCase, expectOnScreen, frameOnScreen, goTo, openCase, openReview, resizeWindow, reviewId as readReviewId, showTab, waitSettled } from './video-helpers';
 
 const SHOTS = path.join(REPO, 'test-results', 'workspace');
 const poll = <T,>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
@@ -77,8 +77,7 @@ describe('The review workspace (browser host + Chromium)', () => {
       await waitSettled(page);
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
       for (const [w, h] of sizes) {
-        await page.setViewportSize({ width: w, height: h });
-        await page.waitForTimeout(150); // a layout pass after the resize
+        await resizeWindow(page, w, h);
         const m = await page.evaluate(() => {
           const box = (id: string) => document.querySelector(`[data-testid="${id}"]`)!.getBoundingClientRect();
           const dark = (c: string) => {
@@ -130,7 +129,7 @@ describe('The review workspace (browser host + Chromium)', () => {
     await call('settings.update', { reviewTheme: 'dark' });
 
     // Panels: drag the inspector wider and the dock taller; both are remembered after a reload.
-    await page.setViewportSize({ width: 1440, height: 900 });
+    await resizeWindow(page, 1440, 900);
     const inspectorWidth = (await page.getByTestId('inspector').boundingBox())!.width;
     const splitter = (await page.getByTestId('inspector-splitter').boundingBox())!;
     await page.mouse.move(splitter.x + 2, splitter.y + 200);
@@ -181,7 +180,7 @@ describe('The review workspace (browser host + Chromium)', () => {
   });
 
   it('the timeline dock: a click shows that exact frame, zoom goes down to single frames, ↓/↑ jump between markers', async () => {
-    await page.setViewportSize({ width: 1440, height: 900 });
+    await resizeWindow(page, 1440, 900);
     const track = page.getByTestId('scrub-bar');
     const clickFrame = async (k: number) => {
       const { x, pps, box } = await track.evaluate((el, n) => {
