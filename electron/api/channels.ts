@@ -93,6 +93,9 @@ export const REQUEST_CHANNEL_NAMES = [
   'reports.preview',
   'reports.export',
   'reports.cancel',
+  // teaching clips (contract-clips.ts)
+  'clips.export',
+  'clips.cancel',
   // the phase timeline (contract-timeline.ts)
   'timeline.start',
   'timeline.pause',
@@ -100,6 +103,15 @@ export const REQUEST_CHANNEL_NAMES = [
   'timeline.cancel',
   'timeline.get',
   'timeline.estimate',
+  // structured skill assessment and the trainee page (contract-assessment.ts)
+  'rubrics.list',
+  'rubrics.import',
+  'assessments.get',
+  'assessments.setRubric',
+  'assessments.score',
+  'assessments.setFocus',
+  'trainees.list',
+  'trainees.get',
 ] as const;
 
 export const EVENT_NAME_LIST = [
@@ -115,6 +127,7 @@ export const EVENT_NAME_LIST = [
   'videos.proxyProgress',
   'library.changed',
   'reports.progress',
+  'clips.progress',
   'timeline.progress',
 ] as const;
 

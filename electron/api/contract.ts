@@ -34,7 +34,9 @@ import {
 import { videoEvents, videoRequests } from './contract-video';
 import { reviewEvents, reviewRequests } from './contract-review';
 import { reportEvents, reportRequests } from './contract-reports';
+import { clipEvents, clipRequests } from './contract-clips';
 import { timelineEvents, timelineRequests } from './contract-timeline';
+import { assessmentRequests } from './contract-assessment';
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected file contents (bytes).' });
 const empty = z.object({}).strict();
@@ -216,7 +218,9 @@ export const requests = {
   ...videoRequests,
   ...reviewRequests,
   ...reportRequests,
+  ...clipRequests,
   ...timelineRequests,
+  ...assessmentRequests,
 } as const;
 
 export const events = {
@@ -249,6 +253,7 @@ export const events = {
   ...videoEvents,
   ...reviewEvents,
   ...reportEvents,
+  ...clipEvents,
   ...timelineEvents,
 } as const;
 

@@ -6,6 +6,7 @@ import { Analysis, AnalysisTurn, Eye, Id, ReviewerRole } from './schemas';
 import { ArrowGeometry, AuditEntry, FreehandGeometry, HexColor, Note, RectGeometry, Segment, Tag, TagKind, TextGeometry } from './schemas-review';
 import { PhaseMethod, TimelineJobState, TimelineSampling } from './schemas-timeline';
 import { Video } from './schemas-video';
+import { AssessmentKind, RubricScalePoint, ScoreValue } from './schemas-assessment';
 
 export const REPORT_FORMAT_ID = 'cataract-review-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -239,6 +240,38 @@ export const ReportPhaseTimeline = z.object({
 });
 export type ReportPhaseTimeline = z.infer<typeof ReportPhaseTimeline>;
 
+/** One assessment of the review (the resident's self-assessment, or the assessor's), every step of its template in order. */
+export const ReportAssessment = z.object({
+  kind: AssessmentKind.describe('self: the resident scoring themselves; assessor: an attending or educator.'),
+  rubric: z.object({ id: z.string(), version: z.number().int(), name: z.string() }),
+  scale: z.array(RubricScalePoint),
+  author: hidden(z.string()),
+  authorRole: ReviewerRole,
+  /** "Areas of focus". */
+  focus: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  steps: z.array(
+    z.object({
+      stepId: z.string(),
+      name: z.string(),
+      group: z.string().nullable(),
+      /** A score of the scale, "na" (not applicable), "preceptor" (done by the preceptor), or null (not scored). */
+      value: ScoreValue,
+      /** The score's or mark's label ("Competent"); null when not scored. */
+      label: z.string().nullable(),
+      comment: z.string(),
+      /** The video moment the step judges (frame index and timecode from the first frame), or null. */
+      frameIndex: z.number().int().nonnegative().nullable(),
+      timecode: z.string().nullable(),
+      /** The phase segment it judges, with the segment's label, or null. */
+      segmentId: Id.nullable(),
+      segmentLabel: z.string().nullable(),
+    }),
+  ),
+});
+export type ReportAssessment = z.infer<typeof ReportAssessment>;
+
 export const ReviewReportV1 = z
   .object({
     format: z.literal(REPORT_FORMAT_ID).describe('Always "cataract-review-report".'),
@@ -293,6 +326,10 @@ export const ReviewReportV1 = z
       })
       .nullable()
       .describe('Set for a finalised review.'),
+    assessments: z
+      .array(ReportAssessment)
+      .optional()
+      .describe('Structured skill assessment: the self-assessment and the assessor\'s, each step scored on the template\'s scale (absent in reports made before assessments existed).'),
     /** Newest first; null when left out. Authors inside before/after are hidden like everywhere else. */
     audit: z.array(AuditEntry.extend({ actor: hidden(z.string()) })).nullable(),
   })

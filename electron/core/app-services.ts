@@ -9,8 +9,11 @@ import type { InferenceClient } from '../inference/inference-client';
 import type { SpawnWorker } from '../inference/worker-handle';
 import { probeImage } from '../inference/image/decode';
 import { createAnalysisService } from './analysis/analysis-service';
+import { createAssessmentServices } from './assessment/assessment-services';
 import { createCasesRepo } from './cases/cases-repo';
+import { createClipService, type ClipService } from './clips/clip-service';
 import { openDatabase } from './db/connection';
+import { findFfmpeg, type FfmpegTools } from './ffmpeg/ffmpeg-binary';
 import { createFrameStore } from './frames/frame-store';
 import { createFramesRepo } from './frames/frames-repo';
 import { logsDir, silentLog, type AppLog } from './logging/app-log';
@@ -23,9 +26,11 @@ import type { ReportRenderer } from './reports/printer';
 import { printCopyKey, writePrintCopy } from './reports/print-copies';
 import { createReportService, type ReviewSource } from './reports/report-service';
 import { createReviewSource } from './reports/review-source';
+import { createReviewGuard } from './reviews/review-guard';
 import { createReviewServices } from './reviews/review-services';
 import { createSettingsRepo } from './settings/settings-repo';
 import { createTimelineService } from './timeline/timeline-service';
+import { createVideosRepo } from './videos/videos-repo';
 import { createVideoService } from './videos/video-service';
 
 export type EmitEvent = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
@@ -57,6 +62,8 @@ export interface AppServices {
   db: Database;
   /** A review's rows as reports read them (the export CLI and benchmarks make their own report service over it). */
   reviewSource: ReviewSource;
+  /** Teaching clips (the export CLI and tests write one without a job). */
+  clips: ClipService;
   /** The inference process manager (status, pid for fault tests). */
   inference: InferenceClient;
   /** A stored frame image the library knows, for media:// and the host's /media/; null for anything else. */
@@ -109,8 +116,15 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     activeAnalysisFrames: () => analysis.activeFrames(),
     emit: o.emit,
   });
+  const assessment = createAssessmentServices({
+    db,
+    audit: reviews.audit,
+    guard: createReviewGuard(db),
+    identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
+    emit: o.emit,
+  });
   const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
-  const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline });
+  const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline, assessments: assessment.assessments });
   const reports = createReportService({
     source: reviewSource,
     readFrame: (f) => store.read(f.sha256, f.mime, f.bytes),
@@ -119,6 +133,17 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     appName: 'Cataract Review Workstation',
     appVersion: o.appVersion,
     cacheDir: printCopies,
+  });
+
+  // Teaching clips read the review as its report does (the default, de-identified fields).
+  let clipFfmpeg: FfmpegTools | null | undefined;
+  const clipVideos = createVideosRepo(db);
+  const clips = createClipService({
+    source: reviewSource,
+    prepare: (reviewId) => reports.prepare(reviewId, undefined),
+    timeline: (videoId) => clipVideos.timeline(videoId),
+    ffmpeg: () => (clipFfmpeg === undefined ? (clipFfmpeg = findFfmpeg()) : clipFfmpeg),
+    emit: o.emit,
   });
 
   const handlers: Handlers = {
@@ -165,7 +190,9 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     ...videos.handlers,
     ...reviews.handlers,
     ...reports.handlers,
+    ...clips.handlers,
     ...timeline.handlers,
+    ...assessment.handlers,
     ...normalRecoveryHandlers({ file, dataDir: o.dataDir }),
   };
 
@@ -173,6 +200,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     handlers,
     db,
     reviewSource,
+    clips,
     inference: analysis.client,
     resolveFrame(sha256) {
       if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
@@ -182,6 +210,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     },
     resolveVideo: (id, variant) => videos.resolveVideo(id, variant),
     async close() {
+      await clips.close();
       await reports.close();
       await timeline.close();
       await videos.close();

@@ -164,7 +164,7 @@ export async function reviewId(page: Page): Promise<number> {
 export { seededRandom } from '../fixtures/random';
 
 /** Shows an inspector tab (Analysis, Annotations, Tags, Notes, History). */
-export async function showTab(page: Page, tab: 'analysis' | 'annotations' | 'tags' | 'notes' | 'history'): Promise<void> {
+export async function showTab(page: Page, tab: 'analysis' | 'annotations' | 'tags' | 'notes' | 'history' | 'assessment'): Promise<void> {
   await page.getByTestId(`tab-${tab}`).click();
   await page.getByTestId(`panel-${tab}`).waitFor();
 }

@@ -57,4 +57,15 @@ ul.annotations li { margin: 0.5mm 0; }
 .sign-lines div { flex: 1; border-top: 0.3mm solid #111; padding-top: 1mm; font-size: 8.5pt; color: #555; }
 .footer-note { margin-top: 6mm; }
 body.first-page-only .after-first-page { display: none; }
+/* Skill assessment: the self-assessment and the assessor's score side by side. */
+table.assessment-table td.no { width: 6mm; color: #555; }
+table.assessment-table td.step { min-width: 45mm; }
+table.assessment-table th.score, table.assessment-table td.score { white-space: nowrap; width: 28mm; }
+table.assessment-table td.score.mark { color: #555; font-style: italic; }
+table.assessment-table td.score.none { color: #999; }
+table.assessment-table .by { font-weight: 400; font-size: 8pt; }
+table.assessment-table tr.group th { background: #f3f4f6; font-size: 8.5pt; color: #333; }
+table.assessment-table .comment { margin: 0 0 0.8mm; font-size: 8.5pt; }
+table.assessment-table .comment .kind { color: #555; font-weight: 600; }
+.focus { border-left: 0.8mm solid #15803d; padding: 0.5mm 2.5mm; margin: 2mm 0; }
 `;

@@ -20,6 +20,8 @@ import {
   type ReviewReportV1,
 } from '../../api/schemas-reports';
 import { formatTimecode } from './timecode';
+import type { ReviewAssessments } from '../../api/schemas-assessment';
+import { reportAssessments } from './report-assessment';
 import { decideColour, describeColour } from '../../api/colour';
 
 /** Everything the report is made of, as the services return it. */
@@ -40,6 +42,8 @@ export interface ReviewData {
   taxonomy: Taxonomy | null;
   /** The phase timeline's job and samples (Analyse video); null or no job when the video was never analysed. */
   timeline: TimelineView | null;
+  /** The review's self-assessment and assessor's assessment with their templates (none when absent). */
+  assessments?: ReviewAssessments | null;
 }
 
 export interface DocumentMeta {
@@ -290,6 +294,7 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
     signOff: final && data.review.finalisedAt
       ? { reviewer: who(data.review.finalisedBy ?? data.review.reviewer), role: data.review.finalisedRole, finalisedAt: data.review.finalisedAt }
       : null,
+    assessments: reportAssessments(data.assessments, fields, origin, segments),
     audit: fields.audit
       ? data.audit
           .filter((e) => notesOn || e.entity !== 'note')

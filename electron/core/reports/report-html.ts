@@ -7,6 +7,10 @@ import { AI_DISCLAIMER } from '../../api/schemas-reports';
 import { printedFrames } from './report-document';
 import { REPORT_CSS as CSS } from './report-css';
 import { formatDuration, formatTimecode } from './timecode';
+import { assessmentSection } from './report-assessment-html';
+import { annotationShapes, esc, n } from './annotation-svg';
+
+export { esc };
 
 export interface HtmlOptions {
   paperSize?: 'A4' | 'Letter';
@@ -18,13 +22,6 @@ export interface HtmlOptions {
 export type FrameImages = ReadonlyMap<string, { data: Uint8Array; mime: string }>;
 
 export const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'";
-
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function esc(text: string | number | null | undefined): string {
-  return String(text ?? '').replace(/[&<>"']/g, (c) => ESC[c]!);
-}
-
-const n = (v: number) => (Math.round(v * 100) / 100).toString();
 
 function dataUrl(img: { data: Uint8Array; mime: string }): string {
   return `data:${img.mime};base64,${Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength).toString('base64')}`;
@@ -38,65 +35,12 @@ function dateTime(iso: string | null): string {
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** One annotation as SVG in the frame's pixel space (viewBox 0 0 W H). */
-function shapeSvg(a: ReportAnnotation, index: number, w: number, h: number): string {
-  const sw = Math.max(2, Math.round(Math.max(w, h) / 300));
-  const font = Math.max(12, Math.round(Math.max(w, h) / 45));
-  const stroke = `stroke="${esc(a.color)}" stroke-width="${sw}" fill="none" stroke-linejoin="round" stroke-linecap="round"`;
-  // A dark plate behind label text keeps it legible on any frame (its width estimated from the character count).
-  const label = (x: number, y: number, text: string, weight = 700) => {
-    const width = text.length * font * 0.62 + font * 0.5;
-    const left = Math.max(0, Math.min(x, w - width));
-    return (
-      `<rect x="${n(left)}" y="${n(y - font * 0.95)}" width="${n(width)}" height="${n(font * 1.25)}" rx="${n(font * 0.2)}" fill="#000" fill-opacity="0.6"/>` +
-      `<text x="${n(left + font * 0.25)}" y="${n(y)}" font-size="${font}" font-weight="${weight}" fill="${esc(a.color)}">${esc(text)}</text>`
-    );
-  };
-  const badge = (x: number, y: number) => label(x, y, `${index}${a.displayLabel ? ` ${a.displayLabel}` : ''}`);
-  const [bx, by] = a.pixelBox;
-  const labelY = by > font * 1.3 ? by - font * 0.35 : by + font;
-  switch (a.kind) {
-    case 'box': {
-      const g = a.geometry;
-      return `<rect x="${n(g.x * w)}" y="${n(g.y * h)}" width="${n(g.w * w)}" height="${n(g.h * h)}" ${stroke}/>${badge(bx, labelY)}`;
-    }
-    case 'ellipse': {
-      const g = a.geometry;
-      return `<ellipse cx="${n((g.x + g.w / 2) * w)}" cy="${n((g.y + g.h / 2) * h)}" rx="${n((g.w / 2) * w)}" ry="${n((g.h / 2) * h)}" ${stroke}/>${badge(bx, labelY)}`;
-    }
-    case 'arrow': {
-      const g = a.geometry;
-      const x1 = g.x1 * w;
-      const y1 = g.y1 * h;
-      const x2 = g.x2 * w;
-      const y2 = g.y2 * h;
-      const angle = Math.atan2(y2 - y1, x2 - x1);
-      const head = sw * 5;
-      const p = (da: number) => `${n(x2 - head * Math.cos(angle + da))},${n(y2 - head * Math.sin(angle + da))}`;
-      return (
-        `<line x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" ${stroke}/>` +
-        `<polygon points="${n(x2)},${n(y2)} ${p(0.45)} ${p(-0.45)}" fill="${esc(a.color)}"/>${badge(x1, y1 > font * 1.3 ? y1 - font * 0.35 : y1 + font)}`
-      );
-    }
-    case 'freehand': {
-      const pts = a.geometry.points;
-      const list: string[] = [];
-      for (let i = 0; i + 1 < pts.length; i += 2) list.push(`${n(pts[i]! * w)},${n(pts[i + 1]! * h)}`);
-      return `<polyline points="${list.join(' ')}" ${stroke}/>${badge(bx, labelY)}`;
-    }
-    case 'text': {
-      const g = a.geometry;
-      return label(g.x * w, Math.max(g.y * h, font), `${index}: ${g.text}`, 400);
-    }
-  }
-}
-
 function frameFigure(f: ReportFrame, images: FrameImages): string {
   const img = images.get(f.sha256);
   const ratio = `${f.width} / ${f.height}`;
   // At most 105 mm tall on paper, so the frame, its tags and a full Final Answer share one page.
   const style = `aspect-ratio: ${ratio}; max-width: calc(105mm * ${f.width} / ${f.height});`;
-  const overlay = f.annotations.map((a, i) => shapeSvg(a, i + 1, f.width, f.height)).join('');
+  const overlay = annotationShapes(f.annotations, f.width, f.height);
   return (
     `<div class="frame-figure" style="${style}">` +
     (img ? `<img src="${dataUrl(img)}" width="${f.width}" height="${f.height}" alt="Frame ${esc(f.frameIndex ?? f.id)}">` : `<div class="missing">Image not available</div>`) +
@@ -357,7 +301,7 @@ export function renderReportHtml(doc: ReviewReportV1, images: FrameImages, optio
   const css = CSS.replace('PAPER', paper === 'Letter' ? 'letter' : 'A4').replace('PAGEWIDTH', paper === 'Letter' ? '215.9mm' : '210mm');
   const shown = printedFrames(doc);
   const frames = shown.map((f, i) => frameSection(doc, f, i + 1, images)).join('');
-  const rest = `<div class="after-first-page">${frames}${closingSection(doc)}</div>`;
+  const rest = `<div class="after-first-page">${frames}${assessmentSection(doc)}${closingSection(doc)}</div>`;
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">` +

@@ -24,6 +24,8 @@ import { PAPER_PIXELS, type ReportRenderer } from './printer';
 import { createRenditions, type RenditionOptions } from './renditions';
 import { cocoFiles } from './report-coco';
 import { analysesCsv, annotationsCsv, timelineCsv } from './report-csv';
+import { assessmentCsv } from './report-assessment';
+import type { ReviewAssessments } from '../../api/schemas-assessment';
 import { buildReportDocument, printedFrames, type ReviewData } from './report-document';
 import { renderReportHtml, type FrameImages } from './report-html';
 
@@ -49,6 +51,8 @@ export interface ReviewSource {
   taxonomy(): Taxonomy;
   /** The phase timeline's job and samples. */
   timeline(reviewId: number): TimelineView;
+  /** The review's skill assessments with their templates (optional: sources without them report none). */
+  assessments?(reviewId: number): ReviewAssessments | null;
 }
 
 export interface ReportServiceDeps {
@@ -105,7 +109,8 @@ export function formatOutputs(base: string, format: ReportFormat): string[] {
     case 'json':
       return [`${base}.json`];
     case 'csv':
-      return [`${base}-annotations.csv`, `${base}-analyses.csv`, `${base}-timeline.csv`];
+      // …and `${base}-assessment.csv` when the review has an assessment.
+      return [`${base}-annotations.csv`, `${base}-analyses.csv`, `${base}-timeline.csv`, `${base}-assessment.csv`];
     case 'coco':
       return [`${base}-coco`];
   }
@@ -160,7 +165,8 @@ export function createReportService(deps: ReportServiceDeps) {
     }
     const taxonomy = await call(() => src.taxonomy()).catch(() => null);
     const timeline = await call(() => src.timeline(reviewId));
-    return { case: kase, review, video, frames, analyses, turns, annotations, tags, segments, notes, audit, taxonomy, timeline };
+    const assessments = src.assessments ? await call(() => src.assessments!(reviewId)) : null;
+    return { case: kase, review, video, frames, analyses, turns, annotations, tags, segments, notes, audit, taxonomy, timeline, assessments };
   }
 
   async function prepare(reviewId: number, options: ReportOptions | undefined): Promise<PreparedReport> {
@@ -235,6 +241,7 @@ export function createReportService(deps: ReportServiceDeps) {
             { path: `${base}-analyses.csv`, data: analysesCsv(doc) },
             { path: `${base}-timeline.csv`, data: timelineCsv(doc) },
           );
+          if (doc.assessments?.length) files.push({ path: `${base}-assessment.csv`, data: assessmentCsv(doc) });
           break;
         case 'coco':
           step('Writing the COCO annotations');

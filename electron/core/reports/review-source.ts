@@ -5,6 +5,7 @@ import { createAnalysesRepo } from '../analysis/analyses-repo';
 import { createTurnsRepo } from '../analysis/turns-repo';
 import type { CasesRepo } from '../cases/cases-repo';
 import type { FramesRepo } from '../frames/frames-repo';
+import type { AssessmentsRepo } from '../assessment/assessments-repo';
 import type { ReviewServices } from '../reviews/review-services';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
@@ -18,6 +19,8 @@ export interface ReviewSourceDeps {
   frames: Pick<FramesRepo, 'listForReview'>;
   reviews: Pick<ReviewServices, 'annotations' | 'tags' | 'segments' | 'notes' | 'audit'>;
   timeline: Pick<TimelineService, 'view'>;
+  /** The review's assessments (skill assessment); none when not given. */
+  assessments?: Pick<AssessmentsRepo, 'forReview'>;
 }
 
 export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
@@ -39,5 +42,6 @@ export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
     audit: (q) => d.reviews.audit.list(q),
     taxonomy: () => TAXONOMY,
     timeline: (reviewId) => d.timeline.view(reviewId),
+    assessments: (reviewId) => d.assessments?.forReview(reviewId, { name: '', role: null }) ?? null,
   };
 }

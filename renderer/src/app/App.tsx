@@ -8,6 +8,7 @@ import { ModelsView } from '../models/ModelsView';
 import { initialRoute, parseRoute, showRoute, type ReviewTarget, type Route } from '../review/review-target';
 import { ReviewView } from '../review/ReviewView';
 import { SettingsView } from '../settings/SettingsView';
+import { TraineesView } from '../trainees/TraineesView';
 import { NotifyProvider } from '../ui/notify';
 import { InferenceProvider } from './inference-context';
 import { Nav } from './Nav';
@@ -70,6 +71,7 @@ export function App() {
                 <main className="main" id="main" data-view={route.view}>
                   {route.view === 'library' && <LibraryView selection={selection} onSelect={setSelection} newCaseRequest={newCaseRequest} />}
                   {route.view === 'review' && <ReviewView target={route.review} onResolved={resolved} onBack={leaveReview} />}
+                  {route.view === 'trainees' && <TraineesView />}
                   {route.view === 'models' && <ModelsView />}
                   {route.view === 'settings' && <SettingsView />}
                 </main>

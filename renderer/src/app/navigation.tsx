@@ -7,6 +7,7 @@ export type { View };
 export const VIEWS: { id: View; label: string; hint: string }[] = [
   { id: 'library', label: 'Library', hint: 'Cases, still images and analyses' },
   { id: 'review', label: 'Review', hint: 'Review a surgery video frame by frame' },
+  { id: 'trainees', label: 'Trainees', hint: 'Each trainee\'s assessment scores over their cases' },
   { id: 'models', label: 'Models', hint: 'Load and inspect the local model' },
   { id: 'settings', label: 'Settings', hint: 'Theme, reviewer and engine' },
 ];

@@ -3,7 +3,7 @@
 // video (the reviewer's own review of it, started when there is none; the address then names the review).
 export type ReviewTarget = { reviewId: number } | { caseId: number; videoId: number };
 
-export type View = 'library' | 'review' | 'models' | 'settings';
+export type View = 'library' | 'review' | 'trainees' | 'models' | 'settings';
 
 export interface Route {
   view: View;
@@ -12,7 +12,7 @@ export interface Route {
 }
 
 const LAST_ROUTE = 'workstation.lastRoute';
-const VIEWS: readonly View[] = ['library', 'review', 'models', 'settings'];
+const VIEWS: readonly View[] = ['library', 'review', 'trainees', 'models', 'settings'];
 
 /** `#/review/12`, `#/library`, …; null for an address that names nothing the app knows. */
 export function parseRoute(hash: string): Route | null {

@@ -6,6 +6,7 @@ import { REVIEWER_ROLE_LABELS, type ReviewerRole } from '../../../../electron/ap
 import { api } from '../../api';
 import { formatDateTime } from '../../ui/format';
 import { useReviewStore, useStore } from '../workspace/review-store';
+import { describeAssessment } from './assessment-history';
 
 const ACTION: Record<string, string> = { create: 'added', update: 'changed', delete: 'deleted', restore: 'restored', finalise: 'finalised', reopen: 'reopened' };
 
@@ -33,6 +34,9 @@ function describe(e: AuditEntry): { title: string; detail: string | null } {
       return { title: `Segment ${ACTION[e.action]}: ${field(after, 'label') || field(after, 'phase') || ''}`, detail: `frames ${field(after, 'startFrame')}–${field(after, 'endFrame')}` };
     case 'annotation':
       return { title: `${field(after, 'kind') ?? 'Annotation'} ${ACTION[e.action]}`, detail: field(after, 'label') };
+    case 'assessment':
+    case 'rubric':
+      return describeAssessment(e);
   }
 }
 

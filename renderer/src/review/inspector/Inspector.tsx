@@ -1,6 +1,6 @@
 // The inspector beside the viewer: tabs for the analysis of the frame (and the phase timeline's controls), the
 // annotations and frames, tags, notes and the history. Its panel scrolls on its own; the page never does.
-// Alt+1…5 switch tabs; the tab is remembered.
+// Alt+1…6 switch tabs; the tab is remembered.
 import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { ReviewNotes } from '../annotate/ReviewNotes';
 import { useAnnotate } from '../annotate/annotate-context';
@@ -8,6 +8,7 @@ import { INSPECTOR_TABS, useReviewStore, useStore, type InspectorTab } from '../
 import { tip } from '../workspace/shortcuts';
 import { HistoryPanel } from './HistoryPanel';
 import { TagsPanel } from './TagsPanel';
+import { AssessmentPanel } from '../../assessment/AssessmentPanel';
 
 interface Props {
   pts: number[];
@@ -29,9 +30,18 @@ export function Inspector({ pts, analysis, annotations }: Props) {
     } catch {
       /* remembered for this window only */
     }
+    // A narrow inspector scrolls its tab strip (only the strip: nothing else may scroll) to show the chosen tab.
+    const el = tabs.current[INSPECTOR_TABS.findIndex((t) => t.id === tab)];
+    const strip = el?.parentElement;
+    if (el && strip) {
+      const e = el.getBoundingClientRect();
+      const s = strip.getBoundingClientRect();
+      if (e.left < s.left) strip.scrollLeft -= s.left - e.left;
+      else if (e.right > s.right) strip.scrollLeft += e.right - s.right;
+    }
   }, [tab]);
 
-  // Alt+1…5 from anywhere in the review (not while typing).
+  // Alt+1…6 from anywhere in the review (not while typing).
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey || document.querySelector('dialog[open]')) return;
@@ -75,7 +85,7 @@ export function Inspector({ pts, analysis, annotations }: Props) {
             aria-controls={`inspector-panel-${t.id}`}
             tabIndex={tab === t.id ? 0 : -1}
             className={`inspector-tab${tab === t.id ? ' is-active' : ''}`}
-            title={tip('tabs', t.label).replace('1…5', String(i + 1))}
+            title={tip('tabs', t.label).replace('1…6', String(i + 1))}
             data-testid={`tab-${t.id}`}
             onClick={() => store.setTab(t.id)}
             onKeyDown={(e) => onTabKey(e, i)}
@@ -92,6 +102,7 @@ export function Inspector({ pts, analysis, annotations }: Props) {
           {t.id === 'tags' && <TagsPanel active={tab === 'tags'} pts={pts} />}
           {t.id === 'notes' && <ReviewNotes />}
           {t.id === 'history' && <HistoryPanel active={tab === 'history'} />}
+          {t.id === 'assessment' && <AssessmentPanel active={tab === 'assessment'} pts={pts} />}
         </div>
       ))}
     </aside>

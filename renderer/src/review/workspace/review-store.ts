@@ -9,13 +9,14 @@ import type { Review } from '../../../../electron/api/schemas-video';
 import { isTerminal, jobsStore } from '../../analysis/jobs-store';
 import { api } from '../../api';
 
-export type InspectorTab = 'analysis' | 'annotations' | 'tags' | 'notes' | 'history';
+export type InspectorTab = 'analysis' | 'annotations' | 'tags' | 'notes' | 'history' | 'assessment';
 export const INSPECTOR_TABS: { id: InspectorTab; label: string; key: string }[] = [
   { id: 'analysis', label: 'Analysis', key: '1' },
   { id: 'annotations', label: 'Annotations', key: '2' },
   { id: 'tags', label: 'Tags', key: '3' },
   { id: 'notes', label: 'Notes', key: '4' },
   { id: 'history', label: 'History', key: '5' },
+  { id: 'assessment', label: 'Assessment', key: '6' },
 ];
 
 export interface ReviewState {

@@ -35,7 +35,7 @@ export const SHORTCUTS = {
   markIn: { keys: ['I'], label: 'Mark a phase segment’s start' },
   markOut: { keys: ['O'], label: 'Mark a phase segment’s end' },
   acceptSuggestion: { keys: ['1…9'], label: 'Accept the numbered suggested tag (Tags tab)' },
-  tabs: { keys: ['Alt+1…5'], label: 'Inspector: Analysis, Annotations, Tags, Notes, History' },
+  tabs: { keys: ['Alt+1…6'], label: 'Inspector: Analysis, Annotations, Tags, Notes, History, Assessment' },
   sheet: { keys: ['?'], label: 'This list of keys' },
 } satisfies Record<string, Shortcut>;
 
