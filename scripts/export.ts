@@ -1,7 +1,8 @@
-// `npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco --out PATH [options]`
+// `npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco|mp4 --out PATH [options]`
 // Exports one review without the app, through the same report service (PDF by playwright-core + the system
 // Chromium). --out is the file for pdf, html and json, and a folder (created) for csv (annotations.csv,
-// analyses.csv, timeline.csv) and coco (annotations.json, images/). Written all or nothing.
+// analyses.csv, timeline.csv) and coco (annotations.json, images/). Written all or nothing. mp4: a teaching clip
+// (lib/export-clip.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +14,15 @@ import { writeAtomically, type OutputFile } from '../electron/core/reports/atomi
 import { createReportService } from '../electron/core/reports/report-service';
 import { createChromiumRenderer } from '../electron/core/reports/chromium-printer';
 import { fail, parseCommandLineOrExit } from './lib/cli';
+import { CLIP_OPTIONS, CLIP_USAGE, clipOptions, exportClip, type ClipArgs } from './lib/export-clip';
 import { nodeServiceOptions } from '../electron/host/node-services';
 
-const USAGE = `Usage: npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco --out PATH
+const USAGE = `Usage: npm run export -- --data DIR --review ID --format pdf|html|json|csv|coco|mp4 --out PATH
   [--include surgeon,reviewer,fileNames,caseNotes,thinking,timelineFrames] [--exclude surgeryDate,notes,audit]
   [--paper A4|Letter] [--force]
 --out is the file for pdf, html and json; a folder for csv and coco. --force replaces an existing one.
-Reports are de-identified by default: names, file names and case notes are only included with --include.`;
+Reports are de-identified by default: names, file names and case notes are only included with --include.
+${CLIP_USAGE}`;
 
 const FIELD_NAMES = Object.keys(ReportFields.shape) as (keyof ReportFields)[];
 
@@ -41,6 +44,11 @@ function rename(files: OutputFile[], format: ReportFormat, base: string, outName
   return files.map((f) => ({ ...f, path: `${outName}/${f.path.slice(`${base}-coco/`.length)}` }));
 }
 
+function appVersion(): string {
+  const root = appRoot(path.dirname(fileURLToPath(import.meta.url)));
+  return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 async function main() {
   const { values } = parseCommandLineOrExit(
     {
@@ -54,6 +62,7 @@ async function main() {
         paper: { type: 'string' },
         force: { type: 'boolean' },
         help: { type: 'boolean' },
+        ...CLIP_OPTIONS,
       },
     },
     USAGE,
@@ -67,8 +76,20 @@ async function main() {
   if (!data || !values.review || !values.format || !out) fail(`--data, --review, --format and --out are required.\n${USAGE}`);
   const reviewId = Number(values.review);
   if (!Number.isInteger(reviewId) || reviewId <= 0) fail(`--review must be a review id (a positive whole number).\n${USAGE}`);
+  if (values.format === 'mp4') {
+    const options = clipOptions(values as ClipArgs);
+    const dataDir = path.resolve(data);
+    if (!fs.existsSync(libraryFile(dataDir))) fail(`No library in ${dataDir} (library.sqlite is missing). Give the app's data folder with --data.`, 1);
+    const services = createAppServices(nodeServiceOptions(dataDir, appVersion(), () => {}));
+    try {
+      process.exitCode = await exportClip(services, reviewId, options, out, Boolean(values.force));
+    } finally {
+      await services.close();
+    }
+    return;
+  }
   const format = ReportFormat.safeParse(values.format);
-  if (!format.success) fail(`--format must be one of pdf, html, json, csv, coco.\n${USAGE}`);
+  if (!format.success) fail(`--format must be one of pdf, html, json, csv, coco, mp4.\n${USAGE}`);
   const paper = (values.paper as string | undefined) ?? 'A4';
   if (paper !== 'A4' && paper !== 'Letter') fail(`--paper must be A4 or Letter.\n${USAGE}`);
   const dataDir = path.resolve(data);
@@ -88,8 +109,7 @@ async function main() {
   if (singleFile && isDir) fail(`${target} is a folder; give the file to write, e.g. ${path.join(target, `review-${reviewId}.${format.data}`)}.`);
   if (fs.existsSync(target) && !values.force && !emptyDir) fail(`${target} already exists. Add --force to replace it.`, 1);
 
-  const root = appRoot(path.dirname(fileURLToPath(import.meta.url)));
-  const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = appVersion();
   const services = createAppServices(nodeServiceOptions(dataDir, version, () => {}));
   const reports = createReportService({
     source: services.reviewSource,

@@ -2,16 +2,18 @@
 // in the video's pixels), the clip's frame count and timing as ffprobe reads them, each annotation drawn from its
 // frame for its hold and on no other frame (pixels compared with the source frame), no sound unless asked, no
 // file names inside; freezes and captions; a cancel or a failure leaves nothing in the folder.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { squareFramePng } from '../fixtures/report-review';
 import { startTestServices, type TestServices } from '../fixtures/services';
 import { runVideoJob } from '../fixtures/video-jobs';
 import { decodeFrameIndex, ffprobeFrames, makeTestVideo, type TestVideo } from '../fixtures/videos';
 
+const REPO = path.resolve(__dirname, '../..');
 const W = 640;
 const H = 360;
 /** The box drawn on frame 40: well below the frame-code band at the top. */
@@ -177,5 +179,33 @@ describe('teaching clips', () => {
     const cancelled = await s.waitFor('clips.progress', (p) => p.jobId === second.jobId && p.state !== 'running');
     expect(cancelled.state).toBe('cancelled');
     expect(fs.readdirSync(folder)).toEqual([path.basename(done.file!)]);
+  });
+
+  it('npm run export --format mp4 writes the same clip from the data folder, and says what is wrong with bad arguments', async () => {
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO, 'scripts', 'export.ts'), ...args], { cwd: REPO, timeout: 120_000 }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const base = ['--data', s.dataDir, '--review', String(reviewId), '--format', 'mp4'];
+    const target = path.join(out, 'cli.mp4');
+    const ok = await cli([...base, '--from', '30', '--to', '89', '--hold', '1', '--out', target]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/Wrote .*cli\.mp4: 60 frames, 2\.000 s/);
+    const clip = decodeAll(target);
+    expect(clip.map((f) => decodeFrameIndex(f, W, H, 3))).toEqual(Array.from({ length: 60 }, (_, k) => 30 + k));
+    // The box on frame 40, held 1 s, is on clip frames 10–39.
+    expect(clip.flatMap((f, i) => (boxEdgeDifference(f, source[30 + i]!) > 20 ? [i] : []))).toEqual(Array.from({ length: 30 }, (_, k) => 10 + k));
+
+    const again = await cli([...base, '--from', '30', '--to', '89', '--out', target]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists\. Add --force to replace it/);
+    const noTo = await cli([...base, '--from', '30', '--out', path.join(out, 'x.mp4')]);
+    expect(noTo.code).toBe(2);
+    expect(noTo.stderr).toMatch(/--to is required for an MP4 clip/);
+    const past = await cli([...base, '--from', '0', '--to', '500', '--out', path.join(out, 'x.mp4')]);
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(/Frame 500 does not exist: the video has 180 frames/);
+    expect(fs.existsSync(path.join(out, 'x.mp4'))).toBe(false);
   });
 });
