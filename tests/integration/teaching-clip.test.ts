@@ -147,6 +147,23 @@ describe('teaching clips', () => {
     expect(bottomLeft(clip[40]!, source[60]!)).toBeLessThan(8);
   });
 
+  it('blacks out a redaction region on every frame, and draws the video time bottom right', async () => {
+    const target = path.join(out, 'redacted.mp4');
+    await s.services.clips.writeClip(reviewId, { fromFrame: 100, toFrame: 109, caption: 'timecode', redact: [{ x: 0, y: 0.5, w: 0.25, h: 0.25 }] }, target);
+    const clip = decodeAll(target);
+    expect(clip.map((f) => decodeFrameIndex(f, W, H, 3))).toEqual(Array.from({ length: 10 }, (_, k) => 100 + k));
+    const mean = (f: Buffer, x0: number, y0: number, x1: number, y1: number, src?: Buffer) => {
+      let sum = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) for (let c = 0; c < 3; c++) sum += src ? Math.abs(f[(y * W + x) * 3 + c]! - src[(y * W + x) * 3 + c]!) : f[(y * W + x) * 3 + c]!;
+      return sum / ((y1 - y0) * (x1 - x0) * 3);
+    };
+    for (const [i, f] of clip.entries()) {
+      expect(mean(f, 4, H / 2 + 4, W / 4 - 4, (H * 3) / 4 - 4), `frame ${i}: the region is black`).toBeLessThan(20);
+      expect(mean(source[100 + i]!, 4, H / 2 + 4, W / 4 - 4, (H * 3) / 4 - 4), 'the source is not').toBeGreaterThan(40);
+      expect(mean(f, W - 180, H - 40, W - 20, H - 18, source[100 + i]), `frame ${i}: the time is drawn`).toBeGreaterThan(20);
+    }
+  });
+
   it('keeps the sound only when asked, and refuses it for a recording without sound', async () => {
     await expect(s.services.clips.writeClip(reviewId, { fromFrame: 0, toFrame: 29, audio: true }, path.join(out, 'sound.mp4'))).rejects.toThrow(
       /This recording has no sound to keep/,
