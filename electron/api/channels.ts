@@ -112,6 +112,11 @@ export const REQUEST_CHANNEL_NAMES = [
   'assessments.setFocus',
   'trainees.list',
   'trainees.get',
+  // teaching mode (contract-teaching.ts)
+  'teaching.get',
+  'teaching.setMode',
+  'teaching.respond',
+  'teaching.reveal',
 ] as const;
 
 export const EVENT_NAME_LIST = [

@@ -37,6 +37,7 @@ import { reportEvents, reportRequests } from './contract-reports';
 import { clipEvents, clipRequests } from './contract-clips';
 import { timelineEvents, timelineRequests } from './contract-timeline';
 import { assessmentRequests } from './contract-assessment';
+import { teachingRequests } from './contract-teaching';
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected file contents (bytes).' });
 const empty = z.object({}).strict();
@@ -221,6 +222,7 @@ export const requests = {
   ...clipRequests,
   ...timelineRequests,
   ...assessmentRequests,
+  ...teachingRequests,
 } as const;
 
 export const events = {

@@ -272,6 +272,33 @@ export const ReportAssessment = z.object({
 });
 export type ReportAssessment = z.infer<typeof ReportAssessment>;
 
+/** Teaching mode: each resident response on a frame or segment, beside the model's analysis and the notes there. */
+export const ReportTeaching = z.object({
+  mode: z
+    .object({ setBy: hidden(z.string()), setRole: z.enum(['attending', 'educator']), setAt: z.string() })
+    .nullable()
+    .describe('Who put the review in teaching mode, and when; null when it is not in teaching mode now.'),
+  items: z.array(
+    z.object({
+      frameId: Id.nullable(),
+      segmentId: Id.nullable(),
+      /** The frame's index, or the segment's first frame. */
+      frameIndex: z.number().int().nonnegative().nullable(),
+      timecode: z.string().nullable(),
+      /** "Frame 40" or the segment's label. */
+      target: z.string(),
+      responses: z.array(
+        z.object({ author: hidden(z.string()), authorRole: ReviewerRole, seen: z.string(), nextStep: z.string(), createdAt: z.string(), updatedAt: z.string() }),
+      ),
+      /** The model's latest completed analysis there (AI-generated, research use only); null when none. */
+      analysis: z.object({ analysisId: Id, frameIndex: z.number().int().nonnegative().nullable(), answer: z.string(), model: z.string(), completedAt: z.string() }).nullable(),
+      /** The notes there (the segment's own note for a segment); empty when notes were left out. */
+      notes: z.array(z.object({ author: hidden(z.string()), text: z.string(), updatedAt: z.string() })),
+    }),
+  ),
+});
+export type ReportTeaching = z.infer<typeof ReportTeaching>;
+
 export const ReviewReportV1 = z
   .object({
     format: z.literal(REPORT_FORMAT_ID).describe('Always "cataract-review-report".'),
@@ -330,6 +357,7 @@ export const ReviewReportV1 = z
       .array(ReportAssessment)
       .optional()
       .describe('Structured skill assessment: the self-assessment and the assessor\'s, each step scored on the template\'s scale (absent in reports made before assessments existed).'),
+    teaching: ReportTeaching.optional().describe("Teaching mode: the residents' responses, each beside the model's analysis and the notes on the same frame or segment (absent in reports made before teaching mode existed)."),
     /** Newest first; null when left out. Authors inside before/after are hidden like everywhere else. */
     audit: z.array(AuditEntry.extend({ actor: hidden(z.string()) })).nullable(),
   })

@@ -158,7 +158,7 @@ export const Note = z.object({
 });
 export type Note = z.infer<typeof Note>;
 
-export const AuditEntity = z.enum(['annotation', 'tag', 'segment', 'note', 'review', 'assessment', 'rubric']);
+export const AuditEntity = z.enum(['annotation', 'tag', 'segment', 'note', 'review', 'assessment', 'rubric', 'teaching', 'response']);
 export type AuditEntity = z.infer<typeof AuditEntity>;
 export const AuditAction = z.enum(['create', 'update', 'delete', 'restore', 'finalise', 'reopen']);
 export type AuditAction = z.infer<typeof AuditAction>;
@@ -296,7 +296,7 @@ export type RecoveryStatus = z.infer<typeof RecoveryStatus>;
 
 /** Something in the library changed (another window or a restore): lists showing it should reload. */
 export const LibraryChanged = z.object({
-  entity: z.enum(['annotation', 'tag', 'segment', 'note', 'review', 'library', 'assessment']),
+  entity: z.enum(['annotation', 'tag', 'segment', 'note', 'review', 'library', 'assessment', 'teaching']),
   action: z.enum(['create', 'update', 'delete', 'restore', 'reopen', 'finalise']),
   reviewId: Id.nullable(),
   frameId: Id.nullable(),

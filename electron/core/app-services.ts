@@ -29,6 +29,7 @@ import { createReviewSource } from './reports/review-source';
 import { createReviewGuard } from './reviews/review-guard';
 import { createReviewServices } from './reviews/review-services';
 import { createSettingsRepo } from './settings/settings-repo';
+import { createTeachingServices } from './teaching/teaching-services';
 import { createTimelineService } from './timeline/timeline-service';
 import { createVideosRepo } from './videos/videos-repo';
 import { createVideoService } from './videos/video-service';
@@ -123,8 +124,15 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
     emit: o.emit,
   });
+  const teaching = createTeachingServices({
+    db,
+    audit: reviews.audit,
+    guard: createReviewGuard(db),
+    identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
+    emit: o.emit,
+  });
   const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
-  const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline, assessments: assessment.assessments });
+  const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline, assessments: assessment.assessments, teaching: teaching.teaching });
   const reports = createReportService({
     source: reviewSource,
     readFrame: (f) => store.read(f.sha256, f.mime, f.bytes),
@@ -193,6 +201,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     ...clips.handlers,
     ...timeline.handlers,
     ...assessment.handlers,
+    ...teaching.handlers,
     ...normalRecoveryHandlers({ file, dataDir: o.dataDir }),
   };
 

@@ -1,11 +1,13 @@
 // Annotations, segments, notes and search through the real UI (browser host + Chromium): draw each shape kind on
 // the frame, move and resize one, label it, undo and redo, reload and find everything exactly as saved (compared
 // through the API); mark a phase segment with I/O; write a note; the library search finds the note and the label.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Annotation, Segment } from '../../electron/api/schemas-review';
-import { makeTestVideo } from '../fixtures/videos';
+import { extractFrameRgb, makeTestVideo, type TestVideo } from '../fixtures/videos';
 import { launchApp, type App } from './harness';
 import { addVideo, createCase, openCase, openReview, waitSettled } from './video-helpers';
 
@@ -19,9 +21,10 @@ describe('Annotations, segments and search (browser host + Chromium)', () => {
   let page: Page;
   let reviewId: number;
   let fileName: string;
+  let video: TestVideo;
 
   beforeAll(async () => {
-    const video = await makeTestVideo({ durationSeconds: 3 });
+    video = await makeTestVideo({ durationSeconds: 3 });
     fileName = path.basename(video.file);
     app = await launchApp();
     page = app.page;
@@ -221,6 +224,46 @@ describe('Annotations, segments and search (browser host + Chromium)', () => {
     await page.locator('[data-testid="search-hit"][data-kind="annotation"]').click();
     await page.getByTestId('review').waitFor();
     expect(await waitSettled(page)).toBe(0);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('makes a teaching clip of a range from the toolbar: its frames, the box drawn for the hold, progress and the file', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-clip-'));
+    await page.getByTestId('teaching-clip').click();
+    const dialog = page.getByTestId('clip-dialog');
+    await dialog.waitFor();
+    // Opened on the frame on screen (0); a segment fills the range.
+    expect(await page.getByTestId('clip-from').inputValue()).toBe('0');
+    await page.getByTestId('clip-segment').selectOption({ label: 'Rhexis · 10–40' });
+    expect(await page.getByTestId('clip-from').inputValue()).toBe('10');
+    expect(await page.getByTestId('clip-summary').textContent()).toBe('31 frames · 1.03 s of video');
+    await page.getByTestId('clip-from').fill('0');
+    await page.getByTestId('clip-to').fill('44');
+    await page.getByTestId('clip-hold').fill('1');
+    await page.getByTestId('clip-folder').fill(folder);
+    await page.getByTestId('clip-export').click();
+    await page.locator('[data-testid="clip-job"][data-state="completed"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('clip-file').textContent()).toMatch(/\(45 frames, 1\.50 s\)/);
+    const [file] = fs.readdirSync(folder);
+    expect(file).toBe(`ANN-E2E-review-${reviewId}-frames-0-44.mp4`);
+
+    // The box (on frame 0, held 1 s) is on clip frames 0–29, not on 30 and after.
+    const g = (await byKind('box')).geometry as Rect;
+    const edge = async (k: number) => {
+      const [a, b] = await Promise.all([extractFrameRgb(path.join(folder, file!), { index: k }), extractFrameRgb(video.file, { index: k })]);
+      const x0 = Math.round(g.x * a.width);
+      let sum = 0;
+      let n = 0;
+      for (let y = Math.round((g.y + g.h * 0.3) * a.height); y < Math.round((g.y + g.h * 0.7) * a.height); y++) {
+        for (let x = x0 - 2; x <= x0 + 2; x++) for (let c = 0; c < 3; c++, n++) sum += Math.abs(a.data[(y * a.width + x) * 3 + c]! - b.data[(y * a.width + x) * 3 + c]!);
+      }
+      return sum / n;
+    };
+    expect(await edge(0)).toBeGreaterThan(20);
+    expect(await edge(29)).toBeGreaterThan(20);
+    expect(await edge(30)).toBeLessThan(8);
+    await page.getByTestId('clip-close').click();
+    await dialog.waitFor({ state: 'detached' });
     expect(app.errors).toEqual([]);
   });
 });

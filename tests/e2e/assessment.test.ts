@@ -160,14 +160,23 @@ describe('Skill assessment and the trainee page (browser host + Chromium)', () =
         const c = el as HTMLCanvasElement;
         const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let coloured = 0;
+        // Grey text in the lower third (the legend's step names): light on the dark theme, dark on the light one.
+        let lightText = 0;
+        let darkText = 0;
         for (let i = 0; i < px.length; i += 4) {
           const [r, g, b, a] = [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
           if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+          if (i / 4 / c.width > (c.height * 2) / 3 && a > 200 && Math.max(r, g, b) - Math.min(r, g, b) < 30) {
+            if (r > 170) lightText++;
+            else if (r < 80) darkText++;
+          }
         }
-        return { coloured, width: c.width, height: c.height };
+        return { coloured, lightText, darkText, width: c.width, height: c.height };
       });
       expect(painted.width).toBeGreaterThan(300);
       expect(painted.coloured).toBeGreaterThan(500);
+      // The legend names the steps in the theme's text colour (it was drawn dark on the dark theme once).
+      expect(theme === 'dark' ? painted.lightText : painted.darkText, 'legend text pixels').toBeGreaterThan(300);
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
       await page.screenshot({ path: path.join(SHOTS, `trainee-${theme}.png`) });
     }

@@ -256,6 +256,17 @@ const BAD: Record<RequestChannel, unknown[]> = {
   'assessments.setFocus': [{}, { reviewId: 1 }, { reviewId: 1, focus: 'x'.repeat(4001) }, { reviewId: 1, focus: 3 }],
   'trainees.list': [{ surgeon: 'x' }],
   'trainees.get': [{}, { surgeon: '' }, { surgeon: '   ' }, { surgeon: 'x'.repeat(121) }],
+  'teaching.get': [{}, { reviewId: 0 }, { reviewId: '1' }],
+  'teaching.setMode': [{}, { reviewId: 1 }, { reviewId: 1, on: 'yes' }, { reviewId: 1, on: true, role: 'attending' }],
+  'teaching.respond': [
+    {},
+    { reviewId: 1, target: {}, seen: 'a', nextStep: 'b' },
+    { reviewId: 1, target: { frameId: 1, segmentId: 2 }, seen: 'a', nextStep: 'b' },
+    { reviewId: 1, target: { frameId: 1 }, seen: '  ', nextStep: 'b' },
+    { reviewId: 1, target: { frameId: 1 }, seen: 'a', nextStep: 'x'.repeat(5001) },
+    { reviewId: 1, target: { frameId: 1 }, seen: 'a', nextStep: 'b', author: 'Dr. Okafor' },
+  ],
+  'teaching.reveal': [{}, { reviewId: 1, target: {} }, { reviewId: 1, target: { segmentId: 0 } }],
 };
 
 function recordingHandlers() {

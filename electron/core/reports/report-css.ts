@@ -67,5 +67,10 @@ table.assessment-table .by { font-weight: 400; font-size: 8pt; }
 table.assessment-table tr.group th { background: #f3f4f6; font-size: 8.5pt; color: #333; }
 table.assessment-table .comment { margin: 0 0 0.8mm; font-size: 8.5pt; }
 table.assessment-table .comment .kind { color: #555; font-weight: 600; }
+/* Teaching mode: the resident's response, the model's analysis and the note side by side. */
+table.teaching-table td { vertical-align: top; width: 30%; font-size: 8.5pt; }
+table.teaching-table td.where { width: 10%; white-space: nowrap; }
+table.teaching-table p { margin: 0 0 0.8mm; }
+table.teaching-table .response + .response { border-top: 0.2mm solid #ddd; padding-top: 1mm; }
 .focus { border-left: 0.8mm solid #15803d; padding: 0.5mm 2.5mm; margin: 2mm 0; }
 `;

@@ -22,6 +22,7 @@ import {
 import { formatTimecode } from './timecode';
 import type { ReviewAssessments } from '../../api/schemas-assessment';
 import { reportAssessments } from './report-assessment';
+import { reportTeaching, type TeachingData } from './report-teaching';
 import { decideColour, describeColour } from '../../api/colour';
 
 /** Everything the report is made of, as the services return it. */
@@ -44,6 +45,8 @@ export interface ReviewData {
   timeline: TimelineView | null;
   /** The review's self-assessment and assessor's assessment with their templates (none when absent). */
   assessments?: ReviewAssessments | null;
+  /** Teaching mode and the residents' responses (none when absent). */
+  teaching?: TeachingData | null;
 }
 
 export interface DocumentMeta {
@@ -93,12 +96,12 @@ export function pixelBox(a: Pick<Annotation, 'kind' | 'geometry'>, width: number
   }
 }
 
-/** Replaces every "author"/"actor"/"finalisedBy" value inside an audit snapshot with null when names are hidden. */
+/** Replaces every "author"/"actor"/"finalisedBy"/"setBy" (teaching mode) value inside an audit snapshot with null when names are hidden. */
 function hideAuthors(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(hideAuthors);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = k === 'author' || k === 'actor' || k === 'finalisedBy' ? null : hideAuthors(v);
+    for (const [k, v] of Object.entries(value)) out[k] = k === 'author' || k === 'actor' || k === 'finalisedBy' || k === 'setBy' ? null : hideAuthors(v);
     return out;
   }
   return value;
@@ -295,6 +298,7 @@ export function buildReportDocument(data: ReviewData, fields: ReportFields, meta
       ? { reviewer: who(data.review.finalisedBy ?? data.review.reviewer), role: data.review.finalisedRole, finalisedAt: data.review.finalisedAt }
       : null,
     assessments: reportAssessments(data.assessments, fields, origin, segments),
+    teaching: reportTeaching(data.teaching, fields, frames, segments),
     audit: fields.audit
       ? data.audit
           .filter((e) => notesOn || e.entity !== 'note')

@@ -8,6 +8,7 @@ import { printedFrames } from './report-document';
 import { REPORT_CSS as CSS } from './report-css';
 import { formatDuration, formatTimecode } from './timecode';
 import { assessmentSection } from './report-assessment-html';
+import { teachingSection } from './report-teaching';
 import { annotationShapes, esc, n } from './annotation-svg';
 
 export { esc };
@@ -301,7 +302,7 @@ export function renderReportHtml(doc: ReviewReportV1, images: FrameImages, optio
   const css = CSS.replace('PAPER', paper === 'Letter' ? 'letter' : 'A4').replace('PAGEWIDTH', paper === 'Letter' ? '215.9mm' : '210mm');
   const shown = printedFrames(doc);
   const frames = shown.map((f, i) => frameSection(doc, f, i + 1, images)).join('');
-  const rest = `<div class="after-first-page">${frames}${assessmentSection(doc)}${closingSection(doc)}</div>`;
+  const rest = `<div class="after-first-page">${frames}${assessmentSection(doc)}${teachingSection(doc)}${closingSection(doc)}</div>`;
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">` +

@@ -25,6 +25,7 @@ import { createRenditions, type RenditionOptions } from './renditions';
 import { cocoFiles } from './report-coco';
 import { analysesCsv, annotationsCsv, timelineCsv } from './report-csv';
 import { assessmentCsv } from './report-assessment';
+import { teachingCsv, type TeachingData } from './report-teaching';
 import type { ReviewAssessments } from '../../api/schemas-assessment';
 import { buildReportDocument, printedFrames, type ReviewData } from './report-document';
 import { renderReportHtml, type FrameImages } from './report-html';
@@ -53,6 +54,8 @@ export interface ReviewSource {
   timeline(reviewId: number): TimelineView;
   /** The review's skill assessments with their templates (optional: sources without them report none). */
   assessments?(reviewId: number): ReviewAssessments | null;
+  /** Teaching mode and every resident response (optional: sources without them report none). */
+  teaching?(reviewId: number): TeachingData | null;
 }
 
 export interface ReportServiceDeps {
@@ -109,8 +112,8 @@ export function formatOutputs(base: string, format: ReportFormat): string[] {
     case 'json':
       return [`${base}.json`];
     case 'csv':
-      // …and `${base}-assessment.csv` when the review has an assessment.
-      return [`${base}-annotations.csv`, `${base}-analyses.csv`, `${base}-timeline.csv`, `${base}-assessment.csv`];
+      // …and `${base}-assessment.csv` when the review has an assessment, `${base}-teaching.csv` when a resident answered in teaching mode.
+      return [`${base}-annotations.csv`, `${base}-analyses.csv`, `${base}-timeline.csv`, `${base}-assessment.csv`, `${base}-teaching.csv`];
     case 'coco':
       return [`${base}-coco`];
   }
@@ -166,7 +169,8 @@ export function createReportService(deps: ReportServiceDeps) {
     const taxonomy = await call(() => src.taxonomy()).catch(() => null);
     const timeline = await call(() => src.timeline(reviewId));
     const assessments = src.assessments ? await call(() => src.assessments!(reviewId)) : null;
-    return { case: kase, review, video, frames, analyses, turns, annotations, tags, segments, notes, audit, taxonomy, timeline, assessments };
+    const teaching = src.teaching ? await call(() => src.teaching!(reviewId)) : null;
+    return { case: kase, review, video, frames, analyses, turns, annotations, tags, segments, notes, audit, taxonomy, timeline, assessments, teaching };
   }
 
   async function prepare(reviewId: number, options: ReportOptions | undefined): Promise<PreparedReport> {
@@ -242,6 +246,7 @@ export function createReportService(deps: ReportServiceDeps) {
             { path: `${base}-timeline.csv`, data: timelineCsv(doc) },
           );
           if (doc.assessments?.length) files.push({ path: `${base}-assessment.csv`, data: assessmentCsv(doc) });
+          if (doc.teaching?.items.length) files.push({ path: `${base}-teaching.csv`, data: teachingCsv(doc) });
           break;
         case 'coco':
           step('Writing the COCO annotations');

@@ -6,6 +6,7 @@ import { createTurnsRepo } from '../analysis/turns-repo';
 import type { CasesRepo } from '../cases/cases-repo';
 import type { FramesRepo } from '../frames/frames-repo';
 import type { AssessmentsRepo } from '../assessment/assessments-repo';
+import type { TeachingRepo } from '../teaching/teaching-repo';
 import type { ReviewServices } from '../reviews/review-services';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
@@ -21,6 +22,8 @@ export interface ReviewSourceDeps {
   timeline: Pick<TimelineService, 'view'>;
   /** The review's assessments (skill assessment); none when not given. */
   assessments?: Pick<AssessmentsRepo, 'forReview'>;
+  /** Teaching mode and the residents' responses; none when not given. */
+  teaching?: Pick<TeachingRepo, 'mode' | 'allResponses'>;
 }
 
 export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
@@ -43,5 +46,6 @@ export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
     taxonomy: () => TAXONOMY,
     timeline: (reviewId) => d.timeline.view(reviewId),
     assessments: (reviewId) => d.assessments?.forReview(reviewId, { name: '', role: null }) ?? null,
+    teaching: (reviewId) => (d.teaching ? { mode: d.teaching.mode(reviewId), responses: d.teaching.allResponses(reviewId) } : null),
   };
 }

@@ -1,7 +1,7 @@
 // The shell: navigation on the left, the current view, feedback banners, and the status bar. The review workspace
 // takes the whole window (its toolbar carries the navigation and the model's state). The view is in the address
 // (`#/review/12`, `#/library`, …): a reload, the next start or a shared link opens it again.
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { api } from '../api';
 import { LibraryView, type LibrarySelection } from '../library/LibraryView';
 import { ModelsView } from '../models/ModelsView';
@@ -16,6 +16,9 @@ import { NavigationContext, OpenReviewContext, type View } from './navigation';
 import { SettingsProvider } from './settings-context';
 import { StatusBar } from './StatusBar';
 
+// Compare (two reviews side by side) loads the player with it, like the review.
+const CompareView = lazy(() => import('../compare/CompareView').then((m) => ({ default: m.CompareView })));
+
 export function App() {
   const [route, setRoute] = useState<Route>(initialRoute);
   const [selection, setSelection] = useState<LibrarySelection>({ caseId: null, frameId: null });
@@ -29,7 +32,7 @@ export function App() {
   useEffect(() => {
     const onHash = () => {
       const next = parseRoute(window.location.hash);
-      if (next) setRoute((cur) => ({ view: next.view, review: next.review ?? (next.view === 'review' ? null : cur.review) }));
+      if (next) setRoute((cur) => ({ view: next.view, review: next.review ?? (next.view === 'review' ? null : cur.review), ...(next.compare ? { compare: next.compare } : {}) }));
     };
     window.addEventListener('hashchange', onHash);
     window.addEventListener('popstate', onHash);
@@ -59,7 +62,7 @@ export function App() {
     [],
   );
 
-  const workspace = route.view === 'review' && route.review !== null;
+  const workspace = (route.view === 'review' && route.review !== null) || route.view === 'compare';
   return (
     <NotifyProvider>
       <SettingsProvider>
@@ -67,10 +70,15 @@ export function App() {
           <NavigationContext.Provider value={navigate}>
             <OpenReviewContext.Provider value={openReview}>
               <div className={`shell${workspace ? ' shell-workspace' : ''}`}>
-                {!workspace && <Nav view={route.view} onNavigate={navigate} />}
+                {!workspace && route.view !== 'compare' && <Nav view={route.view} onNavigate={navigate} />}
                 <main className="main" id="main" data-view={route.view}>
                   {route.view === 'library' && <LibraryView selection={selection} onSelect={setSelection} newCaseRequest={newCaseRequest} />}
                   {route.view === 'review' && <ReviewView target={route.review} onResolved={resolved} onBack={leaveReview} />}
+                  {route.view === 'compare' && route.compare && (
+                    <Suspense fallback={<p className="muted pad">Opening the comparison…</p>}>
+                      <CompareView key={`${route.compare.a}:${route.compare.b}`} a={route.compare.a} b={route.compare.b} />
+                    </Suspense>
+                  )}
                   {route.view === 'trainees' && <TraineesView />}
                   {route.view === 'models' && <ModelsView />}
                   {route.view === 'settings' && <SettingsView />}

@@ -5,10 +5,18 @@ export type ReviewTarget = { reviewId: number } | { caseId: number; videoId: num
 
 export type View = 'library' | 'review' | 'trainees' | 'models' | 'settings';
 
+/** Two reviews side by side (`#/compare/12/34`, renderer/src/compare/); the same id twice: two moments of one video. */
+export interface CompareTarget {
+  a: number;
+  b: number;
+}
+
 export interface Route {
-  view: View;
+  view: View | 'compare';
   /** The review the Review view shows (kept while the reviewer is elsewhere, so Review goes back to it). */
   review: ReviewTarget | null;
+  /** The compared reviews, when the view is 'compare'. */
+  compare?: CompareTarget;
 }
 
 const LAST_ROUTE = 'workstation.lastRoute';
@@ -16,6 +24,11 @@ const VIEWS: readonly View[] = ['library', 'review', 'trainees', 'models', 'sett
 
 /** `#/review/12`, `#/library`, …; null for an address that names nothing the app knows. */
 export function parseRoute(hash: string): Route | null {
+  const c = /^#\/?compare\/(\d{1,12})\/(\d{1,12})\/?$/.exec(hash.trim());
+  if (c) {
+    const [a, b] = [Number(c[1]), Number(c[2])];
+    return Number.isSafeInteger(a) && Number.isSafeInteger(b) && a > 0 && b > 0 ? { view: 'compare', review: null, compare: { a, b } } : null;
+  }
   const m = /^#\/?([a-z]+)(?:\/(\d{1,12}))?\/?$/.exec(hash.trim());
   if (!m) return null;
   const view = m[1] as View;
@@ -28,6 +41,7 @@ export function parseRoute(hash: string): Route | null {
 }
 
 export function routeHash(r: Route): string {
+  if (r.view === 'compare') return r.compare ? `#/compare/${r.compare.a}/${r.compare.b}` : '#/review';
   if (r.view === 'review' && r.review && 'reviewId' in r.review) return `#/review/${r.review.reviewId}`;
   return `#/${r.view}`;
 }

@@ -26,11 +26,12 @@ export function TraineeChart({ template, reviews, kind, theme, steps }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!canvas.current) return;
-    const css = getComputedStyle(document.documentElement);
-    const text = css.getPropertyValue('--text').trim() || (theme === 'dark' ? '#e8ebef' : '#15191e');
-    const muted = css.getPropertyValue('--text-muted').trim() || '#888';
-    const grid = css.getPropertyValue('--border').trim() || '#ccc';
+    // The colours follow the `theme` prop, not the page's computed CSS: the chart is drawn in the same commit that
+    // switches the theme, before the page's variables change (the dark legend came out in the light text colour).
     const dark = theme === 'dark';
+    const text = dark ? '#e8ebef' : '#15191e';
+    const muted = dark ? '#a3acb8' : '#5b6470';
+    const grid = dark ? '#3a414b' : '#d5dae0';
     const shown = template.steps.map((s, i) => ({ s, i })).filter(({ s }) => steps.length === 0 || steps.includes(s.id));
     const values = template.scale.map((p) => p.value);
     const chart = new Chart(canvas.current, {

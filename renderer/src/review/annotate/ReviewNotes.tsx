@@ -9,6 +9,7 @@ import { formatDateTime } from '../../ui/format';
 import { usePlayer } from '../player/player-context';
 import { useReviewStore, useStore } from '../workspace/review-store';
 import { useAnnotate } from './annotate-context';
+import { useTeaching } from '../../teaching/teaching-store';
 
 /** The contract's limit (schemas-review.ts NoteText). */
 export const NOTE_MAX = 20_000;
@@ -24,6 +25,7 @@ export function ReviewNotes() {
   const [onFrame, setOnFrame] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const teaching = useTeaching(store.reviewId);
   if (!a) return null;
   const indexOf = new Map([...frames, ...samples].map((f) => [f.id, f.frameIndex]));
 
@@ -63,7 +65,13 @@ export function ReviewNotes() {
           const k = n.frameId === null ? null : (indexOf.get(n.frameId) ?? null);
           return (
             <li key={n.id} data-testid="note-item" data-note-id={n.id} data-frame-index={k ?? ''}>
-              <p className="note-text">{n.text}</p>
+              {teaching.hidesNote(n) ? (
+                <p className="note-text muted teaching-hidden-note" data-testid="note-hidden">
+                  Hidden in teaching mode until you write what you see on frame {k ?? '?'} (Analysis tab).
+                </p>
+              ) : (
+                <p className="note-text">{n.text}</p>
+              )}
               <p className="muted note-meta">
                 {k === null ? (
                   'Whole review'

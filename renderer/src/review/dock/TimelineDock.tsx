@@ -10,6 +10,7 @@ import { usePlayer, usePlayerState } from '../player/player-context';
 import { formatTimecode, tableFromStart } from '../player/timeline';
 import { usePhaseTimeline } from '../timeline/timeline-context';
 import { useReviewStore, useStore } from '../workspace/review-store';
+import { useTeaching } from '../../teaching/teaching-store';
 import { MarkerLane, type Marker } from './MarkerLanes';
 import { PhaseLane } from './PhaseLane';
 import { Ruler } from './Ruler';
@@ -46,6 +47,7 @@ export function TimelineDock({ pts: mediaPts, durationSeconds, aspect, thumbnail
   const frames = useReviewStore((s) => s.frames);
   const analysed = useReviewStore((s) => s.analysed);
   const notes = useReviewStore((s) => s.notes);
+  const { hidesNote } = useTeaching(store.reviewId);
   const samplesFrames = useReviewStore((s) => s.samples);
   const view = useTimelineWindow(pts, durationSeconds, pts[index] ?? 0);
   const { win, width, total, frame } = view;
@@ -69,8 +71,8 @@ export function TimelineDock({ pts: mediaPts, durationSeconds, aspect, thumbnail
     () =>
       notes
         .filter((n) => n.frameId !== null && frameIndexOf.get(n.frameId) != null)
-        .map((n) => ({ id: n.id, index: frameIndexOf.get(n.frameId!)!, kind: 'note', label: `Note: ${n.text.length > 60 ? `${n.text.slice(0, 59)}…` : n.text}` })),
-    [notes, frameIndexOf],
+        .map((n) => ({ id: n.id, index: frameIndexOf.get(n.frameId!)!, kind: 'note', label: hidesNote(n) ? 'Note (hidden in teaching mode until you answer)' : `Note: ${n.text.length > 60 ? `${n.text.slice(0, 59)}…` : n.text}` })),
+    [notes, frameIndexOf, hidesNote],
   );
   const sampleMarkers = useMemo<Marker[]>(
     () => (timeline?.view?.samples ?? []).map((s) => ({ id: s.id, index: s.frameIndex, kind: 'sample', label: `Timeline sample ${s.sampleIndex + 1}${s.frameId === null ? ' (frame deleted)' : ''}` })),

@@ -7,6 +7,8 @@ import { api } from '../../api';
 import { formatDateTime } from '../../ui/format';
 import { useReviewStore, useStore } from '../workspace/review-store';
 import { describeAssessment } from './assessment-history';
+import { describeTeaching } from '../../teaching/teaching-history';
+import { useTeaching } from '../../teaching/teaching-store';
 
 const ACTION: Record<string, string> = { create: 'added', update: 'changed', delete: 'deleted', restore: 'restored', finalise: 'finalised', reopen: 'reopened' };
 
@@ -37,6 +39,9 @@ function describe(e: AuditEntry): { title: string; detail: string | null } {
     case 'assessment':
     case 'rubric':
       return describeAssessment(e);
+    case 'teaching':
+    case 'response':
+      return describeTeaching(e);
   }
 }
 
@@ -44,6 +49,13 @@ export function HistoryPanel({ active }: { active: boolean }) {
   const store = useStore();
   const version = useReviewStore((s) => s.auditVersion);
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const teaching = useTeaching(store.reviewId);
+  // Teaching mode: a note the reviewer may not read yet, or another resident's response, is listed without its text.
+  const hidden = (e: AuditEntry): boolean => {
+    const v = (e.after ?? e.before) as { frameId?: number | null; author?: string } | null;
+    if (e.entity === 'note') return teaching.hidesNote({ frameId: v?.frameId ?? null, author: v?.author ?? '' });
+    return e.entity === 'response' && teaching.state?.gated !== false && v?.author !== teaching.state?.name;
+  };
   useEffect(() => {
     if (!active) return;
     let alive = true;
@@ -64,7 +76,7 @@ export function HistoryPanel({ active }: { active: boolean }) {
         return (
           <li key={e.id} className={`audit-item audit-${e.entity}`} data-testid="history-item" data-entity={e.entity} data-action={e.action}>
             <span className="audit-title">{d.title}</span>
-            {d.detail && <span className="audit-detail">{d.detail}</span>}
+            {d.detail && !hidden(e) && <span className="audit-detail">{d.detail}</span>}
             <span className="muted audit-meta">
               {e.actor} · {formatDateTime(e.at)}
             </span>

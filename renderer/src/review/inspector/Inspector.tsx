@@ -9,6 +9,7 @@ import { tip } from '../workspace/shortcuts';
 import { HistoryPanel } from './HistoryPanel';
 import { TagsPanel } from './TagsPanel';
 import { AssessmentPanel } from '../../assessment/AssessmentPanel';
+import { TeachingGate } from '../../teaching/TeachingGate';
 
 interface Props {
   pts: number[];
@@ -97,7 +98,7 @@ export function Inspector({ pts, analysis, annotations }: Props) {
       </div>
       {INSPECTOR_TABS.map((t) => (
         <div key={t.id} role="tabpanel" id={`inspector-panel-${t.id}`} aria-labelledby={`inspector-tab-${t.id}`} className="inspector-panel" hidden={tab !== t.id} data-testid={`panel-${t.id}`}>
-          {t.id === 'analysis' && analysis}
+          {t.id === 'analysis' && <TeachingGate>{analysis}</TeachingGate>}
           {t.id === 'annotations' && annotations}
           {t.id === 'tags' && <TagsPanel active={tab === 'tags'} pts={pts} />}
           {t.id === 'notes' && <ReviewNotes />}

@@ -9,7 +9,9 @@ import { describeInference, useInference } from '../../app/inference-context';
 import { LoadAgainButton } from '../../app/LoadAgainButton';
 import { LoadSteps, loadStepLine } from '../../app/LoadSteps';
 import { useNavigate, VIEWS } from '../../app/navigation';
+import { CompareButton } from '../../compare/CompareButton';
 import { ExportReportButton } from '../../reports/ExportReportDialog';
+import { TeachingClipButton } from '../../reports/TeachingClipDialog';
 import { Button } from '../../ui/Button';
 import { formatDateTime } from '../../ui/format';
 import { formatTimecode } from '../player/timeline';
@@ -102,6 +104,8 @@ export function WorkspaceToolbar({ item, video, onFinalise, onReopen, onShortcut
           Finalise…
         </Button>
       )}
+      <TeachingClipButton reviewId={review.id} frameCount={video.frameCount} fps={video.fps} />
+      <CompareButton reviewId={review.id} caseId={item.id} videoId={video.id} />
       <ExportReportButton reviewId={review.id} />
       <Button size="sm" variant="ghost" className="ws-help" onClick={onShortcuts} aria-label="Keyboard shortcuts" title={tip('sheet', 'Keyboard shortcuts')} data-testid="shortcuts-button">
         ?
