@@ -192,4 +192,30 @@ describe('Teaching mode (browser host + Chromium + generated model)', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('on a phase segment: the resident writes their reading before its note shows, then sees the note beside it', async () => {
+    const SEG_NOTE = 'Tear kept central here; note the re-grasp before the flap folds.';
+    const videoId = (await api<{ videoId: number }>('reviews.get', { id: rid })).videoId;
+    const { pts } = await api<{ pts: number[] }>('videos.timeline', { id: videoId });
+    await api('segments.create', { reviewId: rid, startFrame: 30, endFrame: 50, startTime: pts[30], endTime: pts[50], phase: 'capsulorhexis', label: 'Rhexis', note: SEG_NOTE });
+    await as('Dr. Resident', 'resident');
+    await showTab(page, 'annotations');
+    await page.locator('[data-testid="segment-item"] .segment-summary').first().click();
+    const editor = page.getByTestId('segment-editor');
+    await editor.getByTestId('teaching-form').waitFor();
+    expect(await editor.getByTestId('teaching-hidden-reason').textContent()).toContain('notes on the segment Rhexis (frames 30–50) are hidden until you save');
+    expect(await editor.getByTestId('segment-note').count()).toBe(0);
+    expect(await page.content()).not.toContain(SEG_NOTE.slice(0, 30));
+    await editor.getByTestId('teaching-seen').fill('The flap is folding back over itself.');
+    await editor.getByTestId('teaching-next').fill('Unfold it with viscoelastic, then re-grasp near the tear.');
+    await editor.getByTestId('teaching-save').click();
+    await poll(() => editor.getByTestId('segment-note').inputValue()).toBe(SEG_NOTE);
+    await editor.getByTestId('teaching-compare').waitFor();
+    expect(await editor.getByTestId('teaching-compare').locator('h3').textContent()).toBe('This segment: side by side');
+    await page.screenshot({ path: path.join(SHOTS, 'resident-segment-dark.png') });
+    expect(await editor.getByTestId('teaching-col-resident').textContent()).toContain('The flap is folding back over itself.');
+    const stored = await api<{ responses: Array<{ segmentId: number | null; author: string }> }>('teaching.get', { reviewId: rid });
+    expect(stored.responses.filter((r) => r.segmentId !== null)).toEqual([expect.objectContaining({ author: 'Dr. Resident' })]);
+    expect(app.errors).toEqual([]);
+  }, 120_000);
 });

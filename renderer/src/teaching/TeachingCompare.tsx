@@ -38,14 +38,15 @@ export function TeachingCompare({ reviewId, target, frameIndex }: { reviewId: nu
 
   if (error) return <p className="field-error" role="alert">{error}</p>;
   if (!shown) return null;
-  const where = frameIndex !== null ? `Frame ${frameIndex}` : 'This frame';
+  const thing = target.segmentId !== undefined ? 'segment' : 'frame';
+  const where = frameIndex !== null ? `Frame ${frameIndex}` : `This ${thing}`;
   return (
     <section className="teaching-compare" aria-label="Side by side" data-testid="teaching-compare">
       <h3>{where}: side by side</h3>
       <div className="teaching-columns">
         <article className="teaching-col" data-testid="teaching-col-resident">
           <h4>Resident</h4>
-          {shown.responses.length === 0 && <p className="muted">No resident has answered on this frame yet.</p>}
+          {shown.responses.length === 0 && <p className="muted">No resident has answered on this {thing} yet.</p>}
           {shown.responses.map((r) => (
             <div key={r.id} className="teaching-item" data-testid="teaching-response">
               <p>
@@ -71,12 +72,18 @@ export function TeachingCompare({ reviewId, target, frameIndex }: { reviewId: nu
               </p>
             </div>
           ) : (
-            <p className="muted">Not analysed yet: <kbd>A</kbd> asks the model about this frame.</p>
+            <p className="muted">{thing === 'frame' ? (
+              <>
+                Not analysed yet: <kbd>A</kbd> asks the model about this frame.
+              </>
+            ) : (
+              'No frame in this segment has been analysed yet.'
+            )}</p>
           )}
         </article>
         <article className="teaching-col" data-testid="teaching-col-note">
           <h4>Attending’s note</h4>
-          {shown.notes.length === 0 && <p className="muted">No note on this frame yet.</p>}
+          {shown.notes.length === 0 && <p className="muted">No note on this {thing} yet.</p>}
           {shown.notes.map((n) => (
             <div key={`${n.kind}${n.id}`} className="teaching-item" data-testid="teaching-note">
               <p>{n.text}</p>

@@ -7,6 +7,10 @@ import { CharCount, tooLong } from '../../ui/CharCount';
 import { useAnnotate } from '../annotate/annotate-context';
 import { usePlayer } from '../player/player-context';
 import { formatTimecode, fromStart } from '../player/timeline';
+import { ResponseForm } from '../../teaching/ResponseForm';
+import { TeachingCompare } from '../../teaching/TeachingCompare';
+import { useTeaching } from '../../teaching/teaching-store';
+import { useStore } from '../workspace/review-store';
 
 /** The contract's limits (schemas-review.ts SegmentInput). */
 const LABEL_MAX = 120;
@@ -130,6 +134,11 @@ function NewSegment({ pts }: { pts: number[] }) {
 function SegmentEditor({ seg, pts }: { seg: Segment; pts: number[] }) {
   const a = useAnnotate()!;
   const s = a.segments;
+  const reviewId = useStore().reviewId;
+  const teaching = useTeaching(reviewId);
+  const st = teaching.state;
+  const hidden = st !== null && st.mode !== null && teaching.mustAnswer({ segmentId: seg.id });
+  const name = [seg.label, seg.phase].find((x) => x) ?? '';
   const [label, setLabel] = useState(seg.label);
   const [note, setNote] = useState(seg.note);
   useEffect(() => {
@@ -169,17 +178,26 @@ function SegmentEditor({ seg, pts }: { seg: Segment; pts: number[] }) {
           End here
         </Button>
       </div>
-      <textarea
-        value={note}
-        disabled={ro}
-        onChange={(e) => setNote(e.target.value)}
-        onBlur={() => note !== seg.note && save({ note })}
-        placeholder="Note on this segment"
-        rows={2}
-        aria-label="Segment note"
-        data-testid="segment-note"
-      />
-      <CharCount value={note} max={NOTE_MAX} />
+      {st === null ? null : hidden ? (
+        // Teaching mode: the resident writes their reading of the segment before its note (the attending's) and the
+        // model's analysis of a frame in it are shown.
+        <ResponseForm target={{ segmentId: seg.id }} where={`the segment ${name ? `${name} ` : ''}(frames ${seg.startFrame}–${seg.endFrame})`} locked={ro} />
+      ) : (
+        <>
+          {st.mode && <TeachingCompare reviewId={reviewId} target={{ segmentId: seg.id }} frameIndex={null} />}
+          <textarea
+            value={note}
+            disabled={ro}
+            onChange={(e) => setNote(e.target.value)}
+            onBlur={() => note !== seg.note && save({ note })}
+            placeholder="Note on this segment"
+            rows={2}
+            aria-label="Segment note"
+            data-testid="segment-note"
+          />
+          <CharCount value={note} max={NOTE_MAX} />
+        </>
+      )}
       <div className="segment-editor-row">
         <Button size="sm" variant="danger" disabled={ro} onClick={() => void s.remove(seg.id).catch((err: unknown) => a.reportError(err))} data-testid="segment-delete">
           Delete segment
