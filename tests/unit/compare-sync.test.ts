@@ -5,10 +5,14 @@ import { commonPhaseStarts, CompareSync, pairedRange, pairedTarget, type SyncPla
 import { parseRoute, routeHash } from '../../renderer/src/review/review-target';
 
 /** A player that shows whatever frame it is asked for at once (the real one is checked end to end). */
-function instantPlayer(frameCount: number, start = 0): SyncPlayer & { index: number } {
+function instantPlayer(frameCount: number, start = 0): SyncPlayer & { index: number; rate: number } {
   const p = {
     index: start,
     playing: false,
+    rate: 1,
+    setRate(r: number) {
+      p.rate = r;
+    },
     getState: () => ({ index: p.index, frameCount, playing: p.playing, reverseRate: 0 }),
     goTo(k: number) {
       p.index = Math.max(0, Math.min(frameCount - 1, k));
@@ -82,5 +86,30 @@ describe('compare-sync', () => {
     expect(parseRoute('#/compare/7/7')?.compare).toEqual({ a: 7, b: 7 });
     for (const bad of ['#/compare', '#/compare/12', '#/compare/0/3', '#/compare/x/3', '#/compare/1/2/3']) expect(parseRoute(bad)).toBeNull();
     expect(routeHash({ view: 'compare', review: null, compare: { a: 12, b: 34 } })).toBe('#/compare/12/34');
+  });
+
+  it('while both play, nudges B faster or slower when it drifts 2 frames from A + offset, back to real time once on its frame', async () => {
+    const a = instantPlayer(300, 10);
+    const b = instantPlayer(300, 40);
+    const sync = new CompareSync(a, b);
+    await sync.play();
+    expect(sync.playing).toBe(true);
+    const tick = (ka: number, kb: number) => {
+      a.index = ka;
+      b.index = kb;
+      sync.onPlayerChange();
+      return b.rate;
+    };
+    expect(tick(11, 41)).toBe(1);
+    expect(tick(12, 41)).toBe(1); // one frame behind: within a frame, left alone
+    expect(tick(14, 42)).toBe(1.1); // two behind: faster
+    expect(tick(16, 45)).toBe(1.1); // still one behind: keeps catching up
+    expect(tick(17, 47)).toBe(1); // on its frame again: real time
+    expect(tick(20, 52)).toBe(0.9); // two ahead: slower
+    expect(tick(22, 52)).toBe(1);
+    expect(tick(23, 55)).toBe(0.9);
+    await sync.stopPlaying();
+    expect(b.rate).toBe(1); // a pause puts B back to real time, on A + offset
+    expect(b.index - a.index).toBe(30);
   });
 });

@@ -10,6 +10,8 @@ export interface SyncPlayer {
   goTo(k: number, how?: 'step' | 'seek'): void;
   play(): Promise<void>;
   pause(): Promise<void>;
+  /** Playback speed (1 = real time); compare nudges B's while both play to keep the pair in step. */
+  setRate(rate: number): void;
   whenSettled(): Promise<void>;
 }
 
@@ -51,6 +53,8 @@ export class CompareSync {
   private offsetValue: number;
   private listeners = new Set<() => void>();
   private phase: 'idle' | 'starting' | 'playing' = 'idle';
+  /** B's speed while both play: 1, or a little faster or slower while it catches up with A + offset. */
+  private bRate = 1;
 
   constructor(
     readonly a: SyncPlayer,
@@ -150,6 +154,7 @@ export class CompareSync {
   async stopPlaying(force = false): Promise<void> {
     const wasPlaying = force || this.phase !== 'idle' || this.a.getState().playing || this.b.getState().playing;
     this.phase = 'idle';
+    this.setBRate(1);
     if (!wasPlaying) return;
     this.emit();
     await Promise.all([this.a.pause(), this.b.pause()]);
@@ -160,6 +165,27 @@ export class CompareSync {
 
   /** Call on every change of either player: when one stops by itself (the end of its video), both stop on a pair. */
   onPlayerChange(): void {
-    if (this.phase === 'playing' && (!this.a.getState().playing || !this.b.getState().playing)) void this.stopPlaying();
+    if (this.phase !== 'playing') return;
+    if (!this.a.getState().playing || !this.b.getState().playing) void this.stopPlaying();
+    else this.keepInStep();
+  }
+
+  /**
+   * While both play, each video runs on its own clock and they drift apart. When B is 2 or more frames from A + offset,
+   * it plays 10 % faster or slower until it is back on its frame (no seek: the picture keeps moving smoothly).
+   */
+  private keepInStep(): void {
+    const drift = this.b.getState().index - this.a.getState().index - this.offsetValue;
+    let want = this.bRate;
+    if (drift <= -2) want = 1.1;
+    else if (drift >= 2) want = 0.9;
+    else if ((this.bRate > 1 && drift >= 0) || (this.bRate < 1 && drift <= 0)) want = 1;
+    this.setBRate(want);
+  }
+
+  private setBRate(rate: number): void {
+    if (rate === this.bRate) return;
+    this.bRate = rate;
+    this.b.setRate(rate);
   }
 }
