@@ -180,6 +180,19 @@ describe('Skill assessment and the trainee page (browser host + Chromium)', () =
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
       await page.screenshot({ path: path.join(SHOTS, `trainee-${theme}.png`) });
     }
+    // One step charted: the legend names that step alone (far fewer coloured pixels under the plot).
+    const legendColour = () =>
+      page.getByTestId('trainee-chart').evaluate((el) => {
+        const c = el as HTMLCanvasElement;
+        const px = c.getContext('2d')!.getImageData(0, Math.floor((c.height * 2) / 3), c.width, Math.ceil(c.height / 3)).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i + 3]! > 200 && Math.max(px[i]!, px[i + 1]!, px[i + 2]!) - Math.min(px[i]!, px[i + 1]!, px[i + 2]!) > 60) n++;
+        return n;
+      });
+    const every = await legendColour();
+    await page.getByTestId('trainee-step').selectOption({ index: 1 });
+    await poll(legendColour).toBeLessThan(every / 4);
+    expect(await page.getByTestId('trainee-step').locator('option:checked').textContent()).toMatch(/^1\. /);
     await page.getByTestId('trainee-review').nth(1).click();
     await page.getByTestId('review').waitFor();
     expect(await currentReviewId(page)).toBe(reviewIds[1]);

@@ -29,6 +29,8 @@ export function TraineesView() {
   const [view, setView] = useState<TraineeView | null>(null);
   const [kind, setKind] = useState<AssessmentKind>('assessor');
   const [rubric, setRubric] = useState('');
+  /** One step to chart ('' = every step: twenty lines are hard to follow, one step over the cases is the usual question). */
+  const [step, setStep] = useState('');
 
   useEffect(() => {
     api.trainees.list({}).then((l) => {
@@ -83,6 +85,16 @@ export function TraineesView() {
                     ))}
                   </select>
                 )}
+                {template && (
+                  <select aria-label="Step" value={template.steps.some((x) => x.id === step) ? step : ''} onChange={(e) => setStep(e.target.value)} data-testid="trainee-step">
+                    <option value="">Every step</option>
+                    {template.steps.map((x, i) => (
+                      <option key={x.id} value={x.id}>
+                        {i + 1}. {x.name}
+                      </option>
+                    ))}
+                  </select>
+                )}
                 <div className="segmented" role="radiogroup" aria-label="Whose scores">
                   {(['assessor', 'self'] as const).map((k) => (
                     <button key={k} type="button" role="radio" aria-checked={kind === k} className={kind === k ? 'is-active' : ''} onClick={() => setKind(k)} data-testid={`trainee-kind-${k}`}>
@@ -94,7 +106,7 @@ export function TraineesView() {
             </header>
             {template && charted.length > 0 ? (
               <div className="trainee-chart" data-testid="trainee-chart-box">
-                <TraineeChart template={template} reviews={charted} kind={kind} theme={theme} steps={[]} />
+                <TraineeChart template={template} reviews={charted} kind={kind} theme={theme} steps={template.steps.some((x) => x.id === step) ? [step] : []} />
               </div>
             ) : (
               <p className="muted trainee-empty" data-testid="trainee-no-scores">
