@@ -46,6 +46,8 @@ interface Job {
   next: number;
   /** A forward job waiting for the playhead to catch up (not decoding). */
   waiting: boolean;
+  /** Frames the job passes over without producing (they were cached when it started; some may be evicted since). */
+  skip: ReadonlySet<number>;
   cancelled: boolean;
   produced: number;
   done: Promise<void>;
@@ -233,8 +235,13 @@ export class FrameCache {
     return idx >= w.start && idx <= w.end;
   }
 
+  /**
+   * Whether the job will still produce frame idx. Not a frame it skips: one cached when the job started and evicted
+   * since would otherwise wait for a job that passes it by (a forward job can wait for the playhead for ever: the
+   * player then hung on a jump, seen in bench:video).
+   */
   private covers(job: Job | null, idx: number): boolean {
-    return !!job && !job.cancelled && idx >= job.next && idx <= job.end;
+    return !!job && !job.cancelled && idx >= job.next && idx <= job.end && !job.skip.has(idx);
   }
 
   /** Starts (or keeps) the one decode job the playhead needs next. */
@@ -265,7 +272,7 @@ export class FrameCache {
     for (const k of this.frames.keys()) if (k >= start && k <= end) skip.push(k);
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
-    const job: Job = { id: ++this.jobSeq, start, end, forward: d > 0 && !alone, next: start, waiting: false, cancelled: false, produced: 0, done, finish };
+    const job: Job = { id: ++this.jobSeq, start, end, forward: d > 0 && !alone, next: start, waiting: false, skip: new Set(skip), cancelled: false, produced: 0, done, finish };
     this.job = job;
     this.jobsById.set(job.id, job);
     this.stats.jobs++;
