@@ -11,14 +11,14 @@
 // While playing, the index follows rVFC's mediaTime through the pts table. Navigation is coalesced: only the
 // newest target is pursued, so holding an arrow key or dragging the scrub bar never queues stale seeks.
 // A media error is reported where it happened; the element is reloaded and sent back to the last good frame
-// (playback-recovery.ts). Capture: frame-capture.ts. The state and what is on screen: player-core.ts; this class
-// adds navigation (coalesced targets, the cache or the seek path), playback and the shuttle.
+// (playback-recovery.ts). Capture: frame-capture.ts. The state and what is on screen: player-core.ts; navigation
+// (coalesced targets, the cache or the seek path): player-navigation.ts; this class adds playback and the shuttle.
 import type { FrameCacheStats } from './frame-cache';
 import { captureFrame } from './frame-capture';
 import { FullSizeSwitch } from './full-size';
-import { nextPaint, SUPERSEDED } from './player-async';
-import { PlayerCore } from './player-core';
-import { mediaErrorMessage, unshownFrameMessage } from './playback-recovery';
+import { nextPaint } from './player-async';
+import { PlayerNavigation } from './player-navigation';
+import { mediaErrorMessage } from './playback-recovery';
 import { SHUTTLE_RATES, type CapturedFrame, type FramePlayerOptions } from './player-types';
 import { indexAt, isFrame } from './timeline';
 
@@ -28,70 +28,13 @@ export { PLAYBACK_RATES } from './player-types';
 const REVERSE_SLACK_S = 0.12;
 export type { CacheState, CapturedFrame, FramePath, FramePlayerOptions, PlaybackProblem, PlayerState } from './player-types';
 
-export class FramePlayer extends PlayerCore {
+export class FramePlayer extends PlayerNavigation {
   constructor(o: FramePlayerOptions) {
     super(o);
     if (o.cache) void this.setCacheEnabled(true);
   }
 
   // ------------------------------------------------------------------------------------------- public API
-
-  /** Show frame k. `step`: a short move that the frame cache should serve; `seek`: a jump (the <video> seeks). */
-  goTo(k: number, how: 'step' | 'seek' = 'seek', internal = false): void {
-    if (this.disposed || this.pts.length === 0) return;
-    if (!internal) this.stopReverse();
-    if (this.playing) {
-      void this.pause().then(() => this.goTo(k, how, internal));
-      return;
-    }
-    const target = Math.max(0, Math.min(this.pts.length - 1, Math.round(k)));
-    this.requestedAt = performance.now();
-    if (target !== this.index) this.dir = target > this.index ? 1 : -1;
-    this.index = target;
-    this.mode = how;
-    this.warning = null;
-    this.newTarget();
-    const hit = this.cache?.get(target);
-    if (how === 'step') this.cache?.focus(target, this.dir);
-    else if (this.o.proxyUrl && this.cache?.usable) {
-      // With the scrub proxy a jump is drawn from it too (a keyframe every 10 small frames): decode it now.
-      this.cache.focus(target, this.dir, false, true);
-    } else {
-      // A jump: stop decoding around the old place (the seek needs the CPU), refill once the jumping stops.
-      if (!hit) this.cache?.stop();
-      this.caching.schedulePrefetch();
-    }
-    if (hit) {
-      this.showCached(hit.index, hit.timestamp, hit.image);
-      return;
-    }
-    if (this.shownIndex === target && this.source !== null && !this.pumping) {
-      this.emit();
-      return;
-    }
-    this.busy = true;
-    this.emit();
-    void this.pump();
-  }
-
-  /** ±n frames from where the reviewer is (after pausing, from the paused frame). */
-  step(delta: number): void {
-    if (this.playing) {
-      void this.pause().then(() => this.goTo(this.index + delta, 'step'));
-      return;
-    }
-    this.goTo(this.index + delta, Math.abs(delta) <= 1 ? 'step' : 'seek');
-  }
-
-  /** ± seconds by time (Shift+arrows): the frame on screen at pts[index] ± seconds. */
-  stepSeconds(seconds: number): void {
-    const run = () => {
-      const t = this.pts[this.index]! + seconds;
-      this.goTo(indexAt(this.pts, Math.max(0, t)), 'seek');
-    };
-    if (this.playing) void this.pause().then(run);
-    else run();
-  }
 
   async play(): Promise<void> {
     if (this.disposed || this.playing) return;
@@ -281,74 +224,6 @@ export class FramePlayer extends PlayerCore {
     this.fullSize.soon();
   }
 
-  // ------------------------------------------------------------------------------------------- navigation
-
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      await this.seeker.loaded;
-      for (let guard = 0; guard < 10_000 && !this.disposed; guard++) {
-        if (this.recovery.pending) await this.recovery.pending;
-        const k = this.index;
-        if (this.shownIndex === k && this.source !== null) break;
-        if ((this.mode === 'step' || this.o.proxyUrl) && this.cache?.usable) {
-          const f = await this.race(this.cache.want(k));
-          if (f === SUPERSEDED || this.index !== k) continue;
-          if (f) {
-            this.showCached(f.index, f.timestamp, f.image);
-            continue;
-          }
-        }
-        const r = await this.race(this.seeker.seek(k));
-        if (r === SUPERSEDED || r === 'superseded' || this.index !== k) continue;
-        if (r === 'ok') {
-          this.showVideo(k, 'seek');
-        } else if (r === 'error') {
-          // onError reports it and starts the recovery; wait for it, then carry on from where it left us.
-          if (this.recovery.pending) await this.recovery.pending;
-          if (this.recovery.problem?.state === 'failed') break;
-        } else if (!(await this.onMismatch(k))) break;
-      }
-    } finally {
-      this.pumping = false;
-      this.busy = false;
-      this.emit();
-    }
-  }
-
-  /**
-   * Chromium presented another frame than the one asked for (it happens: some frames of some files are never shown
-   * by a seek). WebCodecs decodes every frame: show k from the frame cache when it can, else believe a neighbour on
-   * screen, else report that frame k cannot be shown. False when the pump should stop.
-   */
-  private async onMismatch(k: number): Promise<boolean> {
-    if (this.cache?.usable) {
-      this.cache.focus(k, this.dir);
-      const f = await this.race(this.cache.want(k));
-      if (f === SUPERSEDED || this.index !== k) return true;
-      if (f) {
-        this.showCached(f.index, f.timestamp, f.image);
-        return true;
-      }
-    }
-    const t = this.seeker.currentFrameTime() ?? this.seeker.presented.mediaTime;
-    const got = Number.isFinite(t) ? indexAt(this.pts, t) : null;
-    if (got !== null && got !== k && Math.abs(got - k) <= 2) {
-      // A neighbour (Chromium's own frame timing on some variable-rate files): believe the screen, say so.
-      this.warning = `Asked for frame ${k}, the video shows frame ${got}.`;
-      this.index = got;
-      this.seeker.videoIndex = got;
-      this.showVideo(got, 'seek');
-      return false;
-    }
-    // Far off, or nothing: the file cannot be read there (damaged, or cut short since it was imported).
-    const why = this.cache?.stats.lastError;
-    this.recovery.fail({ code: null, message: unshownFrameMessage(k, got), detail: why ? `Frame cache: ${why}` : null, atSeconds: this.pts[k]!, atIndex: k }, this.lastGood, false);
-    if (this.recovery.pending) await this.recovery.pending;
-    return false;
-  }
-
   /**
    * The backward shuttle's clock: a frame is due when the media time has gone back (now − start) × rate. When the screen
    * falls behind (the cache still decoding the stretch behind), the clock restarts from the frame on screen rather than
@@ -386,7 +261,7 @@ export class FramePlayer extends PlayerCore {
     }
   }
 
-  private stopReverse(): void {
+  protected stopReverse(): void {
     if (this.reverseRate === 0) return;
     this.reverseRate = 0;
     this.emit();
