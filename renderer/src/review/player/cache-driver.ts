@@ -19,6 +19,9 @@ export interface CacheDriverHost {
   changedSoon(): void;
 }
 
+/** How long after opening the cache starts filling around the frame on screen (unless the reviewer moved first). */
+const INITIAL_FILL_DELAY_MS = 700;
+
 export class CacheDriver {
   /** The open cache, null when off, unavailable or failed to open. */
   cache: FrameCache | null = null;
@@ -49,8 +52,14 @@ export class CacheDriver {
         this.state = 'on';
         this.reason = null;
         this.unsub = this.cache.subscribe(() => this.onChange());
-        const { index, dir } = this.host.focus();
-        this.cache.focus(index, dir);
+        // The first fill waits until the review has opened (the page, the <video> and the decoder's first reads are
+        // all starting now): a jump made at once then has the CPU to itself. Any navigation before it starts its own job.
+        const cache = this.cache;
+        setTimeout(() => {
+          if (this.cache !== cache || cache.stats.jobs > 0) return;
+          const { index, dir } = this.host.focus();
+          cache.focus(index, dir);
+        }, INITIAL_FILL_DELAY_MS);
       }
       emit();
     })();
