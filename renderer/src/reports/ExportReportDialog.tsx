@@ -6,6 +6,7 @@ import { AI_DISCLAIMER, DEFAULT_REPORT_FIELDS, type ReportFields, type ReportFor
 import { api } from '../api';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
+import { JobStatus } from './JobStatus';
 import { errorMessage } from '../ui/errors';
 import './reports.css';
 import { BrowseButton } from '../ui/BrowseButton';
@@ -176,20 +177,14 @@ export function ExportReportDialog({ reviewId, open, onClose }: { reviewId: numb
         </figure>
       </div>
 
-      {startError && (
-        <p className="field-error" role="alert" data-testid="report-error">
-          {startError}
-        </p>
-      )}
-      {job && (
-        <div className={`report-job report-job-${job.state}`} data-testid="report-job" data-state={job.state} role="status">
-          {job.state === 'running' && (
-            <>
-              <progress max={1} value={job.progress} aria-label="Export progress" />
-              <span>{job.step}…</span>
-            </>
-          )}
-          {job.state === 'completed' && (
+      <JobStatus
+        startError={startError}
+        job={job}
+        testId="report-job"
+        errorTestId="report-error"
+        progressLabel="Export progress"
+        done={
+          job?.state === 'completed' && (
             <>
               <p>Exported:</p>
               <ul data-testid="report-files">
@@ -200,14 +195,9 @@ export function ExportReportDialog({ reviewId, open, onClose }: { reviewId: numb
                 ))}
               </ul>
             </>
-          )}
-          {(job.state === 'failed' || job.state === 'cancelled') && (
-            <p className={job.state === 'failed' ? 'field-error' : 'muted'} role={job.state === 'failed' ? 'alert' : undefined} data-testid="report-error">
-              {job.message}
-            </p>
-          )}
-        </div>
-      )}
+          )
+        }
+      />
 
       <div className="dialog-actions">
         {job?.state === 'running' ? (

@@ -10,6 +10,7 @@ import { usePlayerState } from '../review/player/player-context';
 import { BrowseButton } from '../ui/BrowseButton';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
+import { JobStatus } from './JobStatus';
 import { errorMessage } from '../ui/errors';
 import './reports.css';
 
@@ -214,31 +215,20 @@ export function TeachingClipDialog({ reviewId, frameCount, fps, currentFrame, on
         <p className="muted report-small">H.264 MP4 named after the case code and the frames. No names, file names or other metadata go into it.</p>
       </div>
 
-      {startError && (
-        <p className="field-error" role="alert" data-testid="clip-error">
-          {startError}
-        </p>
-      )}
-      {job && (
-        <div className={`report-job report-job-${job.state}`} data-testid="clip-job" data-state={job.state} role="status">
-          {job.state === 'running' && (
-            <>
-              <progress max={1} value={job.progress} aria-label="Clip progress" />
-              <span>{job.step}…</span>
-            </>
-          )}
-          {job.state === 'completed' && (
+      <JobStatus
+        startError={startError}
+        job={job}
+        testId="clip-job"
+        errorTestId="clip-error"
+        progressLabel="Clip progress"
+        done={
+          job?.state === 'completed' && (
             <p data-testid="clip-file">
               Saved <code>{job.file}</code> ({job.frames} frames, {job.durationSeconds?.toFixed(2)} s).
             </p>
-          )}
-          {(job.state === 'failed' || job.state === 'cancelled') && (
-            <p className={job.state === 'failed' ? 'field-error' : 'muted'} role={job.state === 'failed' ? 'alert' : undefined} data-testid="clip-error">
-              {job.message}
-            </p>
-          )}
-        </div>
-      )}
+          )
+        }
+      />
 
       <div className="dialog-actions">
         {job?.state === 'running' ? (
