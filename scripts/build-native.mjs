@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Builds the mtmd image addon (electron/inference/native): llama.cpp's mtmd, compiled from the llama.cpp
 // source node-llama-cpp bundles, plus our N-API glue, linked against node-llama-cpp's PREBUILT
-// libllama/libggml. One object set; one .node per installed node-llama-cpp binary variant:
+// libllama/libggml. One object set; one .node per chosen node-llama-cpp binary variant:
 //   electron/inference/native/build/<platform>-<arch>/mtmd-addon.<variant>.node   (variant: v0.4.0, cuda.v0.4.0, …)
 //
-// Usage: node scripts/build-native.mjs [--force] [--if-missing] [--jobs N]
+// Usage: node scripts/build-native.mjs [--variants all|auto|cpu,cuda,…] [--force] [--if-missing] [--jobs N]
+//   --variants    auto (default): the variants this machine can use (CPU always; CUDA, Vulkan, Metal when
+//                 detected: scripts/lib/native-variants.mjs); all: every installed variant (release, packaging);
+//                 or a list of cpu, cuda, vulkan, metal (cpu is always added)
 //   --force       rebuild even when the outputs are up to date
 //   --if-missing  for postinstall: build only when outputs are missing or stale, and never fail
 //                 (print a warning and exit 0 when the addon cannot be built)
@@ -13,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIsCurrent, describeSelection, detectGpuFacts, parseVariantsOption, selectVariants } from './lib/native-variants.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NATIVE_DIR = path.join(ROOT, 'electron', 'inference', 'native');
@@ -23,19 +27,26 @@ const LOG = '[build-native]';
 class BuildError extends Error {}
 
 function parseArgs(argv) {
-  const args = { force: false, ifMissing: false, jobs: 2 };
+  const args = { force: false, ifMissing: false, jobs: 2, variants: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--force') args.force = true;
     else if (a === '--if-missing') args.ifMissing = true;
     else if (a === '--jobs' || a === '-j') args.jobs = Number(argv[++i]);
     else if (a.startsWith('--jobs=')) args.jobs = Number(a.slice('--jobs='.length));
+    else if (a === '--variants') args.variants = argv[++i];
+    else if (a.startsWith('--variants=')) args.variants = a.slice('--variants='.length);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/build-native.mjs [--force] [--if-missing] [--jobs N]');
+      console.log('usage: node scripts/build-native.mjs [--variants all|auto|cpu,cuda,vulkan,metal] [--force] [--if-missing] [--jobs N]');
       process.exit(0);
     } else throw new BuildError(`unknown argument: ${a}`);
   }
   if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new BuildError('--jobs must be a positive integer');
+  try {
+    args.variants = parseVariantsOption(args.variants);
+  } catch (error) {
+    throw new BuildError(error.message);
+  }
   return args;
 }
 
@@ -142,30 +153,30 @@ function sourceInputs() {
   return [
     path.join(NATIVE_DIR, 'CMakeLists.txt'),
     fileURLToPath(import.meta.url),
+    fileURLToPath(new URL('./lib/native-variants.mjs', import.meta.url)),
     ...fs.readdirSync(src).map((f) => path.join(src, f)),
   ];
 }
 
-function upToDate(outDir, manifest, variants) {
-  const infoFile = path.join(outDir, 'build-info.json');
-  if (!fs.existsSync(infoFile)) return false;
-  let info;
+function readBuildInfo(outDir) {
   try {
-    info = readJson(infoFile);
+    return readJson(path.join(outDir, 'build-info.json'));
   } catch {
-    return false;
+    return null;
   }
-  if (info.llamaRelease !== manifest.llamaRelease || info.nodeLlamaCppVersion !== manifest.nodeLlamaCppVersion) return false;
-  const built = new Map((info.variants ?? []).map((v) => [v.variant, v]));
-  let oldest = Infinity;
-  for (const v of variants) {
-    const b = built.get(v.variant);
-    const file = path.join(outDir, `mtmd-addon.${v.variant}.node`);
-    if (!b || b.libllamaSize !== v.libllamaSize || !fs.existsSync(file)) return false;
-    oldest = Math.min(oldest, fs.statSync(file).mtimeMs);
-  }
-  // npm gives package files a fixed old mtime, so node_modules changes are caught by the manifest above.
-  return oldest > newestMtime(sourceInputs());
+}
+
+function upToDate(outDir, manifest, variants) {
+  return buildIsCurrent({
+    info: readBuildInfo(outDir),
+    manifest,
+    chosen: variants,
+    mtimeOf: (variant) => {
+      const file = path.join(outDir, `mtmd-addon.${variant}.node`);
+      return fs.existsSync(file) ? fs.statSync(file).mtimeMs : null;
+    },
+    newestSourceMtime: newestMtime(sourceInputs()),
+  });
 }
 
 function ensureLlamaSource(release) {
@@ -247,11 +258,20 @@ function build(args) {
   const llamaRelease = readJson(path.join(NLC_DIR, 'llama', 'llama.cpp.info.json')).tag;
   const manifest = { llamaRelease, nodeLlamaCppVersion, platform, arch };
 
-  const variants = findVariants(platform, arch, llamaRelease);
-  if (variants.length === 0) {
+  const installed = findVariants(platform, arch, llamaRelease);
+  if (installed.length === 0) {
     throw new BuildError(`no node-llama-cpp prebuilt binaries for ${platform}-${arch} are installed (@node-llama-cpp/${platform}-${arch}*).`);
   }
   const outDir = path.join(NATIVE_DIR, 'build', `${platform}-${arch}`);
+  const previous = readBuildInfo(outDir);
+  const alreadyBuilt = (previous?.variants ?? []).map((v) => v.variant).filter((v) => fs.existsSync(path.join(outDir, `mtmd-addon.${v}.node`)));
+  const facts = detectGpuFacts({ platform, arch });
+  const selection = selectVariants({ installed, request: args.variants, facts, alreadyBuilt });
+  if (selection.missing.length > 0) {
+    throw new BuildError(`--variants asks for ${selection.missing.join(', ')}, but node-llama-cpp has no such binaries installed for ${platform}-${arch}.`);
+  }
+  const variants = selection.build;
+  if (variants.length === 0) throw new BuildError(`none of the installed variants (${installed.map((v) => v.variant).join(', ')}) was chosen.`);
   if (!args.force && upToDate(outDir, manifest, variants)) {
     console.log(`${LOG} up to date: ${variants.map((v) => `mtmd-addon.${v.variant}.node`).join(', ')} (use --force to rebuild)`);
     return;
@@ -294,7 +314,8 @@ function build(args) {
   }
   if (platform === 'mac') configureArgs.push(`-DCMAKE_OSX_ARCHITECTURES=${arch === 'arm64' ? 'arm64' : 'x86_64'}`);
 
-  console.log(`${LOG} llama.cpp ${llamaRelease} (node-llama-cpp ${nodeLlamaCppVersion}); variants: ${variants.map((v) => v.variant).join(', ')}`);
+  console.log(`${LOG} llama.cpp ${llamaRelease} (node-llama-cpp ${nodeLlamaCppVersion}); --variants ${[args.variants].flat().join(',')}: ${describeSelection(facts, selection)}`);
+  if (selection.skipped.length > 0) console.log(`${LOG} "npm run build:native -- --variants all" (or e.g. --variants cuda) builds the others.`);
   let r = run('cmake', configureArgs, { stdio: 'inherit' });
   if (r.status !== 0) throw new BuildError('cmake configure failed (see above)');
   r = run('cmake', ['--build', buildDir, '--config', 'Release', '--parallel', String(args.jobs)], { stdio: 'inherit' });
@@ -307,12 +328,12 @@ function build(args) {
     if (platform === 'linux') verifyLinuxOutput(file, v);
     outputs.push({ variant: v.variant, file: path.basename(file), package: v.packageName, libllamaSize: v.libllamaSize });
   }
-  const info = { ...manifest, variants: outputs, builtAt: new Date().toISOString() };
+  const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
+  const info = { ...manifest, requested: args.variants, variants: outputs, skipped: selection.skipped, builtAt: new Date().toISOString(), buildSeconds };
   const infoFile = path.join(outDir, 'build-info.json');
   fs.writeFileSync(`${infoFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
   fs.renameSync(`${infoFile}.tmp`, infoFile);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`${LOG} built ${outputs.map((o) => o.file).join(', ')} in ${path.relative(ROOT, outDir)} (${seconds} s)`);
+  console.log(`${LOG} built ${outputs.map((o) => o.file).join(', ')} in ${path.relative(ROOT, outDir)} (${buildSeconds} s)`);
 }
 
 let args = { ifMissing: process.argv.includes('--if-missing') };
