@@ -159,6 +159,8 @@ export const AnalysisTimings = z.object({
   reusedTokens: z.number().int().optional(),
   /** false when the answer came from the kept context without encoding the image again. */
   imageEncoded: z.boolean().optional(),
+  /** The image's embedding came from the disk cache (the frame was encoded before, with the same projector). */
+  embeddingCached: z.boolean().optional(),
   /** The answer was cut: the server's context ran out before the token limit (remote engine). */
   cutByContext: z.boolean().optional(),
 });

@@ -7,6 +7,7 @@ import type { Handlers } from '../api/dispatch';
 import { WorkstationError } from '../api/errors';
 import type { InferenceClient } from '../inference/inference-client';
 import type { SpawnWorker } from '../inference/worker-handle';
+import { DEFAULT_EMBEDDING_CACHE_BYTES } from '../inference/embedding-cache';
 import { probeImage } from '../inference/image/decode';
 import { createAnalysisService } from './analysis/analysis-service';
 import { createAssessmentServices } from './assessment/assessment-services';
@@ -56,6 +57,8 @@ export interface AppServicesOptions {
   resumeTimelines?: boolean;
   /** The app log (crashes of the model process, the loaded device); default: none. */
   log?: AppLog;
+  /** The cap on stored image embeddings (<dataDir>/cache/image-embeddings), bytes; default 1 GiB, 0: none kept. */
+  embeddingCacheBytes?: number;
 }
 
 export interface AppServices {
@@ -87,7 +90,8 @@ export function createAppServices(o: AppServicesOptions): AppServices {
   const frames = createFramesRepo(db, store);
   const log = o.log ?? silentLog;
   const secrets = secretsKnownToLog(o.secrets, log);
-  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit: o.emit, secrets, log });
+  const embeddingCache = { dir: path.join(o.dataDir, 'cache', 'image-embeddings'), maxBytes: o.embeddingCacheBytes ?? DEFAULT_EMBEDDING_CACHE_BYTES };
+  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit: o.emit, secrets, log, embeddingCache });
   const models = createModelsService({
     db,
     dataDir: o.dataDir,

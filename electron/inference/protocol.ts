@@ -1,6 +1,7 @@
 // Messages between the app (inference client) and the inference process (worker-main). Plain objects that
 // survive structured clone; Uint8Array for image bytes.
 import type { DevicePreference, InferenceDevice } from '../api/schemas';
+import type { EmbeddingCacheConfig } from './embedding-cache';
 
 export interface LoadRequest {
   /** The local engine (node-llama-cpp + mtmd addon); the default when absent. */
@@ -11,6 +12,8 @@ export interface LoadRequest {
   contextSize: number;
   /** CPU threads (Settings); absent or null: one per math core, at most 8. */
   threads?: number | null;
+  /** Keep image embeddings on disk so a frame is encoded once (embedding-cache.ts); absent: encode every time. */
+  embeddingCache?: EmbeddingCacheConfig;
 }
 
 /** An OpenAI-compatible server (vLLM, llama-server, `npm run serve-model`) instead of local model files. */
@@ -83,15 +86,18 @@ export interface AnalyzeResult {
   preprocessMs: number;
   /** Positions of the conversation that were already in the KV cache and kept (follow-ups on the local engine). */
   reusedTokens?: number;
-  /** Whether this call encoded the image (false for a follow-up answered from the kept context). */
+  /** Whether this call encoded the image (false for a follow-up answered from the kept context, or a stored embedding). */
   imageEncoded?: boolean;
+  /** The image's embedding came from the disk cache (embedding-cache.ts): the vision encoder did not run. */
+  embeddingCached?: boolean;
   /** The remote server's build, when it says (system_fingerprint). */
   serverFingerprint?: string;
 }
 
 export type ToWorker =
   | ({ type: 'load'; id: string } & EngineLoadRequest)
-  | ({ type: 'analyze'; id: string } & AnalyzeRequest)
+  /** heartbeatMs: while the analysis runs, the worker says it is alive this often (an image encode sends nothing else for minutes on a CPU). */
+  | ({ type: 'analyze'; id: string; heartbeatMs?: number } & AnalyzeRequest)
   | { type: 'cancel'; id: string }
   | { type: 'unload'; id: string };
 
@@ -101,6 +107,7 @@ export type FromWorker =
   | { type: 'loadStep'; id: string; step: WorkerLoadStep }
   | { type: 'unloaded'; id: string }
   | { type: 'started'; id: string }
+  | { type: 'alive'; id: string }
   | { type: 'token'; id: string; text: string }
   | { type: 'done'; id: string; result: AnalyzeResult }
   | { type: 'error'; id: string; message: string; code: WorkerErrorCode };

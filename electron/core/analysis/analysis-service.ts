@@ -9,7 +9,7 @@ import { WorkstationError } from '../../api/errors';
 import type { Analysis, AnalysisTimings, ExpectedTimes, InferenceStatus, Provenance } from '../../api/schemas';
 import { createInferenceClient } from '../../inference/inference-client';
 import { PROMPT_LAYOUT, SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
-import type { AnalyzeResult, EngineLoadRequest } from '../../inference/protocol';
+import type { AnalyzeResult, EngineLoadRequest, LoadRequest } from '../../inference/protocol';
 import { parseServerUrl } from '../../inference/remote/openai-api';
 import { testRemoteConnection } from '../../inference/remote/test-connection';
 import type { SpawnWorker } from '../../inference/worker-handle';
@@ -39,6 +39,8 @@ export interface AnalysisServiceDeps {
   secrets?: SecretStore;
   /** The app log: the model process's crashes and restarts, and the device each load ended up on. */
   log?: AppLog;
+  /** Where the local engine keeps image embeddings and how many bytes it may (inference/embedding-cache.ts); absent: none kept. */
+  embeddingCache?: { dir: string; maxBytes: number };
 }
 
 type AnalysisHandlers = Pick<
@@ -134,8 +136,23 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       totalMs: round(totalMs),
       ...(r?.reusedTokens ? { reusedTokens: r.reusedTokens } : {}),
       ...(r?.imageEncoded !== undefined ? { imageEncoded: r.imageEncoded } : {}),
+      ...(r?.embeddingCached ? { embeddingCached: true } : {}),
       ...(r?.stopReason === 'length' ? { cutByContext: true } : {}),
     };
+  }
+
+  /**
+   * A local load request with the embedding cache, keyed by the projector's sha256 (remembered by path, size and mtime in
+   * file_hashes: an import or download records it, else it is hashed once per file; provenance needs it anyway). Without
+   * a hash (a missing or unreadable file: the load then says what is wrong) no cache.
+   */
+  async function withEmbeddingCache(req: LoadRequest): Promise<LoadRequest> {
+    const ec = d.embeddingCache;
+    if (!ec || ec.maxBytes <= 0) return req;
+    const projectorSha256 = await Promise.resolve()
+      .then(() => hashes.hash(req.mmprojPath))
+      .catch(() => null);
+    return projectorSha256 ? { ...req, embeddingCache: { ...ec, projectorSha256 } } : req;
   }
 
   async function ensureLoaded(): Promise<void> {
@@ -148,7 +165,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       return;
     }
     if (!s.modelPath || !s.mmprojPath) throw new WorkstationError('unavailable', 'No model is loaded. Open Models and load the model files first.');
-    await client.load({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize, threads: s.cpuThreads });
+    await client.load(await withEmbeddingCache({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize, threads: s.cpuThreads }));
   }
 
   /**
@@ -263,7 +280,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       d.settings.update({ engine: 'remote', remoteUrl: url, remoteModel: req.model });
       return client.status();
     }
-    await client.load({ ...req, threads: d.settings.get().cpuThreads });
+    await client.load(await withEmbeddingCache({ ...req, threads: d.settings.get().cpuThreads }));
     d.settings.update({ engine: 'local', modelPath: req.modelPath, mmprojPath: req.mmprojPath, devicePreference: req.device, contextSize: req.contextSize });
     void hashes.hash(req.modelPath).catch(() => undefined);
     void hashes.hash(req.mmprojPath).catch(() => undefined);

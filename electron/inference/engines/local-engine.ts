@@ -1,12 +1,15 @@
 // The local engine: node-llama-cpp chooses and loads the llama.cpp binaries for this machine (CPU, CUDA,
 // Vulkan, Metal); our mtmd addon, linked against those same libraries, adds the image path.
+import { existsSync } from 'node:fs';
+import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { getLlama, getModuleVersion, type Llama } from 'node-llama-cpp';
 import type { DevicePreference, InferenceDevice } from '../../api/schemas';
+import { openEmbeddingCache, type EmbeddingCache, type EmbeddingKey } from '../embedding-cache';
 import { checkModelPair } from '../gguf/inspect';
 import { prepareForGemma3 } from '../image/gemma3-preprocess';
-import { loadMtmdAddon, mtmdErrorCode, type MtmdGenerateResult, type MtmdModel } from '../native/addon';
+import { loadMtmdAddon, mtmdAddonDirCandidates, mtmdErrorCode, mtmdVariantFor, type MtmdGenerateResult, type MtmdModel } from '../native/addon';
 import { WorkstationError } from '../../api/errors';
 import { gemmaFollowUp, wholePrompt } from '../prompt';
 import type { AnalyzeRequest, AnalyzeResult, LoadedModel, LoadRequest, WorkerLoadStep } from '../protocol';
@@ -29,6 +32,21 @@ async function missingDevice(llama: Llama): Promise<string | null> {
   return `The ${GPU_LABEL[llama.gpu] ?? llama.gpu} build loaded but found no GPU device to run on`;
 }
 
+/**
+ * `npm install` builds the image addon only for the variants the machine could use then (scripts/build-native.mjs
+ * --variants auto). A GPU build node-llama-cpp picks without an addon of its own cannot analyse images: use the CPU.
+ */
+export function missingAddon(llama: Pick<Llama, 'gpu' | 'llamaCppRelease'>, dirs = mtmdAddonDirCandidates()): string | null {
+  if (llama.gpu === false) return null;
+  const file = `mtmd-addon.${mtmdVariantFor(llama.gpu, llama.llamaCppRelease.release)}.node`;
+  if (dirs.some((dir) => existsSync(path.join(dir, file)))) return null;
+  return (
+    `No image addon was built for node-llama-cpp's ${GPU_LABEL[llama.gpu] ?? llama.gpu} binaries (${file}; ` +
+    `the install builds only the variants it finds a device for: ` +
+    `"npm run build:native -- --variants ${llama.gpu}" builds it)`
+  );
+}
+
 async function cpuInstead(llama: Llama | null, reason: string): Promise<{ llama: Llama; fallbackReason: string }> {
   await llama?.dispose().catch(() => undefined);
   return { llama: await getLlama({ build: 'never', progressLogs: false, gpu: false }), fallbackReason: `${reason}; running on the CPU instead.` };
@@ -45,7 +63,7 @@ export async function openLlama(preference: DevicePreference): Promise<{ llama: 
     return cpuInstead(null, `The ${label} build could not be loaded (${(err as Error).message.split('\n')[0]})`);
   }
   if (preference === 'auto' && llama.gpu === false) return { llama, fallbackReason: 'No usable GPU backend was found on this machine; running on the CPU.' };
-  const missing = await missingDevice(llama);
+  const missing = (await missingDevice(llama)) ?? missingAddon(llama);
   return missing ? cpuInstead(llama, missing) : { llama, fallbackReason: null };
 }
 
@@ -113,12 +131,24 @@ export function createLocalEngine() {
   let model: MtmdModel | null = null;
   let loaded: LoadedModel | null = null;
   let kept: KeptConversation | null = null;
+  /** Image embeddings on disk (embedding-cache.ts) and the key parts the loaded model fixes; null without a cache. */
+  let embeddings: { cache: EmbeddingCache; key: Omit<EmbeddingKey, 'imageSha256'> } | null = null;
+  /** A cancel that came while the analysis awaited the cache, before the model ran (model.abort() acts only while it runs). */
+  let abortPending = false;
 
   async function unload(): Promise<void> {
     model?.dispose();
     model = null;
     loaded = null;
     kept = null;
+    embeddings = null;
+  }
+
+  /** The stored embedding of this image, if the cache has a sound one (a damaged file is a miss). */
+  async function storedEmbedding(image: Uint8Array): Promise<{ key: EmbeddingKey; embedding: Float32Array | null } | null> {
+    if (!embeddings) return null;
+    const key = { ...embeddings.key, imageSha256: crypto.createHash('sha256').update(image).digest('hex') };
+    return { key, embedding: await embeddings.cache.get(key).catch(() => null) };
   }
 
   /** The kept turn the follow-up continues from, when the cache holds exactly the history it was given. */
@@ -155,6 +185,13 @@ export function createLocalEngine() {
         gpuLayers: gpu ? 999 : 0,
         useGpuForVision: gpu,
       });
+      const ec = req.embeddingCache;
+      if (ec && ec.maxBytes > 0) {
+        embeddings = {
+          cache: openEmbeddingCache({ dir: ec.dir, maxBytes: ec.maxBytes, warn: (m) => console.warn(m) }),
+          key: { projectorSha256: ec.projectorSha256, imageSize: model.imageSize, visionBackend: gpu ? String(llama.gpu) : 'cpu', imageTokens: model.imageTokens, embeddingLength: model.embeddingLength },
+        };
+      }
       loaded = {
         name: pair.text.name ?? path.basename(req.modelPath, '.gguf'),
         imageSize: model.imageSize,
@@ -174,8 +211,14 @@ export function createLocalEngine() {
       const history = req.conversation ?? [];
       const from = req.frameKey && history.length > 0 ? continuation(req.frameKey, history, req.system) : null;
       const t0 = performance.now();
+      abortPending = false;
       let image;
-      if (from === null) {
+      // A first turn: the image's embedding from the disk cache when it has one (no decode, no encode), else the pixels.
+      const stored = from === null ? await storedEmbedding(req.image) : null;
+      if (abortPending) {
+        return { text: '', stopReason: 'aborted', promptTokens: 0, generatedTokens: 0, encodeMs: 0, timeToFirstTokenMs: 0, decodeMs: 0, preprocessMs: performance.now() - t0, imageEncoded: false };
+      }
+      if (from === null && !stored?.embedding) {
         try {
           image = prepareForGemma3(req.image, model.imageSize);
         } catch (err) {
@@ -195,7 +238,11 @@ export function createLocalEngine() {
           // the whole conversation, image included.
           const prompt = wholePrompt(req.prompt, history, req.system);
           kept = null;
-          r = await model.generate({ prompt, image, maxTokens: req.maxTokens, onToken, frameKey });
+          const input = stored?.embedding ? { embedding: stored.embedding } : { image, keepEmbedding: stored !== null };
+          r = await model.generate({ prompt, ...input, maxTokens: req.maxTokens, onToken, frameKey });
+          if (r.embedding && stored) {
+            await embeddings?.cache.put(stored.key, r.embedding).catch((err: Error) => console.warn(`The image embedding could not be kept on disk (${err.message}); the next analysis of this frame encodes it again.`));
+          }
           if (r.stopReason !== 'aborted' || r.positions > 0) kept = { frameKey, system: req.system, turns: history.map((h) => ({ ...h, answerStart: -1 })) };
         }
       } catch (err) {
@@ -217,6 +264,7 @@ export function createLocalEngine() {
         preprocessMs,
         reusedTokens: r.reusedPositions,
         imageEncoded: r.imageEncodes > 0,
+        embeddingCached: r.usedEmbedding === true,
       };
     },
     /** What the model's KV cache holds (tests, benchmarks). */
@@ -224,6 +272,7 @@ export function createLocalEngine() {
       return model?.state ?? null;
     },
     abort(): void {
+      abortPending = true;
       model?.abort();
     },
     unload,

@@ -39,6 +39,13 @@ export interface MtmdGenerateOptions {
    */
   prompt: string;
   image?: MtmdImage;
+  /**
+   * The image's embedding from an earlier call's `keepEmbedding` (imageTokens × embeddingLength values), instead of
+   * `image` (not both): decoded as it is, the vision encoder does not run (imageEncodes 0, usedEmbedding true).
+   */
+  embedding?: Float32Array;
+  /** With `image`: return the encoder's output in the result's `embedding` (kept even when the call is aborted after the encode). */
+  keepEmbedding?: boolean;
   maxTokens: number;
   /** Called with each piece of text as it is generated (never a split UTF-8 character). */
   onToken: (text: string) => void;
@@ -94,8 +101,12 @@ export interface MtmdGenerateResult {
   evaluatedTokens: number;
   /** KV positions after this call. */
   positions: number;
-  /** Image encodes this call did (0 for appendTurn). */
+  /** Image encodes this call did (0 for appendTurn and for a given embedding). */
   imageEncodes: number;
+  /** The image came from options.embedding (no encode). */
+  usedEmbedding: boolean;
+  /** The encoder's output (imageTokens × embeddingLength values) when keepEmbedding asked for it and the image was encoded. */
+  embedding?: Float32Array;
   /** The generated token ids, in order (the end-of-turn token is not included). */
   tokens: number[];
 }
@@ -105,6 +116,8 @@ export interface MtmdModel {
   readonly imageSize: number;
   /** Tokens one image takes in the prompt (256 for 896). */
   readonly imageTokens: number;
+  /** Values per image token in an embedding (the text model's input width). */
+  readonly embeddingLength: number;
   /** llama_model_desc, e.g. "gemma3 4B Q4_K - Medium". */
   readonly description: string;
   readonly trainContextSize: number;
@@ -257,7 +270,7 @@ export function loadMtmdAddon(llama: Llama): MtmdAddon {
     throw new MtmdAddonLoadError(
       `No image addon for node-llama-cpp's ${llama.gpu === false ? 'CPU' : llama.gpu} binaries (${fileName}) was found in ` +
         `${dirs.join(', ')}${built.length > 0 ? `; built variants: ${built.join(', ')}` : ''}. ` +
-        `Run "npm run build:native" (set ${NATIVE_DIR_ENV} to the folder holding the .node files in a packaged app).`,
+        `Run "npm run build:native${llama.gpu === false ? '' : ` -- --variants ${llama.gpu}`}" (set ${NATIVE_DIR_ENV} to the folder holding the .node files in a packaged app).`,
     );
   }
   const info = readBuildInfo(dir);

@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include "addon-data.h"
+#include "image-options.h"
 
 #include "mtmd.h"
 
@@ -40,15 +41,6 @@ size_t CountOccurrences(const std::string & haystack, const std::string & needle
         count++;
     }
     return count;
-}
-
-bool ReadUint(const Napi::Object & object, const char * key, uint32_t & out) {
-    Napi::Value value = object.Get(key);
-    if (!value.IsNumber()) return false;
-    const double number = value.As<Napi::Number>().DoubleValue();
-    if (!(number >= 0) || number > 4294967295.0 || std::floor(number) != number) return false;
-    out = static_cast<uint32_t>(number);
-    return true;
 }
 
 }  // namespace
@@ -108,6 +100,12 @@ void GenerateJob::CallJs(Napi::Env env, Napi::Function onToken, GenerateJob * jo
         result.Set("evaluatedTokens", Napi::Number::New(env, r.evaluatedTokens));
         result.Set("positions", Napi::Number::New(env, r.positions));
         result.Set("imageEncodes", Napi::Number::New(env, r.imageEncodes));
+        result.Set("usedEmbedding", Napi::Boolean::New(env, r.usedEmbedding));
+        if (!r.embedding.empty()) {
+            Napi::Float32Array embedding = Napi::Float32Array::New(env, r.embedding.size());
+            std::memcpy(embedding.Data(), r.embedding.data(), r.embedding.size() * sizeof(float));
+            result.Set("embedding", embedding);
+        }
         Napi::Array tokens = Napi::Array::New(env, r.tokens.size());
         for (size_t i = 0; i < r.tokens.size(); ++i) tokens.Set(static_cast<uint32_t>(i), Napi::Number::New(env, r.tokens[i]));
         result.Set("tokens", tokens);
@@ -131,6 +129,7 @@ Napi::Function ModelWrap::DefineClass(Napi::Env env) {
             InstanceMethod<&ModelWrap::Dispose>("dispose"),
             InstanceAccessor<&ModelWrap::GetImageSize>("imageSize"),
             InstanceAccessor<&ModelWrap::GetImageTokens>("imageTokens"),
+            InstanceAccessor<&ModelWrap::GetEmbeddingLength>("embeddingLength"),
             InstanceAccessor<&ModelWrap::GetDescription>("description"),
             InstanceAccessor<&ModelWrap::GetTrainContextSize>("trainContextSize"),
             InstanceAccessor<&ModelWrap::GetContextSize>("contextSize"),
@@ -155,6 +154,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo & info) : ObjectWrap<ModelWrap>(in
     envClosing_ = env.GetInstanceData<AddonData>()->envClosing;
     imageSize_ = session_->imageSize();
     imageTokens_ = session_->imageTokens();
+    embeddingLength_ = session_->embeddingLength();
     trainContextSize_ = session_->trainContextSize();
     contextSize_ = session_->contextSize();
     batchSize_ = session_->batchSize();
@@ -200,46 +200,9 @@ Napi::Value ModelWrap::Generate(const Napi::CallbackInfo & info) {
     if (!frameKey.IsUndefined() && !frameKey.IsString()) return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): frameKey must be a string.");
     if (frameKey.IsString()) job->frameKey = frameKey.As<Napi::String>().Utf8Value();
 
-    Napi::Value imageValue = options.Get("image");
-    const std::string marker = mtmd_default_marker();
-    const size_t markers = CountOccurrences(job->prompt, marker);
-    if (!imageValue.IsUndefined() && !imageValue.IsNull()) {
-        if (!imageValue.IsObject()) return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): image must be an object.");
-        Napi::Object image = imageValue.As<Napi::Object>();
-        uint32_t width = 0, height = 0;
-        if (!ReadUint(image, "width", width) || !ReadUint(image, "height", height) || width == 0 || height == 0) {
-            return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): image.width and image.height must be positive integers.");
-        }
-        const int32_t size = session_->imageSize();
-        if (width != static_cast<uint32_t>(size) || height != static_cast<uint32_t>(size)) {
-            return RejectedPromise(env, "MTMD_BAD_INPUT",
-                                   "generate(): the image must be " + std::to_string(size) + "x" + std::to_string(size) +
-                                       " (stretch it to the projector's size first); got " + std::to_string(width) +
-                                       "x" + std::to_string(height) + ".");
-        }
-        Napi::Value rgb = image.Get("rgb");
-        if (!rgb.IsTypedArray() || rgb.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-            return RejectedPromise(env, "MTMD_BAD_INPUT", "generate(): image.rgb must be a Uint8Array.");
-        }
-        Napi::Uint8Array bytes = rgb.As<Napi::Uint8Array>();
-        const size_t expected = static_cast<size_t>(width) * height * 3;
-        if (bytes.ByteLength() != expected) {
-            return RejectedPromise(env, "MTMD_BAD_INPUT",
-                                   "generate(): image.rgb must hold width*height*3 = " + std::to_string(expected) +
-                                       " bytes; got " + std::to_string(bytes.ByteLength()) + ".");
-        }
-        if (markers != 1) {
-            return RejectedPromise(env, "MTMD_BAD_INPUT",
-                                   "generate(): with an image, the prompt must contain the media marker " + marker +
-                                       " exactly once (found " + std::to_string(markers) + ").");
-        }
-        job->image = std::make_unique<ImageInput>();
-        job->image->width = width;
-        job->image->height = height;
-        job->image->rgb.assign(bytes.Data(), bytes.Data() + expected);  // the JS buffer may change meanwhile
-    } else if (markers != 0) {
-        return RejectedPromise(env, "MTMD_BAD_INPUT",
-                               "generate(): the prompt contains the media marker " + marker + " but no image was given.");
+    std::string error;
+    if (!ReadImageOptions(options, *session_, CountOccurrences(job->prompt, mtmd_default_marker()), job->image, error)) {
+        return RejectedPromise(env, "MTMD_BAD_INPUT", error);
     }
 
     return StartJob(env, std::move(job), onTokenValue);
@@ -394,6 +357,7 @@ void ModelWrap::OnGenerationDone() {
 // The properties stay readable after dispose(): they are copied at construction.
 Napi::Value ModelWrap::GetImageSize(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), imageSize_); }
 Napi::Value ModelWrap::GetImageTokens(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), imageTokens_); }
+Napi::Value ModelWrap::GetEmbeddingLength(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), embeddingLength_); }
 Napi::Value ModelWrap::GetDescription(const Napi::CallbackInfo & info) { return Napi::String::New(info.Env(), description_); }
 Napi::Value ModelWrap::GetTrainContextSize(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), trainContextSize_); }
 Napi::Value ModelWrap::GetContextSize(const Napi::CallbackInfo & info) { return Napi::Number::New(info.Env(), contextSize_); }

@@ -35,6 +35,7 @@ private:
     void Dispose(const Napi::CallbackInfo & info);
     Napi::Value GetImageSize(const Napi::CallbackInfo & info);
     Napi::Value GetImageTokens(const Napi::CallbackInfo & info);
+    Napi::Value GetEmbeddingLength(const Napi::CallbackInfo & info);
     Napi::Value GetDescription(const Napi::CallbackInfo & info);
     Napi::Value GetTrainContextSize(const Napi::CallbackInfo & info);
     Napi::Value GetContextSize(const Napi::CallbackInfo & info);
@@ -51,6 +52,7 @@ private:
 
     int32_t imageSize_ = 0;
     int32_t imageTokens_ = 0;
+    int32_t embeddingLength_ = 0;
     int32_t trainContextSize_ = 0;
     uint32_t contextSize_ = 0;
     uint32_t batchSize_ = 0;

@@ -113,7 +113,11 @@ GenerateResult Session::Generate(const std::string & prompt, const ImageInput * 
     kv_ = KvState{};
 
     BitmapPtr bitmap;
-    if (image != nullptr) {
+    if (image != nullptr && !image->embedding.empty()) {
+        // A stored embedding stands in for the pixels: a placeholder of the projector's size gives the image's tokens.
+        bitmap.reset(mtmd_bitmap_init(static_cast<uint32_t>(imageSize_), static_cast<uint32_t>(imageSize_), nullptr));
+        if (bitmap == nullptr) throw AddonError("MTMD_INTERNAL", "Could not make a placeholder bitmap.");
+    } else if (image != nullptr) {
         bitmap.reset(mtmd_bitmap_init(image->width, image->height, image->rgb.data()));
         if (bitmap == nullptr) throw AddonError("MTMD_BAD_INPUT", "The image could not be converted to a bitmap.");
     }
@@ -137,10 +141,9 @@ GenerateResult Session::Generate(const std::string & prompt, const ImageInput * 
     // errors, and one token is the promised latency anyway).
     {
         AbortCallbackScope abortable(ctx_, &Session::AbortCallback, this);
-        if (!aborted) EvalPrompt(chunks.get(), result, nPast, aborted);
+        if (!aborted) EvalPrompt(chunks.get(), image, result, nPast, aborted);
     }
     result.evaluatedTokens = nPast;
-    result.imageEncodes = image != nullptr && result.encodeMs > 0 ? 1 : 0;
     if (aborted) {
         kv_ = KvState{};
         llama_memory_clear(llama_get_memory(ctx_), true);

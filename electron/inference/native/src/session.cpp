@@ -126,6 +126,7 @@ std::unique_ptr<Session> Session::Load(const LoadOptions & options) {
     llama_model_desc(session->model_, desc, sizeof(desc));
     session->description_ = desc;
     session->trainContextSize_ = llama_model_n_ctx_train(session->model_);
+    session->embeddingLength_ = llama_model_n_embd_inp(session->model_);
 
     mtmd_context_params mtmdParams = mtmd_context_params_default();
     mtmdParams.use_gpu = options.useGpuForVision;
@@ -250,7 +251,8 @@ std::string Session::TokenPiece(int32_t token) const {
     return piece;
 }
 
-void Session::EvalPrompt(const void * chunksPtr, GenerateResult & result, int32_t & nPast, bool & aborted) {
+void Session::EvalPrompt(const void * chunksPtr, const ImageInput * image, GenerateResult & result, int32_t & nPast,
+                         bool & aborted) {
     const auto * chunks = static_cast<const mtmd_input_chunks *>(chunksPtr);
     const size_t nChunks = mtmd_input_chunks_size(chunks);
     const int32_t nBatch = static_cast<int32_t>(batchSize_);
@@ -292,18 +294,33 @@ void Session::EvalPrompt(const void * chunksPtr, GenerateResult & result, int32_
                 aborted = true;
                 break;
             }
-            // The encode cannot be interrupted (mtmd has no abort hook): an abort takes effect after it.
-            const auto encodeStart = Clock::now();
-            if (mtmd_encode_chunk(mtmd_, chunk) != 0) {
-                throw AddonError("MTMD_ENCODE", "The image could not be encoded by the vision projector.");
+            const int32_t nTokens = static_cast<int32_t>(mtmd_input_chunk_get_n_tokens(chunk));
+            const size_t embdCount = static_cast<size_t>(nTokens) * static_cast<size_t>(nEmbd);
+            float * embd = nullptr;
+            if (image != nullptr && !image->embedding.empty()) {
+                // A stored embedding of this image: decoded as it is, the vision encoder does not run.
+                if (image->embedding.size() != embdCount) {
+                    throw AddonError("MTMD_BAD_INPUT", "The given image embedding has " + std::to_string(image->embedding.size()) +
+                                                           " values; this model's image takes " + std::to_string(embdCount) + ".");
+                }
+                embd = const_cast<float *>(image->embedding.data());  // llama_batch takes a non-const pointer; only read
+                result.usedEmbedding = true;
+            } else {
+                // The encode cannot be interrupted (mtmd has no abort hook): an abort takes effect after it.
+                const auto encodeStart = Clock::now();
+                if (mtmd_encode_chunk(mtmd_, chunk) != 0) {
+                    throw AddonError("MTMD_ENCODE", "The image could not be encoded by the vision projector.");
+                }
+                encodeMs += MsSince(encodeStart);
+                result.imageEncodes++;
+                embd = mtmd_get_output_embd(mtmd_);
+                // Kept even when aborted below: the encode is done, and it is the expensive part.
+                if (image != nullptr && image->keepEmbedding) result.embedding.assign(embd, embd + embdCount);
             }
-            encodeMs += MsSince(encodeStart);
             if (AbortRequested()) {
                 aborted = true;
                 break;
             }
-            float * embd = mtmd_get_output_embd(mtmd_);
-            const int32_t nTokens = static_cast<int32_t>(mtmd_input_chunk_get_n_tokens(chunk));
             std::vector<llama_pos> pos(nTokens);
             std::vector<int32_t> nSeqId(nTokens, 1);
             llama_seq_id seq0 = 0;

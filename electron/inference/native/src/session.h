@@ -43,7 +43,11 @@ struct LoadOptions {
 struct ImageInput {
     uint32_t width = 0;
     uint32_t height = 0;
-    std::vector<unsigned char> rgb;  // width * height * 3 bytes, RGBRGB…
+    std::vector<unsigned char> rgb;  // width * height * 3 bytes, RGBRGB…; empty when `embedding` is given
+    // The image's embedding from an earlier encode (imageTokens × embeddingLength floats): decoded as it is, so the
+    // vision encoder does not run. Empty: encode the pixels.
+    std::vector<float> embedding;
+    bool keepEmbedding = false;  // hand the encoder's output back in GenerateResult::embedding
 };
 
 enum class StopReason { Eos, MaxTokens, Aborted };
@@ -75,8 +79,10 @@ struct GenerateResult {
     int32_t reusedPositions = 0;    // KV positions kept from before this call (follow-ups)
     int32_t evaluatedTokens = 0;    // prompt positions evaluated by this call
     int32_t positions = 0;          // KV positions after this call
-    int32_t imageEncodes = 0;       // image encodes done by this call (0 for a follow-up)
+    int32_t imageEncodes = 0;       // image encodes done by this call (0 for a follow-up or a given embedding)
+    bool usedEmbedding = false;     // the image came from ImageInput::embedding (no encode)
     std::vector<int32_t> tokens;    // the generated token ids (the end-of-turn token not included)
+    std::vector<float> embedding;   // the encoder's output, when ImageInput::keepEmbedding asked for it
 };
 
 class Session {
@@ -112,6 +118,7 @@ public:
 
     int32_t imageSize() const { return imageSize_; }
     int32_t imageTokens() const { return imageTokens_; }
+    int32_t embeddingLength() const { return embeddingLength_; }  // floats per image token (the text model's input width)
     int32_t trainContextSize() const { return trainContextSize_; }
     uint32_t contextSize() const { return contextSize_; }
     uint32_t batchSize() const { return batchSize_; }
@@ -121,7 +128,7 @@ public:
 private:
     Session() = default;
     static bool AbortCallback(void * data);
-    void EvalPrompt(const void * chunks, GenerateResult & result, int32_t & nPast, bool & aborted);
+    void EvalPrompt(const void * chunks, const ImageInput * image, GenerateResult & result, int32_t & nPast, bool & aborted);
     bool DecodeTokens(const int32_t * tokens, int32_t count, int32_t & nPast, bool wantLogits);
     void GenerateTokens(GenerateResult & result, int32_t nPast, int32_t maxTokens, std::chrono::steady_clock::time_point start,
                         const std::function<void(const std::string &)> & emit);
@@ -140,6 +147,7 @@ private:
 
     int32_t imageSize_ = 0;
     int32_t imageTokens_ = 0;
+    int32_t embeddingLength_ = 0;
     int32_t trainContextSize_ = 0;
     uint32_t contextSize_ = 0;
     uint32_t batchSize_ = 0;
