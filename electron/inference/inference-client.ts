@@ -150,7 +150,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     return signal ? `was killed (${signal})` : `exited with code ${code}`;
   }
 
-  /** While an analysis runs: no start or token for `watchdogMs` means the process hangs; end it (a crash follows). */
+  /** While an analysis runs: no start, token or heartbeat for `watchdogMs` means the process hangs (stopped, or its thread blocked); end it (a crash follows). */
   const watchdog = createWatchdog(watchdogMs, (silent) => {
     if (!running || !worker) return;
     killedBecause = `no output for ${Math.round(silent / 1000)} s during an analysis`;
@@ -162,7 +162,8 @@ export function createInferenceClient(o: InferenceClientOptions) {
 
   function route(m: FromWorker) {
     if (m.type === 'loadStep') return step(m.step);
-    if ((m.type === 'token' || m.type === 'started') && running?.id === m.id) watchdog.touch();
+    if ((m.type === 'token' || m.type === 'started' || m.type === 'alive') && running?.id === m.id) watchdog.touch();
+    if (m.type === 'alive') return;
     if (m.type === 'token') {
       if (running?.id !== m.id) return;
       running.text += m.text;
@@ -319,7 +320,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     startWatchdog();
     announcePositions();
     o.onStatus?.(status());
-    request({ type: 'analyze', id: job.id, ...job.request })
+    request({ type: 'analyze', id: job.id, heartbeatMs: Math.max(20, Math.floor(watchdogMs / 5)), ...job.request })
       .then((m) => {
         if (m.type === 'done') job.resolve(m.result);
         else job.reject(new Error('Unexpected reply from the model process.'));

@@ -72,12 +72,16 @@ async function handle(m: ToWorker): Promise<void> {
       }
       running = m.id;
       send({ type: 'started', id: m.id });
+      // The encode runs off this thread and says nothing for minutes at the real size on a CPU: a heartbeat tells the
+      // client's watchdog the process still answers (a process that is stopped or blocked sends none).
+      const beat = m.heartbeatMs ? setInterval(() => send({ type: 'alive', id: m.id }), m.heartbeatMs) : null;
       try {
         const result = await engine.analyze(m, (text) => send({ type: 'token', id: m.id, text }));
         send({ type: 'done', id: m.id, result });
       } catch (err) {
         send({ type: 'error', id: m.id, code: errorCode(err), message: (err as Error).message });
       } finally {
+        if (beat) clearInterval(beat);
         running = null;
         cancelled.delete(m.id);
       }

@@ -133,6 +133,33 @@ describe('inference process failures', () => {
     const r = await c.analyze('after', { image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 4 });
     expect(r.generatedTokens).toBeGreaterThan(0);
   }, 120_000);
+  it('a long silent image encode is not a hang: the process sends heartbeats while it works, so the watchdog lets it finish', async () => {
+    // The encode runs off the worker's thread and sends nothing for minutes at the real size on a CPU (about 260 s
+    // against the watchdog's 180 s: every full-size analysis was killed). Heartbeats fill that silence; a process
+    // that is stopped or blocked sends none (the watchdog test above). Here: the real worker, the 896 model (256 image
+    // tokens encoded before the first token), heartbeats asked every 10 ms.
+    const big = await ensureTestModel(896);
+    const w = forkWorker();
+    const seen: Array<{ type: string; at: number }> = [];
+    const t0 = performance.now();
+    const done = new Promise<void>((resolve) => {
+      w.onMessage((m) => {
+        const type = (m as { type: string }).type;
+        seen.push({ type, at: performance.now() - t0 });
+        if (type === 'loaded') w.send({ type: 'analyze', id: 'a', heartbeatMs: 10, image: makePng(64, 64), prompt: 'Describe the frame.', maxTokens: 4 });
+        if (type === 'done' || type === 'error') resolve();
+      });
+    });
+    w.send({ type: 'load', id: 'l', modelPath: big.modelPath, mmprojPath: big.mmprojPath, device: 'cpu', contextSize: 2048 });
+    await done;
+    w.kill();
+    expect(seen.map((m) => m.type)).toContain('done');
+    const started = seen.find((m) => m.type === 'started')!;
+    const firstToken = seen.find((m) => m.type === 'token')!;
+    const beats = seen.filter((m) => m.type === 'alive' && m.at > started.at && m.at < firstToken.at);
+    // Between the start and the first token (the encode), the process said it was alive, again and again.
+    expect(beats.length, `heartbeats in ${Math.round(firstToken.at - started.at)} ms before the first token`).toBeGreaterThanOrEqual(2);
+  }, 120_000);
   it('cancel means now: a process that cannot act on the cancel (as during the image encode) is ended after 1 s, the answer so far kept, the model loaded again; not a crash', async () => {
     const { client: c, waitFor } = start();
     await c.load(load());
