@@ -1,17 +1,31 @@
-// Writes the tiny random Gemma-3 test model (text GGUF + gemma3 mmproj) for tests and local tries.
+// Writes the tiny random Gemma-3 test model (text GGUF + gemma3 mmproj) for tests and local tries, or with
+// --full-size one of MedGemma 1.5 4B's exact shapes for benchmarks at the real size.
 //   npx tsx scripts/make-test-model.ts --out DIR [--image-size 224|896|both] [--seed N]
+//   npx tsx scripts/make-test-model.ts --full-size --out DIR [--quantize-bin PATH] [--keep-f16] [--seed N]
 import { resolve } from 'node:path';
+import { defaultQuantizeBin, writeFullGemma3 } from './lib/full-gemma3';
 import { TINY_GEMMA3_DEFAULT_SEED, writeTinyGemma3, type TinyImageSize } from './lib/tiny-gemma3';
 
 const USAGE = `Usage: npx tsx scripts/make-test-model.ts --out DIR [--image-size 224|896|both] [--seed N]
+       npx tsx scripts/make-test-model.ts --full-size --out DIR [--quantize-bin PATH] [--keep-f16] [--seed N]
 
 Writes a tiny random Gemma-3 model for tests (its output is meaningless):
   DIR/tiny-gemma3-text.gguf          gemma3 text model (shared by both image sizes)
   DIR/tiny-gemma3-mmproj-224.gguf    gemma3 mmproj, 224 px input, 16 image tokens
   DIR/tiny-gemma3-mmproj-896.gguf    gemma3 mmproj, 896 px input, 256 image tokens
 
+With --full-size, a random model of MedGemma 1.5 4B's exact architecture and shapes, for benchmarks (not CI):
+  DIR/full-gemma3-text-Q4_K_M.gguf   Gemma 3 4B text model, real Gemma 3 vocabulary, Q4_K_M (~2.5 GB)
+  DIR/full-gemma3-mmproj-f16.gguf    SigLIP so400m + Gemma 3 projector, 896 px, f16 (~0.85 GB)
+  DIR/full-gemma3-mmproj-Q8_0.gguf   the same projector weights in Q8_0
+It streams a 7.8 GB f16 text model to DIR first and quantizes it with llama.cpp's llama-quantize
+(build it with: npm run build:llama-server). A few minutes on 2 cores; needs ~12 GB free.
+
 Options:
   --out DIR            output folder (created if missing)
+  --full-size          the full-size model instead of the tiny one
+  --quantize-bin PATH  llama-quantize to use (default: ${defaultQuantizeBin().replace(process.cwd() + '/', '')})
+  --keep-f16           keep the f16 text model (--full-size only)
   --image-size SIZE    224, 896 or both (default: both)
   --seed N             integer 0..4294967295 for the random weights (default: ${TINY_GEMMA3_DEFAULT_SEED})
   -h, --help           show this help`;
@@ -20,6 +34,9 @@ interface CliOptions {
   out: string;
   sizes: TinyImageSize[];
   seed: number;
+  fullSize: boolean;
+  quantizeBin?: string;
+  keepF16: boolean;
 }
 
 class UsageError extends Error {}
@@ -28,6 +45,9 @@ function parseArgs(argv: readonly string[]): CliOptions | 'help' {
   let out: string | undefined;
   let sizes: TinyImageSize[] = [224, 896];
   let seed = TINY_GEMMA3_DEFAULT_SEED;
+  let fullSize = false;
+  let keepF16 = false;
+  let quantizeBin: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
@@ -59,12 +79,21 @@ function parseArgs(argv: readonly string[]): CliOptions | 'help' {
         seed = Number(value);
         break;
       }
+      case '--full-size':
+        fullSize = true;
+        break;
+      case '--keep-f16':
+        keepF16 = true;
+        break;
+      case '--quantize-bin':
+        quantizeBin = resolve(takeValue());
+        break;
       default:
         throw new UsageError(`unknown argument "${arg}"`);
     }
   }
   if (out === undefined) throw new UsageError('--out DIR is required');
-  return { out: resolve(out), sizes, seed };
+  return { out: resolve(out), sizes, seed, fullSize, keepF16, ...(quantizeBin ? { quantizeBin } : {}) };
 }
 
 async function main(): Promise<number> {
@@ -80,6 +109,12 @@ async function main(): Promise<number> {
   }
   if (options === 'help') {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (options.fullSize) {
+    const log = (line: string): void => void process.stderr.write(`${line}\n`);
+    const p = await writeFullGemma3(options.out, { seed: options.seed, keepF16: options.keepF16, log, ...(options.quantizeBin ? { quantizeBin: options.quantizeBin } : {}) });
+    for (const file of [p.modelPath, p.mmprojF16Path, p.mmprojQ8Path]) process.stdout.write(`${file}\n`);
     return 0;
   }
   const written = new Set<string>();

@@ -1,10 +1,14 @@
-// A small, general GGUF v3 writer: typed key/value metadata, tensor infos and f32/f16 tensor data.
+// A small, general GGUF v3 writer: typed key/value metadata, tensor infos and f32/f16/Q8_0 tensor data, either
+// held in memory or produced chunk by chunk while the file is written (a full-size model is gigabytes).
 // Layout (all little-endian): "GGUF" magic, u32 version, u64 tensor count, u64 kv count, the kv pairs,
 // the tensor infos, padding to the alignment, then each tensor's bytes padded to the alignment.
 // Shapes are given in ggml `ne` order (fastest-varying dimension first; the reverse of numpy order).
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { encodeTensorData, tensorDataBytes } from './gguf-tensor-data';
+
+export { f16BitsToF32, f32ToF16Bits, quantizeQ8_0 } from './gguf-tensor-data';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 export const GGUF_VERSION = 3;
@@ -28,8 +32,12 @@ export const GgufValueType = {
 } as const;
 
 /** ggml tensor type codes this writer can produce. */
-export const GgmlTensorType = { F32: 0, F16: 1 } as const;
-export type TensorDataType = 'f32' | 'f16';
+export const GgmlTensorType = { F32: 0, F16: 1, Q8_0: 8 } as const;
+export type TensorDataType = 'f32' | 'f16' | 'q8_0';
+const TENSOR_TYPE_CODE: Record<TensorDataType, number> = { f32: GgmlTensorType.F32, f16: GgmlTensorType.F16, q8_0: GgmlTensorType.Q8_0 };
+
+/** A tensor's bytes, already in its on-disk type, produced in chunks while the file is written. */
+export type TensorChunks = () => Iterable<Uint8Array>;
 
 export type GgufScalar =
   | { type: 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'f64'; value: number }
@@ -47,7 +55,9 @@ interface TensorEntry {
   name: string;
   shape: readonly number[];
   dataType: TensorDataType;
-  data: Float32Array;
+  elements: number;
+  /** The values (encoded to dataType when written), or the encoded bytes in chunks. */
+  data: Float32Array | TensorChunks;
 }
 
 const GGML_MAX_DIMS = 4;
@@ -122,51 +132,8 @@ class ByteSink {
   }
 }
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-/** IEEE 754 binary32 -> binary16 bits, round to nearest even (handles subnormals, inf, NaN). */
-export function f32ToF16Bits(value: number): number {
-  f32Scratch[0] = value;
-  const x = u32Scratch[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0); // inf / NaN
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
-  if (e <= 0) {
-    if (e < -10) return sign; // underflows to zero
-    mant |= 0x800000; // make the implicit bit explicit
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let r = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    if (rest > half || (rest === half && (r & 1) === 1)) r += 1;
-    return sign | r; // may carry into the smallest normal, which is still correct
-  }
-  let r = mant >>> 13;
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (r & 1) === 1)) {
-    r += 1;
-    if (r === 0x400) { r = 0; e += 1; if (e >= 0x1f) return sign | 0x7c00; }
-  }
-  return sign | (e << 10) | r;
-}
-
-/** binary16 bits -> number (for tests and read-back checks). */
-export function f16BitsToF32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >>> 10) & 0x1f;
-  const mant = bits & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
 function tensorByteSize(t: TensorEntry): number {
-  return t.data.length * (t.dataType === 'f32' ? 4 : 2);
+  return tensorDataBytes(t.dataType, t.elements);
 }
 
 function alignUp(n: number, alignment: number): number {
@@ -217,22 +184,37 @@ export class GgufWriter {
 
   /**
    * Adds a tensor. `shape` is in ggml `ne` order; `data` holds the elements in memory order
-   * (index = i0 + ne0 * (i1 + ne1 * (i2 + ...))). f16 data is converted from the given f32 values.
+   * (index = i0 + ne0 * (i1 + ne1 * (i2 + ...))). f16 and Q8_0 data are converted from the given f32 values.
    */
   addTensor(name: string, shape: readonly number[], data: Float32Array, dataType: TensorDataType = 'f32'): this {
+    const count = this.checkTensor(name, shape, dataType);
+    if (count !== data.length) {
+      throw new Error(`tensor ${name}: shape [${shape.join(', ')}] needs ${count} values, got ${data.length}`);
+    }
+    this.tensors.push({ name, shape: [...shape], dataType, elements: count, data });
+    return this;
+  }
+
+  /**
+   * Adds a tensor whose bytes (already in `dataType`'s encoding) come from `chunks` while the file is written, so
+   * that a multi-gigabyte tensor is never held whole. The chunks must add up to exactly the tensor's byte size.
+   */
+  addTensorChunks(name: string, shape: readonly number[], dataType: TensorDataType, chunks: TensorChunks): this {
+    const count = this.checkTensor(name, shape, dataType);
+    this.tensors.push({ name, shape: [...shape], dataType, elements: count, data: chunks });
+    return this;
+  }
+
+  private checkTensor(name: string, shape: readonly number[], dataType: TensorDataType): number {
     if (this.tensorNames.has(name)) throw new Error(`duplicate tensor name: ${name}`);
     if (Buffer.byteLength(name, 'utf8') >= GGML_MAX_NAME) throw new Error(`tensor name too long: ${name}`);
     if (shape.length < 1 || shape.length > GGML_MAX_DIMS) {
       throw new Error(`tensor ${name}: 1 to ${GGML_MAX_DIMS} dimensions expected, got ${shape.length}`);
     }
     if (shape.some((d) => !Number.isInteger(d) || d <= 0)) throw new Error(`tensor ${name}: bad shape [${shape.join(', ')}]`);
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== data.length) {
-      throw new Error(`tensor ${name}: shape [${shape.join(', ')}] needs ${count} values, got ${data.length}`);
-    }
+    if (dataType === 'q8_0' && shape[0]! % 32 !== 0) throw new Error(`tensor ${name}: Q8_0 needs rows of a multiple of 32 values, got ${shape[0]}`);
     this.tensorNames.add(name);
-    this.tensors.push({ name, shape: [...shape], dataType, data });
-    return this;
+    return shape.reduce((a, b) => a * b, 1);
   }
 
   get tensorCount(): number {
@@ -274,8 +256,8 @@ export class GgufWriter {
     }
   }
 
-  /** Serialises the whole file into memory. */
-  toBuffer(): Buffer {
+  /** Everything before the first tensor's bytes: header, metadata, tensor infos, padding. */
+  private header(): Buffer {
     const out = new ByteSink();
     out.u32(GGUF_MAGIC);
     out.u32(GGUF_VERSION);
@@ -293,35 +275,62 @@ export class GgufWriter {
       out.str(t.name);
       out.u32(t.shape.length);
       for (const d of t.shape) out.u64(d);
-      out.u32(t.dataType === 'f32' ? GgmlTensorType.F32 : GgmlTensorType.F16);
+      out.u32(TENSOR_TYPE_CODE[t.dataType]);
       out.u64(offset);
       offset += alignUp(tensorByteSize(t), this.alignment);
     }
-
     out.padTo(this.alignment);
-    for (const t of this.tensors) {
-      const bytes = Buffer.alloc(tensorByteSize(t));
-      if (t.dataType === 'f32') {
-        for (let i = 0; i < t.data.length; i++) bytes.writeFloatLE(t.data[i]!, i * 4);
-      } else {
-        for (let i = 0; i < t.data.length; i++) bytes.writeUInt16LE(f32ToF16Bits(t.data[i]!), i * 2);
-      }
-      out.bytes(bytes);
-      out.padTo(this.alignment);
-    }
     return out.toBuffer();
   }
 
-  /** Writes the file to a temporary name in the same folder, then renames it into place. */
+  /** The file as a sequence of byte chunks: the header, then each tensor's bytes and padding. */
+  private *chunks(): Generator<Uint8Array> {
+    yield this.header();
+    for (const t of this.tensors) {
+      const size = tensorByteSize(t);
+      let written = 0;
+      const parts = t.data instanceof Float32Array ? [encodeTensorData(t.dataType, t.data)] : t.data();
+      for (const part of parts) {
+        written += part.length;
+        if (written > size) break;
+        yield part;
+      }
+      if (written !== size) throw new Error(`tensor ${t.name}: its chunks gave ${written} bytes, ${size} expected`);
+      const pad = alignUp(size, this.alignment) - size;
+      if (pad > 0) yield Buffer.alloc(pad);
+    }
+  }
+
+  /** Serialises the whole file into memory. */
+  toBuffer(): Buffer {
+    return Buffer.concat([...this.chunks()]);
+  }
+
+  /** Streams the file to a temporary name in the same folder, then renames it into place. */
   async writeFile(path: string): Promise<void> {
-    await writeFileAtomic(path, this.toBuffer());
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = tempPathFor(path);
+    try {
+      const fh = await open(tmp, 'w');
+      try {
+        for (const chunk of this.chunks()) await fh.write(chunk);
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 }
+
+const tempPathFor = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 
 /** Writes bytes to `<dir>/.<name>.<random>.tmp` and renames it to `path` (atomic on one filesystem). */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   try {
     await writeFile(tmp, bytes);
     await rename(tmp, path);

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Builds llama.cpp's own llama-server from the llama.cpp source node-llama-cpp bundles (the same release the
-// app runs), for the hand-run parity check against a real peer (npm run parity:llama-server). Not part of
-// CI: it compiles ggml, llama, mtmd and the server (18 minutes on the 2-core build machine while tests ran beside it).
+// Builds llama.cpp's own tools from the llama.cpp source node-llama-cpp bundles (the same release the app runs):
+// llama-server for the hand-run parity check against a real peer (npm run parity:llama-server), llama-quantize for
+// the full-size test model (npm run make-test-model -- --full-size) and llama-mtmd-cli, the reference the full-size
+// benchmark compares the app's image encode with. Not part of CI: it compiles ggml, llama, mtmd and the server
+// (18 minutes on the 2-core build machine while tests ran beside it; the two other tools add about a minute).
 // No web UI (the check needs the HTTP API only) and no network during the build.
-//   out: .cache/llama-server/<release>/bin/llama-server
+//   out: .cache/llama-server/<release>/bin/{llama-server,llama-quantize,llama-mtmd-cli}
 // Usage: node scripts/parity/build-llama-server.mjs [--jobs N] [--force]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,9 +34,10 @@ if (!fs.existsSync(path.join(src, 'tools', 'server', 'server.cpp'))) {
   fail(`llama.cpp ${release}'s source is not unpacked in ${path.relative(ROOT, src)}: run npm run build:native first (it unpacks it).`);
 }
 const out = path.join(ROOT, '.cache', 'llama-server', release);
-const binary = path.join(out, 'bin', process.platform === 'win32' ? 'llama-server.exe' : 'llama-server');
-if (fs.existsSync(binary) && !force) {
-  console.log(`${LOG} up to date: ${path.relative(ROOT, binary)}`);
+const TARGETS = ['llama-server', 'llama-quantize', 'llama-mtmd-cli'];
+const binaries = TARGETS.map((t) => path.join(out, 'bin', process.platform === 'win32' ? `${t}.exe` : t));
+if (binaries.every((b) => fs.existsSync(b)) && !force) {
+  console.log(`${LOG} up to date: ${binaries.map((b) => path.relative(ROOT, b)).join(', ')}`);
   process.exit(0);
 }
 
@@ -56,6 +59,7 @@ run('cmake', [
   '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF',
   '-DGGML_NATIVE=ON',
 ]);
-run('cmake', ['--build', out, '--target', 'llama-server', '-j', String(jobs)]);
-if (!fs.existsSync(binary)) fail(`the build finished but ${binary} is not there`);
-console.log(`${LOG} built ${path.relative(ROOT, binary)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+run('cmake', ['--build', out, '--target', ...TARGETS, '-j', String(jobs)]);
+const missing = binaries.filter((b) => !fs.existsSync(b));
+if (missing.length) fail(`the build finished but ${missing.join(', ')} is not there`);
+console.log(`${LOG} built ${binaries.map((b) => path.relative(ROOT, b)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

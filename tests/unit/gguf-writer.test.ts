@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo, type GgufFileInfo } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GgufWriter, f16BitsToF32, f32ToF16Bits } from '../../scripts/lib/gguf-writer';
+import { GgufWriter, f16BitsToF32, f32ToF16Bits, quantizeQ8_0 } from '../../scripts/lib/gguf-writer';
 import {
   TINY_GEMMA3_SPECIAL_TOKENS,
   TINY_GEMMA3_TEXT,
@@ -97,6 +97,29 @@ describe('GgufWriter', () => {
     expect(() => w.addTensor('t', [2], new Float32Array(2))).toThrow(/duplicate/);
     expect(() => w.addTensor('u', [3], new Float32Array(2))).toThrow(/needs 3 values/);
     expect(() => new GgufWriter({ alignment: 24 })).toThrow(/power of two/);
+  });
+
+  it('streams tensors given in chunks, byte for byte as if they were in memory, and writes Q8_0 blocks', async () => {
+    const values = Float32Array.from({ length: 64 }, (_, i) => (i - 20) / 8);
+    const inMemory = new GgufWriter().addTensor('a', [32, 2], values, 'f16').addTensor('q', [32, 2], values, 'q8_0');
+    const half = (from: number, to: number) => Buffer.from(Uint16Array.from(values.subarray(from, to), (v) => f32ToF16Bits(v)).buffer);
+    const streamed = new GgufWriter()
+      .addTensorChunks('a', [32, 2], 'f16', () => [half(0, 40), half(40, 64)])
+      .addTensorChunks('q', [32, 2], 'q8_0', () => [quantizeQ8_0(values)]);
+    const file = join(dir, 'streamed.gguf');
+    await streamed.writeFile(file);
+    expect((await readFile(file)).equals(inMemory.toBuffer())).toBe(true);
+    const info = await read(file);
+    expect(info.tensorInfo?.map((t) => t.ggmlType)).toEqual([1, 8]);
+    // Q8_0: an f16 scale max|x|/127 per 32 values, then round(x / scale) as int8.
+    const q = quantizeQ8_0(values);
+    expect(q.length).toBe(2 * 34);
+    const scale = f16BitsToF32(Buffer.from(q).readUInt16LE(0));
+    expect(scale).toBeCloseTo(2.5 / 127, 4);
+    expect(Buffer.from(q).readInt8(2)).toBe(-127);
+    expect(() => new GgufWriter().addTensor('r', [30], new Float32Array(30), 'q8_0')).toThrow(/multiple of 32/);
+    const short = new GgufWriter().addTensorChunks('s', [4], 'f32', () => [new Uint8Array(8)]);
+    expect(() => short.toBuffer()).toThrow(/gave 8 bytes, 16 expected/);
   });
 });
 

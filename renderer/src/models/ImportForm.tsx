@@ -99,7 +99,7 @@ export function ImportForm({ onImported }: { onImported: () => Promise<void> }) 
               </div>
             )}
           </Field>
-          <Field id="import-mmproj-path" name="mmprojPath" label="Vision projector (mmproj GGUF)" required error={errors.mmprojPath} hint="Full path, e.g. /models/mmproj-medgemma-cataract-f16.gguf">
+          <Field id="import-mmproj-path" name="mmprojPath" label="Vision projector (mmproj GGUF)" required error={errors.mmprojPath} hint="Full path, e.g. /models/mmproj-medgemma-cataract-f16.gguf. Prefer the f16 projector: a Q8_0 one measured no faster on a CPU.">
             {(p) => (
               <div className="inline-control">
                 <input {...p} data-testid="import-mmproj-path" value={mmprojPath} onChange={(e) => setMmprojPath(e.target.value)} spellCheck={false} autoComplete="off" />
@@ -115,7 +115,7 @@ export function ImportForm({ onImported }: { onImported: () => Promise<void> }) 
           label="Folder"
           required
           error={errors.folder}
-          hint="Every .gguf in it is inspected: the Gemma 3 text model (Q4_K_M preferred, then Q8_0) and its gemma3 mmproj are picked."
+          hint="Every .gguf in it is inspected: the Gemma 3 text model (Q4_K_M preferred, then Q8_0) and its gemma3 mmproj (f16 preferred) are picked."
         >
           {(p) => (
             <div className="inline-control">
