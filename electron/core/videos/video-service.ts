@@ -1,8 +1,7 @@
 // The video review surface's backend: probing, importing (in place), converting, re-linking and removing videos;
 // opening and updating reviews; storing captured frames. Long work runs as jobs that report videos.jobProgress
-// and can be cancelled. Nothing here imports electron.
+// and can be cancelled (video-jobs.ts: the import and convert jobs). Nothing here imports electron.
 import type { Database } from 'better-sqlite3';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,19 +9,18 @@ import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
 import type { Settings } from '../../api/schemas';
-import type { Video, VideoJobProgress } from '../../api/schemas-video';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createReviewGuard } from '../reviews/review-guard';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { ffmpegInfo } from '../ffmpeg/ffmpeg-binary';
-import { ConversionCancelled, convertToH264, findFfmpeg, mediaSummary, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
-import { HashCancelled, quickHash, sha256WithProgress } from './hashing';
-import { ProbeCancelled, probeVideo, statVideoFile, type ProbeResult } from './probe';
-import { cannotDecode, CODEC_LABEL } from './probe-verdicts';
+import { findFfmpeg, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
+import { quickHash } from './hashing';
+import { probeVideo, statVideoFile } from './probe';
 import { createFrameCapture } from './frame-capture';
-import { joinAndImport, partLayout, type ProbedPart } from './join-parts';
+import { joinAndImport } from './join-parts';
 import { createProxyService } from './proxy-service';
+import { createVideoJobs } from './video-jobs';
 import { createVideosRepo } from './videos-repo';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
@@ -65,20 +63,6 @@ export interface VideoServiceOptions {
   keepPrintCopy?: (sha256: string, size: { width: number; height: number }, jpeg: Uint8Array) => Promise<void>;
 }
 
-type Phase = VideoJobProgress['phase'];
-
-interface Job {
-  id: string;
-  kind: VideoJobProgress['kind'];
-  controller: AbortController;
-  /** The registration this job created, once it exists (removed again when the job is cancelled). */
-  videoId: number | null;
-  done: Promise<void>;
-}
-
-const isCancel = (err: unknown) => err instanceof ProbeCancelled || err instanceof HashCancelled || err instanceof ConversionCancelled;
-const PROGRESS_INTERVAL_MS = 100;
-
 /** `~/x` and relative paths are taken from the home folder; the result is absolute and normalised. */
 function userPath(p: string): string {
   const t = p.trim();
@@ -97,7 +81,6 @@ export function createVideoService(o: VideoServiceOptions) {
   let found: FfmpegTools | null | undefined;
   const ffmpegTools = (): FfmpegTools | null => (found === undefined ? (found = findFfmpeg(o.ffmpeg)) : found);
   const videosDir = path.join(o.dataDir, 'videos');
-  const jobs = new Map<string, Job>();
   const proxies = createProxyService({ db: o.db, dataDir: o.dataDir, videos, ffmpeg: ffmpegTools, emit: o.emit });
 
   const probeOptions = (signal?: AbortSignal, onProgress?: (f: number | null) => void) => ({
@@ -107,42 +90,6 @@ export function createVideoService(o: VideoServiceOptions) {
     ...(signal ? { signal } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
-
-  function reporter(job: Job) {
-    let lastPhase: Phase | null = null;
-    let lastAt = 0;
-    return (phase: Phase, progress: number | null, message: string | null = null, video: Video | null = null) => {
-      const now = Date.now();
-      const final = phase === 'done' || phase === 'failed' || phase === 'cancelled';
-      if (!final && phase === lastPhase && progress !== 1 && now - lastAt < PROGRESS_INTERVAL_MS) return;
-      lastPhase = phase;
-      lastAt = now;
-      o.emit('videos.jobProgress', { jobId: job.id, kind: job.kind, phase, progress, message, video });
-    };
-  }
-  type Report = ReturnType<typeof reporter>;
-
-  function startJob(kind: Job['kind'], work: (job: Job, report: Report) => Promise<Video>): { jobId: string } {
-    const job: Job = { id: `video-${crypto.randomUUID()}`, kind, controller: new AbortController(), videoId: null, done: Promise.resolve() };
-    const report = reporter(job);
-    jobs.set(job.id, job);
-    job.done = (async () => {
-      try {
-        const video = await work(job, report);
-        report('done', 1, null, video);
-        if (o.autoProxy !== false) proxies.start(video.id);
-      } catch (err) {
-        const what = kind === 'convert' ? 'conversion' : kind === 'join' ? 'joining of the parts' : 'import';
-        const cancelled = { import: 'Import cancelled.', convert: 'Conversion cancelled; the original is untouched.', join: 'Joining cancelled; the parts are untouched.' }[kind];
-        if (job.controller.signal.aborted || isCancel(err)) report('cancelled', null, cancelled);
-        else if (err instanceof WorkstationError) report('failed', null, err.message);
-        else report('failed', null, `The ${what} failed: ${(err as Error).message}`);
-      } finally {
-        jobs.delete(job.id);
-      }
-    })();
-    return { jobId: job.id };
-  }
 
   /** Removes a registration and the stored frame images nothing else uses; a converted copy goes too. */
   function unregister(id: number): void {
@@ -161,128 +108,17 @@ export function createVideoService(o: VideoServiceOptions) {
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   }
 
-  /**
-   * Probe → refuse what does not play → quick hash → register in place → full sha256 (cancellable). Whether it
-   * decodes is the renderer's answer (`playsHere`, from its own decoder) when it gave one, else the probe's guess.
-   */
-  async function importFile(
-    job: Job,
-    report: Report,
-    caseId: number,
-    file: string,
-    convertedFrom: string | null,
-    playsHere?: boolean,
-    parts: readonly ProbedPart[] = [],
-  ): Promise<Video> {
-    const signal = job.controller.signal;
-    report('probing', null);
-    const probed: ProbeResult = await probeVideo(file, probeOptions(signal, (f) => report('probing', f)));
-    const p = probed.probe;
-    const plays = p.playback !== null && (playsHere ?? p.playable);
-    if (!plays || !probed.timeline || !probed.mime) {
-      const why = p.playable ? cannotDecode(p.codec, p.codec ? (CODEC_LABEL[p.codec] ?? p.codec) : null, p.container, ffmpegTools() !== null) : p.problem;
-      throw new WorkstationError('unsupported-input', why ?? `"${path.basename(file)}" cannot be played here.`);
-    }
-    const layout = parts.length > 0 ? partLayout(parts, probed.timeline.pts, probed.timeline.durationSeconds) : [];
-    const id = await quickHash(file);
-    if (signal.aborted) throw new ProbeCancelled();
-
-    const existing = videos.findByIdentity(caseId, id.size, id.quickHash);
-    if (existing) {
-      // The same file again: a moved registration is pointed at the new place; otherwise it is already here.
-      if (existing.fileStatus === 'missing') return videos.setPath(existing.id, file, path.basename(file));
-      return existing;
-    }
-    let video: Video;
-    try {
-      video = videos.insert(
-        {
-          caseId,
-          fileName: path.basename(file),
-          path: file,
-          sizeBytes: id.size,
-          quickHash: id.quickHash,
-          container: p.container,
-          mime: probed.mime,
-          codec: p.codec,
-          codecString: p.codecString,
-          width: p.width!,
-          height: p.height!,
-          rotation: p.rotation,
-          durationSeconds: probed.timeline.durationSeconds,
-          startSeconds: probed.timeline.pts[0] ?? 0,
-          colour: p.colour ?? { matrix: null, primaries: null, transfer: null, fullRange: null },
-          frameCount: probed.timeline.pts.length,
-          fps: p.fps ?? (probed.timeline.durationSeconds > 0 ? probed.timeline.pts.length / probed.timeline.durationSeconds : 0),
-          variableFrameRate: p.variableFrameRate,
-          convertedFrom,
-          parts: layout,
-        },
-        probed.timeline,
-      );
-    } catch (err) {
-      const again = videos.findByIdentity(caseId, id.size, id.quickHash); // a parallel import of the same file won
-      if (again) return again;
-      throw err;
-    }
-    job.videoId = video.id;
-    report('hashing', 0, null, video);
-    try {
-      const sha = await sha256WithProgress(file, signal, (f) => report('hashing', f, null, video));
-      videos.setSha256(video.id, sha);
-    } catch (err) {
-      if (signal.aborted || isCancel(err)) {
-        if (!videos.hasReviews(video.id)) unregister(video.id);
-      }
-      throw err;
-    }
-    return videos.get(video.id);
-  }
-
-  function outputName(original: string): string {
-    const stem = path.basename(original, path.extname(original)).replace(/[^\w.-]+/g, '_').slice(0, 100) || 'video';
-    for (let n = 1; ; n++) {
-      const candidate = path.join(videosDir, `${stem}-h264${n === 1 ? '' : `-${n}`}.mp4`);
-      if (!fs.existsSync(candidate)) return candidate;
-    }
-  }
-
-  async function convertFile(job: Job, report: Report, caseId: number, file: string): Promise<Video> {
-    const signal = job.controller.signal;
-    const tools = ffmpegTools();
-    if (!tools) throw new WorkstationError('unavailable', `No ffmpeg was found on this computer, so the video cannot be converted here. ${INSTALL_FFMPEG_HINT}`);
-    report('probing', null);
-    const { probe: p } = await probeVideo(file, probeOptions(signal, (f) => report('probing', f)));
-    if (!p.playable && !p.canConvert) throw new WorkstationError('unsupported-input', p.problem ?? `"${path.basename(file)}" cannot be converted.`);
-    let duration = p.durationSeconds;
-    if (duration === null) duration = (await mediaSummary(tools, file, signal))?.durationSeconds ?? null;
-    fs.mkdirSync(videosDir, { recursive: true });
-    const finalPath = outputName(file);
-    const temp = path.join(videosDir, `.${path.basename(finalPath, '.mp4')}.${crypto.randomBytes(4).toString('hex')}.part.mp4`);
-    report('converting', 0);
-    try {
-      await convertToH264({
-        ffmpeg: tools.ffmpeg,
-        input: file,
-        output: temp,
-        gop: Math.max(1, Math.round(p.fps ?? 30)),
-        durationSeconds: duration,
-        evenSize: ((p.width ?? 0) | (p.height ?? 0)) % 2 === 1,
-        signal,
-        onProgress: (f) => report('converting', f),
-      });
-      if (signal.aborted) throw new ConversionCancelled();
-      fs.renameSync(temp, finalPath);
-    } finally {
-      fs.rmSync(temp, { force: true });
-    }
-    try {
-      return await importFile(job, report, caseId, finalPath, file);
-    } catch (err) {
-      if (!o.db.prepare('SELECT 1 FROM videos WHERE path = ? LIMIT 1').get(finalPath)) fs.rmSync(finalPath, { force: true });
-      throw err;
-    }
-  }
+  const { jobs, startJob, importFile, convertFile } = createVideoJobs({
+    db: o.db,
+    videos,
+    videosDir,
+    emit: o.emit,
+    autoProxy: o.autoProxy,
+    startProxy: (id) => proxies.start(id),
+    ffmpegTools,
+    probeOptions,
+    unregister,
+  });
 
   const captureFrame = createFrameCapture({ db: o.db, videos, reviews, guard, frames: o.frames, ...(o.keepPrintCopy ? { keepPrintCopy: o.keepPrintCopy } : {}) });
 

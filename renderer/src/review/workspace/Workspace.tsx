@@ -3,8 +3,9 @@
 // scrolls the page: panels scroll inside. The inspector's width and the dock's height are dragged and remembered.
 //
 // This component wires the pieces: the player (FrameStage), the review's store (review-store.ts), the annotation
-// state, the phase timeline, the keys, capture and analyse, and where the reviewer left off.
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
+// state, the phase timeline, the keys, capture and analyse, and where the reviewer left off (the player's state and
+// position: use-player-slice.ts; the dock's thumbnails: use-dock-thumbnails.ts).
+import { useCallback, useEffect, useMemo, useState, type CSSProperties } from 'react';
 import type { Case, Frame } from '../../../../electron/api/schemas';
 import { REVIEWER_ROLE_LABELS } from '../../../../electron/api/schemas';
 import { decideColour } from '../../../../electron/api/colour';
@@ -19,9 +20,8 @@ import { AnnotateContext, useAnnotateState } from '../annotate/annotate-context'
 import { AnnotationLayer } from '../annotate/AnnotationLayer';
 import { useAnnotateKeys } from '../annotate/use-annotate-keys';
 import '../annotate/annotate.css';
-import { createVideoThumbnails, type ThumbnailSource } from '../dock/thumbnails';
 import { TimelineDock } from '../dock/TimelineDock';
-import { FrameViewContext, type FrameView } from '../frame-view';
+import { FrameViewContext } from '../frame-view';
 import { AnnotationsPanel } from '../inspector/AnnotationsPanel';
 import { Inspector } from '../inspector/Inspector';
 import type { FramePlayer } from '../player/frame-player';
@@ -40,6 +40,8 @@ import { ShortcutSheet } from './ShortcutSheet';
 import { Splitter, usePanelSize, useWindowWidth } from './Splitter';
 import { Viewer } from './Viewer';
 import { WorkspaceToolbar } from './WorkspaceToolbar';
+import { useDockThumbnails } from './use-dock-thumbnails';
+import { useFrameViewOf, usePlayerStateOf, useSavePosition, useSettledIndex } from './use-player-slice';
 import { useWorkspaceTheme } from './use-workspace-theme';
 import './workspace.css';
 import './dialogs.css';
@@ -210,31 +212,8 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
   );
   useReviewKeys({ player, zoomPan, onCapture: captureOnly, onMarker, onHelp: () => setDialog('shortcuts') });
 
-  // Thumbnails for the dock from a hidden copy of the video, only while the player is idle (not seeking, playing or
-  // filling its frame cache), so they never slow down the frame the reviewer asked for.
-  const [thumbs, setThumbs] = useState<ThumbnailSource | null>(null);
-  useEffect(() => {
-    if (!player) return;
-    // Idle: nothing moving, and nothing has moved for a moment (a step or a jump comes in bursts).
-    let lastActivity = performance.now();
-    const off = player.subscribe(() => {
-      const s = player.getState();
-      if (s.busy || s.playing || s.reverseRate > 0 || s.cache.decoding) lastActivity = performance.now();
-    });
-    const idle = () => {
-      const s = player.getState();
-      return !s.busy && !s.playing && s.reverseRate === 0 && !s.cache.decoding && performance.now() - lastActivity > 600;
-    };
-    // Drawn from the scrub proxy when it is ready (small and quick to seek), else from the original.
-    const from = data.proxy ? { url: api.proxyUrl(video.id), timeOffset: data.proxy.timeOffset ?? 0 } : { url: src };
-    const t = createVideoThumbnails({ ...from, pts, endSeconds: timeline.startSeconds + timeline.durationSeconds, height: 34, idle });
-    setThumbs(() => t.source);
-    return () => {
-      off();
-      setThumbs(null);
-      t.dispose();
-    };
-  }, [player, src, pts, timeline.startSeconds, timeline.durationSeconds, data.proxy, video.id]);
+  // Thumbnails for the dock, drawn only while the player is idle.
+  const thumbs = useDockThumbnails(player, src, timeline, data.proxy, video.id);
 
   // Test and benchmark hook: the player and the capture path, as the keyboard and buttons use them.
   useEffect(() => {
@@ -320,83 +299,5 @@ function WorkspaceBody({ data, store, onBack }: { data: LoadedReview; store: Rev
         </AnnotateContext.Provider>
       </FrameViewContext.Provider>
     </PlayerContext.Provider>
-  );
-}
-
-type PlayerSlice = { index: number; settled: boolean };
-
-/** The player state this component needs (outside PlayerContext, so it takes the player directly). */
-function usePlayerStateOf(player: FramePlayer | null): PlayerSlice {
-  const subscribe = useCallback((l: () => void) => (player ? player.subscribe(l) : () => {}), [player]);
-  const last = useRef<PlayerSlice>({ index: 0, settled: false });
-  return useSyncExternalStore(subscribe, () => {
-    if (!player) return last.current;
-    const s = player.getState();
-    const cur = last.current;
-    if (cur.index === s.index && cur.settled === s.settled) return cur;
-    last.current = { index: s.index, settled: s.settled };
-    return last.current;
-  });
-}
-
-/** The last index that was settled on screen (null before the first). */
-function useSettledIndex(index: number, settled: boolean): number | null {
-  const [value, setValue] = useState<number | null>(null);
-  useEffect(() => {
-    if (settled) setValue(index);
-  }, [index, settled]);
-  return value;
-}
-
-/** Saves where the reviewer is (debounced) as they move, and once more on leaving. */
-function useSavePosition(reviewId: number, initial: number, settledIndex: number | null) {
-  const lastSaved = useRef(initial);
-  useEffect(() => {
-    if (settledIndex === null || settledIndex === lastSaved.current) return;
-    const t = setTimeout(() => {
-      lastSaved.current = settledIndex;
-      api.reviews.update({ id: reviewId, lastFrameIndex: settledIndex }).catch(() => {
-        /* the position is a convenience; the next move saves again */
-      });
-    }, 600);
-    return () => clearTimeout(t);
-  }, [settledIndex, reviewId]);
-  const latest = useRef(settledIndex);
-  latest.current = settledIndex;
-  useEffect(
-    () => () => {
-      const k = latest.current;
-      if (k !== null && k !== lastSaved.current) void api.reviews.update({ id: reviewId, lastFrameIndex: k }).catch(() => {});
-    },
-    [reviewId],
-  );
-}
-
-/** The frame view's geometry for layers over the frame (frame-view.tsx). */
-function useFrameViewOf(state: PlayerSlice, pts: number[], video: Video, zoomPan: ReturnType<typeof useZoomPan>): FrameView {
-  return useMemo<FrameView>(
-    () => ({
-      frameIndex: state.index,
-      frameConfirmed: state.settled,
-      mediaTime: pts[state.index] ?? 0,
-      frameWidth: video.width,
-      frameHeight: video.height,
-      boxWidth: zoomPan.box.width,
-      boxHeight: zoomPan.box.height,
-      boxLeft: zoomPan.box.left,
-      boxTop: zoomPan.box.top,
-      zoom: zoomPan.zoom,
-      panX: zoomPan.panX,
-      panY: zoomPan.panY,
-      clientToFrame(clientX, clientY) {
-        const el = zoomPan.stage;
-        if (!el || !zoomPan.box.width) return null;
-        const r = el.getBoundingClientRect();
-        const bx = (clientX - r.left - zoomPan.box.left - zoomPan.panX) / zoomPan.zoom;
-        const by = (clientY - r.top - zoomPan.box.top - zoomPan.panY) / zoomPan.zoom;
-        return { x: (bx * video.width) / zoomPan.box.width, y: (by * video.height) / zoomPan.box.height };
-      },
-    }),
-    [state.index, state.settled, pts, video.width, video.height, zoomPan.box, zoomPan.zoom, zoomPan.panX, zoomPan.panY, zoomPan.stage],
   );
 }
