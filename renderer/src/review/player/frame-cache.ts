@@ -61,6 +61,9 @@ type Waiter = (frame: CachedFrame | null) => void;
 const BEHIND_WEIGHT = 3;
 /** A jump restarts decoding at its frame when the running job is more than this many frames short of it. */
 const JUMP_RESTART_FRAMES = 16;
+/** Going backwards, the window is decoded in runs of this many frames nearest first (fewer when nothing is cached behind). */
+const NEAR_FIRST_FRAMES = 24;
+const BACK_RUN_FRAMES = 48;
 
 function startWorker(): Worker {
   return new Worker(new URL('./frame-decoder.worker.ts', import.meta.url), { type: 'module', name: 'frame-decoder' });
@@ -273,7 +276,11 @@ export class FrameCache {
     // bench:video). The refill follows when it is shown. (Steps and J keep the window first: going backwards they
     // need the frames behind, and a frame alone first made J skip frames while the window filled.)
     const alone = needNow && d < 0 && this.jumped;
-    const start = alone ? gap : d > 0 ? (this.around && needNow ? w.start : gap) : Math.min(w.start, gap);
+    // Backwards (steps, J) the window is filled nearest first, a run at a time: a decode goes forwards from a keyframe,
+    // so the frame needed next comes last in its run; decoding the whole window in one run held J still for a second
+    // right after a jump forward (nothing cached behind). With nothing cached behind, a short run first.
+    const backRun = needNow ? NEAR_FIRST_FRAMES : BACK_RUN_FRAMES;
+    const start = alone ? gap : d > 0 ? (this.around && needNow ? w.start : gap) : Math.max(Math.min(w.start, gap), gap - backRun);
     const end = d > 0 ? n - 1 : gap;
     const skip: number[] = [];
     for (const k of this.frames.keys()) if (k >= start && k <= end) skip.push(k);
