@@ -73,6 +73,17 @@ describe('Compare: two videos side by side, stepped in sync (browser host + Chro
     await addVideo(page, videoB.file);
     await openCase(page, 'CMP-RESIDENT');
     await addVideo(page, videoA.file);
+    // Each side opens with its scrub proxy when it is ready then: wait for both, so every run takes the same path
+    // (whether a proxy was ready depended on the machine's load).
+    const cases = (await app.t.call('cases.list', {})).body.value as Array<{ id: number; code: string }>;
+    for (const [code, file] of [['CMP-RESIDENT', videoA.file], ['CMP-ATTENDING', videoB.file]] as const) {
+      const videos = (await app.t.call('videos.list', { caseId: cases.find((c) => c.code === code)!.id })).body.value as Array<{ id: number; fileName: string }>;
+      const id = videos.find((v) => v.fileName === path.basename(file))!.id;
+      for (let i = 0; i < 600; i++) {
+        if (((await app.t.call('videos.proxy', { id })).body.value as { state: string }).state === 'ready') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     await openReview(page, path.basename(videoA.file));
     reviewA = await readReviewId(page);
   });
