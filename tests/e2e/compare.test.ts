@@ -33,6 +33,13 @@ async function waitSide(page: Page, side: Side, k: number, timeout = 20_000): Pr
   }
 }
 
+/** The frame `side` settles on (whichever it is), once it has settled. */
+async function settledFrame(page: Page, side: Side): Promise<number> {
+  const sel = `[data-testid="compare-frame-index"][data-side="${side}"]`;
+  await page.waitForFunction((s) => document.querySelector(s)?.getAttribute('data-settled') === 'true', sel, { timeout: 20_000 });
+  return Number(await page.locator(sel).textContent());
+}
+
 /** The frame code in the pixels of one side (its cache canvas or its <video>). */
 async function sideOnScreen(page: Page, side: Side): Promise<number | null> {
   const band = await readFrameBand(page, sideSel(side));
@@ -155,8 +162,9 @@ describe('Compare: two videos side by side, stepped in sync (browser host + Chro
     expect(await page.getByTestId('compare-play').getAttribute('aria-label')).toBe('Pause both');
     await page.keyboard.press(' ');
     await page.waitForFunction(() => document.querySelector('[data-testid="compare-play"]')?.getAttribute('aria-label') === 'Play both');
-    await waitSide(page, 'a', Number(await page.locator('[data-testid="compare-frame-index"][data-side="a"]').textContent()));
-    const k = Number(await page.locator('[data-testid="compare-frame-index"][data-side="a"]').textContent());
+    // Pausing settles on the frame on screen once it stops changing (the element may present one more frame after
+    // pause()): read A's frame only when it has settled, not while the pause is still under way.
+    const k = await settledFrame(page, 'a');
     expect(k).toBeGreaterThan(50);
     await expectPair(page, k, k + 30);
     await page.getByTestId('compare-goto').fill('40');
@@ -165,6 +173,8 @@ describe('Compare: two videos side by side, stepped in sync (browser host + Chro
   });
 
   it('"Capture both" stores each side’s frame on screen in its own review', async () => {
+    await page.getByTestId('compare-goto').fill('40');
+    await page.getByTestId('compare-goto').press('Enter');
     await expectPair(page, 40, 70);
     await page.getByTestId('compare-capture-both').click();
     await page.waitForFunction(() => !document.querySelector('[data-testid="compare-capture-both"]')?.hasAttribute('aria-busy'));
