@@ -11,6 +11,7 @@
 // frames farthest from the playhead go first, those behind the direction of travel three times sooner. A refill
 // starts when less than half a window is left ahead, not on every step.
 import { DEFAULT_CACHE_LIMITS, type FrameCacheLimits } from './cache-limits';
+import { planJob } from './frame-cache-plan';
 import type { DecodedImage, FromDecoder, ToDecoder } from './frame-decoder-protocol';
 
 export interface CachedFrame {
@@ -59,11 +60,6 @@ interface Job {
 type Waiter = (frame: CachedFrame | null) => void;
 
 const BEHIND_WEIGHT = 3;
-/** A jump restarts decoding at its frame when the running job is more than this many frames short of it. */
-const JUMP_RESTART_FRAMES = 16;
-/** Going backwards, the window is decoded in runs of this many frames nearest first (fewer when nothing is cached behind). */
-const NEAR_FIRST_FRAMES = 24;
-const BACK_RUN_FRAMES = 48;
 
 function startWorker(): Worker {
   return new Worker(new URL('./frame-decoder.worker.ts', import.meta.url), { type: 'module', name: 'frame-decoder' });
@@ -251,42 +247,29 @@ export class FrameCache {
     return !!job && !job.cancelled && idx >= job.next && idx <= job.end && !job.skip.has(idx);
   }
 
-  /** Starts (or keeps) the one decode job the playhead needs next. */
+  /** Starts (or keeps) the one decode job the playhead needs next (the decision: frame-cache-plan.ts). */
   private schedule(): void {
     if (this.disposed || !this.usable) return;
-    const n = this.pts.length;
-    const p = this.playhead;
-    const d = this.dir;
-    let run = 0;
-    for (let i = p; i >= 0 && i < n && this.frames.has(i); i += d) run++;
-    const gap = p + d * run;
-    if (gap < 0 || gap >= n) return; // cached to the end of the file in this direction
-    const needNow = run === 0;
-    const refill = run - 1 < Math.ceil(this.aheadCount / 2);
-    if (!needNow && !refill) return;
-    // A jump waits for the running job only when it is about to reach the frame: one that would first decode (and
-    // convert) dozens of frames on its way is replaced by a job from the keyframe before the frame (a scrub proxy has
-    // one every 10 frames). bench:video found jumps of 1.5–7.8 s waiting for a refill to decode up to them.
-    if (this.covers(this.job, gap) && !(needNow && this.jumped && gap - this.job!.next > JUMP_RESTART_FRAMES)) return;
-
+    const running = this.job;
+    const plan = planJob({
+      frameCount: this.pts.length,
+      playhead: this.playhead,
+      dir: this.dir,
+      isCached: (k) => this.frames.has(k),
+      aheadCount: this.aheadCount,
+      window: this.window(),
+      around: this.around,
+      jumped: this.jumped,
+      job: running ? { next: running.next, covers: (k) => this.covers(running, k) } : null,
+    });
+    if (plan.kind !== 'start') return;
     if (this.job) this.cancel(this.job);
-    const w = this.window();
-    // A backward jump's frame comes first, on its own: decoding the window behind it first made the jump wait for up
-    // to three quarters of the cache (112 frames of a 150-frame cache: 0.9–1.5 s median on 2 cores, measured by
-    // bench:video). The refill follows when it is shown. (Steps and J keep the window first: going backwards they
-    // need the frames behind, and a frame alone first made J skip frames while the window filled.)
-    const alone = needNow && d < 0 && this.jumped;
-    // Backwards (steps, J) the window is filled nearest first, a run at a time: a decode goes forwards from a keyframe,
-    // so the frame needed next comes last in its run; decoding the whole window in one run held J still for a second
-    // right after a jump forward (nothing cached behind). With nothing cached behind, a short run first.
-    const backRun = needNow ? NEAR_FIRST_FRAMES : BACK_RUN_FRAMES;
-    const start = alone ? gap : d > 0 ? (this.around && needNow ? w.start : gap) : Math.max(Math.min(w.start, gap), gap - backRun);
-    const end = d > 0 ? n - 1 : gap;
+    const { start, end } = plan;
     const skip: number[] = [];
     for (const k of this.frames.keys()) if (k >= start && k <= end) skip.push(k);
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
-    const job: Job = { id: ++this.jobSeq, start, end, forward: d > 0 && !alone, next: start, waiting: false, skip: new Set(skip), cancelled: false, produced: 0, done, finish };
+    const job: Job = { id: ++this.jobSeq, start, end, forward: plan.forward, next: start, waiting: false, skip: new Set(skip), cancelled: false, produced: 0, done, finish };
     this.job = job;
     this.jobsById.set(job.id, job);
     this.stats.jobs++;
