@@ -49,6 +49,8 @@ describe('frame cache: the next decode job', () => {
 
   it('going backwards (steps, J) the window fills nearest first: a short run when nothing is behind, then longer runs', () => {
     expect(planJob(input({ playhead: 400, dir: -1 }))).toEqual({ kind: 'start', start: 400 - NEAR_FIRST_FRAMES, end: 400, forward: false });
+    // After a backward jump only its frame is cached: the refill behind it starts short too (the first step back waits for it).
+    expect(planJob(input({ playhead: 400, dir: -1, cached: [400] }))).toEqual({ kind: 'start', start: 399 - NEAR_FIRST_FRAMES, end: 399, forward: false });
     const cached = Array.from({ length: 10 }, (_, i) => 400 - i); // 391…400 cached: the gap is 390
     expect(planJob(input({ playhead: 400, dir: -1, cached }))).toEqual({ kind: 'start', start: 390 - BACK_RUN_FRAMES, end: 390, forward: false });
   });

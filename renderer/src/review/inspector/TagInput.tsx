@@ -75,7 +75,10 @@ export function TagInput({ taxonomy, disabled, onAdd, placeholder }: Props) {
       setText('');
       setActive(0);
       setError(null);
+      // Back in the field for the next tag, its list closed: an open list covers the suggested tags' Accept chips
+      // below it (an e2e click on one was caught by the list). Typing, ↓ or a click opens it again.
       input.current?.focus();
+      setOpen(false);
     } catch (err) {
       setError((err as Error).message);
     }
@@ -122,7 +125,10 @@ export function TagInput({ taxonomy, disabled, onAdd, placeholder }: Props) {
           setActive(0);
           setError(null);
         }}
-        onFocus={() => setOpen(true)}
+        onFocus={() => {
+          if (text) setOpen(true);
+        }}
+        onClick={() => setOpen(true)}
         onBlur={() => setTimeout(() => setOpen(false), 120)}
         onKeyDown={onKeyDown}
       />

@@ -5,7 +5,7 @@
 /** A jump restarts decoding at its frame when the running job is more than this many frames short of it. */
 export const JUMP_RESTART_FRAMES = 5;
 /** Going backwards, the window is decoded in runs of this many frames nearest first (fewer when nothing is cached behind). */
-export const NEAR_FIRST_FRAMES = 24;
+export const NEAR_FIRST_FRAMES = 8;
 export const BACK_RUN_FRAMES = 48;
 
 export interface PlanInput {
@@ -51,8 +51,9 @@ export function planJob(p: PlanInput): Plan {
   const alone = needNow && d < 0 && p.jumped;
   // Backwards (steps, J) the window is filled nearest first, a run at a time: a decode goes forwards from a keyframe,
   // so the frame needed next comes last in its run; decoding the whole window in one run held J still for a second
-  // right after a jump forward (nothing cached behind). With nothing cached behind, a short run first.
-  const backRun = needNow ? NEAR_FIRST_FRAMES : BACK_RUN_FRAMES;
+  // right after a jump forward (nothing cached behind). With nothing cached behind (or only the frame on screen, after a
+  // backward jump), a short run first: the first step back after a jump then waits for a few frames, not for 48.
+  const backRun = run <= 1 ? NEAR_FIRST_FRAMES : BACK_RUN_FRAMES;
   const start = alone ? gap : d > 0 ? (p.around && needNow ? w.start : gap) : Math.max(Math.min(w.start, gap), gap - backRun);
   const end = d > 0 ? n - 1 : gap;
   return { kind: 'start', start, end, forward: d > 0 && !alone };
