@@ -12,6 +12,8 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 python3 -c 'import PIL' >/dev/null 2>&1 || missing+=(python3-pil)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+# PostgreSQL 15 for the department library's tests (a throwaway server per test file: tests/fixtures/postgres.ts).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages the tests need: ${missing[*]}"
