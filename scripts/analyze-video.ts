@@ -87,6 +87,7 @@ async function libraryMode(v: Options): Promise<void> {
       if (name === 'timeline.progress') for (const l of onProgress) l(payload as EventPayload<'timeline.progress'>);
     }),
     resumeTimelines: false,
+    workAheadIdleMs: null, // a one-job CLI: nothing to work ahead for
   });
   const s = services;
   const call = async <T>(channel: Parameters<typeof parseInput>[0], input: unknown): Promise<T> => {

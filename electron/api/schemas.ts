@@ -90,6 +90,8 @@ export const Settings = z.object({
   frameCacheMb: z.number().int().min(128, 'Give the frame cache at least 128 MB.').max(16384, 'Give the frame cache at most 16 GB.'),
   /** CPU threads for the local model on the CPU; null: one per math core, at most 8 (applies at the next load). */
   cpuThreads: z.number().int().min(1, 'Use at least one thread.').max(64, 'Use at most 64 threads.').nullable(),
+  /** Work ahead: while the local model is idle, encode captured frames so that analysing them later skips the encode. */
+  workAhead: z.boolean(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -108,6 +110,7 @@ export const DEFAULT_SETTINGS: Settings = {
   backupsToKeep: 7,
   frameCacheMb: 512,
   cpuThreads: null,
+  workAhead: true,
 };
 
 export const FrameKind = z.enum(['still', 'capture', 'sample']);
@@ -293,6 +296,8 @@ export const InferenceStatus = z.object({
   device: InferenceDevice.nullable(),
   runningAnalysisId: z.string().nullable(),
   queued: z.number().int().nonnegative(),
+  /** Work ahead: the local model is encoding a captured frame while idle (it gives way to any request). */
+  encodingAhead: z.boolean().optional(),
 });
 export type InferenceStatus = z.infer<typeof InferenceStatus>;
 

@@ -10,6 +10,7 @@ import type { SpawnWorker } from '../inference/worker-handle';
 import { DEFAULT_EMBEDDING_CACHE_BYTES } from '../inference/embedding-cache';
 import { probeImage } from '../inference/image/decode';
 import { createAnalysisService } from './analysis/analysis-service';
+import { createWorkAhead, type WorkAhead } from './analysis/work-ahead';
 import { createAssessmentServices } from './assessment/assessment-services';
 import { createCasesRepo } from './cases/cases-repo';
 import { createClipService, type ClipService } from './clips/clip-service';
@@ -59,6 +60,8 @@ export interface AppServicesOptions {
   log?: AppLog;
   /** The cap on stored image embeddings (<dataDir>/cache/image-embeddings), bytes; default 1 GiB, 0: none kept. */
   embeddingCacheBytes?: number;
+  /** Work ahead: how long the model must be idle before captured frames are encoded (default 30 s); null: never. */
+  workAheadIdleMs?: number | null;
 }
 
 export interface AppServices {
@@ -70,6 +73,8 @@ export interface AppServices {
   clips: ClipService;
   /** The inference process manager (status, pid for fault tests). */
   inference: InferenceClient;
+  /** Encoding captured frames while the model is idle (tests wait on it). */
+  workAhead: WorkAhead;
   /** A stored frame image the library knows, for media:// and the host's /media/; null for anything else. */
   resolveFrame(sha256: string): { file: string; mime: string } | null;
   /** A registered video whose file is in place, for media://videos/<id> and the host's /media/videos/<id>; null otherwise. Its scrub proxy: /proxy after the id. */
@@ -91,7 +96,13 @@ export function createAppServices(o: AppServicesOptions): AppServices {
   const log = o.log ?? silentLog;
   const secrets = secretsKnownToLog(o.secrets, log);
   const embeddingCache = { dir: path.join(o.dataDir, 'cache', 'image-embeddings'), maxBytes: o.embeddingCacheBytes ?? DEFAULT_EMBEDDING_CACHE_BYTES };
-  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit: o.emit, secrets, log, embeddingCache });
+  // Work ahead hears what may let it start: the model's state, analyses and timeline jobs ending (see below for captures).
+  let workAhead: WorkAhead | null = null;
+  const emit: EmitEvent = (name, payload) => {
+    o.emit(name, payload);
+    if (name === 'inference.status' || name === 'analysis.status' || name === 'timeline.progress') workAhead?.poke();
+  };
+  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit, secrets, log, embeddingCache });
   const models = createModelsService({
     db,
     dataDir: o.dataDir,
@@ -135,7 +146,21 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
     emit: o.emit,
   });
-  const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit: o.emit, resumeOnStart: o.resumeTimelines !== false });
+  const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit, resumeOnStart: o.resumeTimelines !== false });
+  workAhead = createWorkAhead({
+    client: analysis.client,
+    recentCaptures: (limit, reviewId) => frames.recentCaptures(limit, reviewId),
+    readFrame: (frameId) => {
+      const f = frames.get(frameId);
+      return new Uint8Array(store.read(f.sha256, f.mime, f.bytes));
+    },
+    enabled: () => settings.get().workAhead,
+    busy: () => analysis.activeFrames().length > 0 || timeline.running(),
+    expectedEncodeMs: async () => (await analysis.expected())?.encodeMs ?? null,
+    ...(o.workAheadIdleMs !== undefined ? { idleDelayMs: o.workAheadIdleMs } : {}),
+    log,
+  });
+  const ahead = workAhead;
   const reviewSource = createReviewSource({ db, cases, frames, reviews, timeline, assessments: assessment.assessments, teaching: teaching.teaching });
   const reports = createReportService({
     source: reviewSource,
@@ -180,7 +205,11 @@ export function createAppServices(o: AppServicesOptions): AppServices {
       return { ok: true as const };
     },
     'settings.get': () => settings.get(),
-    'settings.update': (patch) => settings.update(patch),
+    'settings.update': (patch) => {
+      const next = settings.update(patch);
+      if (patch.workAhead !== undefined) ahead.poke();
+      return next;
+    },
     'frames.addImage': ({ caseId, fileName, data }) => {
       cases.get(caseId);
       let probe;
@@ -208,6 +237,20 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     ...teaching.handlers,
     ...normalRecoveryHandlers({ file, dataDir: o.dataDir }),
   };
+  // The review the reviewer has open goes first; a new capture may be encoded ahead.
+  const videoHandlers = videos.handlers;
+  handlers['reviews.open'] = (input) => withOpenReview(videoHandlers['reviews.open'](input), (r) => r.id);
+  handlers['reviews.update'] = (input) => withOpenReview(videoHandlers['reviews.update'](input), (r) => r.id);
+  handlers['frames.capture'] = async (input) => {
+    const frame = await videoHandlers['frames.capture'](input);
+    if (frame.reviewId !== null) ahead.openReview(frame.reviewId);
+    ahead.poke();
+    return frame;
+  };
+  function withOpenReview<T>(result: T, reviewOf: (r: Awaited<T>) => number): T {
+    void Promise.resolve(result).then((r) => ahead.openReview(reviewOf(r)), () => undefined);
+    return result;
+  }
 
   return {
     handlers,
@@ -215,6 +258,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     reviewSource,
     clips,
     inference: analysis.client,
+    workAhead: ahead,
     resolveFrame(sha256) {
       if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
       const known = frames.findBySha(sha256);
@@ -223,6 +267,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     },
     resolveVideo: (id, variant) => videos.resolveVideo(id, variant),
     async close() {
+      ahead.close();
       await clips.close();
       await reports.close();
       await timeline.close();

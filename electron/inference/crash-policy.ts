@@ -47,3 +47,26 @@ export function describeWindow(ms: number): string {
   if (s % 60 === 0 && s >= 60) return s === 60 ? '1 minute' : `${s / 60} minutes`;
   return s === 1 ? '1 second' : `${s} seconds`;
 }
+
+/** The pause before a restart, which a load, unload or close can cut short (the restart then does not happen). */
+export function createRestartWait() {
+  let pending: { timer: NodeJS.Timeout; resolve(): void } | null = null;
+  return {
+    wait(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          pending = null;
+          resolve();
+        }, ms);
+        timer.unref?.();
+        pending = { timer, resolve };
+      });
+    },
+    cancel(): void {
+      if (!pending) return;
+      clearTimeout(pending.timer);
+      pending.resolve();
+      pending = null;
+    },
+  };
+}

@@ -55,6 +55,17 @@ export function embeddingFileName(k: EmbeddingKey): string {
   return `${keyDigest(k).toString('hex')}.emb`;
 }
 
+/**
+ * Whether the folder holds a file for `k` (not read or checked: a damaged one is found, deleted and encoded again when
+ * it is used). The app asks this to choose the frames it encodes ahead.
+ */
+export async function isEmbeddingStored(dir: string, k: EmbeddingKey): Promise<boolean> {
+  return fs.access(path.join(dir, embeddingFileName(k))).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** The bytes of one cache file. */
 export function encodeEmbeddingFile(k: EmbeddingKey, embedding: Float32Array): Buffer {
   const expected = k.imageTokens * k.embeddingLength;

@@ -4,38 +4,20 @@
 // watchdog ends a process that stops answering (no token for a while during an analysis, no start-up message), and
 // a process that dies before it is ready fails the call that started it. A cancel the process cannot act on at once
 // (llama.cpp's image encode cannot be interrupted: minutes for the real model on a CPU) ends the process after a
-// second and loads the model again, so Cancel always means now. Nothing here imports electron.
+// second and loads the model again, so Cancel always means now. While idle it can encode a frame ahead (work ahead:
+// encodeAhead), which gives way to the next request by work-ahead-policy.ts's rule. Nothing here imports electron.
 import crypto from 'node:crypto';
 import type { InferenceStatus, LoadStep } from '../api/schemas';
 import { WorkstationError } from '../api/errors';
 import { createLoadSteps, createWatchdog, cutShort, describeModel, formatDelay } from './client-status';
-import { createCrashPolicy, describeWindow, type CrashPolicyOptions } from './crash-policy';
-import type { AnalyzeRequest, AnalyzeResult, EngineLoadRequest, FromWorker, LoadedModel, WorkerLoadStep } from './protocol';
+import { createCrashPolicy, createRestartWait, describeWindow, type CrashPolicyOptions } from './crash-policy';
+import { createJobQueue, type AnalyzeJob, type EncodeJob, type Job, type JobCallbacks } from './job-queue';
+import type { AnalyzeRequest, AnalyzeResult, EncodeResult, EngineLoadRequest, FromWorker, LoadedModel, WorkerLoadStep } from './protocol';
+import { createEncodeTimes, yieldToRequest } from './work-ahead-policy';
 import type { SpawnWorker, WorkerHandle } from './worker-handle';
+import { createWorkerProcess } from './worker-process';
 
-export interface JobCallbacks {
-  onQueued?(position: number): void;
-  onStart?(): void;
-  onToken?(text: string): void;
-}
-
-interface Job {
-  id: string;
-  request: AnalyzeRequest;
-  callbacks: JobCallbacks;
-  priority: number;
-  resolve(r: AnalyzeResult): void;
-  reject(e: Error): void;
-  /** The text streamed so far (kept for an answer cut short by abandoning the process). */
-  text: string;
-  tokens: number;
-  startedAt: number;
-}
-
-interface Pending {
-  resolve(m: FromWorker): void;
-  reject(e: Error): void;
-}
+export type { JobCallbacks } from './job-queue';
 
 export interface InferenceClientOptions {
   spawnWorker: SpawnWorker;
@@ -58,30 +40,33 @@ export interface InferenceClientOptions {
 export const DEFAULT_WATCHDOG_MS = 180_000;
 
 export function createInferenceClient(o: InferenceClientOptions) {
-  let worker: WorkerHandle | null = null;
-  let ready: Promise<void> | null = null;
   let state: InferenceStatus['state'] = 'no-model';
   let message: string | null = null;
   let lastLoad: EngineLoadRequest | null = null;
   let model: LoadedModel | null = null;
   let running: Job | null = null;
   let closing = false;
-  const queue: Job[] = [];
-  const pending = new Map<string, Pending>();
+  const queue = createJobQueue();
   const crashes = createCrashPolicy(o.crashPolicy);
   const watchdogMs = o.watchdogMs ?? DEFAULT_WATCHDOG_MS;
   const readyTimeoutMs = o.readyTimeoutMs ?? 120_000;
   const cancelGraceMs = o.cancelGraceMs ?? 1_000;
   /** The process ended because a cancel could not stop it: its exit reloads the model instead of counting as a crash. */
   let abandoned: WorkerHandle | null = null;
+  /** The process ended to drop an encode ahead before a load or unload: its exit is neither a crash nor reloads. */
+  let discarded: WorkerHandle | null = null;
+  /** Ends the running job's process when it has not stopped in time (a cancel's grace; an encode ahead giving way). */
   let graceTimer: NodeJS.Timeout | null = null;
+  let graceDeadline = Infinity;
+  /** The loaded model's measured image encodes: how long an encode ahead still has to run. */
+  const encodeTimes = createEncodeTimes();
   /** Bumped by every crash, load and unload: a restart scheduled before one of them does not run. */
   let generation = 0;
-  /** Why the client ended the process itself (the watchdog), for the crash message. */
-  let killedBecause: string | null = null;
-  let restartTimer: { timer: NodeJS.Timeout; resolve(): void } | null = null;
+  const restart = createRestartWait();
+  const cancelRestart = () => restart.cancel();
   /** While loading: each step and when it began. */
   const steps = createLoadSteps();
+  const proc = createWorkerProcess({ spawnWorker: o.spawnWorker, readyTimeoutMs, onEvent: (m) => onEvent(m), onExit: (w, code, signal) => onExit(w, code, signal), ...(o.log ? { log: o.log } : {}) });
   function step(id: LoadStep['id'] | WorkerLoadStep) {
     if (steps.mark(id) && state === 'loading') o.onStatus?.(status());
   }
@@ -94,8 +79,9 @@ export function createInferenceClient(o: InferenceClientOptions) {
       message,
       model: model && lastLoad ? describeModel(model, lastLoad) : null,
       device: model?.device ?? null,
-      runningAnalysisId: running?.id ?? null,
+      runningAnalysisId: running?.kind === 'analyze' ? running.id : null,
       queued: queue.length,
+      ...(running?.kind === 'encode' ? { encodingAhead: true } : {}),
     };
   }
   function setState(next: InferenceStatus['state'], msg: string | null = null) {
@@ -104,66 +90,18 @@ export function createInferenceClient(o: InferenceClientOptions) {
     o.onStatus?.(status());
   }
 
-  function ensureWorker(): Promise<void> {
-    if (worker && ready) return ready;
-    const w = o.spawnWorker();
-    worker = w;
-    let started = false;
-    let failStart: (e: Error) => void = () => {};
-    const readyTimer = setTimeout(() => {
-      if (worker !== w || started) return;
-      killedBecause = `did not start within ${Math.round(readyTimeoutMs / 1000)} s`;
-      o.log?.('error', 'The model process did not say it was ready; ending it.', { pid: w.pid, readyTimeoutMs });
-      w.kill();
-    }, readyTimeoutMs);
-    readyTimer.unref?.();
-    ready = new Promise<void>((resolve, reject) => {
-      failStart = reject;
-      w.onMessage((raw) => {
-        const m = raw as FromWorker;
-        if (m.type === 'ready') {
-          started = true;
-          clearTimeout(readyTimer);
-          return resolve();
-        }
-        route(m);
-      });
-    });
-    ready.catch(() => undefined); // a caller that awaits it sees the rejection; nobody else must
-    w.onExit(({ code, signal }) => {
-      clearTimeout(readyTimer);
-      if (!started) failStart(new WorkstationError('unavailable', `The model process ${exitText(code, signal)} before it was ready. Try loading the model again; the log has the details.`));
-      if (worker !== w) return;
-      worker = null;
-      ready = null;
-      stopWatchdog();
-      if (abandoned === w) {
-        abandoned = null;
-        if (!closing) void reloadAfterCancel();
-      } else if (!closing) void onCrash(code, signal);
-    });
-    return ready;
-  }
-
-  function exitText(code: number | null, signal: string | null): string {
-    if (killedBecause) return `stopped answering (${killedBecause}) and was ended`;
-    return signal ? `was killed (${signal})` : `exited with code ${code}`;
-  }
-
   /** While an analysis runs: no start, token or heartbeat for `watchdogMs` means the process hangs (stopped, or its thread blocked); end it (a crash follows). */
   const watchdog = createWatchdog(watchdogMs, (silent) => {
-    if (!running || !worker) return;
-    killedBecause = `no output for ${Math.round(silent / 1000)} s during an analysis`;
-    o.log?.('error', 'The model process stopped answering during an analysis; ending it.', { pid: worker.pid, silentMs: silent });
-    worker.kill();
+    if (!running || !proc.handle) return;
+    o.log?.('error', 'The model process stopped answering during an analysis; ending it.', { pid: proc.handle.pid, silentMs: silent });
+    proc.kill(`no output for ${Math.round(silent / 1000)} s during an analysis`);
   });
   const startWatchdog = () => watchdog.start();
   const stopWatchdog = () => watchdog.stop();
 
-  function route(m: FromWorker) {
+  function onEvent(m: FromWorker) {
     if (m.type === 'loadStep') return step(m.step);
     if ((m.type === 'token' || m.type === 'started' || m.type === 'alive') && running?.id === m.id) watchdog.touch();
-    if (m.type === 'alive') return;
     if (m.type === 'token') {
       if (running?.id !== m.id) return;
       running.text += m.text;
@@ -171,52 +109,25 @@ export function createInferenceClient(o: InferenceClientOptions) {
       return running.callbacks.onToken?.(m.text);
     }
     if (m.type === 'started') return running?.id === m.id && running.callbacks.onStart?.();
-    const p = 'id' in m ? pending.get(m.id) : undefined;
-    if (!p || !('id' in m)) return;
-    pending.delete(m.id);
-    if (m.type === 'error') p.reject(new WorkstationError(m.code, m.message));
-    else p.resolve(m);
   }
 
-  async function request(message: { type: string; id?: string } & Record<string, unknown>): Promise<FromWorker> {
-    await ensureWorker();
-    const id = message.id ?? crypto.randomUUID();
-    return new Promise<FromWorker>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker!.send({ ...message, id });
-    });
-  }
-
-  function waitBeforeRestart(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        restartTimer = null;
-        resolve();
-      }, ms);
-      timer.unref?.();
-      restartTimer = { timer, resolve };
-    });
-  }
-  function cancelRestart() {
-    if (!restartTimer) return;
-    clearTimeout(restartTimer.timer);
-    restartTimer.resolve();
-    restartTimer = null;
-  }
-
-  function rejectQueue(error: WorkstationError) {
-    for (const job of queue.splice(0)) job.reject(error);
+  function onExit(w: WorkerHandle, code: number | null, signal: string | null) {
+    stopWatchdog();
+    if (discarded === w) {
+      discarded = null;
+      for (const p of proc.takePending()) p.reject(new WorkstationError('cancelled', 'Cancelled.'));
+    } else if (abandoned === w) {
+      abandoned = null;
+      if (!closing) void reloadAfterCancel();
+    } else if (!closing) void onCrash(code, signal);
   }
 
   async function onCrash(code: number | null, signal: string | null) {
-    const how = exitText(code, signal);
-    killedBecause = null;
+    const how = proc.takeExitText(code, signal);
     const gen = ++generation;
-    const why = `The model process ${how}. The app restarted it; the analysis that was running was not saved.`;
-    for (const [id, p] of pending) {
-      pending.delete(id);
-      p.reject(new WorkstationError('unavailable', why));
-    }
+    const lost = running?.kind === 'encode' ? 'it was encoding a captured frame ahead (nothing was lost)' : 'the analysis that was running was not saved';
+    const why = `The model process ${how}. The app restarted it; ${lost}.`;
+    for (const p of proc.takePending()) p.reject(new WorkstationError('unavailable', why));
     running = null;
     cancelRestart();
     if (!lastLoad) {
@@ -232,12 +143,12 @@ export function createInferenceClient(o: InferenceClientOptions) {
         `The model process stopped ${decision.count} times within ${describeWindow(decision.windowMs)}, so the model was unloaded instead of being ` +
         'restarted again. This usually means it does not fit in memory (try the CPU, a smaller quantisation or a smaller context) or a model file ' +
         `is damaged. Press "Load again" to try once more. (The last time, the process ${how}.)`;
-      rejectQueue(new WorkstationError('unavailable', message));
+      queue.rejectAll(new WorkstationError('unavailable', message));
       setState('error', message);
       return;
     }
     setState('crashed', `${why} Restarting in ${formatDelay(decision.delayMs)}…`);
-    await waitBeforeRestart(decision.delayMs);
+    await restart.wait(decision.delayMs);
     if (gen !== generation || closing || !lastLoad) return; // a newer crash, load, unload or close took over
     try {
       await doLoad(lastLoad);
@@ -249,28 +160,73 @@ export function createInferenceClient(o: InferenceClientOptions) {
       if (gen !== generation) return;
       model = null;
       setState('error', `${why} Reloading the model failed: ${(err as Error).message}`);
-      rejectQueue(new WorkstationError('unavailable', `Reloading the model failed: ${(err as Error).message}`));
+      queue.rejectAll(new WorkstationError('unavailable', `Reloading the model failed: ${(err as Error).message}`));
     }
     pump();
   }
 
-  /** The cancelled job did not stop within the grace: it ends now (aborted, with what it streamed); its process goes. */
+  /**
+   * The cancelled job did not stop within the grace (or an encode ahead did not end in time for the next request): it
+   * ends now (an analysis: aborted, with what it streamed; an encode ahead: cancelled); its process goes.
+   */
   function abandon(job: Job) {
-    graceTimer = null;
+    clearGrace();
+    const worker = proc.handle;
     if (running !== job || !worker) return;
     abandoned = worker;
-    o.log?.('warn', `A cancelled analysis did not stop within ${cancelGraceMs} ms (the image encode cannot be interrupted); ending the model process and loading the model again.`, {
-      pid: worker.pid,
-    });
-    job.resolve(cutShort(job.text, job.tokens, performance.now() - job.startedAt));
+    const what =
+      job.kind === 'encode'
+        ? 'A frame being encoded ahead had to give way to a request (the image encode cannot be interrupted)'
+        : `A cancelled analysis did not stop within ${cancelGraceMs} ms (the image encode cannot be interrupted)`;
+    o.log?.('warn', `${what}; ending the model process and loading the model again.`, { pid: worker.pid });
+    if (job.kind === 'analyze') job.resolve(cutShort(job.text, job.tokens, performance.now() - job.startedAt));
     worker.kill();
+  }
+
+  function clearGrace() {
+    if (graceTimer) clearTimeout(graceTimer);
+    graceTimer = null;
+    graceDeadline = Infinity;
+  }
+
+  /** Ends `job`'s process after `ms` unless it ends first (an earlier deadline already set stays). */
+  function endAfter(job: Job, ms: number) {
+    if (abandoned || !Number.isFinite(ms) || performance.now() + ms >= graceDeadline) return;
+    if (graceTimer) clearTimeout(graceTimer);
+    if (ms <= 0) return abandon(job);
+    graceDeadline = performance.now() + ms;
+    graceTimer = setTimeout(() => abandon(job), ms);
+    graceTimer.unref?.();
+  }
+
+  /** The next request is waiting behind an encode ahead: let it finish or end it (work-ahead-policy.ts). */
+  function giveWay(job: EncodeJob, next: AnalyzeRequest | null) {
+    const decision = yieldToRequest({
+      requestFrameKey: next?.frameKey ?? null,
+      encodingFrameKey: job.frameKey,
+      elapsedMs: performance.now() - job.startedAt,
+      expectedEncodeMs: encodeTimes.expected() ?? job.expectedEncodeMs,
+      loadMs: model?.loadMs ?? null,
+      graceMs: cancelGraceMs,
+    });
+    endAfter(job, decision.waitMs);
+  }
+
+  /** Before a load or unload: the encode ahead ends by itself within the grace, or its process is ended (no reload). */
+  async function dropEncodeAhead(job: EncodeJob): Promise<void> {
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, cancelGraceMs).unref?.());
+    await Promise.race([job.settled, timer]);
+    if (running === job && proc.handle && !abandoned) {
+      discarded = proc.handle;
+      proc.kill();
+    }
+    await job.settled;
   }
 
   /** After a process was ended for a cancel: the same model again, then the queue goes on (not a crash). */
   async function reloadAfterCancel() {
     const gen = ++generation;
-    const old = [...pending.values()];
-    pending.clear();
+    const old = proc.takePending();
     if (!lastLoad) {
       running = null;
       setState('no-model', null);
@@ -285,7 +241,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
       if (gen !== generation) return;
       model = null;
       setState('error', `The model was loaded again after a cancel, and that failed: ${(err as Error).message}`);
-      rejectQueue(new WorkstationError('unavailable', `Loading the model again failed: ${(err as Error).message}`));
+      queue.rejectAll(new WorkstationError('unavailable', `Loading the model again failed: ${(err as Error).message}`));
       return;
     }
     pump();
@@ -296,7 +252,7 @@ export function createInferenceClient(o: InferenceClientOptions) {
     step('starting');
     setState('loading', null);
     try {
-      const r = await request({ type: 'load', ...req });
+      const r = await proc.request({ type: 'load', ...req });
       if (r.type !== 'loaded') throw new Error('Unexpected reply from the model process.');
       model = r.model;
       lastLoad = req;
@@ -308,29 +264,30 @@ export function createInferenceClient(o: InferenceClientOptions) {
     }
   }
 
-  function announcePositions() {
-    queue.forEach((job, i) => job.callbacks.onQueued?.(i + 1));
-  }
-
   function pump() {
     if (running || state !== 'ready' || !queue.length) return;
-    const job = queue.shift()!;
+    start(queue.take()!);
+  }
+
+  function start(job: Job) {
     running = job;
     job.startedAt = performance.now();
     startWatchdog();
-    announcePositions();
     o.onStatus?.(status());
-    request({ type: 'analyze', id: job.id, heartbeatMs: Math.max(20, Math.floor(watchdogMs / 5)), ...job.request })
+    job.settled = proc
+      .request({ type: job.kind, id: job.id, heartbeatMs: Math.max(20, Math.floor(watchdogMs / 5)), ...job.request })
       .then((m) => {
-        if (m.type === 'done') job.resolve(m.result);
-        else job.reject(new Error('Unexpected reply from the model process.'));
+        if (m.type === 'done' && job.kind === 'analyze') {
+          if (m.result.imageEncoded && !m.result.embeddingCached) encodeTimes.add(m.result.encodeMs);
+          job.resolve(m.result);
+        } else if (m.type === 'encoded' && job.kind === 'encode') {
+          if (!m.result.alreadyStored) encodeTimes.add(m.result.encodeMs);
+          job.resolve(m.result);
+        } else job.reject(new Error('Unexpected reply from the model process.'));
       })
       .catch((err: Error) => job.reject(err))
       .finally(() => {
-        if (graceTimer && running === job) {
-          clearTimeout(graceTimer);
-          graceTimer = null;
-        }
+        if (running === job) clearGrace();
         if (running === job) running = null;
         if (!running) stopWatchdog();
         o.onStatus?.(status());
@@ -341,12 +298,14 @@ export function createInferenceClient(o: InferenceClientOptions) {
   return {
     status,
     async load(req: EngineLoadRequest): Promise<LoadedModel> {
+      if (running?.kind === 'encode') await dropEncodeAhead(running); // (no await otherwise: the process starts at once)
       if (running || queue.length) {
         throw new WorkstationError('conflict', 'An analysis is running or queued. Wait for it or cancel it before changing the model.');
       }
       generation++;
       cancelRestart();
       crashes.reset();
+      encodeTimes.clear();
       try {
         return await doLoad(req);
       } catch (err) {
@@ -359,10 +318,11 @@ export function createInferenceClient(o: InferenceClientOptions) {
       }
     },
     async unload(): Promise<void> {
+      if (running?.kind === 'encode') await dropEncodeAhead(running);
       if (running || queue.length) throw new WorkstationError('conflict', 'An analysis is running or queued. Cancel it before unloading the model.');
       generation++;
       cancelRestart();
-      if (worker) await request({ type: 'unload' });
+      if (proc.handle) await proc.request({ type: 'unload' });
       model = null;
       lastLoad = null;
       setState('no-model', null);
@@ -379,48 +339,57 @@ export function createInferenceClient(o: InferenceClientOptions) {
         return Promise.reject(new WorkstationError('unavailable', 'No model is loaded. Load one in Models first.'));
       }
       return new Promise<AnalyzeResult>((resolve, reject) => {
-        const job: Job = { id, request, callbacks, priority, resolve, reject, text: '', tokens: 0, startedAt: performance.now() };
-        const at = queue.findIndex((j) => j.priority < priority);
-        if (at === -1) queue.push(job);
-        else queue.splice(at, 0, job);
-        announcePositions();
+        const job: AnalyzeJob = { kind: 'analyze', id, request, callbacks, priority, resolve, reject, text: '', tokens: 0, startedAt: performance.now() };
+        queue.add(job);
         o.onStatus?.(status());
+        if (running?.kind === 'encode') giveWay(running, queue.head?.request ?? null);
         pump();
       });
     },
+    /**
+     * Work ahead: encodes the frame's image into the local engine's embedding cache while nothing else runs. Starts
+     * only when a local model is ready and no analysis runs or waits (else resolves null at once); resolves null too
+     * when it gave way to a request or a load (its process ended). The next analysis never waits long behind it
+     * (giveWay). `expectedEncodeMs`: the caller's estimate, used until this client has measured an encode itself.
+     */
+    encodeAhead(frameKey: string, image: Uint8Array, expectedEncodeMs: number | null = null): Promise<EncodeResult | null> {
+      if (state !== 'ready' || running || queue.length || !lastLoad || lastLoad.engine === 'remote') return Promise.resolve(null);
+      return new Promise<EncodeResult | null>((resolve, reject) => {
+        const gaveWay = (e: Error) => (e instanceof WorkstationError && e.code === 'cancelled' ? resolve(null) : reject(e));
+        const job: EncodeJob = { kind: 'encode', id: `ahead-${crypto.randomUUID()}`, request: { image }, frameKey, expectedEncodeMs, callbacks: {}, priority: -Infinity, resolve, reject: gaveWay, text: '', tokens: 0, startedAt: 0 };
+        start(job);
+      });
+    },
+    /** Ends the encode ahead if one runs, by the same rule as a request for another frame (the setting was turned off). */
+    stopEncodeAhead(): void {
+      if (running?.kind === 'encode') giveWay(running, null);
+    },
     /** Cancels a queued job (rejected with 'cancelled') or aborts the running one. */
     cancel(id: string): boolean {
-      const i = queue.findIndex((j) => j.id === id);
-      if (i >= 0) {
-        const [job] = queue.splice(i, 1);
-        job!.reject(new WorkstationError('cancelled', 'Cancelled before it started.'));
-        announcePositions();
+      if (queue.cancel(id)) {
+        // Nothing waits any more: an encode ahead that was to be ended for it may finish.
+        if (running?.kind === 'encode' && !queue.length && !abandoned) clearGrace();
         o.onStatus?.(status());
         return true;
       }
-      if (running?.id === id && worker) {
-        const job = running;
-        worker.send({ type: 'cancel', id });
-        if (!graceTimer && !abandoned) {
-          graceTimer = setTimeout(() => abandon(job), cancelGraceMs);
-          graceTimer.unref?.();
-        }
+      if (running?.kind === 'analyze' && running.id === id && proc.handle) {
+        proc.send({ type: 'cancel', id });
+        endAfter(running, cancelGraceMs);
         return true;
       }
       return false;
     },
     /** The process id of the inference process (tests kill it to prove the app survives). */
     get workerPid() {
-      return worker?.pid;
+      return proc.handle?.pid;
     },
     async close(): Promise<void> {
       closing = true;
       cancelRestart();
       stopWatchdog();
       if (graceTimer) clearTimeout(graceTimer);
-      for (const job of queue.splice(0)) job.reject(new WorkstationError('cancelled', 'The app is closing.'));
-      worker?.kill();
-      worker = null;
+      queue.rejectAll(new WorkstationError('cancelled', 'The app is closing.'));
+      proc.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 // Messages between the app (inference client) and the inference process (worker-main). Plain objects that
 // survive structured clone; Uint8Array for image bytes.
 import type { DevicePreference, InferenceDevice } from '../api/schemas';
-import type { EmbeddingCacheConfig } from './embedding-cache';
+import type { EmbeddingCacheConfig, EmbeddingKey } from './embedding-cache';
 
 export interface LoadRequest {
   /** The local engine (node-llama-cpp + mtmd addon); the default when absent. */
@@ -53,6 +53,11 @@ export interface LoadedModel {
   loadMs: number;
   /** The prompt layout this engine asks in, when not the app's own (a remote server that applies its template). */
   promptLayout?: string;
+  /**
+   * Local engine with the embedding cache on: the key parts this model fixes (embedding-cache.ts EmbeddingKey without
+   * the image's sha256), so the app can tell which frames already have an embedding stored (work ahead).
+   */
+  embeddingKey?: Omit<EmbeddingKey, 'imageSha256'>;
 }
 
 export interface AnalyzeRequest {
@@ -94,10 +99,26 @@ export interface AnalyzeResult {
   serverFingerprint?: string;
 }
 
+/** Work ahead: encode one image and keep its embedding in the disk cache; no text is generated. */
+export interface EncodeRequest {
+  image: Uint8Array;
+}
+
+export interface EncodeResult {
+  /** The cache had this image's embedding already: nothing ran. */
+  alreadyStored: boolean;
+  /** The embedding is in the cache now (false: it could not be written; the next analysis encodes the image). */
+  stored: boolean;
+  encodeMs: number;
+  preprocessMs: number;
+}
+
 export type ToWorker =
   | ({ type: 'load'; id: string } & EngineLoadRequest)
   /** heartbeatMs: while the analysis runs, the worker says it is alive this often (an image encode sends nothing else for minutes on a CPU). */
   | ({ type: 'analyze'; id: string; heartbeatMs?: number } & AnalyzeRequest)
+  /** Local engine only; heartbeatMs as for 'analyze' (the encode is silent for minutes on a CPU). */
+  | ({ type: 'encode'; id: string; heartbeatMs?: number } & EncodeRequest)
   | { type: 'cancel'; id: string }
   | { type: 'unload'; id: string };
 
@@ -110,6 +131,7 @@ export type FromWorker =
   | { type: 'alive'; id: string }
   | { type: 'token'; id: string; text: string }
   | { type: 'done'; id: string; result: AnalyzeResult }
+  | { type: 'encoded'; id: string; result: EncodeResult }
   | { type: 'error'; id: string; message: string; code: WorkerErrorCode };
 
 /** What the inference process is doing while it loads (the client adds 'starting': the process itself). */

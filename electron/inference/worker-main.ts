@@ -65,7 +65,8 @@ async function handle(m: ToWorker): Promise<void> {
       if (running === m.id) engine.abort();
       return;
     }
-    case 'analyze': {
+    case 'analyze':
+    case 'encode': {
       if (cancelled.delete(m.id)) {
         send({ type: 'error', id: m.id, code: 'cancelled', message: 'Cancelled before it started.' });
         return;
@@ -76,6 +77,12 @@ async function handle(m: ToWorker): Promise<void> {
       // client's watchdog the process still answers (a process that is stopped or blocked sends none).
       const beat = m.heartbeatMs ? setInterval(() => send({ type: 'alive', id: m.id }), m.heartbeatMs) : null;
       try {
+        if (m.type === 'encode') {
+          // Work ahead: only the local engine encodes images here (a remote server encodes on its side).
+          if (engine !== local || !local.loaded) throw new WorkstationError('unavailable', 'Only a loaded local model encodes frames ahead.');
+          send({ type: 'encoded', id: m.id, result: await local.encode(m) });
+          return;
+        }
         const result = await engine.analyze(m, (text) => send({ type: 'token', id: m.id, text }));
         send({ type: 'done', id: m.id, result });
       } catch (err) {

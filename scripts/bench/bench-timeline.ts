@@ -55,6 +55,7 @@ function openLibrary(): Library {
     spawnWorker: forkWorker,
     secrets: createFileSecretStore(path.join(dir, 'secrets.json')),
     resumeTimelines: false,
+    workAheadIdleMs: null, // measured runs only
     emit: (name, payload) => {
       for (const w of [...waiters]) w(name, payload);
     },

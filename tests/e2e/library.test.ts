@@ -89,6 +89,21 @@ describe('Library (browser host + Chromium)', () => {
     expect(app.errors).toEqual([]);
   });
 
+  it('turns "Encode captured frames while idle" off in Settings and keeps it', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-settings').click();
+    const box = page.getByTestId('settings-work-ahead');
+    expect(await box.isChecked()).toBe(true);
+    await box.uncheck();
+    await page.getByTestId('settings-work-ahead-saved').waitFor();
+    expect(((await app.t.call('settings.get', {})).body.value as { workAhead: boolean }).workAhead).toBe(false);
+    await page.reload();
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-work-ahead').waitFor();
+    expect(await page.getByTestId('settings-work-ahead').isChecked()).toBe(false);
+    expect(app.errors).toEqual([]);
+  });
+
   it('File → New Case… (the app.command event) opens the new-case form from any view', async () => {
     const { page } = app;
     await page.getByTestId('nav-models').click();

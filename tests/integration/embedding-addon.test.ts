@@ -4,6 +4,7 @@
 import { getLlama, type Llama } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMtmdAddon, mtmdErrorCode, type MtmdAddon, type MtmdModel } from '../../electron/inference/native/addon';
+import { gemmaFollowUp } from '../../electron/inference/prompt';
 import { ensureTestModel } from '../fixtures/test-model';
 
 let llama: Llama;
@@ -49,6 +50,20 @@ describe('image embeddings in the addon', () => {
     expect(st.imageEnd - st.imageStart).toBe(256);
     // Without keepEmbedding nothing is handed back.
     expect((await model.generate({ prompt: prompt(), image: image(896), maxTokens: 1, onToken: () => {} })).embedding).toBeUndefined();
+  });
+
+  it('encodeImage runs only the encoder: the same embedding as a generate, and the kept conversation stays for a follow-up', async () => {
+    const first = await model.generate({ prompt: prompt(), image: image(896), keepEmbedding: true, maxTokens: 4, onToken: () => {}, frameKey: 'kept' });
+    const before = model.state;
+    const only = await model.encodeImage({ image: image(896) });
+    expect(only.imageEncodes).toBe(1);
+    expect(only.encodeMs).toBeGreaterThan(0);
+    expect(Buffer.from(only.embedding.buffer).equals(Buffer.from(first.embedding!.buffer))).toBe(true);
+    expect(model.state).toEqual(before);
+    const follow = await model.appendTurn({ text: gemmaFollowUp(first.text, 'Which instrument?'), fromPosition: first.reusedPositions + first.evaluatedTokens, frameKey: 'kept', maxTokens: 2, onToken: () => {} });
+    expect(follow.reusedPositions).toBeGreaterThanOrEqual(first.evaluatedTokens);
+    expect(follow.imageEncodes).toBe(0);
+    await expect(model.encodeImage({ embedding: only.embedding } as never)).rejects.toThrow(/give the image's pixels/);
   });
 
   it('refuses an embedding of the wrong size or type, or given with the pixels, with a clear message', async () => {

@@ -85,6 +85,16 @@ export function createFramesRepo(db: Database, store: FrameStore) {
       if (kind) return db.prepare<[number, string], FrameRow>('SELECT * FROM frames WHERE review_id = ? AND origin = ? ORDER BY frame_index, id').all(reviewId, kind).map(toFrame);
       return db.prepare<[number], FrameRow>('SELECT * FROM frames WHERE review_id = ? ORDER BY frame_index, id').all(reviewId).map(toFrame);
     },
+    /**
+     * The reviewer's captured frames in reviews still open to analysis (drafts), most recently captured first; only
+     * `reviewId`'s when given. Work ahead encodes these while the model is idle.
+     */
+    recentCaptures(limit: number, reviewId?: number): Frame[] {
+      const where = "f.origin = 'capture' AND r.status = 'draft'" + (reviewId === undefined ? '' : ' AND f.review_id = ?');
+      const sql = `SELECT f.* FROM frames f JOIN reviews r ON r.id = f.review_id WHERE ${where} ORDER BY f.id DESC LIMIT ?`;
+      const args = reviewId === undefined ? [limit] : [reviewId, limit];
+      return db.prepare<number[], FrameRow>(sql).all(...args).map(toFrame);
+    },
     /** The reviewer captured a frame the timeline had sampled: it is theirs now (the sample still points at it). */
     markCaptured(id: number): Frame {
       db.prepare("UPDATE frames SET origin = 'capture' WHERE id = ? AND origin = 'sample'").run(id);

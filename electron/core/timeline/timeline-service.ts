@@ -209,6 +209,8 @@ export function createTimelineService(d: TimelineServiceDeps) {
   return {
     handlers,
     view,
+    /** Whether a phase timeline job runs in this process now (work ahead waits for it). */
+    running: (): boolean => runners.size > 0,
     /** The stored samples of a review, by time (reports and exports). */
     listTimelineSamples: (reviewId: number) => listTimelineSamples(d.db, reviewId),
     /** Stops the runners without changing their jobs' state, so they continue when the app starts again. */

@@ -12,7 +12,7 @@ import { prepareForGemma3 } from '../image/gemma3-preprocess';
 import { loadMtmdAddon, mtmdAddonDirCandidates, mtmdErrorCode, mtmdVariantFor, type MtmdGenerateResult, type MtmdModel } from '../native/addon';
 import { WorkstationError } from '../../api/errors';
 import { gemmaFollowUp, wholePrompt } from '../prompt';
-import type { AnalyzeRequest, AnalyzeResult, LoadedModel, LoadRequest, WorkerLoadStep } from '../protocol';
+import type { AnalyzeRequest, AnalyzeResult, EncodeRequest, EncodeResult, LoadedModel, LoadRequest, WorkerLoadStep } from '../protocol';
 
 export class EngineInputError extends Error {}
 
@@ -202,6 +202,7 @@ export function createLocalEngine() {
         engineVersion: `node-llama-cpp ${await getModuleVersion()}`,
         llamaCppRelease: llama.llamaCppRelease.release,
         loadMs: Math.round(performance.now() - started),
+        ...(embeddings ? { embeddingKey: embeddings.key } : {}),
       };
       return loaded;
     },
@@ -266,6 +267,34 @@ export function createLocalEngine() {
         imageEncoded: r.imageEncodes > 0,
         embeddingCached: r.usedEmbedding === true,
       };
+    },
+    /**
+     * Work ahead: encodes the image and keeps its embedding in the disk cache, so a later analysis of it skips the
+     * encode. Only the vision encoder runs (the KV cache keeps the conversation a follow-up continues). An image the
+     * cache already holds is not encoded again. Cannot be interrupted once the encode runs.
+     */
+    async encode(req: EncodeRequest): Promise<EncodeResult> {
+      if (!model || !loaded) throw new Error('No model is loaded.');
+      if (!embeddings) throw new WorkstationError('unavailable', 'Image embeddings are not kept (the embedding cache is off), so there is nothing to encode ahead.');
+      const { cache } = embeddings;
+      const t0 = performance.now();
+      abortPending = false;
+      const stored = await storedEmbedding(req.image);
+      if (stored?.embedding) return { alreadyStored: true, stored: true, encodeMs: 0, preprocessMs: performance.now() - t0 };
+      if (abortPending || !stored) return { alreadyStored: false, stored: false, encodeMs: 0, preprocessMs: performance.now() - t0 };
+      let image;
+      try {
+        image = prepareForGemma3(req.image, model.imageSize);
+      } catch (err) {
+        throw new EngineInputError((err as Error).message);
+      }
+      const preprocessMs = performance.now() - t0;
+      const r = await model.encodeImage({ image });
+      const kept = await cache.put(stored.key, r.embedding).then(
+        () => true,
+        (err: Error) => (console.warn(`The image embedding could not be kept on disk (${err.message}).`), false),
+      );
+      return { alreadyStored: false, stored: kept, encodeMs: r.encodeMs, preprocessMs };
     },
     /** What the model's KV cache holds (tests, benchmarks). */
     get kvState() {

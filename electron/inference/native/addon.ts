@@ -111,6 +111,16 @@ export interface MtmdGenerateResult {
   tokens: number[];
 }
 
+/** What encodeImage() gives back. */
+export interface MtmdEncodeResult {
+  /** imageTokens × embeddingLength values. */
+  embedding: Float32Array;
+  /** Vision encoder + projector. */
+  encodeMs: number;
+  /** 1. */
+  imageEncodes: number;
+}
+
 export interface MtmdModel {
   /** Input side of the vision encoder in pixels (from the mmproj), e.g. 224 or 896. */
   readonly imageSize: number;
@@ -138,6 +148,12 @@ export interface MtmdModel {
    * the cache does not hold `frameKey`'s conversation, MTMD_CONTEXT_FULL when it would not fit.
    */
   appendTurn(options: MtmdAppendTurnOptions): Promise<MtmdGenerateResult>;
+  /**
+   * The vision encoder only (work ahead): the image's embedding (imageTokens × embeddingLength values) for a later
+   * `generate({ embedding })`. The text model does not run and the KV cache keeps its conversation. Cannot be
+   * interrupted (abort() does nothing to it); rejects with MTMD_BUSY while a generation runs.
+   */
+  encodeImage(options: { image: MtmdImage }): Promise<MtmdEncodeResult>;
   /** The token ids generate() would evaluate for `prompt` (BOS added), -1 for each image position. */
   tokenize(prompt: string, withImage: boolean): number[];
   /** What the KV cache holds. */

@@ -35,6 +35,11 @@ export function StatusBar() {
           · analysing{status.queued > 0 ? `, ${status.queued} queued` : ''}
         </span>
       )}
+      {!busy && status?.encodingAhead && (
+        <span className="status-extra" data-testid="encoding-ahead" title="Encoding a captured frame while the model is idle (Settings → Idle time); anything you ask goes first.">
+          · preparing captured frames
+        </span>
+      )}
       <span className="status-spacer" />
       {conn === 'reconnecting' && (
         <span className="status-warn" role="alert" data-testid="connection-lost">

@@ -15,6 +15,7 @@ import { FfmpegAbout } from './FfmpegAbout';
 import { LogFolder } from './LogFolder';
 import { VideoSettings } from './VideoSettings';
 import { CpuSettings } from './CpuSettings';
+import { WorkAheadSettings } from './WorkAheadSettings';
 
 type Theme = Settings['theme'];
 type Saved = 'theme' | 'reviewer' | 'backups' | null;
@@ -189,6 +190,7 @@ export function SettingsView() {
       </form>
       <EngineSettings />
       <CpuSettings />
+      <WorkAheadSettings />
       <VideoSettings />
       {info && (
         <section className="page-section about">

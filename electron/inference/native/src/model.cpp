@@ -54,6 +54,7 @@ struct GenerateJob {
     bool callbackFailed = false;
 
     bool append = false;          // a follow-up (AppendTurn) instead of a first turn (Generate)
+    bool encodeOnly = false;      // only the image's encode (EncodeImage): no text, the KV cache untouched
     std::string prompt;           // first turn: the whole prompt; follow-up: the text appended
     std::unique_ptr<ImageInput> image;
     int32_t maxTokens = 0;
@@ -123,6 +124,7 @@ Napi::Function ModelWrap::DefineClass(Napi::Env env) {
         {
             InstanceMethod<&ModelWrap::Generate>("generate"),
             InstanceMethod<&ModelWrap::AppendTurn>("appendTurn"),
+            InstanceMethod<&ModelWrap::EncodeImage>("encodeImage"),
             InstanceMethod<&ModelWrap::Tokenize>("tokenize"),
             InstanceAccessor<&ModelWrap::GetState>("state"),
             InstanceMethod<&ModelWrap::Abort>("abort"),
@@ -239,6 +241,22 @@ Napi::Value ModelWrap::AppendTurn(const Napi::CallbackInfo & info) {
     return StartJob(env, std::move(job), onTokenValue);
 }
 
+// encodeImage({ image }): the vision encoder only; resolves like generate() with `embedding` set and no text.
+Napi::Value ModelWrap::EncodeImage(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (disposed_ || !session_) return RejectedPromise(env, "MTMD_DISPOSED", "This model has been disposed; load it again.");
+    if (running_) return RejectedPromise(env, "MTMD_BUSY", "busy: a generation is already running on this model.");
+    if (info.Length() < 1 || !info[0].IsObject()) return RejectedPromise(env, "MTMD_BAD_INPUT", "encodeImage() expects an options object.");
+    Napi::Object options = info[0].As<Napi::Object>();
+    if (!options.Has("image") || options.Has("embedding")) return RejectedPromise(env, "MTMD_BAD_INPUT", "encodeImage(): give the image's pixels (image).");
+    auto job = std::make_unique<GenerateJob>(env);
+    job->encodeOnly = true;
+    std::string error;
+    if (!ReadImageOptions(options, *session_, 1, job->image, error)) return RejectedPromise(env, "MTMD_BAD_INPUT", error);
+    if (!job->image) return RejectedPromise(env, "MTMD_BAD_INPUT", "encodeImage(): give the image's pixels (image).");
+    return StartJob(env, std::move(job), env.Undefined());
+}
+
 Napi::Value ModelWrap::StartJob(Napi::Env env, std::unique_ptr<GenerateJob> job, Napi::Value onTokenValue) {
     Napi::Function onToken = onTokenValue.IsFunction()
                                  ? onTokenValue.As<Napi::Function>()
@@ -266,7 +284,8 @@ Napi::Value ModelWrap::StartJob(Napi::Env env, std::unique_ptr<GenerateJob> job,
                 if (tsfn.BlockingCall(piece) != napi_ok) delete piece;
             };
             try {
-                done->result = jobPtr->append
+                done->result = jobPtr->encodeOnly ? session->EncodeImage(*jobPtr->image)
+                               : jobPtr->append
                                    ? session->AppendTurn(jobPtr->prompt, jobPtr->fromPosition, jobPtr->maxTokens, jobPtr->frameKey, emit)
                                    : session->Generate(jobPtr->prompt, jobPtr->image.get(), jobPtr->maxTokens, jobPtr->frameKey, emit);
                 done->ok = true;

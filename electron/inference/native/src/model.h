@@ -1,4 +1,4 @@
-// The JS object for a loaded model (MtmdModel in addon.ts): generate / abort / dispose.
+// The JS object for a loaded model (MtmdModel in addon.ts): generate / appendTurn / encodeImage / abort / dispose.
 #pragma once
 
 #include "session.h"
@@ -28,6 +28,7 @@ private:
 
     Napi::Value Generate(const Napi::CallbackInfo & info);
     Napi::Value AppendTurn(const Napi::CallbackInfo & info);
+    Napi::Value EncodeImage(const Napi::CallbackInfo & info);
     Napi::Value Tokenize(const Napi::CallbackInfo & info);
     Napi::Value GetState(const Napi::CallbackInfo & info);
     Napi::Value StartJob(Napi::Env env, std::unique_ptr<GenerateJob> job, Napi::Value onTokenValue);

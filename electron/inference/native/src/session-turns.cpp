@@ -161,6 +161,29 @@ GenerateResult Session::Generate(const std::string & prompt, const ImageInput * 
     return result;
 }
 
+GenerateResult Session::EncodeImage(const ImageInput & image) {
+    GenerateResult result;
+    if (image.rgb.empty()) throw AddonError("MTMD_BAD_INPUT", "encodeImage(): the image's pixels are missing.");
+    BitmapPtr bitmap(mtmd_bitmap_init(image.width, image.height, image.rgb.data()));
+    if (bitmap == nullptr) throw AddonError("MTMD_BAD_INPUT", "The image could not be converted to a bitmap.");
+    // The marker alone: the chunks are the BOS text and the image; only the image chunk is used (nothing is decoded).
+    ChunksPtr chunks = TokenizeChunks(mtmd_, mtmd_default_marker(), bitmap.get());
+    const size_t nEmbd = static_cast<size_t>(llama_model_n_embd_inp(model_));
+    for (size_t i = 0; i < mtmd_input_chunks_size(chunks.get()); ++i) {
+        const mtmd_input_chunk * chunk = mtmd_input_chunks_get(chunks.get(), i);
+        if (mtmd_input_chunk_get_type(chunk) != MTMD_INPUT_CHUNK_TYPE_IMAGE) continue;
+        const auto encodeStart = Clock::now();
+        if (mtmd_encode_chunk(mtmd_, chunk) != 0) throw AddonError("MTMD_ENCODE", "The image could not be encoded by the vision projector.");
+        result.encodeMs = MsSince(encodeStart);
+        result.imageEncodes = 1;
+        const float * embd = mtmd_get_output_embd(mtmd_);
+        result.embedding.assign(embd, embd + mtmd_input_chunk_get_n_tokens(chunk) * nEmbd);
+        result.promptTokens = static_cast<int32_t>(mtmd_input_chunk_get_n_tokens(chunk));
+        return result;
+    }
+    throw AddonError("MTMD_INTERNAL", "The image gave no image chunk to encode.");
+}
+
 GenerateResult Session::AppendTurn(const std::string & text, int32_t fromPosition, int32_t maxTokens,
                                    const std::string & frameKey, const std::function<void(const std::string &)> & emit) {
     const auto start = Clock::now();

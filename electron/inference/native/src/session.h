@@ -107,6 +107,12 @@ public:
     GenerateResult AppendTurn(const std::string & text, int32_t fromPosition, int32_t maxTokens,
                               const std::string & frameKey, const std::function<void(const std::string &)> & emit);
 
+    // Encodes one image (pixels) and returns the encoder's output in result.embedding (imageTokens × embeddingLength
+    // floats), result.encodeMs and imageEncodes 1. Leaves the KV cache and its conversation as they are (the text model
+    // does not run), so a follow-up on the kept conversation still continues where it was. Cannot be interrupted.
+    // Throws AddonError.
+    GenerateResult EncodeImage(const ImageInput & image);
+
     // Tokenizes a prompt as Generate would (BOS added, image positions as kImagePosition). Not during a generation.
     std::vector<int32_t> Tokenize(const std::string & prompt, bool withImage) const;
 
