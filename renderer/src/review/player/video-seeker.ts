@@ -57,20 +57,38 @@ export class VideoSeeker {
     if (typeof this.video.requestVideoFrameCallback === 'function') this.rvfcHandle = this.video.requestVideoFrameCallback(this.onFrame);
   }
 
-  /** Seeks the element to frame k and confirms that frame k itself is presented. */
+  /**
+   * Seeks the element to frame k and confirms that frame k itself is presented. Chromium chooses the frame to show by
+   * its own estimate of frame durations, so on a variable-rate file a short frame can be missed by a seek to its middle
+   * (measured on the test VFR file: the frame at 3.090 s, next at 3.115 s, is shown for seeks to 3.11–3.14 s and not at
+   * its middle, 3.1025 s, where the frame before it stays). When the frame shown is on one side of k, one more seek
+   * goes to the other end of frame k's interval.
+   */
   async seek(k: number): Promise<SeekResult> {
     if (this.videoIndex === k && this.video.paused && !this.video.seeking && !this.video.error) return 'ok';
     // After a media error the element is dead until its source is reloaded.
     if (this.video.error && !(await this.reload())) return 'error';
     const gen = ++this.seekGen;
-    const before = this.presented.count;
-    this.seekTime = frameMid(this.pts, k, this.endSeconds);
     this.videoIndex = null;
+    let r = await this.seekAt(k, frameMid(this.pts, k, this.endSeconds), gen);
+    if (r.result === 'mismatch' && r.shown !== null) {
+      const start = this.pts[k]!;
+      const end = k + 1 < this.pts.length ? this.pts[k + 1]! : this.endSeconds;
+      if (end - start > 0.003) r = await this.seekAt(k, r.shown < start ? end - 0.001 : start + 0.001, gen);
+    }
+    if (r.result === 'ok') this.videoIndex = k;
+    return r.result;
+  }
+
+  /** One seek to `time`, which should show frame k: what it showed (the frame's timestamp) when not k. */
+  private async seekAt(k: number, time: number, gen: number): Promise<{ result: SeekResult; shown: number | null }> {
+    const before = this.presented.count;
+    this.seekTime = time;
     const seeked = new Promise<boolean>((r) => this.seekedWaiters.push(r));
     this.seeking = true;
-    this.video.currentTime = this.seekTime;
-    if (!(await seeked)) return 'error';
-    if (gen !== this.seekGen) return 'superseded';
+    this.video.currentTime = time;
+    if (!(await seeked)) return { result: 'error', shown: null };
+    if (gen !== this.seekGen) return { result: 'superseded', shown: null };
     // rVFC reports the presented frame about when `seeked` fires (often just before). A frame other than k gets
     // a short grace period (a callback of an earlier, aborted seek may come first).
     const start = performance.now();
@@ -80,15 +98,14 @@ export class VideoSeeker {
       if (this.presented.count > before) wrongSince ??= now;
       if (now - start > 600 || (wrongSince !== null && now - wrongSince > 80)) break;
       await Promise.race([new Promise<void>((r) => this.presentedWaiters.push(r)), sleep(20)]);
-      if (gen !== this.seekGen) return 'superseded';
+      if (gen !== this.seekGen) return { result: 'superseded', shown: null };
     }
     const t = this.presented.count > before ? this.presented.mediaTime : (this.currentFrameTime() ?? Number.NaN);
-    if (!isFrame(this.pts, k, t)) {
-      const witness = this.currentFrameTime();
-      if (witness === null || !isFrame(this.pts, k, witness)) return 'mismatch';
-    }
-    this.videoIndex = k;
-    return 'ok';
+    if (isFrame(this.pts, k, t)) return { result: 'ok', shown: t };
+    // The element's own frame is the witness when rVFC said otherwise.
+    const witness = this.currentFrameTime();
+    if (witness !== null && isFrame(this.pts, k, witness)) return { result: 'ok', shown: witness };
+    return { result: 'mismatch', shown: witness ?? (Number.isFinite(t) ? t : null) };
   }
 
   /**
