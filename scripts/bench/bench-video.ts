@@ -150,7 +150,7 @@ async function measureFile(page: Page, player: Player, log: Log, f: { name: stri
   const capacity = cacheState.capacity;
   if (cacheState.state !== 'on') log(`  frame cache ${cacheState.state}: ${cacheState.reason}`);
   if (slow.length) log(`  cached steps over 50 ms: ${slow.join(', ')}`);
-  log(`  step (cache, ${capacity} frames) p50 ${r1(pct(cached, 50))} ms, p95 ${r1(pct(cached, 95))} ms; first step after a jump p50 ${r1(pct(firstSteps, 50))} ms`);
+  log(`  step (cache, ${capacity} frames) p50 ${r1(pct(cached, 50))} ms, p95 ${r1(pct(cached, 95))} ms; first step after a jump p50 ${r1(pct(firstSteps, 50))} ms (${firstSteps.map((ms, i) => `${i < 2 ? '→' : '←'} ${Math.round(ms)}`).join(', ')} ms)`);
 
   // 4. Capture → stored (1920×1080 PNG through frames.capture).
   const captures: number[] = [];

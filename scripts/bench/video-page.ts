@@ -134,16 +134,26 @@ export function bareVideoSeeks(page: Page, targets: number[], url: string): Prom
       v.src = url as string;
       v.style.cssText = 'position:fixed;left:0;top:0;width:320px;height:180px;opacity:0.01';
       document.body.appendChild(v);
-      await new Promise((r) => v.addEventListener('loadeddata', r, { once: true }));
-      const out: number[] = [];
-      for (const k of targets as number[]) {
-        const t0 = performance.now();
-        v.currentTime = (pts[k]! + (pts[k + 1] ?? pts[k]! + 1 / 30)) / 2;
-        await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
-        out.push(performance.now() - t0);
+      // Never wait for ever (a bench run once hung here on VP9): an event that does not come within the limit is an error.
+      const event = (name: string, limitMs: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`bare <video>: no ${name} within ${limitMs / 1000} s (readyState ${v.readyState}, error ${v.error?.code ?? 'none'})`)), limitMs);
+          v.addEventListener(name, () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      try {
+        await event('loadeddata', 20_000);
+        const out: number[] = [];
+        for (const k of targets as number[]) {
+          const t0 = performance.now();
+          const seeked = event('seeked', 10_000);
+          v.currentTime = (pts[k]! + (pts[k + 1] ?? pts[k]! + 1 / 30)) / 2;
+          await seeked;
+          out.push(performance.now() - t0);
+        }
+        return out;
+      } finally {
+        v.remove();
       }
-      v.remove();
-      return out;
     },
     [targets, url] as const,
   );

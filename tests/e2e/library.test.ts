@@ -1,5 +1,8 @@
 // The Library as a user meets it: create a case, see validation, reload, edit, delete.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../fixtures/host';
 import { launchApp, type App } from './harness';
 
 describe('Library (browser host + Chromium)', () => {
@@ -97,6 +100,19 @@ describe('Library (browser host + Chromium)', () => {
     await box.uncheck();
     await page.getByTestId('settings-work-ahead-saved').waitFor();
     expect(((await app.t.call('settings.get', {})).body.value as { workAhead: boolean }).workAhead).toBe(false);
+    // How Settings looks with the new section, in both themes (test-results/settings/).
+    const shots = path.join(REPO, 'test-results', 'settings');
+    fs.mkdirSync(shots, { recursive: true });
+    await box.scrollIntoViewIfNeeded();
+    const before = await page.evaluate(() => document.documentElement.dataset.theme ?? null);
+    for (const theme of ['dark', 'light']) {
+      await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+      await page.screenshot({ path: path.join(shots, `settings-${theme}.png`) });
+    }
+    await page.evaluate((t) => {
+      if (t === null) delete document.documentElement.dataset.theme;
+      else document.documentElement.dataset.theme = t;
+    }, before);
     await page.reload();
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-work-ahead').waitFor();
