@@ -105,7 +105,7 @@ describe('Library (browser host + Chromium)', () => {
     fs.mkdirSync(shots, { recursive: true });
     await box.scrollIntoViewIfNeeded();
     const before = await page.evaluate(() => document.documentElement.dataset.theme ?? null);
-    for (const theme of ['dark', 'light']) {
+    for (const theme of ['light', 'dark']) {
       await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
       await page.screenshot({ path: path.join(shots, `settings-${theme}.png`) });
     }
