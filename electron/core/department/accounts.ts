@@ -33,6 +33,8 @@ export interface AccountsOptions {
   now?: Clock;
   /** Cost of new hashes (stored hashes keep their own). */
   scrypt?: ScryptParams;
+  /** How a password is checked against a stored hash (passwords.ts; a test watches which hashes are checked). */
+  verify?: (password: string, hash: string) => Promise<boolean>;
   /** How long a session lasts after sign-in (default 12 hours). */
   sessionTtlMs?: number;
   /** Wrong passwords in a row that lock the account (default 5) … */
@@ -77,6 +79,7 @@ export function createAccounts(handle: LibraryDbHandle, options: AccountsOptions
   const { db } = handle;
   const now = options.now ?? (() => new Date());
   const params = options.scrypt ?? DEFAULT_SCRYPT;
+  const verify = options.verify ?? verifyPassword;
   const sessionTtlMs = options.sessionTtlMs ?? 12 * 3600_000;
   const maxFailed = options.maxFailedLogins ?? 5;
   const lockoutMs = options.lockoutMs ?? 15 * 60_000;
@@ -172,12 +175,12 @@ export function createAccounts(handle: LibraryDbHandle, options: AccountsOptions
         : undefined;
       if (!row) {
         decoy ??= hashPassword(randomBytes(16).toString('hex'), params);
-        await verifyPassword(String(password), await decoy);
+        await verify(String(password), await decoy);
         throw new WorkstationError('forbidden', WRONG_LOGIN);
       }
       const at = now();
       if (row.locked_until && row.locked_until > at.toISOString()) throw lockedError(row.locked_until);
-      if (!(await verifyPassword(String(password), row.password_hash))) {
+      if (!(await verify(String(password), row.password_hash))) {
         const lockedUntil = await failedLogin(row.id);
         throw lockedUntil ? lockedError(lockedUntil) : new WorkstationError('forbidden', WRONG_LOGIN);
       }
@@ -228,7 +231,7 @@ export function createAccounts(handle: LibraryDbHandle, options: AccountsOptions
       if (!row || row.expires_at <= now().toISOString()) throw new WorkstationError('forbidden', 'Your session has ended. Sign in again.');
       const next = parseOrThrow(Password, newPassword);
       const user = await db.selectFrom('users').select('password_hash').where('id', '=', row.id).executeTakeFirstOrThrow();
-      if (!(await verifyPassword(String(currentPassword), user.password_hash))) {
+      if (!(await verify(String(currentPassword), user.password_hash))) {
         throw new WorkstationError('invalid-argument', 'The current password is wrong; the password was not changed.');
       }
       const hash = await hashPassword(next, params);

@@ -15,6 +15,7 @@ import {
 import { WorkstationError } from '../../api/errors';
 import { DEFAULT_ANNOTATION_COLOR } from '../annotations/annotations-repo';
 import { readAudit, writeAudit } from './audit';
+import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';
 import { annotationNotFound, changedByError, deletedByError, parseOrThrow } from './messages';
 import { lockDraftReview } from './reviews-store';
@@ -55,7 +56,7 @@ function parseGeometry(kind: AnnotationKind, geometry: unknown): AnnotationShape
   return parseOrThrow(GEOMETRY_BY_KIND[kind] as z.ZodType<AnnotationShape['geometry']>, geometry, `That is not the geometry of a ${kind}.`);
 }
 
-function selectAnnotations(db: Kysely<LibraryDb>) {
+export function selectAnnotations(db: Kysely<LibraryDb>) {
   return db
     .selectFrom('annotations')
     .innerJoin('users as author', 'author.id', 'annotations.author_id')
@@ -66,7 +67,7 @@ function selectAnnotations(db: Kysely<LibraryDb>) {
 
 type AnnotationRow = Awaited<ReturnType<ReturnType<typeof selectAnnotations>['executeTakeFirstOrThrow']>>;
 
-const toAnnotation = (r: AnnotationRow): LibraryAnnotation =>
+export const toAnnotation = (r: AnnotationRow): LibraryAnnotation =>
   ({
     id: r.id,
     reviewId: r.review_id,
@@ -93,7 +94,7 @@ async function goneError(trx: Transaction<LibraryDb>, id: number): Promise<Works
   return deleted ? deletedByError('annotation', deleted.user, deleted.at) : annotationNotFound(id);
 }
 
-export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock): AnnotationStore {
+export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock, changes?: ChangeSink): AnnotationStore {
   /** The annotation as it is now, its review held as a draft for the rest of the transaction. */
   async function current(trx: Transaction<LibraryDb>, id: number) {
     const found = await trx.selectFrom('annotations').select(['review_id', 'kind']).where('id', '=', id).executeTakeFirst();
@@ -113,7 +114,7 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock): Annota
       const meta = parseOrThrow(NewMeta, { frameIndex: input.frameIndex, label: input.label, color: input.color });
       const kind = parseOrThrow(AnnotationKind, input.kind, 'Choose box, arrow, ellipse, freehand or text.');
       const geometry = parseGeometry(kind, input.geometry);
-      return db.transaction().execute(async (trx) => {
+      return writeTransaction(db, changes, async (trx, emit) => {
         await lockDraftReview(trx, reviewId);
         const at = now().toISOString();
         const { id } = await trx
@@ -135,13 +136,14 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock): Annota
         await writeAudit(trx, { at, userId: actor.id, action: 'annotation.create', entity: 'annotation', entityId: id, detail: { reviewId, frameIndex: meta.frameIndex, kind } });
         const created = await readAnnotation(trx, id);
         if (!created) throw annotationNotFound(id);
+        await emit({ type: 'annotation.created', reviewId, annotation: created });
         return created;
       });
     },
 
     async update(actor, id, expectedVersion, rawPatch) {
       const patch = parseOrThrow(AnnotationPatch, rawPatch);
-      return db.transaction().execute(async (trx) => {
+      return writeTransaction(db, changes, async (trx, emit) => {
         const { kind } = await current(trx, id);
         const geometry = patch.geometry === undefined ? undefined : parseGeometry(kind, patch.geometry);
         const at = now().toISOString();
@@ -164,23 +166,26 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock): Annota
         await writeAudit(trx, { at, userId: actor.id, action: 'annotation.update', entity: 'annotation', entityId: id, detail: { version: done.version, changed } });
         const updated = await readAnnotation(trx, id);
         if (!updated) throw annotationNotFound(id);
+        await emit({ type: 'annotation.updated', reviewId: updated.reviewId, annotation: updated });
         return updated;
       });
     },
 
     async delete(actor, id, expectedVersion) {
-      await db.transaction().execute(async (trx) => {
+      await writeTransaction(db, changes, async (trx, emit) => {
         const { review_id, kind } = await current(trx, id);
         const done = await trx.deleteFrom('annotations').where('id', '=', id).where('version', '=', expectedVersion).returning('id').executeTakeFirst();
         if (!done) throw await staleError(trx, id);
+        const at = now().toISOString();
         await writeAudit(trx, {
-          at: now().toISOString(),
+          at,
           userId: actor.id,
           action: 'annotation.delete',
           entity: 'annotation',
           entityId: id,
           detail: { reviewId: review_id, kind, version: expectedVersion },
         });
+        await emit({ type: 'annotation.deleted', reviewId: review_id, annotationId: id, version: expectedVersion, by: actor.displayName, at });
       });
     },
 

@@ -171,6 +171,10 @@ function openPostgres(url: string, poolSize: number): LibraryDbHandle {
   // An idle connection that the server drops (a restart, a network cut) must not take the process down: the pool
   // discards it and the next query opens a new one.
   pool.on('error', () => undefined);
+  // The same for a connection that is checked out (between two queries of a transaction) when the server drops it:
+  // the pool does not listen to those, and an 'error' nobody listens to ends the process. With this listener the
+  // next query on it fails (the caller sees the error) and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<LibraryDb>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

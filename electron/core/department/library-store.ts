@@ -1,15 +1,20 @@
 // The department library behind one async interface, the same on SQLite and PostgreSQL: reviews, annotations and
 // the audit trail. Every call that writes takes the signed-in user (accounts.ts turns a session token into one),
-// runs as one transaction and adds an audit row naming that user.
+// runs as one transaction and adds an audit row naming that user; what it changed goes to the ChangeSink, if any
+// (changes.ts: the department server's live updates).
 import type { AuditEntry, AuditFilter } from './audit';
 import { readAudit } from './audit';
 import { createAnnotationStore, type AnnotationStore } from './annotations-store';
+import type { ChangeSink } from './changes';
 import type { Clock, LibraryDbHandle, LibraryDialect } from './db';
 import { createReviewStore, type ReviewStore } from './reviews-store';
+import { searchAnnotations, type AnnotationHit, type SearchOptions } from './search';
 
 export type { LibraryAnnotation, NewAnnotation, AnnotationStore } from './annotations-store';
 export type { LibraryReview, ReviewStore } from './reviews-store';
 export type { AuditEntry, AuditFilter } from './audit';
+export type { ChangeSink, LibraryChange } from './changes';
+export type { AnnotationHit, SearchOptions } from './search';
 
 export interface LibraryStore {
   readonly dialect: LibraryDialect;
@@ -17,10 +22,14 @@ export interface LibraryStore {
   readonly annotations: AnnotationStore;
   /** The audit trail, newest first. */
   audit(filter?: AuditFilter): Promise<AuditEntry[]>;
+  /** Annotations whose label or text contains `query` (search.ts), newest first. */
+  search(query: string, options?: SearchOptions): Promise<AnnotationHit[]>;
 }
 
 export interface LibraryStoreOptions {
   now?: Clock;
+  /** Where each write's change goes (changes.ts). */
+  changes?: ChangeSink;
 }
 
 /** The store over an open, migrated library (openLibraryDb + migrateLibrary). */
@@ -28,8 +37,9 @@ export function createLibraryStore(handle: LibraryDbHandle, options: LibraryStor
   const now = options.now ?? (() => new Date());
   return {
     dialect: handle.dialect,
-    reviews: createReviewStore(handle.db, now),
-    annotations: createAnnotationStore(handle.db, now),
+    reviews: createReviewStore(handle.db, now, options.changes),
+    annotations: createAnnotationStore(handle.db, now, options.changes),
     audit: (filter) => readAudit(handle.db, filter),
+    search: (query, searchOptions) => searchAnnotations(handle.db, handle.dialect, query, searchOptions),
   };
 }

@@ -4,6 +4,7 @@ import type { Kysely, Transaction, Updateable } from 'kysely';
 import { z } from 'zod';
 import { WorkstationError } from '../../api/errors';
 import { writeAudit } from './audit';
+import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb, ReviewStatus, ReviewsTable } from './db';
 import { changedByError, parseOrThrow, reviewNotFound, signedOffError } from './messages';
 import { requireSignOff, type LibraryUser } from './roles';
@@ -89,7 +90,7 @@ export async function lockDraftReview(trx: Transaction<LibraryDb>, reviewId: num
   throw signedOffError(r.signedOffBy, r.signedOffAt);
 }
 
-export function createReviewStore(db: Kysely<LibraryDb>, now: Clock): ReviewStore {
+export function createReviewStore(db: Kysely<LibraryDb>, now: Clock, changes?: ChangeSink): ReviewStore {
   /**
    * One change to a review, based on `expectedVersion`, allowed only in status `from`: the row is updated only if
    * both still hold, so two writers based on the same version cannot both succeed.
@@ -102,7 +103,7 @@ export function createReviewStore(db: Kysely<LibraryDb>, now: Clock): ReviewStor
     set: (at: string) => Updateable<ReviewsTable>,
     audit: { action: string; detail?: Record<string, unknown> },
   ): Promise<LibraryReview> {
-    return db.transaction().execute(async (trx) => {
+    return writeTransaction(db, changes, async (trx, emit) => {
       const at = now().toISOString();
       const done = await trx
         .updateTable('reviews')
@@ -122,6 +123,7 @@ export function createReviewStore(db: Kysely<LibraryDb>, now: Clock): ReviewStor
       await writeAudit(trx, { at, userId: actor.id, action: audit.action, entity: 'review', entityId: id, detail: { version: done.version, ...audit.detail } });
       const r = await readReview(trx, id);
       if (!r) throw reviewNotFound(id);
+      await emit({ type: 'review.updated', reviewId: id, review: r });
       return r;
     });
   }
@@ -129,12 +131,13 @@ export function createReviewStore(db: Kysely<LibraryDb>, now: Clock): ReviewStor
   return {
     async create(actor, input) {
       const title = parseOrThrow(Title, input.title);
-      return db.transaction().execute(async (trx) => {
+      return writeTransaction(db, changes, async (trx, emit) => {
         const at = now().toISOString();
         const { id } = await trx.insertInto('reviews').values({ title, updated_by: actor.id, updated_at: at }).returning('id').executeTakeFirstOrThrow();
         await writeAudit(trx, { at, userId: actor.id, action: 'review.create', entity: 'review', entityId: id, detail: { title } });
         const r = await readReview(trx, id);
         if (!r) throw reviewNotFound(id);
+        await emit({ type: 'review.created', reviewId: id, review: r });
         return r;
       });
     },
