@@ -2,19 +2,9 @@
 // hashes, sign-in gives a session that expires, five wrong passwords lock the account for 15 minutes (the clock is
 // the test's), an unknown username is answered like a wrong password, only an administrator creates accounts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WorkstationError } from '../../electron/api/errors';
 import { createAccounts, WRONG_LOGIN } from '../../electron/core/department/accounts';
 import { hashParams, verifyPassword } from '../../electron/core/department/passwords';
-import { BACKENDS, openDepartment, PASSWORDS } from '../fixtures/department-library';
-
-async function refusal(p: Promise<unknown>): Promise<WorkstationError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected a refusal').toBeInstanceOf(WorkstationError);
-  return err as WorkstationError;
-}
+import { BACKENDS, openDepartment, PASSWORDS, refusal } from '../fixtures/department-library';
 
 const MINUTE = 60_000;
 

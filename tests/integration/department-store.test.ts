@@ -7,18 +7,9 @@ import { WorkstationError } from '../../electron/api/errors';
 import type { LibraryAnnotation, LibraryStore } from '../../electron/core/department/library-store';
 import { createLibraryStore } from '../../electron/core/department/library-store';
 import { appliedMigrations, libraryMigrations, migrateLibrary } from '../../electron/core/department/migrations';
-import { BACKENDS, openDepartment, PASSWORDS, testClock, type Department } from '../fixtures/department-library';
+import { BACKENDS, openDepartment, PASSWORDS, refusal, testClock, type Department } from '../fixtures/department-library';
 
 const BOX = { kind: 'box', geometry: { x: 0.1, y: 0.2, w: 0.3, h: 0.25 } } as const;
-
-async function refusal(p: Promise<unknown>): Promise<WorkstationError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected a refusal').toBeInstanceOf(WorkstationError);
-  return err as WorkstationError;
-}
 
 describe.each(BACKENDS)('department library on $name', (backend) => {
   beforeAll(() => backend.start());
