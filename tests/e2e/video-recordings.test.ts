@@ -176,6 +176,23 @@ describe('Recordings (browser host + Chromium)', () => {
     await expectOnScreen(page, 62);
     const shot = await captureWithKey(app, page, await reviewId(page));
     expect(await storedFrameIndex(app, shot.sha256)).toEqual({ index: 62, width: 1280, height: 720 });
+    await stepKeys(page, 1);
+    await expectOnScreen(page, 63);
+    // A jump past a forward job parked a window ahead (the cache full from 63 on): the parked job is cancelled at once,
+    // not woken by the new playhead to decode on (bench:video traced it producing 37 more frames, 0.8 s, before the
+    // jump's own job began: its loop ran on microtasks while the cancel waited in the worker's message queue).
+    const decodedDuringJump = await page.evaluate(async () => {
+      type Hook = { goTo(k: number, how: 'seek'): void; whenSettled(): Promise<void>; cacheIdle(): Promise<void>; cacheStats(): { received: number } | null };
+      const p = (window as unknown as { __workstationPlayer: Hook }).__workstationPlayer;
+      await p.cacheIdle();
+      const before = p.cacheStats()?.received ?? 0;
+      p.goTo(230, 'seek');
+      await p.whenSettled();
+      return (p.cacheStats()?.received ?? 0) - before;
+    });
+    await expectOnScreen(page, 230);
+    // Here 7 frames before the fix (37 on bench:video's 20-s 1080p file), 2 with it: the jump's frame and the next.
+    expect(decodedDuringJump, 'frames the decoder delivered between the jump and its frame on screen').toBeLessThanOrEqual(4);
     await backToCase();
   }, 180_000);
 
