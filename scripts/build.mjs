@@ -4,10 +4,12 @@
 //   dist/preload/preload.cjs  the sandboxed preload (one CommonJS file)
 //   dist/inference/worker-main.js  the inference process (ESM)
 //   dist/host/cli.js          the browser host (ESM)
+//   dist/department/          the department server's web view (scripts/build-department-web.mjs)
 // Options: --skip-renderer (Node bundles only), --quiet.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDepartmentWeb } from './build-department-web.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -102,7 +104,10 @@ function listSizes(dir, prefix = '') {
 async function main() {
   const started = Date.now();
   if (args.has('--skip-renderer')) log('Renderer skipped (--skip-renderer).');
-  else await buildRenderer();
+  else {
+    await buildRenderer();
+    await buildDepartmentWeb({ quiet: true });
+  }
   const outputs = await buildBundles();
 
   log('\nBundles:');

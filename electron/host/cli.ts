@@ -1,4 +1,6 @@
 // `npm run serve -- [--port N] [--data DIR]`: the workstation in a browser, on this machine only.
+// `npm run serve -- --db postgres://… --listen ADDR:PORT --tls-cert F --tls-key F --media DIR …`: the department server
+// (department/cli.ts) instead, for many reviewers.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +12,15 @@ import { createEventHub } from './event-hub';
 import { startBrowserHost } from './server';
 import { nodeServiceOptions } from './node-services';
 
-const USAGE = 'Usage: npm run serve -- [--port N] [--data DIR]';
+const USAGE = 'Usage: npm run serve -- [--port N] [--data DIR]\n   or: npm run serve -- --db postgres://… --listen ADDR:PORT … (the department server: npm run serve -- --db x --help)';
 
 async function main() {
+  const argv = process.argv.slice(2);
+  if (argv.some((a) => a === '--db' || a.startsWith('--db='))) {
+    const { startDepartmentCli } = await import('./department/cli');
+    startDepartmentCli(argv);
+    return;
+  }
   let values: { port?: string; data?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ options: { port: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean' } } }));

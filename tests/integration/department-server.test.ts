@@ -1,7 +1,7 @@
 // The department server over real HTTPS (a self-signed certificate made here with openssl) on a real PostgreSQL
 // server: two server instances on one database, as two processes would be (separate pools, separate LISTEN
 // connections), so a live update that reaches the other one went through PostgreSQL.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,11 +13,12 @@ import { createAccounts, WRONG_LOGIN, type Accounts } from '../../electron/core/
 import { openLibraryDb, type LibraryDbHandle } from '../../electron/core/department/db';
 import { createLibraryStore, type LibraryAnnotation, type LibraryReview } from '../../electron/core/department/library-store';
 import { migrateLibrary } from '../../electron/core/department/migrations';
-import { DepartmentClient, type RawRequest, type RawResponse, type StreamEvent } from '../../electron/host/department/client';
+import { DepartmentClient, type RawRequest, type RawResponse, type StreamEvent } from '../../electron/core/department/client';
 import { inProcessReviewEvents, postgresReviewEvents, type ReviewEvents } from '../../electron/host/department/review-events';
 import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
 import { FAST_SCRYPT } from '../fixtures/department-library';
 import { restartPostgres, startPostgres, type PostgresServer } from '../fixtures/postgres';
+import { selfSignedCertificate } from '../fixtures/tls-cert';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ENGINE_KEY = 'sk-department-engine-key-5f1c2a9e7b';
@@ -105,14 +106,7 @@ async function checkSearch(c: DepartmentClient): Promise<void> {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dept-server-'));
-  const made = spawnSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl could not make a test certificate: ${made.stderr}`);
-  cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-  key = fs.readFileSync(path.join(dir, 'key.pem'));
+  ({ cert, key } = selfSignedCertificate(dir));
   pg = await startPostgres();
   a = await instance(pg.url);
   b = await instance(pg.url);
@@ -316,9 +310,9 @@ describe('the department server over HTTPS on PostgreSQL', () => {
 
   it('searches annotation labels and text (ILIKE)', async () => checkSearch(await signedIn('rhea')));
 
-  it('refuses plain HTTP on a network address, in the server and in the CLI (exit 2)', async () => {
+  it('refuses plain HTTP on a network address, in the server and in the CLI `npm run serve -- --db …` (exit 2)', async () => {
     await expect(startDepartmentServer({ accounts: a.accounts, store: createLibraryStore(a.handle), events: a.events, host: '0.0.0.0' })).rejects.toThrow(/Refusing to serve the department library over plain HTTP on 0\.0\.0\.0/);
-    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/serve-department.ts', '--db', pg.url, '--listen', '0.0.0.0:0'], { cwd: REPO_ROOT, timeout: 60_000 }).then(
+    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'electron/host/cli.ts', '--db', pg.url, '--listen', '0.0.0.0:0'], { cwd: REPO_ROOT, timeout: 60_000 }).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => err,
     );

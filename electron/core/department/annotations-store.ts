@@ -2,7 +2,7 @@
 // frame coordinates, stored as JSON exactly as given) on a frame of a review, with a version per row. An update or
 // delete names the version it was based on; if someone else changed the annotation since, nothing is written and the
 // refusal says who and when.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import {
   AnnotationKind,
@@ -83,6 +83,12 @@ export const toAnnotation = (r: AnnotationRow): LibraryAnnotation =>
     updatedAt: r.updated_at,
   }) as LibraryAnnotation;
 
+/** For a write's RETURNING: the names selectAnnotations joins, read in the write's own statement (one round trip). */
+const returnNames = [
+  sql<string>`(select display_name from users where users.id = annotations.author_id)`.as('author_name'),
+  sql<string>`(select display_name from users where users.id = annotations.updated_by)`.as('editor_name'),
+] as const;
+
 async function readAnnotation(db: Kysely<LibraryDb>, id: number): Promise<LibraryAnnotation | undefined> {
   const row = await selectAnnotations(db).where('annotations.id', '=', id).executeTakeFirst();
   return row && toAnnotation(row);
@@ -117,7 +123,7 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock, changes
       return writeTransaction(db, changes, async (trx, emit) => {
         await lockDraftReview(trx, reviewId);
         const at = now().toISOString();
-        const { id } = await trx
+        const row = await trx
           .insertInto('annotations')
           .values({
             review_id: reviewId,
@@ -131,11 +137,11 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock, changes
             updated_at: at,
             updated_by: actor.id,
           })
-          .returning('id')
+          .returningAll()
+          .returning(returnNames)
           .executeTakeFirstOrThrow();
-        await writeAudit(trx, { at, userId: actor.id, action: 'annotation.create', entity: 'annotation', entityId: id, detail: { reviewId, frameIndex: meta.frameIndex, kind } });
-        const created = await readAnnotation(trx, id);
-        if (!created) throw annotationNotFound(id);
+        const created = toAnnotation(row);
+        await writeAudit(trx, { at, userId: actor.id, action: 'annotation.create', entity: 'annotation', entityId: created.id, detail: { reviewId, frameIndex: meta.frameIndex, kind } });
         await emit({ type: 'annotation.created', reviewId, annotation: created });
         return created;
       });
@@ -159,13 +165,13 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock, changes
           }))
           .where('id', '=', id)
           .where('version', '=', expectedVersion)
-          .returning('version')
+          .returningAll()
+          .returning(returnNames)
           .executeTakeFirst();
         if (!done) throw await staleError(trx, id);
         const changed = (['geometry', 'label', 'color'] as const).filter((k) => patch[k] !== undefined);
         await writeAudit(trx, { at, userId: actor.id, action: 'annotation.update', entity: 'annotation', entityId: id, detail: { version: done.version, changed } });
-        const updated = await readAnnotation(trx, id);
-        if (!updated) throw annotationNotFound(id);
+        const updated = toAnnotation(done);
         await emit({ type: 'annotation.updated', reviewId: updated.reviewId, annotation: updated });
         return updated;
       });

@@ -2,7 +2,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { LibraryDb } from './db';
 
-export type AuditEntity = 'user' | 'session' | 'review' | 'annotation';
+export type AuditEntity = 'user' | 'session' | 'review' | 'annotation' | 'note' | 'tag';
 
 export interface AuditWrite {
   at: string;

@@ -9,11 +9,17 @@ import type { Kysely, Transaction } from 'kysely';
 import type { LibraryAnnotation } from './annotations-store';
 import type { LibraryDb } from './db';
 import type { LibraryReview } from './reviews-store';
+import type { LibraryNote } from './notes-store';
+import type { LibraryTag } from './tags-store';
 
 export type LibraryChange =
   | { type: 'review.created' | 'review.updated'; reviewId: number; review: LibraryReview }
   | { type: 'annotation.created' | 'annotation.updated'; reviewId: number; annotation: LibraryAnnotation }
-  | { type: 'annotation.deleted'; reviewId: number; annotationId: number; version: number; by: string; at: string };
+  | { type: 'annotation.deleted'; reviewId: number; annotationId: number; version: number; by: string; at: string }
+  | { type: 'note.created' | 'note.updated'; reviewId: number; note: LibraryNote }
+  | { type: 'note.deleted'; reviewId: number; noteId: number; version: number; by: string; at: string }
+  | { type: 'tag.created'; reviewId: number; tag: LibraryTag }
+  | { type: 'tag.deleted'; reviewId: number; tagId: number; by: string; at: string };
 
 export type LibraryChangeType = LibraryChange['type'];
 

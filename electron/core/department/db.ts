@@ -27,7 +27,8 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
-import type { AnnotationKind } from '../../api/schemas-review';
+import type { AnnotationKind, TagKind } from '../../api/schemas-review';
+import type { PublishedTables } from './published-schema';
 import type { Role } from './roles';
 
 /** The time as the store sees it; tests pass their own clock. */
@@ -97,12 +98,60 @@ export interface AuditLogTable {
   detail_json: string | null;
 }
 
-export interface LibraryDb {
+/** A review's free-text notes (migration 0003), on the review or one of its frames; versioned like annotations. */
+export interface NotesTable {
+  id: Generated<number>;
+  review_id: number;
+  frame_index: number | null;
+  text: string;
+  author_id: number;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  updated_by: number;
+}
+
+/** Tags (migration 0003) on a review, one of its frames, or one of its annotations. */
+export interface TagsTable {
+  id: Generated<number>;
+  review_id: number;
+  annotation_id: number | null;
+  frame_index: number | null;
+  kind: TagKind;
+  value: string;
+  label: string;
+  author_id: number;
+  created_at: Timestamp;
+}
+
+/** Analyses asked of the department server's shared engine (migration 0005-analyses, analyses-store.ts). */
+export interface AnalysesTable {
+  id: Generated<number>;
+  review_id: number;
+  frame_index: number;
+  image_sha256: string;
+  status: 'completed' | 'cancelled' | 'failed';
+  prompt: string;
+  params_json: string;
+  provenance_json: string;
+  raw_text: string;
+  stop_reason: 'eos' | 'max-tokens' | 'aborted' | 'length';
+  timings_json: string;
+  asked_by: number;
+  asked_at: Timestamp;
+  completed_at: Timestamp;
+  department_build: string;
+}
+
+export interface LibraryDb extends PublishedTables {
   users: UsersTable;
   sessions: SessionsTable;
   reviews: ReviewsTable;
   annotations: AnnotationsTable;
   audit_log: AuditLogTable;
+  notes: NotesTable;
+  tags: TagsTable;
+  analyses: AnalysesTable;
 }
 
 export type LibraryDialect = 'sqlite' | 'postgres';

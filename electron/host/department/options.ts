@@ -7,7 +7,7 @@ import type { LibraryTarget } from '../../core/department/db';
 export const USAGE =
   'Usage: npm run serve:department -- --db postgres://USER@HOST:PORT/DB|sqlite:FILE --listen ADDR:PORT\n' +
   '         [--tls-cert CERT.pem --tls-key KEY.pem] [--engine-url URL [--engine-key-file FILE]]\n' +
-  '         [--bootstrap-admin USERNAME --admin-password-file FILE]';
+  '         [--bootstrap-admin USERNAME --admin-password-file FILE] [--media DIR]';
 
 export interface DepartmentCliOptions {
   db: LibraryTarget;
@@ -15,6 +15,8 @@ export interface DepartmentCliOptions {
   tls: { certFile: string; keyFile: string } | null;
   engine: { url: string; keyFile: string | null } | null;
   bootstrapAdmin: { username: string; passwordFile: string } | null;
+  /** Where uploaded videos and frame images are kept (publishing from workstations); null: none kept. */
+  mediaDir: string | null;
 }
 
 /** A mistake on the command line: printed with the usage, exit code 2. */
@@ -82,6 +84,7 @@ export function parseDepartmentArgs(argv: string[]): DepartmentCliOptions | 'hel
         'engine-key-file': { type: 'string' },
         'bootstrap-admin': { type: 'string' },
         'admin-password-file': { type: 'string' },
+        media: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -115,5 +118,6 @@ export function parseDepartmentArgs(argv: string[]): DepartmentCliOptions | 'hel
     tls,
     engine: engineUrl ? { url: parseEngineUrl(engineUrl), keyFile: engineKeyFile ?? null } : null,
     bootstrapAdmin: admin && adminPasswordFile ? { username: admin, passwordFile: adminPasswordFile } : null,
+    mediaDir: str('media') ?? null,
   };
 }

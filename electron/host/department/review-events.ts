@@ -20,6 +20,7 @@ const MAX_PAYLOAD_BYTES = 7900;
 export type ReviewEvent =
   | LibraryChange
   | { type: 'annotation.created' | 'annotation.updated'; reviewId: number; annotationId: number; version: number; reload: true }
+  | { type: 'note.created' | 'note.updated'; reviewId: number; noteId: number; version: number; reload: true }
   | { type: 'resync'; reviewId: number };
 
 export type ReviewListener = (event: ReviewEvent) => void;
@@ -36,7 +37,9 @@ export interface ReviewEvents {
 /** The change as NOTIFY carries it: whole when it fits, else a reference. */
 export function encodeChange(change: LibraryChange): string {
   const whole = JSON.stringify(change);
-  if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES || !('annotation' in change)) return whole;
+  if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES) return whole;
+  if ('note' in change) return JSON.stringify({ type: change.type, reviewId: change.reviewId, noteId: change.note.id, version: change.note.version, reload: true });
+  if (!('annotation' in change)) return whole;
   const { annotation } = change;
   return JSON.stringify({ type: change.type, reviewId: change.reviewId, annotationId: annotation.id, version: annotation.version, reload: true });
 }

@@ -9,8 +9,13 @@ import type { LibraryStore, NewAnnotation } from '../../core/department/library-
 import { parseOrThrow } from '../../core/department/messages';
 import { canSignOff, type LibraryUser } from '../../core/department/roles';
 import { clearedSessionCookie, HttpRefusal, sessionCookie } from './http';
+import { createNoteRoutes } from './note-routes';
+import { createPublishRoutes } from './publish-routes';
+import { createAnalysisRoutes } from './analysis-routes';
+import type { SharedInference } from './shared-inference';
+import type { MediaStore } from '../../core/department/media-store';
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -39,6 +44,8 @@ export interface Route {
   public?: true;
   /** Answers with a stream (server-sent events) it writes itself. */
   stream?: true;
+  /** Reads its own body (a streamed upload, a large JSON body) and makes its own cross-site checks (publish-routes.ts). */
+  raw?: true;
   handle(ctx: RouteContext): Promise<Reply | 'streamed'>;
 }
 
@@ -60,6 +67,10 @@ export interface RouteDeps {
   openEvents(ctx: RouteContext, reviewId: number): Promise<void>;
   /** Signs the session's event streams out (logout). */
   endStreams(token: string): void;
+  /** Shared inference on the server's remote engine (shared-inference.ts, analysis-routes.ts). */
+  inference: SharedInference;
+  /** The media folder (--media DIR): uploads of videos and frames by sha256; null when the server keeps none. */
+  media?: MediaStore | null;
 }
 
 const Version = z.number({ error: 'Say which version you changed (the "version" you read).' }).int().min(1);
@@ -169,5 +180,8 @@ export function createRoutes(d: RouteDeps): Route[] {
       };
       return ok(await store.search(q, { ...(review ? { reviewId: number(review, 'review') } : {}), ...(limit ? { limit: number(limit, 'limit') } : {}) }));
     }),
+    ...createNoteRoutes(d),
+    ...createPublishRoutes(d),
+    ...createAnalysisRoutes(d),
   ];
 }

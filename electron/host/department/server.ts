@@ -12,11 +12,15 @@ import { performance } from 'node:perf_hooks';
 import { WorkstationError } from '../../api/errors';
 import type { Accounts } from '../../core/department/accounts';
 import type { LibraryStore } from '../../core/department/library-store';
+import { createMediaStore } from '../../core/department/media-store';
 import type { LibraryUser } from '../../core/department/roles';
 import { checkSameOrigin, errorReply, HttpRefusal, readJsonBody, securityHeaders, sendJson, sessionToken, SIGN_IN_FIRST } from './http';
 import { plainHttpRefusal } from './options';
 import type { ReviewEvents } from './review-events';
 import { createRoutes, type DepartmentStatus, type Method, type Route, type RouteContext } from './routes';
+import { createWebView, isWebViewPath } from './web-view';
+import { createSharedInference, type EngineConfig } from './shared-inference';
+import type { AnalysesStore } from '../../core/department/analyses-store';
 
 export interface DepartmentLog {
   info(message: string): void;
@@ -34,14 +38,22 @@ export interface DepartmentServerOptions {
   /** Default 0 (a free port). */
   port?: number;
   tls?: { cert: string | Buffer; key: string | Buffer } | null;
-  /** The remote engine this server will use; its key never leaves the server. */
-  engine?: { url: string; key: string | null } | null;
+  /** The remote engine this server will use (shared-inference.ts); its key never leaves the server. */
+  engine?: EngineConfig | null;
   version?: string;
   log?: DepartmentLog;
   /** Largest request body (default 1 MiB: a 10,000-point freehand stroke is about 400 KB). */
   maxBodyBytes?: number;
   /** Event streams: a keep-alive comment and a check that the session still holds, this often (default 15 s). */
   pingMs?: number;
+  /** A built web view (dist/department) to serve at / (web-view.ts); without it, only /api/. */
+  webRoot?: string | null;
+  /** The media folder (--media DIR): uploaded videos and frame images by sha256 (core/department/media-store.ts). */
+  mediaDir?: string | null;
+  /** Where analyses asked of the engine are stored (core/department/analyses-store.ts); without it none are asked. */
+  analyses?: AnalysesStore | null;
+  /** Analyses the engine runs at once (default 1: one GPU). */
+  inferenceConcurrency?: number;
 }
 
 export type RouteInfo = Pick<Route, 'method' | 'pattern' | 'public' | 'stream'>;
@@ -63,13 +75,13 @@ interface Compiled {
 function compile(route: Route): Compiled {
   const source = route.pattern
     .split('/')
-    .map((seg) => (seg.startsWith(':') ? '([1-9]\\d{0,14})' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((seg) => (seg === ':sha256' ? '([0-9A-Za-z]{1,128})' : seg.startsWith(':') ? '([1-9]\\d{0,14})' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
   return { route, regex: new RegExp(`^${source}$`) };
 }
 
 const MAX_STREAM_BACKLOG = 1024 * 1024;
-const MUTATING: ReadonlySet<string> = new Set(['POST', 'PATCH', 'DELETE']);
+const MUTATING: ReadonlySet<string> = new Set(['POST', 'PATCH', 'DELETE', 'PUT']);
 
 /** Log lines never carry a secret (the engine key), whatever an error message quotes. */
 function redacting(log: DepartmentLog, secrets: string[]): DepartmentLog {
@@ -141,12 +153,26 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     send(`event: ready\ndata: ${JSON.stringify({ reviewId })}\n\n`);
   }
 
+  const web = o.webRoot ? createWebView(o.webRoot, tls) : null;
+  const inference = createSharedInference({
+    engine: o.engine ?? null,
+    analyses: o.analyses ?? null,
+    store: o.store,
+    version: status.version,
+    tls,
+    pingMs,
+    concurrency: o.inferenceConcurrency,
+    logInfo: (m) => log.info(m),
+    logError: (m, err) => log.error(m, err),
+  });
   const routes = createRoutes({
+    inference,
     accounts: o.accounts,
     store: o.store,
     tls,
     status: () => status,
     openEvents,
+    media: o.mediaDir ? createMediaStore(o.mediaDir) : null,
     endStreams(token) {
       for (const s of [...streams]) if (s.token === token) s.end();
     },
@@ -155,6 +181,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://department.invalid');
+    if (web && isWebViewPath(url.pathname)) return web.serve(req, res, url.pathname);
     const matching = routes.map((c) => ({ c, m: c.regex.exec(url.pathname) })).filter((x) => x.m);
     if (!matching.length) throw new HttpRefusal(404, { code: 'not-found', message: 'There is no such API path on this server.' });
     const found = matching.find((x) => x.c.route.method === req.method);
@@ -165,7 +192,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     const { route } = found.c;
     const ids = found.m!.slice(1).map(Number);
     const mutating = MUTATING.has(req.method as Method);
-    if (mutating) checkSameOrigin(req, tls);
+    if (mutating && !route.raw) checkSameOrigin(req, tls);
     let user: LibraryUser | null = null;
     let token: string | null = null;
     if (!route.public) {
@@ -173,7 +200,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
       user = token ? await o.accounts.session(token) : null;
       if (!user || !token) throw new HttpRefusal(401, SIGN_IN_FIRST);
     }
-    const body = mutating ? await readJsonBody(req, maxBody) : undefined;
+    const body = mutating && !route.raw ? await readJsonBody(req, maxBody) : undefined;
     const ctx = { req, res, url, ids, user, token, body } as RouteContext;
     const reply = await route.handle(ctx);
     if (reply === 'streamed') return;
@@ -214,6 +241,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     port,
     routes: routes.map(({ route: { method, pattern, public: isPublic, stream } }) => ({ method, pattern, public: isPublic, stream })),
     async close() {
+      await inference.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of [...streams]) s.end();
       server.closeAllConnections();

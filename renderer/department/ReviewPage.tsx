@@ -1,0 +1,215 @@
+// One review: its status and sign-off, its annotations (live), a note on a frame, sign off / reopen. Every refusal
+// shows the server's own words; a 409 (someone changed it since this page read it, or it was signed off) comes with
+// a Reload button.
+import { useState, type FormEvent } from 'react';
+import { Annotations, type LabelDraft } from './Annotations';
+import { ApiFailure, call, errorText, formatTime, type Annotation, type Me, type Review } from './api';
+import { useLiveReview, type LiveState } from './live';
+import { StatusPill } from './ReviewList';
+
+const LIVE_TEXT: Record<LiveState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  closed: 'Live updates stopped — reload the page',
+};
+
+interface Notice {
+  text: string;
+  /** 409: offer to reload. */
+  conflict: boolean;
+}
+
+export function ReviewPage({ reviewId, me, onSignedOut }: { reviewId: number; me: Me; onSignedOut: (message: string) => void }) {
+  const held = useLiveReview(reviewId);
+  const { review } = held;
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState<LabelDraft | null>(null);
+  const [reopening, setReopening] = useState<string | null>(null);
+  const [frame, setFrame] = useState('0');
+  const [note, setNote] = useState('');
+  const [label, setLabel] = useState('');
+
+  /** Runs one write; a refusal becomes the notice (401: back to sign-in). True if it went through. */
+  const write = async (work: () => Promise<void>): Promise<boolean> => {
+    setBusy(true);
+    setNotice(null);
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 401) onSignedOut(err.message);
+      else setNotice({ text: errorText(err), conflict: err instanceof ApiFailure && err.conflict });
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const reload = async () => {
+    setNotice(null);
+    setEditing(null);
+    await held.reload();
+  };
+
+  const addNote = async (e: FormEvent) => {
+    e.preventDefault();
+    const ok = await write(async () => {
+      const body = { kind: 'text', geometry: { x: 0.5, y: 0.5, text: note }, frameIndex: Number(frame), ...(label.trim() ? { label: label.trim() } : {}) };
+      held.applyAnnotation(await call<Annotation>('POST', `/api/reviews/${reviewId}/annotations`, body));
+    });
+    if (ok) {
+      setNote('');
+      setLabel('');
+    }
+  };
+
+  const saveLabel = (draft: LabelDraft) =>
+    void write(async () => {
+      const body = { version: draft.version, label: draft.label.trim() || null };
+      held.applyAnnotation(await call<Annotation>('PATCH', `/api/annotations/${draft.id}`, body));
+      setEditing(null);
+    });
+
+  const remove = (a: Annotation) =>
+    void write(async () => {
+      await call('DELETE', `/api/annotations/${a.id}`, { version: a.version });
+      held.removeAnnotation(a.id);
+    });
+
+  const signOff = (r: Review) => void write(async () => held.applyReview(await call<Review>('POST', `/api/reviews/${r.id}/finalise`, { version: r.version })));
+
+  const reopen = async (e: FormEvent, r: Review) => {
+    e.preventDefault();
+    const ok = await write(async () => held.applyReview(await call<Review>('POST', `/api/reviews/${r.id}/reopen`, { version: r.version, reason: reopening ?? '' })));
+    if (ok) setReopening(null);
+  };
+
+  if (!review) {
+    return (
+      <section className="dept-page">
+        <a href="#/" className="dept-back">
+          ← All reviews
+        </a>
+        {held.loadError ? (
+          <p className="dept-error" role="alert">
+            {held.loadError}
+          </p>
+        ) : (
+          <p className="muted">Loading the review…</p>
+        )}
+      </section>
+    );
+  }
+
+  const draft = review.status === 'draft';
+  return (
+    <section className="dept-page" aria-labelledby="review-title">
+      <a href="#/" className="dept-back">
+        ← All reviews
+      </a>
+      <div className="dept-page-head">
+        <div className="dept-title">
+          <h1 id="review-title">{review.title}</h1>
+          <StatusPill review={review} />
+        </div>
+        <span className={`dept-live dept-live-${held.live}`} role="status">
+          <span className="dept-live-dot" aria-hidden="true" />
+          {LIVE_TEXT[held.live]}
+        </span>
+      </div>
+
+      <div className="dept-status card">
+        {draft ? (
+          <p className="dept-status-text">Draft — last changed by {review.updatedBy}, {formatTime(review.updatedAt)}.</p>
+        ) : (
+          <p className="dept-status-text dept-signed">
+            Signed off by {review.signedOffBy} at {formatTime(review.signedOffAt)}.
+          </p>
+        )}
+        <div className="dept-status-actions">
+          {draft && (
+            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => signOff(review)}>
+              Sign off
+            </button>
+          )}
+          {!draft && me.permissions.signOff && reopening === null && (
+            <button type="button" className="btn" onClick={() => setReopening('')}>
+              Reopen…
+            </button>
+          )}
+        </div>
+        {!draft && reopening !== null && (
+          <form className="dept-inline-form dept-reopen" onSubmit={(e) => void reopen(e, review)}>
+            <label htmlFor="reopen-reason" className="field-label">
+              Reason for reopening
+            </label>
+            <input id="reopen-reason" value={reopening} maxLength={1000} onChange={(e) => setReopening(e.target.value)} autoFocus />
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              Reopen review
+            </button>
+            <button type="button" className="btn btn-ghost" onClick={() => setReopening(null)}>
+              Cancel
+            </button>
+          </form>
+        )}
+      </div>
+
+      {notice && (
+        <div className="banner banner-error dept-notice" role="alert">
+          <span className="banner-icon" aria-hidden="true">
+            !
+          </span>
+          <p className="banner-text">{notice.text}</p>
+          {notice.conflict && (
+            <button type="button" className="btn btn-sm" onClick={() => void reload()}>
+              Reload
+            </button>
+          )}
+          <button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setNotice(null)}>
+            ×
+          </button>
+        </div>
+      )}
+
+      <h2 className="dept-section-title">
+        Annotations <span className="count">{held.annotations.length}</span>
+      </h2>
+      <Annotations annotations={held.annotations} editable={draft} editing={editing} busy={busy} onEdit={setEditing} onSaveLabel={saveLabel} onDelete={remove} />
+
+      {draft ? (
+        <form className="dept-add card" onSubmit={(e) => void addNote(e)} aria-labelledby="add-title">
+          <h3 id="add-title">Add a note</h3>
+          <div className="dept-add-fields">
+            <div className="field dept-frame-field">
+              <label htmlFor="note-frame" className="field-label">
+                Frame
+              </label>
+              <input id="note-frame" type="number" min={0} step={1} value={frame} onChange={(e) => setFrame(e.target.value)} required />
+            </div>
+            <div className="field">
+              <label htmlFor="note-label" className="field-label">
+                Label <span className="muted">(optional)</span>
+              </label>
+              <input id="note-label" value={label} maxLength={120} onChange={(e) => setLabel(e.target.value)} />
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="note-text" className="field-label">
+              Note
+            </label>
+            <textarea id="note-text" value={note} maxLength={500} rows={2} onChange={(e) => setNote(e.target.value)} required />
+          </div>
+          <div>
+            <button type="submit" className="btn btn-primary" disabled={busy || !note.trim() || !/^\d+$/.test(frame)}>
+              Add note
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p className="muted dept-locked">Signed off: the annotations are read-only until an attending surgeon reopens the review.</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+// One review as this page holds it, kept current by the server's event stream (GET /api/reviews/:id/events, an
+// EventSource: same origin, so the session cookie goes with it). Protocol (electron/host/department/README.md):
+// `ready` → load the review now (also after every reconnect); each change carries the version it made and is applied
+// only if newer than the version held; `resync` or a change too large to carry (`reload: true`) → load again.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { call, errorText, EVENT_TYPES, type Annotation, type Review, type ReviewEvent } from './api';
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
+export interface HeldReview {
+  review: Review | null;
+  annotations: Annotation[];
+  loadError: string | null;
+  live: LiveState;
+  /** Reads the review and its annotations again (the Reload button, `resync`). */
+  reload(): Promise<void>;
+  /** Puts what a write of this page returned in place (if newer than what is held). */
+  applyReview(review: Review): void;
+  applyAnnotation(annotation: Annotation): void;
+  removeAnnotation(id: number): void;
+}
+
+const byFrame = (a: Annotation, b: Annotation) => a.frameIndex - b.frameIndex || a.id - b.id;
+
+function upsert(list: Annotation[], next: Annotation): Annotation[] {
+  const held = list.find((a) => a.id === next.id);
+  if (held && held.version >= next.version) return list;
+  return [...list.filter((a) => a.id !== next.id), next].sort(byFrame);
+}
+
+export function useLiveReview(reviewId: number): HeldReview {
+  const [review, setReview] = useState<Review | null>(null);
+  const [annotations, setAnnotations] = useState<Annotation[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [live, setLive] = useState<LiveState>('connecting');
+  const loads = useRef(0);
+
+  const reload = useCallback(async () => {
+    const mine = ++loads.current;
+    try {
+      const [r, list] = await Promise.all([call<Review>('GET', `/api/reviews/${reviewId}`), call<Annotation[]>('GET', `/api/reviews/${reviewId}/annotations`)]);
+      if (mine !== loads.current) return; // a later load is on its way
+      setReview(r);
+      setAnnotations([...list].sort(byFrame));
+      setLoadError(null);
+    } catch (err) {
+      if (mine === loads.current) setLoadError(errorText(err));
+    }
+  }, [reviewId]);
+
+  const applyReview = useCallback((next: Review) => setReview((held) => (held && held.version >= next.version ? held : next)), []);
+  const applyAnnotation = useCallback((next: Annotation) => setAnnotations((list) => upsert(list, next)), []);
+  const removeAnnotation = useCallback((id: number) => setAnnotations((list) => list.filter((a) => a.id !== id)), []);
+
+  useEffect(() => {
+    void reload();
+    const source = new EventSource(`/api/reviews/${reviewId}/events`, { withCredentials: true });
+    const onEvent = (message: MessageEvent<string>) => {
+      let event: ReviewEvent;
+      try {
+        event = JSON.parse(message.data) as ReviewEvent;
+      } catch {
+        return;
+      }
+      if (event.reviewId !== reviewId) return;
+      if (event.type === 'resync' || ('reload' in event && event.reload)) void reload();
+      else if (event.type === 'review.created' || event.type === 'review.updated') applyReview(event.review);
+      else if (event.type === 'annotation.deleted') {
+        const { annotationId, version } = event;
+        setAnnotations((list) => list.filter((a) => a.id !== annotationId || a.version > version));
+      } else if ('annotation' in event) applyAnnotation(event.annotation);
+    };
+    source.addEventListener('ready', () => {
+      setLive('live');
+      void reload(); // what changed before the stream (or while it was reconnecting)
+    });
+    for (const type of EVENT_TYPES) source.addEventListener(type, onEvent as EventListener);
+    // The browser reconnects by itself (retry: 2000) unless the server refused the stream (signed out: CLOSED).
+    source.onerror = () => setLive(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
+    return () => source.close();
+  }, [reviewId, reload, applyReview, applyAnnotation]);
+
+  return { review, annotations, loadError, live, reload, applyReview, applyAnnotation, removeAnnotation };
+}
