@@ -1,17 +1,16 @@
 // The export dialog of a review: formats, what to include (de-identified by default), paper size, a preview of
 // the first page, the folder, then progress with Cancel and the files written (or why nothing was).
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { EventPayload } from '../../../electron/api/contract';
+import { useEffect, useMemo, useState } from 'react';
 import { AI_DISCLAIMER, DEFAULT_REPORT_FIELDS, type ReportFields, type ReportFormat } from '../../../electron/api/schemas-reports';
 import { api } from '../api';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 import { JobStatus } from './JobStatus';
 import { errorMessage } from '../ui/errors';
+import { useJobProgress } from '../ui/use-job-progress';
 import './reports.css';
 import { BrowseButton } from '../ui/BrowseButton';
 
-type Progress = EventPayload<'reports.progress'>;
 
 const FORMATS: { id: ReportFormat; label: string; hint: string }[] = [
   { id: 'pdf', label: 'PDF', hint: 'to file or print' },
@@ -49,10 +48,10 @@ export function ExportReportDialog({ reviewId, open, onClose }: { reviewId: numb
   const [paperSize, setPaperSize] = useState<'A4' | 'Letter'>('A4');
   const [folder, setFolder] = useState(loadFolder);
   const [preview, setPreview] = useState<{ url: string | null; error: string | null; busy: boolean }>({ url: null, error: null, busy: false });
-  const [job, setJob] = useState<Progress | null>(null);
+  const progress = useJobProgress('reports.progress');
+  const { job, jobId } = progress;
   const [startError, setStartError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
-  const jobId = useRef<string | null>(null);
   const options = useMemo(() => ({ fields, paperSize }), [fields, paperSize]);
 
   // The first page, redrawn (debounced) when the options change.
@@ -78,21 +77,13 @@ export function ExportReportDialog({ reviewId, open, onClose }: { reviewId: numb
     };
   }, [open, reviewId, options]);
 
-  // Progress of our job.
-  useEffect(
-    () =>
-      api.on('reports.progress', (p) => {
-        if (p.jobId === jobId.current) setJob(p);
-      }),
-    [],
-  );
 
   const running = job?.state === 'running' || starting;
   const toggleFormat = (id: ReportFormat) => setFormats((f) => (f.includes(id) ? f.filter((x) => x !== id) : [...f, id]));
 
   async function start() {
     setStartError(null);
-    setJob(null);
+    progress.begin();
     setStarting(true);
     try {
       try {
@@ -101,9 +92,9 @@ export function ExportReportDialog({ reviewId, open, onClose }: { reviewId: numb
         // remembering the folder is a convenience
       }
       const r = await api.reports.export({ reviewId, folder: folder.trim(), formats, options });
-      jobId.current = r.jobId;
-      setJob((j) => j ?? { jobId: r.jobId, reviewId, state: 'running', step: 'Starting', progress: 0, message: null, files: [] });
+      progress.track(r.jobId, { jobId: r.jobId, reviewId, state: 'running', step: 'Starting', progress: 0, message: null, files: [] });
     } catch (err) {
+      progress.fail();
       setStartError(errorMessage(err));
     } finally {
       setStarting(false);

@@ -1,8 +1,7 @@
 // The review's "Teaching clip…" dialog: a range of the video (the frames typed, the frame on screen, or a phase
 // segment) written as an MP4 that plays everywhere, with each annotation drawn from its frame for a hold, optional
 // freezes, caption, slow motion and black-out region; then progress with Cancel and the file written.
-import { useEffect, useRef, useState } from 'react';
-import type { EventPayload } from '../../../electron/api/contract';
+import { useEffect, useState } from 'react';
 import type { ClipCaption } from '../../../electron/api/schemas-clips';
 import type { Segment } from '../../../electron/api/schemas-review';
 import { api } from '../api';
@@ -12,9 +11,9 @@ import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 import { JobStatus } from './JobStatus';
 import { errorMessage } from '../ui/errors';
+import { useJobProgress } from '../ui/use-job-progress';
 import './reports.css';
 
-type Progress = EventPayload<'clips.progress'>;
 
 const FOLDER_KEY = 'workstation.clips.folder';
 const CAPTIONS: { id: ClipCaption; label: string }[] = [
@@ -56,21 +55,14 @@ export function TeachingClipDialog({ reviewId, frameCount, fps, currentFrame, on
   const [redactOn, setRedactOn] = useState(false);
   const [redact, setRedact] = useState({ x: '0', y: '90', w: '40', h: '10' });
   const [folder, setFolder] = useState(loadFolder);
-  const [job, setJob] = useState<Progress | null>(null);
+  const progress = useJobProgress('clips.progress');
+  const { job, jobId } = progress;
   const [startError, setStartError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
-  const jobId = useRef<string | null>(null);
 
   useEffect(() => {
     api.segments.list({ reviewId }).then(setSegments, () => setSegments([]));
   }, [reviewId]);
-  useEffect(
-    () =>
-      api.on('clips.progress', (p) => {
-        if (p.jobId === jobId.current) setJob(p);
-      }),
-    [],
-  );
 
   const f = num(from);
   const t = num(to);
@@ -82,7 +74,7 @@ export function TeachingClipDialog({ reviewId, frameCount, fps, currentFrame, on
 
   async function start() {
     setStartError(null);
-    setJob(null);
+    progress.begin();
     setStarting(true);
     try {
       try {
@@ -104,9 +96,9 @@ export function TeachingClipDialog({ reviewId, frameCount, fps, currentFrame, on
           redact: redactOn ? [{ x: num(redact.x) / 100, y: num(redact.y) / 100, w: num(redact.w) / 100, h: num(redact.h) / 100 }] : [],
         },
       });
-      jobId.current = r.jobId;
-      setJob((j) => j ?? { jobId: r.jobId, reviewId, state: 'running', step: 'Starting', progress: 0, message: null, file: null, frames: null, durationSeconds: null });
+      progress.track(r.jobId, { jobId: r.jobId, reviewId, state: 'running', step: 'Starting', progress: 0, message: null, file: null, frames: null, durationSeconds: null });
     } catch (err) {
+      progress.fail();
       setStartError(errorMessage(err));
     } finally {
       setStarting(false);
