@@ -117,6 +117,13 @@ export const REQUEST_CHANNEL_NAMES = [
   'teaching.setMode',
   'teaching.respond',
   'teaching.reveal',
+  // the department library link (contract-department.ts)
+  'department.status',
+  'department.connect',
+  'department.disconnect',
+  'department.reviews',
+  'department.publish',
+  'department.cancelPublish',
 ] as const;
 
 export const EVENT_NAME_LIST = [
@@ -134,6 +141,8 @@ export const EVENT_NAME_LIST = [
   'reports.progress',
   'clips.progress',
   'timeline.progress',
+  'department.publishProgress',
+  'department.link',
 ] as const;
 
 export type RequestChannelName = (typeof REQUEST_CHANNEL_NAMES)[number];

@@ -38,6 +38,7 @@ import { clipEvents, clipRequests } from './contract-clips';
 import { timelineEvents, timelineRequests } from './contract-timeline';
 import { assessmentRequests } from './contract-assessment';
 import { teachingRequests } from './contract-teaching';
+import { departmentEvents, departmentRequests } from './contract-department';
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'Expected file contents (bytes).' });
 const empty = z.object({}).strict();
@@ -223,6 +224,7 @@ export const requests = {
   ...timelineRequests,
   ...assessmentRequests,
   ...teachingRequests,
+  ...departmentRequests,
 } as const;
 
 export const events = {
@@ -257,6 +259,7 @@ export const events = {
   ...reportEvents,
   ...clipEvents,
   ...timelineEvents,
+  ...departmentEvents,
 } as const;
 
 export type Requests = typeof requests;

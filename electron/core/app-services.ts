@@ -13,6 +13,11 @@ import { createAnalysisService } from './analysis/analysis-service';
 import { createWorkAhead, type WorkAhead } from './analysis/work-ahead';
 import { createAssessmentServices } from './assessment/assessment-services';
 import { createCasesRepo } from './cases/cases-repo';
+import { createDepartmentLink } from './department-link/department-link';
+import { explainDepartmentError } from './department-link/explain';
+import { publisherOver } from './department-link/publisher';
+import { createRememberedLink } from './department-link/remembered';
+import { openDepartmentSession } from './department-link/session';
 import { createClipService, type ClipService } from './clips/clip-service';
 import { openDatabase } from './db/connection';
 import { findFfmpeg, type FfmpegTools } from './ffmpeg/ffmpeg-binary';
@@ -146,6 +151,13 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
     emit: o.emit,
   });
+  const department = createDepartmentLink({
+    openSession: openDepartmentSession,
+    publish: publisherOver(db, store),
+    remembered: createRememberedLink(db),
+    emit: o.emit,
+    explain: explainDepartmentError,
+  });
   const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit, resumeOnStart: o.resumeTimelines !== false });
   workAhead = createWorkAhead({
     client: analysis.client,
@@ -235,6 +247,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     ...timeline.handlers,
     ...assessment.handlers,
     ...teaching.handlers,
+    ...department.handlers,
     ...normalRecoveryHandlers({ file, dataDir: o.dataDir }),
   };
   // The review the reviewer has open goes first; a new capture may be encoded ahead.
@@ -267,6 +280,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     },
     resolveVideo: (id, variant) => videos.resolveVideo(id, variant),
     async close() {
+      department.close();
       ahead.close();
       await clips.close();
       await reports.close();

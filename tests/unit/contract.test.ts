@@ -267,6 +267,23 @@ const BAD: Record<RequestChannel, unknown[]> = {
     { reviewId: 1, target: { frameId: 1 }, seen: 'a', nextStep: 'b', author: 'Dr. Okafor' },
   ],
   'teaching.reveal': [{}, { reviewId: 1, target: {} }, { reviewId: 1, target: { segmentId: 0 } }],
+  'department.status': [{ url: 'https://x' }],
+  'department.connect': [
+    {},
+    { url: 'https://review.hospital.example', username: 'rhea' },
+    { url: 'http://review.hospital.example', username: 'rhea', password: 'p' },
+    { url: 'ftp://review.hospital.example', username: 'rhea', password: 'p' },
+    { url: 'https://rhea:secret@review.hospital.example', username: 'rhea', password: 'p' },
+    { url: 'https://review.hospital.example/api', username: 'rhea', password: 'p' },
+    { url: 'not a url', username: 'rhea', password: 'p' },
+    { url: 'https://review.hospital.example', username: ' ', password: 'p' },
+    { url: 'https://review.hospital.example', username: 'rhea', password: '' },
+    { url: 'https://review.hospital.example', username: 'rhea', password: 'p', remember: true },
+  ],
+  'department.disconnect': [{ everywhere: true }],
+  'department.reviews': [{ limit: 5 }],
+  'department.publish': [{}, { reviewId: 0 }, { reviewId: '3' }, { reviewId: 3, force: true }],
+  'department.cancelPublish': [{}, { jobId: '' }, { jobId: 'x'.repeat(101) }],
 };
 
 function recordingHandlers() {

@@ -16,6 +16,7 @@ import { LogFolder } from './LogFolder';
 import { VideoSettings } from './VideoSettings';
 import { CpuSettings } from './CpuSettings';
 import { WorkAheadSettings } from './WorkAheadSettings';
+import { DepartmentSettings } from './DepartmentSettings';
 
 type Theme = Settings['theme'];
 type Saved = 'theme' | 'reviewer' | 'backups' | null;
@@ -189,6 +190,7 @@ export function SettingsView() {
         </div>
       </form>
       <EngineSettings />
+      <DepartmentSettings />
       <CpuSettings />
       <WorkAheadSettings />
       <VideoSettings />

@@ -11,6 +11,7 @@ import { LoadSteps, loadStepLine } from '../../app/LoadSteps';
 import { useNavigate, VIEWS } from '../../app/navigation';
 import { CompareButton } from '../../compare/CompareButton';
 import { ExportReportButton } from '../../reports/ExportReportDialog';
+import { PublishButton } from '../../department/PublishButton';
 import { TeachingClipButton } from '../../reports/TeachingClipDialog';
 import { Button } from '../../ui/Button';
 import { formatDateTime } from '../../ui/format';
@@ -107,6 +108,7 @@ export function WorkspaceToolbar({ item, video, onFinalise, onReopen, onShortcut
       <TeachingClipButton reviewId={review.id} frameCount={video.frameCount} fps={video.fps} />
       <CompareButton reviewId={review.id} caseId={item.id} videoId={video.id} />
       <ExportReportButton reviewId={review.id} />
+      <PublishButton reviewId={review.id} />
       <Button size="sm" variant="ghost" className="ws-help" onClick={onShortcuts} aria-label="Keyboard shortcuts" title={tip('sheet', 'Keyboard shortcuts')} data-testid="shortcuts-button">
         ?
       </Button>

@@ -1,0 +1,104 @@
+// The desktop's link to a department library, as a reviewer uses it: Settings → Department library (address, account,
+// the hospital's certificate file), then "Publish…" on the review screen with its progress and outcome, against a
+// real department server over real HTTPS in this process. The department holds the review afterwards.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessReviewEvents } from '../../electron/host/department/review-events';
+import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
+import { BACKENDS, openDepartment, PASSWORDS, testClock, type Department } from '../fixtures/department-library';
+import { REPO } from '../fixtures/host';
+import { selfSignedCertificate, type TestCertificate } from '../fixtures/tls-cert';
+import { makeTestVideo } from '../fixtures/videos';
+import { launchApp, type App } from './harness';
+import { addVideo, captureWithKey, createCase, openCase, openReview, reviewId } from './video-helpers';
+
+const SHOTS = path.join(REPO, 'test-results', 'department-link');
+const sqlite = BACKENDS.find((b) => b.name === 'SQLite')!;
+
+describe('Department library from the desktop (browser host + Chromium + department server)', () => {
+  let dir: string;
+  let tlsCert: TestCertificate;
+  let dept: Department;
+  let server: DepartmentServer;
+  let app: App;
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dept-link-e2e-'));
+    tlsCert = selfSignedCertificate(dir);
+    await sqlite.start();
+    dept = await openDepartment(sqlite, testClock(new Date().toISOString()));
+    server = await startDepartmentServer({ accounts: dept.accounts, store: dept.store, events: inProcessReviewEvents(), tls: { cert: tlsCert.cert, key: tlsCert.key }, mediaDir: path.join(dir, 'media') });
+    app = await launchApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await server?.close();
+    await sqlite.closeAll();
+    await sqlite.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const setTheme = async (theme: 'light' | 'dark') => {
+    await app.page.getByTestId('nav-settings').click();
+    await app.page.getByTestId('theme-select').selectOption(theme);
+  };
+
+  it('signs in from Settings: an untrusted certificate is explained, the certificate file lets it in', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-settings').click();
+    const section = page.getByTestId('department-settings');
+    await section.getByTestId('department-url').fill(server.url);
+    await section.getByTestId('department-username').fill('rhea');
+    await section.getByTestId('department-password').fill(PASSWORDS.resident);
+    await section.getByTestId('department-connect').click();
+    await expect.poll(() => section.getByTestId('department-problem').textContent()).toMatch(/^The certificate of 127\.0\.0\.1:\d+ is not trusted by this computer/);
+
+    await section.getByTestId('department-ca').fill(tlsCert.certFile);
+    await section.getByTestId('department-connect').click();
+    const connected = section.getByTestId('department-connected');
+    await connected.waitFor();
+    expect(await connected.textContent()).toContain(`Signed in to ${server.url} as Dr Rhea Resident (Resident)`);
+    expect(await connected.textContent()).toContain('review and publish (an attending signs off)');
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(theme);
+      await section.screenshot({ path: path.join(SHOTS, `settings-connected-${theme}.png`) });
+    }
+  });
+
+  it('publishes the open review with its captured frame; the department has it, and a second publish sends nothing', async () => {
+    const { page } = app;
+    const video = await makeTestVideo({ durationSeconds: 2 });
+    await createCase(app, 'DEPT-PUB-1');
+    await openCase(page, 'DEPT-PUB-1');
+    await addVideo(page, video.file);
+    await openReview(page, path.basename(video.file));
+    const rid = await reviewId(page);
+    await captureWithKey(app, page, rid);
+
+    await page.getByTestId('publish-button').click();
+    const dialog = page.getByTestId('publish-dialog');
+    expect(await dialog.textContent()).toContain(`Sends this review to ${server.url} as Dr Rhea Resident`);
+    await dialog.getByTestId('publish-start').click();
+    const done = dialog.getByTestId('publish-done');
+    await done.waitFor({ timeout: 30_000 });
+    const text = (await done.textContent()) ?? '';
+    expect(text).toMatch(/^✓ Published: review (\d+) in the department library, 1 frame and 0 annotations\. .* sent\.$/);
+    const departmentId = Number(/review (\d+)/.exec(text)![1]);
+    const published = await dept.store.published.get(departmentId);
+    expect(published.frames.map((f) => f.frameIndex)).toHaveLength(1);
+    expect(published.source.caseCode).toBe('DEPT-PUB-1');
+    await dialog.screenshot({ path: path.join(SHOTS, 'publish-done-dark.png') });
+    await dialog.getByTestId('publish-close').click();
+
+    await page.getByTestId('publish-button').click();
+    await page.getByTestId('publish-start').click();
+    await expect.poll(() => page.getByTestId('publish-job').getAttribute('data-state'), { timeout: 30_000 }).not.toBe('running');
+    await expect.poll(() => page.getByTestId('publish-done').textContent(), { timeout: 30_000 }).toBe(
+      `✓ Already up to date: review ${departmentId} in the department library, 1 frame and 0 annotations. Nothing needed sending.`,
+    );
+    expect(app.errors.join('\n')).toBe('');
+  });
+});
