@@ -8,6 +8,7 @@ import { ModelsView } from '../models/ModelsView';
 import { initialRoute, parseRoute, showRoute, type ReviewTarget, type Route } from '../review/review-target';
 import { ReviewView } from '../review/ReviewView';
 import { SettingsView } from '../settings/SettingsView';
+import { loadDepartmentLink } from '../settings/use-department-link';
 import { TraineesView } from '../trainees/TraineesView';
 import { NotifyProvider } from '../ui/notify';
 import { InferenceProvider } from './inference-context';
@@ -22,6 +23,8 @@ const CompareView = lazy(() => import('../compare/CompareView').then((m) => ({ d
 export function App() {
   const [route, setRoute] = useState<Route>(initialRoute);
   const [selection, setSelection] = useState<LibrarySelection>({ caseId: null, frameId: null });
+  // Whether this workstation is signed in to a department library: asked once, at start (Settings and Publish read it).
+  useEffect(loadDepartmentLink, []);
 
   // The address follows the view; the browser's back and forward (and an edited address) move the view.
   useEffect(() => {
