@@ -91,6 +91,9 @@ export const PublishProgress = z.object({
       videoSent: z.boolean(),
       frames: z.number().int(),
       annotations: z.number().int(),
+      /** The review's notes and tags now in the department (not counting those made there). */
+      notes: z.number().int(),
+      tags: z.number().int(),
     })
     .nullable(),
 });

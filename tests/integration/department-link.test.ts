@@ -123,7 +123,7 @@ describe('Settings → Department library', () => {
     const { jobId } = await app.call('department.publish', { reviewId: seeded.reviewId });
     const done = await app.waitFor('department.publishProgress', (p) => p.jobId === jobId && p.state !== 'running', 30_000);
     expect(done.state, done.message ?? '').toBe('done');
-    expect(done.result).toMatchObject({ created: true, changed: true, videoSent: true, frames: 2, annotations: 4 });
+    expect(done.result).toMatchObject({ created: true, changed: true, videoSent: true, frames: 2, annotations: 4, notes: 2, tags: 3 }); // not the segment's tag
     expect(done.result!.bytesSent).toBeGreaterThanOrEqual(video.size);
     const phases = app.events.filter((e) => e.name === 'department.publishProgress' && (e.payload as typeof done).jobId === jobId).map((e) => (e.payload as typeof done).phase);
     expect(phases).toContain('video');

@@ -1,6 +1,7 @@
 // "Publish to department" and "Moving in" (issue #18), on a real department server over SQLite and over a real
 // PostgreSQL: a workstation review arrives with its video (hash-equal), frames, annotations (exact geometry and
-// labels) and analyses; a video the server has is not sent again; a cancelled upload resumes and sends only the rest;
+// labels), analyses, notes and tags (published again: a local edit carried, the department's edits and own rows kept,
+// live events for viewers); a video the server has is not sent again; a cancelled upload resumes and sends only the rest;
 // bytes that do not match their hash are refused and nothing is kept; importing a library twice changes nothing the
 // second time and sends no bytes; a resident can publish; nothing answers without a session.
 import { execFile } from 'node:child_process';
@@ -13,10 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importLibrary } from '../../electron/core/department-publish/import-library';
 import { PublishCancelled, publishReview, type PublishProgress } from '../../electron/core/department-publish/publish';
 import { DepartmentApiError, DepartmentClient } from '../../electron/core/department/client';
-import { inProcessReviewEvents } from '../../electron/host/department/review-events';
+import { createLibraryStore } from '../../electron/core/department/library-store';
+import type { LibraryNote } from '../../electron/core/department/notes-store';
+import type { LibraryTag } from '../../electron/core/department/tags-store';
+import { createReviewServices } from '../../electron/core/reviews/review-services';
+import { inProcessReviewEvents, type ReviewEvent, type ReviewEvents } from '../../electron/host/department/review-events';
 import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
 import { BACKENDS, openDepartment, PASSWORDS, testClock, type Department } from '../fixtures/department-library';
-import { addLocalReview, DRAWN, openLocalFixture, sha256File, uniqueVideo, type LocalFixture } from '../fixtures/local-review';
+import { addLocalReview, DRAWN, openLocalFixture, sha256File, TAGGED, uniqueVideo, WRITTEN, type LocalFixture } from '../fixtures/local-review';
 import { REPO_ROOT } from '../fixtures/videos';
 
 const run = promisify(execFile);
@@ -33,6 +38,7 @@ afterAll(() => {
 describe.each(BACKENDS)('publishing to the department library on $name', (backend) => {
   let dept: Department;
   let server: DepartmentServer;
+  let events: ReviewEvents;
   let mediaDir: string;
   const locals: LocalFixture[] = [];
 
@@ -40,7 +46,9 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     await backend.start();
     dept = await openDepartment(backend, testClock(new Date().toISOString())); // sessions expire in real time
     mediaDir = path.join(dir, `media-${backend.name}`);
-    server = await startDepartmentServer({ accounts: dept.accounts, store: dept.store, events: inProcessReviewEvents(), mediaDir });
+    events = inProcessReviewEvents();
+    const store = createLibraryStore(dept.handle, { now: dept.clock.now, changes: events.sink }); // its writes announced to viewers
+    server = await startDepartmentServer({ accounts: dept.accounts, store, events, mediaDir });
   });
   afterAll(async () => {
     for (const l of locals) l.close();
@@ -59,9 +67,17 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     return c;
   }
   async function counts() {
-    const n = async (table: 'reviews' | 'annotations' | 'published_frames' | 'published_videos' | 'published_analyses') =>
+    const n = async (table: 'reviews' | 'annotations' | 'published_frames' | 'published_videos' | 'published_analyses' | 'notes' | 'tags') =>
       Number((await dept.handle.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    return { reviews: await n('reviews'), annotations: await n('annotations'), frames: await n('published_frames'), videos: await n('published_videos'), analyses: await n('published_analyses') };
+    return {
+      reviews: await n('reviews'),
+      annotations: await n('annotations'),
+      frames: await n('published_frames'),
+      videos: await n('published_videos'),
+      analyses: await n('published_analyses'),
+      notes: await n('notes'),
+      tags: await n('tags'),
+    };
   }
   const mediaFiles = () => fs.readdirSync(mediaDir).filter((f) => f !== 'partial');
   const partials = () => fs.readdirSync(path.join(mediaDir, 'partial'));
@@ -126,6 +142,80 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     l.db.prepare("UPDATE annotations SET label = 'radial tear' WHERE id = ?").run(seeded.annotationIds[0]);
     await expect(publishReview(l.library, rhea, seeded.reviewId)).rejects.toMatchObject({ status: 409, message: /signed off by Dr Amir Attending/ });
     expect((await rhea.call<Array<{ label: string }>>('GET', `/api/reviews/${result.reviewId}/annotations`)).map((a) => a.label)).not.toContain('radial tear');
+  });
+
+  it("carries the review's notes and tags: exactly there; unchanged, nothing written; a local edit carried; the department's edits and own rows kept", async () => {
+    const l = local('notes-tags');
+    const seeded = addLocalReview(l, await uniqueVideo(path.join(dir, 'videos')), { frames: 3, code: 'NOTES-1' });
+    const rhea = await signedIn();
+    const first = await publishReview(l.library, rhea, seeded.reviewId);
+    const id = first.reviewId;
+    expect(first).toMatchObject({ notes: { created: 2, updated: 0, deleted: 0, unchanged: 0 }, tags: { created: 3, updated: 0, deleted: 0, unchanged: 0 } });
+    const notes = async () => (await rhea.call<LibraryNote[]>('GET', `/api/reviews/${id}/notes`)).map((n) => [n.frameIndex, n.text, n.author, n.updatedBy, n.version]);
+    const tags = async () => (await rhea.call<LibraryTag[]>('GET', `/api/reviews/${id}/tags`)).map((t) => [t.frameIndex, t.annotationId, t.kind, t.value, t.label, t.author]);
+    expect(await notes()).toEqual(WRITTEN.map((n) => [n.onFrame ? 30 : null, n.text, 'Dr Rhea Resident', 'Dr Rhea Resident', 1]));
+    expect(await tags()).toEqual([
+      [null, null, 'phase', 'capsulorhexis', 'Capsulorhexis', 'Dr Rhea Resident'],
+      [null, null, 'free', 'teaching case', 'teaching case', 'Dr Rhea Resident'],
+      [30, null, 'finding', 'anterior-capsule-tear', 'Anterior capsule tear (rhexis run-out)', 'Dr Rhea Resident'],
+    ]); // not the segment's tag: the department has no segments
+    const published = await rhea.published(id);
+    expect(published.notes.map((n) => [n.sourceId, n.author])).toEqual(seeded.noteIds.map((sourceId) => [sourceId, 'Dr Rhea Resident']));
+    expect(published.tags.map((t) => t.sourceId)).toEqual(seeded.tagIds);
+    const [audit] = await dept.store.audit({ entity: 'review', entityId: id });
+    expect(audit?.detail).toMatchObject({ notes: { created: 2 }, tags: { created: 3 } });
+
+    // The same again: nothing written.
+    const before = await counts();
+    expect(await publishReview(l.library, rhea, seeded.reviewId)).toMatchObject({ changed: false, notes: { unchanged: 2 }, tags: { unchanged: 3 } });
+    expect(await counts()).toEqual(before);
+    expect(await dept.store.audit({ entity: 'review', entityId: id })).toHaveLength(1);
+
+    // A note edited on the workstation: carried, announced to the review's viewers.
+    const seen: ReviewEvent[] = [];
+    const stop = events.subscribe(id, (e) => seen.push(e));
+    const app = createReviewServices({ db: l.db, actor: () => 'Dr Rhea Resident', emit: () => undefined });
+    const call = (name: 'notes.update' | 'notes.delete' | 'tags.add' | 'tags.remove', input: unknown) => (app.handlers[name] as (input: unknown) => unknown)(input);
+    call('notes.update', { id: seeded.noteIds[0], text: 'Good centration; the hydrodissection was brief.' });
+    expect(await publishReview(l.library, rhea, seeded.reviewId)).toMatchObject({ changed: true, notes: { updated: 1, unchanged: 1 }, tags: { unchanged: 3 } });
+    expect((await notes())[0]).toEqual([null, 'Good centration; the hydrodissection was brief.', 'Dr Rhea Resident', 'Dr Rhea Resident', 2]);
+    expect(seen.map((e) => e.type)).toEqual(['note.updated', 'review.updated']);
+
+    // The department edits the frame note and adds its own note and tag; the workstation edits that note too, deletes the
+    // other, removes a tag and adds two (one the department already has).
+    const noteId = (sourceId: number) => published.notes.find((n) => n.sourceId === sourceId)!.noteId;
+    await dept.store.notes.update(dept.attending, noteId(seeded.noteIds[1]!), 1, 'Agreed: the run-out starts at 4 o’clock.');
+    await dept.store.notes.create(dept.attending, id, { text: 'Case conference on Friday.' });
+    await dept.store.tags.add(dept.attending, id, { kind: 'free', value: 'wet lab' });
+    call('notes.update', { id: seeded.noteIds[1], text: 'The workstation’s later edit.' });
+    call('notes.delete', { id: seeded.noteIds[0] });
+    call('tags.remove', { id: seeded.tagIds[1] });
+    call('tags.add', { reviewId: seeded.reviewId, kind: 'free', value: 'Wet lab' });
+    call('tags.add', { reviewId: seeded.reviewId, frameId: seeded.frameIds[1], kind: 'free', value: 'rhexis run-out' });
+    seen.length = 0;
+    expect(await publishReview(l.library, rhea, seeded.reviewId)).toMatchObject({
+      notes: { created: 0, updated: 0, deleted: 1, unchanged: 1 },
+      tags: { created: 1, updated: 0, deleted: 1, unchanged: 3 },
+    });
+    expect(await notes()).toEqual([
+      [null, 'Case conference on Friday.', 'Dr Amir Attending', 'Dr Amir Attending', 1],
+      [30, 'Agreed: the run-out starts at 4 o’clock.', 'Dr Rhea Resident', 'Dr Amir Attending', 2], // published by Rhea, edited by Amir
+    ]);
+    expect((await tags()).map(([frame, , kind, value, , author]) => [frame, kind, value, author])).toEqual([
+      [null, 'phase', 'capsulorhexis', 'Dr Rhea Resident'],
+      [null, 'free', 'wet lab', 'Dr Amir Attending'],
+      [30, 'finding', 'anterior-capsule-tear', 'Dr Rhea Resident'],
+      [30, 'free', 'rhexis run-out', 'Dr Rhea Resident'],
+    ]);
+    expect(seen.map((e) => e.type).sort()).toEqual(['note.deleted', 'review.updated', 'tag.created', 'tag.deleted']);
+
+    // Deleted on the workstation after the department edited it: the department's note stays, nothing is written.
+    call('notes.delete', { id: seeded.noteIds[1] });
+    seen.length = 0;
+    expect(await publishReview(l.library, rhea, seeded.reviewId)).toMatchObject({ changed: false, notes: { deleted: 0, unchanged: 1 } });
+    expect(await notes()).toHaveLength(2);
+    expect(seen).toEqual([]);
+    stop();
   });
 
   it('a second review of the same video sends no video bytes', async () => {
@@ -246,7 +336,16 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     expect(finished).toMatchObject({ reviews: 3, failed: [], created: 1 });
     expect(finished.published[2]!.video.sentBytes).toBeLessThan(other.size);
     const after = await counts();
-    expect(after).toEqual({ ...before, reviews: before.reviews + 3, videos: before.videos + 2, frames: before.frames + 6, annotations: before.annotations + 12, analyses: before.analyses + 3 });
+    expect(after).toEqual({
+      reviews: before.reviews + 3,
+      videos: before.videos + 2,
+      frames: before.frames + 6,
+      annotations: before.annotations + 12,
+      analyses: before.analyses + 3,
+      notes: before.notes + 3 * WRITTEN.length,
+      tags: before.tags + 3 * TAGGED.length, // not the segments' tags
+    });
+    for (const r of finished.published) expect((await rhea.published(r.reviewId)).notes.map((n) => n.author)).toEqual(WRITTEN.map(() => 'Dr Rhea Resident'));
 
     // Again, through the command line: nothing to send, nothing changes.
     const cli = await run(process.execPath, ['--import', 'tsx', 'scripts/import-department.ts', '--library', l.file, '--server', server.url, '--user', 'rhea', '--json'], {

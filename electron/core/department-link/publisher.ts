@@ -30,6 +30,8 @@ export function publisherOver<S extends DepartmentSession & DepartmentPublishApi
       videoSent: r.video.sentBytes > 0,
       frames: total(r.frames),
       annotations: total(r.annotations),
+      notes: total(r.notes),
+      tags: total(r.tags),
     };
   };
 }

@@ -1,5 +1,6 @@
 // Reading a workstation's own library (SQLite, better-sqlite3) for publishing: a review with its case, its video
-// file, its frames (PNG bytes from the frame store, checked against their sha256), its annotations and analyses.
+// file, its frames (PNG bytes from the frame store, checked against their sha256), its annotations, analyses, notes
+// and tags (on the review or on a captured frame; a tag on a phase segment stays here: the department has no segments).
 // Read-only but for one thing: the library's own random id (settings key `departmentLibraryId`, made on first use),
 // which names it as the source of what it publishes, so publishing again updates instead of duplicating.
 import type { Database } from 'better-sqlite3';
@@ -46,6 +47,8 @@ export interface LocalReview {
   frames: LocalFrame[];
   annotations: PublishPayload['annotations'];
   analyses: PublishPayload['analyses'];
+  notes: NonNullable<PublishPayload['notes']>;
+  tags: NonNullable<PublishPayload['tags']>;
 }
 
 /** What publishing reads from the workstation (the desktop passes its open library; the import CLI opens a file). */
@@ -108,6 +111,16 @@ export function localLibraryOver(db: Database, frames: FrameStore, onClose: () =
     `SELECT a.id, f.frame_index, a.status, a.prompt, a.answer, a.thinking, a.provenance_json, a.model_sha256, a.created_at, a.completed_at
        FROM analyses a JOIN frames f ON f.id = a.frame_id WHERE f.review_id = ? AND f.frame_index IS NOT NULL ORDER BY f.frame_index, a.id`,
   );
+  // A note or tag on the review, or on a frame with its place in the video (as frames, annotations and analyses are).
+  const noteRows = db.prepare<[number], { id: number; frame_index: number | null; text: string; author: string }>(
+    `SELECT n.id, f.frame_index, n.text, n.author
+       FROM notes n LEFT JOIN frames f ON f.id = n.frame_id WHERE n.review_id = ? AND (n.frame_id IS NULL OR f.frame_index IS NOT NULL) ORDER BY n.id`,
+  );
+  const tagRows = db.prepare<[number], { id: number; frame_index: number | null; kind: string; value: string; author: string }>(
+    `SELECT t.id, f.frame_index, t.kind, t.value, t.author
+       FROM tags t LEFT JOIN frames f ON f.id = t.frame_id
+      WHERE t.review_id = ? AND t.segment_id IS NULL AND (t.frame_id IS NULL OR f.frame_index IS NOT NULL) ORDER BY t.id`,
+  );
   const json = (text: string): unknown => {
     try {
       return JSON.parse(text) as unknown;
@@ -162,6 +175,8 @@ export function localLibraryOver(db: Database, frames: FrameStore, onClose: () =
           createdAt: a.created_at,
           completedAt: a.completed_at,
         })),
+        notes: noteRows.all(id).map((n) => ({ sourceId: n.id, frameIndex: n.frame_index, text: n.text, author: n.author })),
+        tags: tagRows.all(id).map((t) => ({ sourceId: t.id, frameIndex: t.frame_index, kind: t.kind as LocalReview['tags'][number]['kind'], value: t.value, author: t.author })),
       };
     },
     readFrame: (frame) => frames.read(frame.sha256, frame.mime, frame.bytes),

@@ -1,4 +1,4 @@
-// "Publish to department": one workstation review, with its video, frames, annotations and analyses, into the
+// "Publish to department": one workstation review, with its video, frames, annotations, analyses, notes and tags, into the
 // department library. Files go first, by sha256: the server is asked what it holds, a file it has is not sent again,
 // a file it holds part of is resumed from its offset, the rest is streamed in parts (a part a proxy will carry, each
 // acknowledged with the offset the server now holds). Then one idempotent publish call: the server writes the review
@@ -190,6 +190,8 @@ export async function publishReview(local: LocalLibrary, client: DepartmentPubli
       frames: review.frames.map((f) => ({ sourceId: f.id, frameIndex: f.frameIndex, mediaTime: f.mediaTime, sha256: f.sha256, mime: f.mime, bytes: f.bytes, width: f.width, height: f.height })),
       annotations: review.annotations,
       analyses: review.analyses,
+      notes: review.notes,
+      tags: review.tags,
     };
     const outcome = await client.publish(payload);
     report({ phase: 'done' });

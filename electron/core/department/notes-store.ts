@@ -44,7 +44,7 @@ export function noteNotFound(id: number): WorkstationError {
 /** A note's columns (not PostgreSQL's search_vector: search.ts reads that). */
 const COLUMNS = ['id', 'review_id', 'frame_index', 'text', 'version', 'created_at', 'updated_at'] as const;
 
-function selectNotes(db: Kysely<LibraryDb>) {
+export function selectNotes(db: Kysely<LibraryDb>) {
   return db
     .selectFrom('notes')
     .innerJoin('users as author', 'author.id', 'notes.author_id')
@@ -61,7 +61,7 @@ const returnNames = [
 
 type NoteRow = Awaited<ReturnType<ReturnType<typeof selectNotes>['executeTakeFirstOrThrow']>>;
 
-const toNote = (r: NoteRow): LibraryNote => ({
+export const toNote = (r: NoteRow): LibraryNote => ({
   id: r.id,
   reviewId: r.review_id,
   frameIndex: r.frame_index,

@@ -1,9 +1,10 @@
 // What a workstation sends to publish one review (POST /api/reviews/publish), after its video and frame images are
 // on the server by sha256: the source key (which workstation library, which local review), the review's case and
-// reviewer, the video, its frames, annotations and analyses, each with its local id (so publishing again updates
-// rather than duplicates), and what the department sends back.
+// reviewer, the video, its frames, annotations, analyses, notes and tags, each with its local id (so publishing again
+// updates rather than duplicates), and what the department sends back. `notes` and `tags` may be left out (a workstation
+// of an earlier build): the department's published notes and tags are then left as they are, not deleted.
 import { z } from 'zod';
-import { AnnotationKind } from '../../api/schemas-review';
+import { AnnotationKind, TagKind } from '../../api/schemas-review';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'A sha256 is 64 lowercase hexadecimal characters.');
 const LocalId = z.number().int().positive();
@@ -82,6 +83,16 @@ export const PublishPayload = z
           .strict(),
       )
       .max(20_000),
+    /** Notes on the review (frameIndex null) or on one of its frames; the text is checked as the app checks it. */
+    notes: z
+      .array(z.object({ sourceId: LocalId, frameIndex: z.number().int().min(0).nullable(), text: Text(20_000), author: Text(200) }).strict())
+      .max(50_000)
+      .optional(),
+    /** Tags on the review or one of its frames: a vocabulary term (by id or label) or free text. */
+    tags: z
+      .array(z.object({ sourceId: LocalId, frameIndex: z.number().int().min(0).nullable(), kind: TagKind, value: Text(200), author: Text(200) }).strict())
+      .max(50_000)
+      .optional(),
   })
   .strict();
 export type PublishPayload = z.infer<typeof PublishPayload>;
@@ -104,6 +115,9 @@ export interface PublishOutcome {
   frames: ChangeCounts;
   annotations: ChangeCounts;
   analyses: ChangeCounts;
+  /** All zero when the payload left notes or tags out. */
+  notes: ChangeCounts;
+  tags: ChangeCounts;
 }
 
 /** A published review as the department shows it (GET /api/reviews/:id/published). */
@@ -126,4 +140,7 @@ export interface PublishedReview {
     createdAt: string;
     completedAt: string;
   }>;
+  /** Which department note and tag came from which local one, and who wrote it on the workstation. */
+  notes: Array<{ sourceId: number; noteId: number; author: string }>;
+  tags: Array<{ sourceId: number; tagId: number; author: string }>;
 }

@@ -75,12 +75,33 @@ export interface PublishedAnalysesTable {
   completed_at: string;
 }
 
+/** Which department note came from which local note (migration 0006-published-notes-tags). */
+export interface PublishedNotesTable {
+  note_id: number;
+  review_id: number;
+  source_note_id: number;
+  /** Who wrote it on the workstation (the department row's author is who published it). */
+  source_author: string;
+  /** The department row's version this publish left; a higher one means someone edited it in the department. */
+  published_version: number;
+}
+
+/** Which department tag came from which local tag (migration 0006-published-notes-tags; tags have no versions). */
+export interface PublishedTagsTable {
+  tag_id: number;
+  review_id: number;
+  source_tag_id: number;
+  source_author: string;
+}
+
 export interface PublishedTables {
   published_videos: PublishedVideosTable;
   published_reviews: PublishedReviewsTable;
   published_frames: PublishedFramesTable;
   published_annotations: PublishedAnnotationsTable;
   published_analyses: PublishedAnalysesTable;
+  published_notes: PublishedNotesTable;
+  published_tags: PublishedTagsTable;
 }
 
 export function publishedMigration(dialect: LibraryDialect): Migration {
@@ -166,6 +187,35 @@ export function publishedMigration(dialect: LibraryDialect): Migration {
     },
     async down(db: Kysely<unknown>) {
       for (const table of ['published_analyses', 'published_annotations', 'published_frames', 'published_reviews', 'published_videos']) await db.schema.dropTable(table).execute();
+    },
+  };
+}
+
+/** Migration 0006-published-notes-tags: the source keys of published notes and tags (both dialects alike). */
+export function publishedNotesTagsMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('published_notes')
+        .addColumn('note_id', 'integer', (c) => c.primaryKey().references('notes.id').onDelete('cascade'))
+        .addColumn('review_id', 'integer', (c) => c.notNull().references('reviews.id').onDelete('cascade'))
+        .addColumn('source_note_id', 'integer', (c) => c.notNull())
+        .addColumn('source_author', 'text', (c) => c.notNull())
+        .addColumn('published_version', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('published_notes_source').on('published_notes').columns(['review_id', 'source_note_id']).unique().execute();
+
+      await db.schema
+        .createTable('published_tags')
+        .addColumn('tag_id', 'integer', (c) => c.primaryKey().references('tags.id').onDelete('cascade'))
+        .addColumn('review_id', 'integer', (c) => c.notNull().references('reviews.id').onDelete('cascade'))
+        .addColumn('source_tag_id', 'integer', (c) => c.notNull())
+        .addColumn('source_author', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('published_tags_source').on('published_tags').columns(['review_id', 'source_tag_id']).unique().execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['published_tags', 'published_notes']) await db.schema.dropTable(table).execute();
     },
   };
 }

@@ -7,6 +7,7 @@
 //   - an annotation someone edited in the department (its version moved past the one the last publish left) keeps
 //     the department's edit, and is not deleted when the workstation deleted it;
 //   - annotations drawn in the department itself are never touched;
+//   - notes and tags follow the same rules (published-notes-tags.ts); a payload without them leaves them as they are;
 //   - a signed-off review refuses the publish ("signed off by X — reopen it to edit"), nothing is written.
 // The video and frame images must already be complete in the media folder (the route checks before calling).
 import type { Kysely, Transaction } from 'kysely';
@@ -17,7 +18,9 @@ import { writeAudit } from './audit';
 import { writeTransaction, type ChangeSink, type EmitChange } from './changes';
 import type { Clock, LibraryDb } from './db';
 import { parseOrThrow, reviewNotFound } from './messages';
-import type { ChangeCounts, PublishedReview, PublishOutcome, PublishPayload } from './publish-payload';
+import type { PublishedReview, PublishOutcome, PublishPayload } from './publish-payload';
+import { syncNotes, syncTags } from './published-notes-tags';
+import { counts, syncRows, total } from './published-sync';
 import { readReview, lockDraftReview } from './reviews-store';
 import { selectAnnotations, toAnnotation } from './annotations-store';
 import type { LibraryUser } from './roles';
@@ -28,9 +31,6 @@ export interface PublishedStore {
   /** The published review's source, video, frames and analyses (its annotations are the review's annotations). */
   get(reviewId: number): Promise<PublishedReview>;
 }
-
-const counts = (): ChangeCounts => ({ created: 0, updated: 0, deleted: 0, unchanged: 0 });
-const total = (c: ChangeCounts) => c.created + c.updated + c.deleted;
 
 type Annotation = PublishPayload['annotations'][number];
 
@@ -43,35 +43,6 @@ function checkedAnnotation(a: Annotation) {
     label: parseOrThrow(AnnotationLabel, a.label),
     color: parseOrThrow(HexColor, a.color).toLowerCase(),
   };
-}
-
-/** Inserts, updates (when different) and deletes `table` rows keyed by source id; returns what it did. */
-async function syncRows<Row extends { source: number }, Wanted extends { sourceId: number }>(
-  existing: Row[],
-  wanted: Wanted[],
-  same: (row: Row, want: Wanted) => boolean,
-  /** remove: false when the row is kept after all (counted unchanged). */
-  write: { insert(w: Wanted): Promise<void>; update(row: Row, w: Wanted): Promise<void>; remove(row: Row): Promise<boolean | void> },
-): Promise<ChangeCounts> {
-  const c = counts();
-  const bySource = new Map(existing.map((r) => [r.source, r]));
-  for (const w of wanted) {
-    const row = bySource.get(w.sourceId);
-    bySource.delete(w.sourceId);
-    if (!row) {
-      await write.insert(w);
-      c.created++;
-    } else if (same(row, w)) c.unchanged++;
-    else {
-      await write.update(row, w);
-      c.updated++;
-    }
-  }
-  for (const row of bySource.values()) {
-    if ((await write.remove(row)) === false) c.unchanged++;
-    else c.deleted++;
-  }
-  return c;
 }
 
 export function createPublishedStore(db: Kysely<LibraryDb>, now: Clock, changes?: ChangeSink): PublishedStore {
@@ -210,8 +181,11 @@ export function createPublishedStore(db: Kysely<LibraryDb>, now: Clock, changes?
         const frames = await syncFrames(trx, reviewId, payload.frames);
         const annotations = await syncAnnotations(trx, actor, reviewId, payload.annotations, at, emit);
         const analyses = await syncAnalyses(trx, reviewId, payload.analyses);
-        const changed = linkChanged || total(frames) + total(annotations) + total(analyses) > 0;
-        const outcome: PublishOutcome = { reviewId, created: !link, changed, frames, annotations, analyses };
+        const ctx = { trx, actor, reviewId, at, emit };
+        const notes = payload.notes ? await syncNotes(ctx, payload.notes) : counts();
+        const tags = payload.tags ? await syncTags(ctx, payload.tags) : counts();
+        const changed = linkChanged || total(frames) + total(annotations) + total(analyses) + total(notes) + total(tags) > 0;
+        const outcome: PublishOutcome = { reviewId, created: !link, changed, frames, annotations, analyses, notes, tags };
         if (!changed) return outcome; // the same again: nothing written, even to a signed-off review
         // A change to a signed-off review is refused with who signed it off, and the transaction undoes the rest.
         if (link) await lockDraftReview(trx, reviewId);
@@ -232,7 +206,7 @@ export function createPublishedStore(db: Kysely<LibraryDb>, now: Clock, changes?
           action: link ? 'review.republish' : 'review.publish',
           entity: 'review',
           entityId: reviewId,
-          detail: { source, video: payload.video.sha256, frames, annotations, analyses },
+          detail: { source, video: payload.video.sha256, frames, annotations, analyses, notes, tags },
         });
         const review = await readReview(trx, reviewId);
         if (!review) throw reviewNotFound(reviewId);
@@ -256,6 +230,8 @@ export function createPublishedStore(db: Kysely<LibraryDb>, now: Clock, changes?
       }
       const frames = await db.selectFrom('published_frames').selectAll().where('review_id', '=', reviewId).orderBy('frame_index').orderBy('source_frame_id').execute();
       const analyses = await db.selectFrom('published_analyses').selectAll().where('review_id', '=', reviewId).orderBy('frame_index').orderBy('source_analysis_id').execute();
+      const notes = await db.selectFrom('published_notes').selectAll().where('review_id', '=', reviewId).orderBy('source_note_id').execute();
+      const tags = await db.selectFrom('published_tags').selectAll().where('review_id', '=', reviewId).orderBy('source_tag_id').execute();
       return {
         reviewId,
         source: { library: row.source_library, reviewId: row.source_review_id, caseCode: row.case_code, reviewer: row.reviewer, status: row.source_status, finalisedBy: row.source_finalised_by },
@@ -275,6 +251,8 @@ export function createPublishedStore(db: Kysely<LibraryDb>, now: Clock, changes?
           createdAt: a.created_at,
           completedAt: a.completed_at,
         })),
+        notes: notes.map((n) => ({ sourceId: n.source_note_id, noteId: n.note_id, author: n.source_author })),
+        tags: tags.map((t) => ({ sourceId: t.source_tag_id, tagId: t.tag_id, author: t.source_author })),
       };
     },
   };

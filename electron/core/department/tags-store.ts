@@ -58,13 +58,13 @@ export function tagNotFound(id: number): WorkstationError {
   return new WorkstationError('not-found', `Tag ${id} does not exist (it may have been removed).`);
 }
 
-function selectTags(db: Kysely<LibraryDb>) {
+export function selectTags(db: Kysely<LibraryDb>) {
   return db.selectFrom('tags').innerJoin('users as author', 'author.id', 'tags.author_id').selectAll('tags').select('author.display_name as author_name');
 }
 
 type TagRow = Awaited<ReturnType<ReturnType<typeof selectTags>['executeTakeFirstOrThrow']>>;
 
-const toTag = (r: TagRow): LibraryTag => ({
+export const toTag = (r: TagRow): LibraryTag => ({
   id: r.id,
   reviewId: r.review_id,
   annotationId: r.annotation_id,

@@ -20,6 +20,8 @@ const PHASE_LABELS: Record<PublishProgress['phase'], string> = {
   review: 'Saving the review in the department library',
 };
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
@@ -77,7 +79,10 @@ export function PublishDialog({ reviewId, onClose }: { reviewId: number; onClose
           job?.result && (
             <p data-testid="publish-done">
               ✓ {job.result.created ? 'Published' : job.result.changed ? 'Updated' : 'Already up to date'}: review {job.result.departmentReviewId} in the department library,{' '}
-              {job.result.frames} {job.result.frames === 1 ? 'frame' : 'frames'} and {job.result.annotations} {job.result.annotations === 1 ? 'annotation' : 'annotations'}.{' '}
+              {job.result.frames} {job.result.frames === 1 ? 'frame' : 'frames'}
+              {job.result.notes + job.result.tags > 0 ? ', ' : ' and '}
+              {job.result.annotations} {job.result.annotations === 1 ? 'annotation' : 'annotations'}
+              {job.result.notes + job.result.tags > 0 && `, ${plural(job.result.notes, 'note')} and ${plural(job.result.tags, 'tag')}`}.{' '}
               {job.result.videoSent ? `${megabytes(job.result.bytesSent)} sent.` : job.result.bytesSent > 0 ? `${megabytes(job.result.bytesSent)} of frames sent; the video was already there.` : 'Nothing needed sending.'}
             </p>
           )
