@@ -22,6 +22,8 @@ export interface AnnotationsProps {
   onEdit(draft: LabelDraft | null): void;
   onSaveLabel(draft: LabelDraft): void;
   onDelete(annotation: Annotation): void;
+  /** false: one frame's annotations, without the "Frame N" heading (a published review's side panel). */
+  grouped?: boolean;
 }
 
 function groupByFrame(annotations: Annotation[]): Array<[number, Annotation[]]> {
@@ -97,8 +99,17 @@ function AnnotationRow({ a, ...p }: Omit<AnnotationsProps, 'annotations'> & { a:
   );
 }
 
-export function Annotations({ annotations, ...p }: AnnotationsProps) {
+export function Annotations({ annotations, grouped = true, ...p }: AnnotationsProps) {
   if (!annotations.length) return <p className="muted dept-empty">No annotations yet.</p>;
+  if (!grouped) {
+    return (
+      <ul className="dept-frame card dept-list">
+        {annotations.map((a) => (
+          <AnnotationRow key={a.id} a={a} {...p} />
+        ))}
+      </ul>
+    );
+  }
   return (
     <div className="dept-frames">
       {groupByFrame(annotations).map(([frame, list]) => (

@@ -1,10 +1,14 @@
-// One review: its status and sign-off, its annotations (live), a note on a frame, sign off / reopen. Every refusal
+// One review: its status and sign-off, its annotations and notes (live), sign off / reopen; a review published from a
+// workstation also has its frames, drawn over, and the model's analyses (PublishedReview.tsx). Every refusal
 // shows the server's own words; a 409 (someone changed it since this page read it, or it was signed off) comes with
 // a Reload button.
 import { useState, type FormEvent } from 'react';
-import { Annotations, type LabelDraft } from './Annotations';
+import { Annotations, type AnnotationsProps, type LabelDraft } from './Annotations';
 import { ApiFailure, call, errorText, formatTime, type Annotation, type Me, type Review } from './api';
 import { useLiveReview, type LiveState } from './live';
+import { Notes } from './Notes';
+import { usePublished } from './published';
+import { PublishedReview } from './PublishedReview';
 import { StatusPill } from './ReviewList';
 
 const LIVE_TEXT: Record<LiveState, string> = {
@@ -22,14 +26,14 @@ interface Notice {
 
 export function ReviewPage({ reviewId, me, onSignedOut }: { reviewId: number; me: Me; onSignedOut: (message: string) => void }) {
   const held = useLiveReview(reviewId);
+  const pub = usePublished(reviewId);
   const { review } = held;
   const [notice, setNotice] = useState<Notice | null>(null);
   const [busy, setBusy] = useState(false);
   const [editing, setEditing] = useState<LabelDraft | null>(null);
   const [reopening, setReopening] = useState<string | null>(null);
-  const [frame, setFrame] = useState('0');
-  const [note, setNote] = useState('');
-  const [label, setLabel] = useState('');
+  /** Counts Reloads: the notes' open editors start again from what was read. */
+  const [reloads, setReloads] = useState(0);
 
   /** Runs one write; a refusal becomes the notice (401: back to sign-in). True if it went through. */
   const write = async (work: () => Promise<void>): Promise<boolean> => {
@@ -50,19 +54,8 @@ export function ReviewPage({ reviewId, me, onSignedOut }: { reviewId: number; me
   const reload = async () => {
     setNotice(null);
     setEditing(null);
+    setReloads((n) => n + 1);
     await held.reload();
-  };
-
-  const addNote = async (e: FormEvent) => {
-    e.preventDefault();
-    const ok = await write(async () => {
-      const body = { kind: 'text', geometry: { x: 0.5, y: 0.5, text: note }, frameIndex: Number(frame), ...(label.trim() ? { label: label.trim() } : {}) };
-      held.applyAnnotation(await call<Annotation>('POST', `/api/reviews/${reviewId}/annotations`, body));
-    });
-    if (ok) {
-      setNote('');
-      setLabel('');
-    }
   };
 
   const saveLabel = (draft: LabelDraft) =>
@@ -86,15 +79,15 @@ export function ReviewPage({ reviewId, me, onSignedOut }: { reviewId: number; me
     if (ok) setReopening(null);
   };
 
-  if (!review) {
+  if (!review || pub.published === 'loading') {
     return (
       <section className="dept-page">
         <a href="#/" className="dept-back">
           ← All reviews
         </a>
-        {held.loadError ? (
+        {held.loadError || pub.error ? (
           <p className="dept-error" role="alert">
-            {held.loadError}
+            {held.loadError ?? pub.error}
           </p>
         ) : (
           <p className="muted">Loading the review…</p>
@@ -104,8 +97,9 @@ export function ReviewPage({ reviewId, me, onSignedOut }: { reviewId: number; me
   }
 
   const draft = review.status === 'draft';
+  const annotationsProps: Omit<AnnotationsProps, 'annotations'> = { editable: draft, editing, busy, onEdit: setEditing, onSaveLabel: saveLabel, onDelete: remove };
   return (
-    <section className="dept-page" aria-labelledby="review-title">
+    <section className={`dept-page${pub.published ? ' dept-published' : ''}`} aria-labelledby="review-title">
       <a href="#/" className="dept-back">
         ← All reviews
       </a>
@@ -173,43 +167,37 @@ export function ReviewPage({ reviewId, me, onSignedOut }: { reviewId: number; me
         </div>
       )}
 
-      <h2 className="dept-section-title">
-        Annotations <span className="count">{held.annotations.length}</span>
-      </h2>
-      <Annotations annotations={held.annotations} editable={draft} editing={editing} busy={busy} onEdit={setEditing} onSaveLabel={saveLabel} onDelete={remove} />
-
-      {draft ? (
-        <form className="dept-add card" onSubmit={(e) => void addNote(e)} aria-labelledby="add-title">
-          <h3 id="add-title">Add a note</h3>
-          <div className="dept-add-fields">
-            <div className="field dept-frame-field">
-              <label htmlFor="note-frame" className="field-label">
-                Frame
-              </label>
-              <input id="note-frame" type="number" min={0} step={1} value={frame} onChange={(e) => setFrame(e.target.value)} required />
-            </div>
-            <div className="field">
-              <label htmlFor="note-label" className="field-label">
-                Label <span className="muted">(optional)</span>
-              </label>
-              <input id="note-label" value={label} maxLength={120} onChange={(e) => setLabel(e.target.value)} />
-            </div>
-          </div>
-          <div className="field">
-            <label htmlFor="note-text" className="field-label">
-              Note
-            </label>
-            <textarea id="note-text" value={note} maxLength={500} rows={2} onChange={(e) => setNote(e.target.value)} required />
-          </div>
-          <div>
-            <button type="submit" className="btn btn-primary" disabled={busy || !note.trim() || !/^\d+$/.test(frame)}>
-              Add note
-            </button>
-          </div>
-        </form>
+      {pub.published ? (
+        <PublishedReview
+          reviewId={reviewId}
+          published={pub.published}
+          state={pub}
+          held={held}
+          editable={draft}
+          busy={busy}
+          write={write}
+          reloads={reloads}
+          onSignedOut={onSignedOut}
+          annotationsProps={annotationsProps}
+        />
       ) : (
-        <p className="muted dept-locked">Signed off: the annotations are read-only until an attending surgeon reopens the review.</p>
+        <>
+          {pub.error && (
+            <p className="dept-error" role="alert">
+              {pub.error}
+            </p>
+          )}
+          <h2 className="dept-section-title">
+            Annotations <span className="count">{held.annotations.length}</span>
+          </h2>
+          <Annotations annotations={held.annotations} {...annotationsProps} />
+          <h2 className="dept-section-title dept-notes-title">
+            Notes <span className="count">{held.notes.length}</span>
+          </h2>
+          <Notes key={reloads} reviewId={reviewId} notes={held.notes} editable={draft} busy={busy} write={write} onSaved={held.applyNote} onDeleted={held.removeNote} />
+        </>
       )}
+      {!draft && <p className="muted dept-locked">Signed off: the annotations and notes are read-only until an attending surgeon reopens the review.</p>}
     </section>
   );
 }

@@ -41,15 +41,123 @@ export type Annotation = AnnotationShape & {
   updatedAt: string;
 };
 
+/** A note on the review (frameIndex null) or on one of its frames (GET/POST /api/reviews/:id/notes). */
+export interface Note {
+  id: number;
+  reviewId: number;
+  frameIndex: number | null;
+  text: string;
+  version: number;
+  author: string;
+  updatedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** What GET /api/reviews/:id/events sends (after `ready`). */
 export type ReviewEvent =
   | { type: 'review.created' | 'review.updated'; reviewId: number; review: Review }
   | { type: 'annotation.created' | 'annotation.updated'; reviewId: number; annotation: Annotation }
   | { type: 'annotation.created' | 'annotation.updated'; reviewId: number; annotationId: number; version: number; reload: true }
   | { type: 'annotation.deleted'; reviewId: number; annotationId: number; version: number; by: string; at: string }
+  | { type: 'note.created' | 'note.updated'; reviewId: number; note: Note }
+  | { type: 'note.created' | 'note.updated'; reviewId: number; noteId: number; version: number; reload: true }
+  | { type: 'note.deleted'; reviewId: number; noteId: number; version: number; by: string; at: string }
   | { type: 'resync'; reviewId: number };
 
-export const EVENT_TYPES = ['review.created', 'review.updated', 'annotation.created', 'annotation.updated', 'annotation.deleted', 'resync'] as const;
+export const EVENT_TYPES = [
+  'review.created',
+  'review.updated',
+  'annotation.created',
+  'annotation.updated',
+  'annotation.deleted',
+  'note.created',
+  'note.updated',
+  'note.deleted',
+  'resync',
+] as const;
+
+/** GET /api/status: the engine is null when the server has none (no "Analyse frame"). */
+export interface ServerStatus {
+  version: string;
+  engine: { url: string; keyConfigured: boolean } | null;
+}
+
+/** One captured frame of a review published from a workstation; its PNG is /api/media/:sha256/content. */
+export interface PublishedFrame {
+  frameIndex: number;
+  mediaTime: number | null;
+  sha256: string;
+  width: number;
+  height: number;
+}
+
+/** An analysis made on the workstation and published with the review. */
+export interface PublishedAnalysis {
+  sourceId: number;
+  frameIndex: number;
+  status: string;
+  answer: string;
+  thinking: string | null;
+  provenance: unknown;
+  completedAt: string;
+}
+
+/** GET /api/reviews/:id/published (404 for a review created in the department). */
+export interface Published {
+  source: { caseCode: string; reviewer: string; status: string };
+  publishedBy: string;
+  publishedAt: string;
+  video: { fileName: string; durationSeconds: number | null; fps: number | null; width: number | null; height: number | null };
+  frames: PublishedFrame[];
+  analyses: PublishedAnalysis[];
+  /** Which department note came from the workstation, and who wrote it there (servers before notes were published: absent). */
+  notes?: Array<{ noteId: number; author: string }>;
+}
+
+/** The provenance fields the page shows (electron/api/schemas.ts Provenance has more). */
+export interface ProvenanceShown {
+  modelName?: string;
+  remoteModel?: string;
+  modelFile?: string;
+  engine?: string;
+  engineVersion?: string;
+}
+
+/** An analysis asked of the department server's engine (GET /api/reviews/:id/analyses). */
+export interface StoredAnalysis {
+  id: number;
+  reviewId: number;
+  frameIndex: number;
+  imageSha256: string;
+  status: string;
+  rawText: string;
+  thinking: string | null;
+  answer: string;
+  stopReason: string;
+  provenance: ProvenanceShown;
+  askedBy: { id: number; displayName: string };
+  askedAt: string;
+  completedAt: string;
+}
+
+/** POST /api/reviews/:id/analyses → 202. */
+export interface JobTicket {
+  jobId: number;
+  position: number;
+  state: string;
+}
+
+/** GET /api/analysis-jobs/:id/events. */
+export type JobEvent =
+  | { type: 'queued'; position: number }
+  | { type: 'started' }
+  | { type: 'token'; text: string }
+  | { type: 'done'; analysis: StoredAnalysis }
+  | { type: 'cancelled'; message: string }
+  | { type: 'error'; code: string; message: string };
+
+export const JOB_EVENT_TYPES = ['queued', 'started', 'token', 'done', 'cancelled', 'error'] as const;
 
 /** A refusal from the server, with its words (shown as they are) and its HTTP status. */
 export class ApiFailure extends Error {
@@ -87,6 +195,16 @@ export async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path:
 }
 
 export const ROLE_LABELS: Record<Role, string> = { resident: 'Resident', attending: 'Attending surgeon', educator: 'Educator', admin: 'Administrator' };
+
+/** A frame's time in the video: "0:01.00" (minutes:seconds.hundredths). */
+export function formatMediaTime(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '';
+  const m = Math.floor(seconds / 60);
+  return `${m}:${(seconds - m * 60).toFixed(2).padStart(5, '0')}`;
+}
+
+/** The frame image's address (same origin: the session cookie goes with it). */
+export const mediaUrl = (sha256: string) => `/api/media/${sha256}/content`;
 
 /** "2025-03-14 09:26 UTC", as the server writes times in its messages. */
 export function formatTime(iso: string | null): string {

@@ -5,6 +5,7 @@ import '../src/app/base.css';
 import '../src/ui/controls.css';
 import '../src/ui/feedback.css';
 import './department.css';
+import './published.css';
 import { App } from './App';
 
 createRoot(document.getElementById('root')!).render(

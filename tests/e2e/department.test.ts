@@ -1,9 +1,9 @@
 // The department server's web view with two reviewers at once (issue #18): a real PostgreSQL server, the real
 // department server over HTTPS (a self-signed certificate made here; the session is the __Host- cookie, which
 // needs Secure), the web view built from renderer/department, and two Chromium contexts, a resident and an
-// attending. The resident annotates and cannot sign off; the attending sees the note arrive live and signs off;
-// the resident's next edit is refused (locked) and nothing changes. On the way: a stale edit (409 "Changed by …",
-// Reload) and screenshots of the sign-in and review pages in light and dark (test-results/department/).
+// attending. The resident writes a note and cannot sign off; the attending sees the note arrive live and signs off;
+// the resident's next edit is refused (locked) and nothing changes. On the way: stale label and note edits (409
+// "Changed by …", Reload) and screenshots of the sign-in and review pages in light and dark (test-results/department/).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,6 +60,7 @@ beforeAll(async () => {
   await accounts.createUser(admin, { username: 'rhea', displayName: 'Dr Rhea Resident', role: 'resident', password: PASSWORD });
   await accounts.createUser(admin, { username: 'amir', displayName: 'Dr Amir Attending', role: 'attending', password: PASSWORD });
   review = await store.reviews.create(admin, { title: TITLE });
+  await store.annotations.create(admin, review.id, { kind: 'box', geometry: { x: 0.3, y: 0.3, w: 0.2, h: 0.2 }, frameIndex: 120, label: 'Rhexis' });
   fs.mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -80,7 +81,8 @@ async function open(): Promise<Page> {
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     // Chromium logs every refused fetch; the server's refusals (401/403/409) are answers the page shows.
-    if (m.type() === 'error' && !/status of (401|403|409)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+    // 404: the page asks whether a review was published from a workstation (this one was not).
+    if (m.type() === 'error' && !/status of (401|403|404|409)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
   });
   await page.goto(server.url);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -96,6 +98,7 @@ async function signIn(page: Page, username: string, password = PASSWORD): Promis
 const see = (page: Page, text: string | RegExp) => page.getByText(text).first().waitFor({ timeout: 10_000 });
 const gone = (page: Page, text: string | RegExp) => page.getByText(text).first().waitFor({ state: 'detached', timeout: 10_000 });
 const annotationRow = (page: Page, text: string) => page.getByTestId('annotation').filter({ hasText: text });
+const noteRow = (page: Page, text: string) => page.getByTestId('note').filter({ hasText: text });
 
 async function shot(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
@@ -145,19 +148,33 @@ describe('the department web view: a resident and an attending on one review (Po
     let attendingLoads = 0;
     attending.on('load', () => attendingLoads++);
 
-    // The resident adds a note; the attending's page shows it without loading again.
-    await resident.getByLabel('Frame').fill('120');
-    await resident.getByLabel('Label (optional)').fill('Rhexis');
+    // The resident adds a note on a frame (the notes routes); the attending's page shows it without loading again.
+    await resident.getByRole('spinbutton', { name: /^Frame/ }).fill('120');
     await resident.getByLabel('Note', { exact: true }).fill('Capsulorhexis edge irregular at 2 o’clock');
     await resident.getByRole('button', { name: 'Add note' }).click();
     await see(attending, 'Capsulorhexis edge irregular at 2 o’clock');
-    await see(attending, 'Frame 120');
-    await annotationRow(attending, 'Capsulorhexis').getByText('Dr Rhea Resident', { exact: false }).waitFor();
+    await noteRow(attending, 'Capsulorhexis').getByText('Frame 120').waitFor();
+    await noteRow(attending, 'Capsulorhexis').getByText('Dr Rhea Resident', { exact: false }).waitFor();
+    expect(await store.notes.listByReview(review.id)).toMatchObject([{ frameIndex: 120, text: 'Capsulorhexis edge irregular at 2 o’clock', author: 'Dr Rhea Resident' }]);
+
+    // A stale note edit: the attending's change arrives live; the resident's save, based on the version read, is
+    // refused with who and when; Reload shows the attending's text.
+    await noteRow(resident, 'Capsulorhexis').getByRole('button', { name: 'Edit note' }).click();
+    await noteRow(attending, 'Capsulorhexis').getByRole('button', { name: 'Edit note' }).click();
+    await attending.getByLabel('Note text').fill('Capsulorhexis edge irregular at 2 o’clock; radial tear');
+    await attending.getByRole('button', { name: 'Save note' }).click();
+    await see(resident, /edited by Dr Amir Attending/);
+    await resident.getByLabel('Note text').fill('Capsulorhexis edge irregular');
+    await resident.getByRole('button', { name: 'Save note' }).click();
+    await see(resident, /^Changed by Dr Amir Attending at \d{4}-\d\d-\d\d \d\d:\d\d UTC — reload/);
+    await resident.getByRole('button', { name: 'Reload' }).click();
+    await see(resident, 'Capsulorhexis edge irregular at 2 o’clock; radial tear');
+    expect((await store.notes.listByReview(review.id)).map((n) => n.text)).toEqual(['Capsulorhexis edge irregular at 2 o’clock; radial tear']);
 
     // A stale edit: the resident starts editing the label; the attending changes it first (it shows live on the
     // resident's page); the resident's save, based on the version read, is refused with who and when.
-    await annotationRow(resident, 'Capsulorhexis').getByRole('button', { name: 'Edit label' }).click();
-    await annotationRow(attending, 'Capsulorhexis').getByRole('button', { name: 'Edit label' }).click();
+    await annotationRow(resident, 'Rhexis').getByRole('button', { name: 'Edit label' }).click();
+    await annotationRow(attending, 'Rhexis').getByRole('button', { name: 'Edit label' }).click();
     await attending.getByLabel('Label', { exact: true }).fill('Rhexis: check tear');
     await attending.getByRole('button', { name: 'Save label' }).click();
     await see(resident, 'Rhexis: check tear');
@@ -176,10 +193,10 @@ describe('the department web view: a resident and an attending on one review (Po
     await shot(resident, 'review-draft');
 
     // The resident opens an edit; meanwhile the attending signs off: both pages say so, live.
-    await annotationRow(resident, 'Capsulorhexis').getByRole('button', { name: 'Edit label' }).click();
+    await annotationRow(resident, 'Rhexis').getByRole('button', { name: 'Edit label' }).click();
     await attending.getByRole('button', { name: 'Sign off' }).click();
     for (const page of [attending, resident]) await see(page, /^Signed off by Dr Amir Attending at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/);
-    await see(resident, 'Signed off: the annotations are read-only until an attending surgeon reopens the review.');
+    await see(resident, 'Signed off: the annotations and notes are read-only until an attending surgeon reopens the review.');
     expect(await attending.getByRole('button', { name: 'Edit label' }).count()).toBe(0);
 
     // The resident's next edit is refused (locked); nothing changed.
