@@ -1,7 +1,10 @@
 // The department server's JSON API as the web view uses it (electron/host/department/README.md has the route table):
 // same-origin fetch, the session in an HttpOnly cookie the page never sees, { ok, value } / { ok: false, error }.
-// The wire shapes are written out here: the renderer imports nothing from electron/ but the contract (electron/api).
-import type { AnnotationShape } from '../../electron/api/schemas-review';
+// The wire shapes the server's stores write are in electron/api/department-wire.ts (types only: the renderer imports
+// nothing from electron/ but the contract).
+import type { JobEvent, JobTicket, LibraryAnnotation, LibraryNote, StoredAnalysis } from '../../electron/api/department-wire';
+
+export type { JobEvent, JobTicket, StoredAnalysis };
 
 export type Role = 'resident' | 'attending' | 'educator' | 'admin';
 
@@ -28,31 +31,9 @@ export interface Review {
   updatedAt: string;
 }
 
-export type Annotation = AnnotationShape & {
-  id: number;
-  reviewId: number;
-  frameIndex: number;
-  label: string | null;
-  color: string;
-  version: number;
-  author: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-};
-
+export type Annotation = LibraryAnnotation;
 /** A note on the review (frameIndex null) or on one of its frames (GET/POST /api/reviews/:id/notes). */
-export interface Note {
-  id: number;
-  reviewId: number;
-  frameIndex: number | null;
-  text: string;
-  version: number;
-  author: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Note = LibraryNote;
 
 /** What GET /api/reviews/:id/events sends (after `ready`). */
 export type ReviewEvent =
@@ -124,38 +105,8 @@ export interface ProvenanceShown {
   engineVersion?: string;
 }
 
-/** An analysis asked of the department server's engine (GET /api/reviews/:id/analyses). */
-export interface StoredAnalysis {
-  id: number;
-  reviewId: number;
-  frameIndex: number;
-  imageSha256: string;
-  status: string;
-  rawText: string;
-  thinking: string | null;
-  answer: string;
-  stopReason: string;
-  provenance: ProvenanceShown;
-  askedBy: { id: number; displayName: string };
-  askedAt: string;
-  completedAt: string;
-}
 
-/** POST /api/reviews/:id/analyses → 202. */
-export interface JobTicket {
-  jobId: number;
-  position: number;
-  state: string;
-}
 
-/** GET /api/analysis-jobs/:id/events. */
-export type JobEvent =
-  | { type: 'queued'; position: number }
-  | { type: 'started' }
-  | { type: 'token'; text: string }
-  | { type: 'done'; analysis: StoredAnalysis }
-  | { type: 'cancelled'; message: string }
-  | { type: 'error'; code: string; message: string };
 
 export const JOB_EVENT_TYPES = ['queued', 'started', 'token', 'done', 'cancelled', 'error'] as const;
 

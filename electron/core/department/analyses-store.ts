@@ -8,50 +8,14 @@ import { splitAnalysisText } from '../../api/analysis-text';
 import { writeAudit } from './audit';
 import type { Clock, LibraryDb, LibraryDbHandle, LibraryDialect } from './db';
 import type { LibraryUser } from './roles';
+import type { StoredAnalysis } from '../../api/department-wire';
+export type { AnalysisStopReason, StoredAnalysis, StoredAnalysisStatus } from '../../api/department-wire';
 
-export type StoredAnalysisStatus = 'completed' | 'cancelled' | 'failed';
-/** How the generation ended (electron/inference/protocol.ts AnalyzeResult['stopReason']). */
-export type AnalysisStopReason = 'eos' | 'max-tokens' | 'aborted' | 'length';
-
-export interface StoredAnalysis {
-  id: number;
-  reviewId: number;
-  frameIndex: number;
-  /** sha256 (hex) of the frame's PNG bytes as the reviewer sent them. */
-  imageSha256: string;
-  status: StoredAnalysisStatus;
-  /** The question the model was asked (the seed prompt unless the reviewer asked their own). */
-  prompt: string;
-  params: GenerationParams;
-  provenance: Provenance;
-  rawText: string;
-  thinking: string | null;
-  answer: string;
-  /** "Thinking Process:" and "Final Answer:" were both found. */
-  structured: boolean;
-  stopReason: AnalysisStopReason;
-  timings: AnalysisTimings;
-  askedBy: { id: number; displayName: string };
-  askedAt: string;
-  completedAt: string;
-  /** The department server's version that ran it. */
-  departmentBuild: string;
-}
-
-export interface NewStoredAnalysis {
-  reviewId: number;
-  frameIndex: number;
-  imageSha256: string;
-  status: StoredAnalysisStatus;
-  prompt: string;
-  params: GenerationParams;
-  provenance: Provenance;
-  rawText: string;
-  stopReason: AnalysisStopReason;
-  timings: AnalysisTimings;
-  askedAt: string;
-  departmentBuild: string;
-}
+/** What the server stores for a finished job (the rest of StoredAnalysis is derived from it, or set on insert). */
+export type NewStoredAnalysis = Pick<
+  StoredAnalysis,
+  'reviewId' | 'frameIndex' | 'imageSha256' | 'status' | 'prompt' | 'params' | 'provenance' | 'rawText' | 'stopReason' | 'timings' | 'askedAt' | 'departmentBuild'
+>;
 
 export interface AnalysesStore {
   /** Stores a finished analysis (and an audit row naming who asked), in one transaction. */

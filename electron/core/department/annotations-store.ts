@@ -12,6 +12,7 @@ import {
   HexColor,
   type AnnotationShape,
 } from '../../api/schemas-review';
+import type { LibraryAnnotation } from '../../api/department-wire';
 import { WorkstationError } from '../../api/errors';
 import { DEFAULT_ANNOTATION_COLOR } from '../annotations/annotations-repo';
 import { readAudit, writeAudit } from './audit';
@@ -21,19 +22,7 @@ import { annotationNotFound, changedByError, deletedByError, parseOrThrow } from
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
-export type LibraryAnnotation = AnnotationShape & {
-  id: number;
-  reviewId: number;
-  frameIndex: number;
-  label: string | null;
-  color: string;
-  version: number;
-  /** Display names. */
-  author: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-};
+export type { LibraryAnnotation } from '../../api/department-wire';
 
 export type NewAnnotation = AnnotationShape & { frameIndex: number; label?: string | null; color?: string };
 

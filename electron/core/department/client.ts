@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiErrorShape } from '../../api/errors';
 import type { StoredAnalysis } from './analyses-store';
-import type { FinishedJobEvent, JobEvent, JobTicket } from './analysis-jobs';
+import type { FinishedJobEvent, JobEvent, JobTicket } from '../../api/department-wire';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { DepartmentPublishApi, MediaPart, MediaStatus, PublishedReview, PublishOutcome, PublishPayload, UploadOptions } from '../department-publish/publish-api';

@@ -13,19 +13,8 @@ import { changedByError, deletedByError, parseOrThrow } from './messages';
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
-export interface LibraryNote {
-  id: number;
-  reviewId: number;
-  /** null: a note on the whole review; else on this frame. */
-  frameIndex: number | null;
-  text: string;
-  version: number;
-  /** Display names. */
-  author: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { LibraryNote } from '../../api/department-wire';
+export type { LibraryNote } from '../../api/department-wire';
 
 export interface NoteStore {
   create(actor: LibraryUser, reviewId: number, input: { text: string; frameIndex?: number | null }): Promise<LibraryNote>;
