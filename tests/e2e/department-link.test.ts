@@ -55,6 +55,10 @@ describe('Department library from the desktop (browser host + Chromium + departm
     await section.getByTestId('department-password').fill(PASSWORDS.resident);
     await section.getByTestId('department-connect').click();
     await expect.poll(() => section.getByTestId('department-problem').textContent()).toMatch(/^The certificate of 127\.0\.0\.1:\d+ is not trusted by this computer/);
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(theme);
+      await section.screenshot({ path: path.join(SHOTS, `settings-refused-${theme}.png`) });
+    }
 
     await section.getByTestId('department-ca').fill(tlsCert.certFile);
     await section.getByTestId('department-connect').click();

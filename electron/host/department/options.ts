@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { LibraryTarget } from '../../core/department/db';
 
 export const USAGE =
-  'Usage: npm run serve:department -- --db postgres://USER@HOST:PORT/DB|sqlite:FILE --listen ADDR:PORT\n' +
+  'Usage: npm run serve -- --db postgres://USER@HOST:PORT/DB|sqlite:FILE --listen ADDR:PORT\n' +
   '         [--tls-cert CERT.pem --tls-key KEY.pem] [--engine-url URL [--engine-key-file FILE]]\n' +
   '         [--bootstrap-admin USERNAME --admin-password-file FILE] [--media DIR]';
 
