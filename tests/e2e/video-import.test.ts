@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeTestVideo } from '../fixtures/videos';
 import { launchApp, type App } from './harness';
-import { addVideo, createCase, expectOnScreen, frameOnScreen, goTo, openCase, openReview, waitSettled } from './video-helpers';
+import { addVideo, createCase, expectOnScreen, frameOnScreen, goTo, openCase, openReview, setFrameCache, waitSettled } from './video-helpers';
 
 describe('Video import and playback errors (browser host + Chromium)', () => {
   let app: App;
@@ -149,9 +149,17 @@ describe('Video import and playback errors (browser host + Chromium)', () => {
     await page.getByTestId('playback-error-dismiss').click();
     await notice.waitFor({ state: 'detached' });
 
-    // Jumping far past the cut: nothing can show that frame; the player says so and stays on the last good one.
+    // Back to a frame well before the cut, through the <video> (the frame cache may or may not hold it, so it is off
+    // here): it shows, with no new error. Paused on the frame before the cut, Chromium has read on into the damage,
+    // and the next seek, wherever it goes, fails once at once; that failure is not frame 20's.
+    await setFrameCache(page, false);
     await goTo(page, 20);
     await expectOnScreen(page, 20);
+    expect(await notice.count()).toBe(0);
+    expect(await page.locator('[data-testid="scrub-marker"][data-kind="error"]').count()).toBe(0);
+    await setFrameCache(page, true);
+
+    // Jumping far past the cut: nothing can show that frame; the player says so and stays on the last good one.
     await goTo(page, 110);
     await settledNotice();
     // Chromium either fails to decode there or silently shows another frame; either way it is reported at frame 110.

@@ -287,12 +287,12 @@ export class FramePlayer extends PlayerNavigation {
     if (this.playing) void this.pause();
   }
 
-  protected onError(): void {
+  protected onError(seekTarget: number | null): void {
     if (this.disposed) return;
     const wasPlaying = this.playing;
-    const at = wasPlaying || !this.seeker.seeking ? this.video.currentTime : this.seeker.seekTime;
+    const at = seekTarget !== null ? this.pts[seekTarget]! : this.video.currentTime;
     // While playing, the frame that could not be shown is the one after the last one presented.
-    const atIndex = wasPlaying ? Math.min(this.pts.length - 1, Math.max(indexAt(this.pts, at), this.index + 1)) : indexAt(this.pts, at);
+    const atIndex = seekTarget ?? (wasPlaying ? Math.min(this.pts.length - 1, Math.max(indexAt(this.pts, at), this.index + 1)) : indexAt(this.pts, at));
     const { code, message, detail } = this.o.handle.errorText();
     this.playing = false;
     this.seeker.videoIndex = null;

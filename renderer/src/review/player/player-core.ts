@@ -55,7 +55,7 @@ export abstract class PlayerCore {
     this.ctx = o.canvas.getContext('2d', { alpha: false });
     this.seeker = new VideoSeeker(o.handle, o.pts, (o.pts[0] ?? 0) + o.durationSeconds, {
       presented: (mediaTime) => this.onPresented(mediaTime),
-      error: () => this.onError(),
+      error: (seekTarget) => this.onError(seekTarget),
       ended: () => this.onEnded(),
     });
     this.caching = new CacheDriver({
@@ -83,8 +83,8 @@ export abstract class PlayerCore {
 
   /** A frame was presented by the <video> (rVFC). */
   protected abstract onPresented(mediaTime: number): void;
-  /** The <video> stopped with a media error. */
-  protected abstract onError(): void;
+  /** The <video> stopped with a media error (on a seek to frame `seekTarget`, when not null). */
+  protected abstract onError(seekTarget: number | null): void;
   protected abstract onEnded(): void;
 
   get frameCount(): number {

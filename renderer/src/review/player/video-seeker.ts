@@ -12,8 +12,11 @@ export type SeekResult = 'ok' | 'error' | 'mismatch' | 'superseded';
 export interface VideoSeekerEvents {
   /** rVFC reported a presented frame (already counted in `presented`). */
   presented(mediaTime: number): void;
-  /** The element stopped with a media error. */
-  error(): void;
+  /**
+   * The element stopped with a media error: while playing or idle, or (`seekTarget`) on a seek to that frame that
+   * failed again after a reload.
+   */
+  error(seekTarget: number | null): void;
   ended(): void;
 }
 
@@ -33,6 +36,10 @@ export class VideoSeeker {
   private seekGen = 0;
   private rvfcHandle: number | null = null;
   private disposed = false;
+  /** A seek reloads the element to try its frame again (see seek): a media error meanwhile is the seek's. */
+  private retrying = false;
+  /** The reload under way, null when none is (a seek waits for it). */
+  private reloading: Promise<boolean> | null = null;
 
   constructor(
     private readonly handle: VideoElementHandle,
@@ -63,11 +70,35 @@ export class VideoSeeker {
    * (measured on the test VFR file: the frame at 3.090 s, next at 3.115 s, is shown for seeks to 3.11–3.14 s and not at
    * its middle, 3.1025 s, where the frame before it stays). When the frame shown is on one side of k, one more seek
    * goes to the other end of frame k's interval.
+   *
+   * A media error during the seek is not taken as frame k's at once: the element is reloaded and frame k tried once
+   * more, and only a second failure is reported (events.error(k)). The first can be the element's own doing: paused
+   * on a frame just before damage (a file cut short), the element reports nothing, but the next seek, wherever it
+   * goes, fails at once with PIPELINE_ERROR_DECODE (Chromium has presumably read or decoded on past that frame into
+   * the damage). Measured on the e2e cut file (decode error at frame 54 while playing): reload, seek to 53 (shown),
+   * 1.7 s idle (no error), seek back to 20: error 1 ms after `seeking`; reload, seek to 20: frame 20 shown.
    */
   async seek(k: number): Promise<SeekResult> {
-    if (this.videoIndex === k && this.video.paused && !this.video.seeking && !this.video.error) return 'ok';
+    const first = await this.seekOnce(k);
+    const gen = first.gen;
+    let result = first.result;
+    if (result === 'error' && gen === this.seekGen && !this.disposed) {
+      // The element failed during this seek (not a reload before it): reload it and try frame k once more.
+      this.retrying = true;
+      const reloaded = await this.reload().finally(() => (this.retrying = false));
+      if (gen !== this.seekGen) return 'superseded';
+      if (reloaded && !this.disposed) ({ result } = await this.seekOnce(k));
+    }
+    if (result === 'error' && !this.disposed) this.events.error(k);
+    return result;
+  }
+
+  /** One seek to frame k (after a reload when the element is dead); `gen` is null when it did not get to seek. */
+  private async seekOnce(k: number): Promise<{ result: SeekResult; gen: number | null }> {
+    while (this.reloading) await this.reloading;
+    if (this.videoIndex === k && this.video.paused && !this.video.seeking && !this.video.error) return { result: 'ok', gen: null };
     // After a media error the element is dead until its source is reloaded.
-    if (this.video.error && !(await this.reload())) return 'error';
+    if (this.video.error && !(await this.reload())) return { result: 'error', gen: null };
     const gen = ++this.seekGen;
     this.videoIndex = null;
     let r = await this.seekAt(k, frameMid(this.pts, k, this.endSeconds), gen);
@@ -77,7 +108,7 @@ export class VideoSeeker {
       if (end - start > 0.003) r = await this.seekAt(k, r.shown < start ? end - 0.001 : start + 0.001, gen);
     }
     if (r.result === 'ok') this.videoIndex = k;
-    return r.result;
+    return { result: r.result, gen };
   }
 
   /** One seek to `time`, which should show frame k: what it showed (the frame's timestamp) when not k. */
@@ -156,7 +187,11 @@ export class VideoSeeker {
       setTimeout(() => done(this.video.readyState >= 2), 10_000);
     });
     this.handle.reload();
-    return loaded;
+    const p: Promise<boolean> = loaded.finally(() => {
+      if (this.reloading === p) this.reloading = null;
+    });
+    this.reloading = p;
+    return p;
   }
 
   /** Ends the wait of a seek under way: with `seeked` (ok), or because of an error or dispose. */
@@ -186,7 +221,11 @@ export class VideoSeeker {
 
   private onSeeked = (): void => this.flushSeeked(true);
 
-  private onError = (): void => this.events.error();
+  private onError = (): void => {
+    // During a seek, the seek judges the error (it tries once more after a reload); it only has to stop waiting.
+    if (this.seeking || this.retrying) this.flushSeeked(false);
+    else this.events.error(null);
+  };
 
   private onEnded = (): void => this.events.ended();
 }
