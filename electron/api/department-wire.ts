@@ -64,6 +64,15 @@ export interface StoredAnalysis {
   departmentBuild: string;
 }
 
+/**
+ * `analysis.created` on a review's event stream (GET /api/reviews/:id/events): the server stored an analysis of one of
+ * its frames. The analysis itself, or, when it is too large for PostgreSQL's NOTIFY (a long answer), a reference: read
+ * the review's analyses again (GET /api/reviews/:id/analyses).
+ */
+export type AnalysisCreatedEvent =
+  | { type: 'analysis.created'; reviewId: number; analysis: StoredAnalysis }
+  | { type: 'analysis.created'; reviewId: number; analysisId: number; reload: true };
+
 export type JobState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
 
 /** POST …/analyses answers this: follow the job at /api/analysis-jobs/:jobId/events. */

@@ -25,8 +25,8 @@ interface Notice {
 }
 
 export function ReviewPage({ reviewId, me, onSignedOut }: { reviewId: number; me: Me; onSignedOut: (message: string) => void }) {
-  const held = useLiveReview(reviewId);
   const pub = usePublished(reviewId);
+  const held = useLiveReview(reviewId, pub); // analyses stored meanwhile (anyone's) appear live
   const { review } = held;
   const [notice, setNotice] = useState<Notice | null>(null);
   const [busy, setBusy] = useState(false);

@@ -2,9 +2,9 @@
 // same-origin fetch, the session in an HttpOnly cookie the page never sees, { ok, value } / { ok: false, error }.
 // The wire shapes the server's stores write are in electron/api/department-wire.ts (types only: the renderer imports
 // nothing from electron/ but the contract).
-import type { JobEvent, JobTicket, LibraryAnnotation, LibraryNote, StoredAnalysis } from '../../electron/api/department-wire';
+import type { AnalysisCreatedEvent, JobEvent, JobTicket, LibraryAnnotation, LibraryNote, StoredAnalysis } from '../../electron/api/department-wire';
 
-export type { JobEvent, JobTicket, StoredAnalysis };
+export type { AnalysisCreatedEvent, JobEvent, JobTicket, StoredAnalysis };
 
 export type Role = 'resident' | 'attending' | 'educator' | 'admin';
 
@@ -44,6 +44,7 @@ export type ReviewEvent =
   | { type: 'note.created' | 'note.updated'; reviewId: number; note: Note }
   | { type: 'note.created' | 'note.updated'; reviewId: number; noteId: number; version: number; reload: true }
   | { type: 'note.deleted'; reviewId: number; noteId: number; version: number; by: string; at: string }
+  | AnalysisCreatedEvent
   | { type: 'resync'; reviewId: number };
 
 export const EVENT_TYPES = [
@@ -55,6 +56,7 @@ export const EVENT_TYPES = [
   'note.created',
   'note.updated',
   'note.deleted',
+  'analysis.created',
   'resync',
 ] as const;
 

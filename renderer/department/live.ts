@@ -2,8 +2,10 @@
 // EventSource: same origin, so the session cookie goes with it). Protocol (electron/host/department/README.md):
 // `ready` → load the review now (also after every reconnect); each change carries the version it made and is applied
 // only if newer than the version held; `resync` or a change too large to carry (`reload: true`) → load again.
+// `analysis.created` (another reviewer's analysis, or this page's own) goes to the analyses the page holds
+// (published.ts) through `analyses`: added, or read again when it came as a reference.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { call, errorText, EVENT_TYPES, type Annotation, type Note, type Review, type ReviewEvent } from './api';
+import { call, errorText, EVENT_TYPES, type Annotation, type Note, type Review, type ReviewEvent, type StoredAnalysis } from './api';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
@@ -34,13 +36,21 @@ function upsert<T extends { id: number; version: number }>(list: T[], next: T, o
   return [...list.filter((a) => a.id !== next.id), next].sort(order);
 }
 
-export function useLiveReview(reviewId: number): HeldReview {
+/** Where the stream's analyses go (usePublished holds them). */
+export interface LiveAnalyses {
+  addAnalysis(a: StoredAnalysis): void;
+  reloadAnalyses(): Promise<void>;
+}
+
+export function useLiveReview(reviewId: number, analyses?: LiveAnalyses): HeldReview {
   const [review, setReview] = useState<Review | null>(null);
   const [annotations, setAnnotations] = useState<Annotation[]>([]);
   const [notes, setNotes] = useState<Note[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [live, setLive] = useState<LiveState>('connecting');
   const loads = useRef(0);
+  const analysesRef = useRef(analyses);
+  analysesRef.current = analyses;
 
   const reload = useCallback(async () => {
     const mine = ++loads.current;
@@ -77,7 +87,13 @@ export function useLiveReview(reviewId: number): HeldReview {
         return;
       }
       if (event.reviewId !== reviewId) return;
-      if (event.type === 'resync' || ('reload' in event && event.reload)) void reload();
+      if (event.type === 'analysis.created') {
+        if ('analysis' in event) analysesRef.current?.addAnalysis(event.analysis);
+        else void analysesRef.current?.reloadAnalyses();
+      } else if (event.type === 'resync') {
+        void reload();
+        void analysesRef.current?.reloadAnalyses();
+      } else if ('reload' in event && event.reload) void reload();
       else if (event.type === 'review.created' || event.type === 'review.updated') applyReview(event.review);
       else if (event.type === 'annotation.deleted') {
         const { annotationId, version } = event;
@@ -88,9 +104,11 @@ export function useLiveReview(reviewId: number): HeldReview {
       } else if ('annotation' in event) applyAnnotation(event.annotation);
       else if ('note' in event) applyNote(event.note);
     };
+    let readies = 0;
     source.addEventListener('ready', () => {
       setLive('live');
       void reload(); // what changed before the stream (or while it was reconnecting)
+      if (readies++ > 0) void analysesRef.current?.reloadAnalyses(); // the first: usePublished reads them
     });
     for (const type of EVENT_TYPES) source.addEventListener(type, onEvent as EventListener);
     // The browser reconnects by itself (retry: 2000) unless the server refused the stream (signed out: CLOSED).

@@ -24,9 +24,12 @@ export function usePublished(reviewId: number): PublishedState {
   const [status, setStatus] = useState<ServerStatus | null>(null);
   const [analyses, setAnalyses] = useState<StoredAnalysis[]>([]);
 
+  // Analyses are only ever added: what a read returns joins what is held (one announced live while it was on its way stays).
   const reloadAnalyses = useCallback(async () => {
     try {
-      setAnalyses([...(await call<StoredAnalysis[]>('GET', `/api/reviews/${reviewId}/analyses`))].sort(byFrameThenTime));
+      const read = await call<StoredAnalysis[]>('GET', `/api/reviews/${reviewId}/analyses`);
+      const ids = new Set(read.map((a) => a.id));
+      setAnalyses((held) => [...read, ...held.filter((a) => a.reviewId === reviewId && !ids.has(a.id))].sort(byFrameThenTime));
     } catch (err) {
       setError(errorText(err));
     }

@@ -3,7 +3,8 @@
 // whose engine is a real peer, serve-model's OpenAI-compatible server over the tiny generated model; Chromium shows
 // the captured frames with their annotations drawn over them, adds a note on a frame, and asks the model about the
 // frame: it waits its turn behind another reviewer's question (held at the peer by a "gate", so the order is made
-// certain, not timed), the text streams in and the stored analysis is listed with its provenance. A second server on
+// certain, not timed), the text streams in and the stored analysis is listed with its provenance, and appears live in
+// another reviewer's browser on the same review (`analysis.created` on its event stream). A second server on
 // the same library without an engine explains why it cannot analyse. Screenshots in test-results/department/.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -71,7 +72,7 @@ beforeAll(async () => {
   const accounts = createAccounts(handle, { scrypt: FAST_SCRYPT });
   events = inProcessReviewEvents();
   store = createLibraryStore(handle, { changes: events.sink });
-  const common = { accounts, store, events, webRoot: web, mediaDir: path.join(dir, 'media'), analyses: createAnalysesStore(handle), version: '9.9.9-e2e' };
+  const common = { accounts, store, events, webRoot: web, mediaDir: path.join(dir, 'media'), analyses: createAnalysesStore(handle, { changes: events.sink }), version: '9.9.9-e2e' };
   server = await startDepartmentServer({ ...common, engine: { url: peerUrl, key: KEY } });
   bare = await startDepartmentServer({ ...common, engine: null });
   const admin = await accounts.bootstrapAdmin({ username: 'admin', displayName: 'Ada Admin', password: PASSWORD });
@@ -194,6 +195,10 @@ describe('the department web view on a published review (SQLite, a real model pe
     const added = (await store.notes.listByReview(reviewId)).filter((n) => n.text === 'Anterior capsule intact; rhexis centred.');
     expect(added).toMatchObject([{ frameIndex: 0, author: 'Dr Rhea Resident', version: 1 }]);
 
+    // Another reviewer has the review open in his own browser: the analysis will appear there live.
+    const watching = await openReview(server.url, 'amir');
+    await watching.getByTestId('frame-image').waitFor();
+
     // Ask the model. Another reviewer's question holds the engine (at the peer, behind the gate): this one waits.
     const g = await gate();
     const amir = await signedIn('amir');
@@ -225,6 +230,8 @@ describe('the department web view on a published review (SQLite, a real model pe
     expect(stored).toMatchObject([{ frameIndex: 0, imageSha256: seeded.frameShas[0], provenance: { remoteModel: 'tiny-cataract' } }]);
     await mine.getByText('tiny-cataract').first().waitFor();
     await mine.getByText('Research use only — not for clinical decisions').waitFor();
+    // Amir's page read the analyses before Rhea's was stored; it shows it without a reload.
+    await watching.getByTestId('analysis').filter({ hasText: 'Asked by Dr Rhea Resident' }).getByText('tiny-cataract').first().waitFor();
     await page.getByTestId('analysis-job').getByText('Answer stored with the frame’s analyses').waitFor();
     await shot(page, 'published-review');
     expect(pageErrors).toEqual([]);

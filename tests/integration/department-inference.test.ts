@@ -1,6 +1,7 @@
 // Shared inference on the department server, end to end on loopback with a real peer: serve-model's OpenAI-compatible
 // server (the tiny generated gemma3 model behind it, an API key required) as the department's engine. Reviewers ask
-// through the department server; they never hold the engine's key.
+// through the department server; they never hold the engine's key. Each stored analysis reaches the review's other
+// viewers live (`analysis.created` on its event stream; on PostgreSQL through NOTIFY, a long one as a reference).
 //
 // The order of things is made certain, not timed: a "gate" is a long analysis run directly on the peer's model (its
 // one slot), so whatever the department sends waits at the peer until the test ends the gate.
@@ -10,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccounts } from '../../electron/core/department/accounts';
-import { createAnalysesStore, type StoredAnalysis } from '../../electron/core/department/analyses-store';
+import { createAccounts, type Accounts } from '../../electron/core/department/accounts';
+import { createAnalysesStore, type AnalysesStore, type StoredAnalysis } from '../../electron/core/department/analyses-store';
 import { openLibraryDb, type LibraryDbHandle, type LibraryTarget } from '../../electron/core/department/db';
 import { createLibraryStore, type LibraryReview, type LibraryStore } from '../../electron/core/department/library-store';
 import { migrateLibrary } from '../../electron/core/department/migrations';
@@ -20,7 +21,7 @@ import { createInferenceClient, type InferenceClient } from '../../electron/infe
 import { createOpenAIServer, type OpenAIServer } from '../../electron/inference/openai-server';
 import { SEED_PROMPT } from '../../electron/inference/prompt';
 import { DepartmentClient, type RawRequest, type RawResponse, type StreamEvent } from '../../electron/core/department/client';
-import { inProcessReviewEvents } from '../../electron/host/department/review-events';
+import { inProcessReviewEvents, postgresReviewEvents } from '../../electron/host/department/review-events';
 import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
 import type { EngineConfig, FinishedJobEvent, JobEvent } from '../../electron/host/department/shared-inference';
 import { FAST_SCRYPT } from '../fixtures/department-library';
@@ -64,6 +65,8 @@ const frames = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((seed) => makePng(64, 48, seed + 
 interface Department {
   handle: LibraryDbHandle;
   store: LibraryStore;
+  accounts: Accounts;
+  analyses: AnalysesStore;
   server: DepartmentServer;
   close(): Promise<void>;
 }
@@ -74,17 +77,21 @@ async function department(target: LibraryTarget, engine: EngineConfig | null, us
   const handle = openLibraryDb(target);
   await migrateLibrary(handle);
   const accounts = createAccounts(handle, { scrypt: FAST_SCRYPT });
-  const events = inProcessReviewEvents();
+  // PostgreSQL: the changes go through NOTIFY / LISTEN, as between the processes of a department.
+  const events = target.kind === 'postgres' ? await postgresReviewEvents({ url: target.url }) : inProcessReviewEvents();
   const store = createLibraryStore(handle, { changes: events.sink });
+  const analyses = createAnalysesStore(handle, { changes: events.sink });
   if (users) {
     const admin = await accounts.bootstrapAdmin({ username: 'admin', displayName: 'Ada Admin', password: PASSWORD });
     await accounts.createUser(admin, { username: 'rhea', displayName: 'Dr Rhea Resident', role: 'resident', password: PASSWORD });
     await accounts.createUser(admin, { username: 'bo', displayName: 'Dr Bo Resident', role: 'resident', password: PASSWORD });
   }
-  const server = await startDepartmentServer({ accounts, store, events, engine, analyses: createAnalysesStore(handle), version: BUILD, log });
+  const server = await startDepartmentServer({ accounts, store, events, engine, analyses, version: BUILD, log });
   return {
     handle,
     store,
+    accounts,
+    analyses,
     server,
     async close() {
       await server.close();
@@ -124,6 +131,14 @@ async function gate(): Promise<{ release(): Promise<void> }> {
   };
 }
 
+/** A review's event stream as another reviewer watches it: its `analysis.created` events, once it is open. */
+async function watchAnalyses(c: DepartmentClient, reviewId: number) {
+  const created: unknown[] = [];
+  const stream = c.events(reviewId, (e) => e.event === 'analysis.created' && created.push(e.data));
+  await stream.ready;
+  return { created, close: stream.close };
+}
+
 /** Follows a job, keeping its events; `finished` is its last event. */
 function follow(c: DepartmentClient, jobId: number) {
   const events: JobEvent[] = [];
@@ -156,6 +171,7 @@ describe('shared inference on the department server (SQLite), against serve-mode
   it('a resident asks about a frame: the answer streams in, with its provenance, and is stored in the review', async () => {
     const rhea = await signedIn(d, 'rhea');
     const review = await rhea.call<LibraryReview>('POST', '/api/reviews', { title: 'Phaco, case 12' });
+    const watcher = await watchAnalyses(await signedIn(d, 'bo'), review.id);
     const g = await gate();
     const ticket = await rhea.askAnalysis(review.id, { frameIndex: 120, image: frames[0]!, maxTokens: 12 });
     expect(ticket).toEqual({ jobId: expect.any(Number), position: 0, state: 'running' });
@@ -191,6 +207,10 @@ describe('shared inference on the department server (SQLite), against serve-mode
     });
     expect(a.rawText.length).toBeGreaterThan(0);
     expect(await rhea.listAnalyses(review.id)).toEqual([a]);
+    // Another reviewer watching the review sees it arrive, whole.
+    await until(() => watcher.created.length > 0, 'analysis.created on the review stream');
+    watcher.close();
+    expect(watcher.created).toEqual([{ type: 'analysis.created', reviewId: review.id, analysis: a }]);
     const audit = await d.store.audit({ action: 'analysis.create' });
     expect(audit[0]).toMatchObject({ user: 'Dr Rhea Resident', entity: 'review', entityId: review.id, detail: { analysisId: a.id, frameIndex: 120 } });
   });
@@ -305,12 +325,13 @@ describe('shared inference on the department server (SQLite), against serve-mode
 });
 
 describe('shared inference on PostgreSQL', () => {
-  it('stores the analysis and its audit row in the department database', async () => {
+  it('stores the analysis and its audit row in the department database, and announces it through NOTIFY', async () => {
     const pg = await startPostgres();
     const d = await department({ kind: 'postgres', url: pg.url, poolSize: 4 }, { url: peerUrl, key: KEY, model: MODEL_ID });
     try {
       const rhea = await signedIn(d, 'rhea');
       const review = await rhea.call<LibraryReview>('POST', '/api/reviews', { title: 'On PostgreSQL' });
+      const watcher = await watchAnalyses(await signedIn(d, 'bo'), review.id);
       const t = await rhea.askAnalysis(review.id, { frameIndex: 42, image: frames[4]!, question: 'Which instrument is visible?', maxTokens: 4 });
       const end = await follow(rhea, t.jobId).finished;
       expect(end.type).toBe('done');
@@ -320,6 +341,16 @@ describe('shared inference on PostgreSQL', () => {
       expect(JSON.parse((row.rows[0] as unknown as { provenance_json: string }).provenance_json)).toMatchObject({ remoteModel: MODEL_ID, serverUrl: peerUrl });
       expect(await d.store.audit({ action: 'analysis.create' })).toEqual([expect.objectContaining({ user: 'Dr Rhea Resident', entityId: review.id })]);
       expect(await rhea.listAnalyses(review.id)).toEqual([stored]);
+      await until(() => watcher.created.length > 0, 'analysis.created through NOTIFY');
+      expect(watcher.created).toEqual([{ type: 'analysis.created', reviewId: review.id, analysis: stored }]);
+
+      // An answer too long for NOTIFY (8000 bytes) arrives as a reference to read.
+      const { user } = await d.accounts.login('rhea', PASSWORD);
+      const long = await d.analyses.insert(user, { ...stored, rawText: 'The capsule is intact. '.repeat(400) });
+      await until(() => watcher.created.length > 1, 'the reference to a long analysis');
+      watcher.close();
+      expect(watcher.created[1]).toEqual({ type: 'analysis.created', reviewId: review.id, analysisId: long.id, reload: true });
+      expect((await rhea.listAnalyses(review.id)).map((a) => a.id)).toEqual([stored.id, long.id]);
     } finally {
       await d.close();
       await pg.stop();

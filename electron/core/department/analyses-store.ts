@@ -1,11 +1,13 @@
 // Analyses in the department library: what the model said about one frame of a review when a reviewer asked the
 // department server's shared engine (host/department/shared-inference.ts), with the provenance the app records for
 // its own analyses (model, engine, server, prompt layout, timings) plus who asked, when, the department server's
-// build and the frame's sha256. Written once, when the answer is complete, with an audit row naming who asked.
+// build and the frame's sha256. Written once, when the answer is complete, with an audit row naming who asked, and
+// announced to the review's viewers (`analysis.created`, changes.ts).
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
 import type { AnalysisTimings, GenerationParams, Provenance } from '../../api/schemas';
 import { splitAnalysisText } from '../../api/analysis-text';
 import { writeAudit } from './audit';
+import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb, LibraryDbHandle, LibraryDialect } from './db';
 import type { LibraryUser } from './roles';
 import type { StoredAnalysis } from '../../api/department-wire';
@@ -96,16 +98,24 @@ function toAnalysis(r: Row): StoredAnalysis {
   };
 }
 
+export interface AnalysesStoreOptions {
+  now?: Clock;
+  /** Where each stored analysis is announced (changes.ts: the department server's live updates). */
+  changes?: ChangeSink;
+}
+
 /** The analyses of an open, migrated library (openLibraryDb + migrateLibrary). */
-export function createAnalysesStore(handle: LibraryDbHandle, now: Clock = () => new Date()): AnalysesStore {
+export function createAnalysesStore(handle: LibraryDbHandle, options: AnalysesStoreOptions = {}): AnalysesStore {
   const { db } = handle;
-  const get = async (id: number) => {
-    const row = await selectAnalyses(db).where('analyses.id', '=', id).executeTakeFirst();
+  const now = options.now ?? (() => new Date());
+  const read = async (from: Kysely<LibraryDb>, id: number) => {
+    const row = await selectAnalyses(from).where('analyses.id', '=', id).executeTakeFirst();
     return row && toAnalysis(row);
   };
+  const get = (id: number) => read(db, id);
   return {
     async insert(askedBy, a) {
-      const id = await db.transaction().execute(async (trx) => {
+      return writeTransaction(db, options.changes, async (trx, emit) => {
         const at = now().toISOString();
         const { id } = await trx
           .insertInto('analyses')
@@ -136,11 +146,11 @@ export function createAnalysesStore(handle: LibraryDbHandle, now: Clock = () => 
           entityId: a.reviewId,
           detail: { analysisId: id, frameIndex: a.frameIndex, model: a.provenance.modelName, stopReason: a.stopReason },
         });
-        return id;
+        const stored = await read(trx, id);
+        if (!stored) throw new Error(`Analysis ${id} was not found after it was stored.`);
+        await emit({ type: 'analysis.created', reviewId: a.reviewId, analysis: stored });
+        return stored;
       });
-      const stored = await get(id);
-      if (!stored) throw new Error(`Analysis ${id} was not found after it was stored.`);
-      return stored;
     },
     async listByReview(reviewId) {
       const rows = await selectAnalyses(db).where('analyses.review_id', '=', reviewId).orderBy('analyses.frame_index').orderBy('analyses.id').execute();

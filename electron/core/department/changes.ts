@@ -6,6 +6,7 @@
 // A sink that fails inside the transaction fails the write (nothing is written); one that fails after the commit
 // is the sink's problem (the write stands).
 import type { Kysely, Transaction } from 'kysely';
+import type { AnalysisCreatedEvent } from '../../api/department-wire';
 import type { LibraryAnnotation } from './annotations-store';
 import type { LibraryDb } from './db';
 import type { LibraryReview } from './reviews-store';
@@ -19,7 +20,8 @@ export type LibraryChange =
   | { type: 'note.created' | 'note.updated'; reviewId: number; note: LibraryNote }
   | { type: 'note.deleted'; reviewId: number; noteId: number; version: number; by: string; at: string }
   | { type: 'tag.created'; reviewId: number; tag: LibraryTag }
-  | { type: 'tag.deleted'; reviewId: number; tagId: number; by: string; at: string };
+  | { type: 'tag.deleted'; reviewId: number; tagId: number; by: string; at: string }
+  | Extract<AnalysisCreatedEvent, { analysis: unknown }>;
 
 export type LibraryChangeType = LibraryChange['type'];
 

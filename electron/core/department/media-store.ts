@@ -4,6 +4,9 @@
 // byte arrives the whole file is hashed: a match is synced and renamed into place, a mismatch is removed (nothing
 // is kept of bytes that are not what their hash says). Bodies are streamed to disk, never held in memory.
 //
+// An upload abandoned for good leaves its partial file behind: sweepPartials() removes those not written for
+// `partialMaxAgeMs` (default 7 days; the department server sweeps at start and every hour), never one being written.
+//
 // One upload of a given file at a time per server process (a second gets a conflict and retries); several server
 // processes sharing one folder should not receive the same file at the same moment.
 import crypto from 'node:crypto';
@@ -59,11 +62,24 @@ export interface MediaStore {
   append(sha256: string, range: MediaRange, body: AsyncIterable<Uint8Array>): Promise<MediaStatus>;
   /** The stored file of a complete upload, or null. */
   completeFile(sha256: string): Promise<{ file: string; size: number } | null>;
+  /** Removes the unfinished uploads not written for `partialMaxAgeMs` (none being written now): what it removed. */
+  sweepPartials(now?: Date): Promise<PartialSweep>;
 }
+
+/** What sweepPartials removed: unfinished uploads (their .part and .size files) and the bytes they held. */
+export interface PartialSweep {
+  removed: Array<{ sha256: string; bytes: number; lastWritten: string }>;
+  bytes: number;
+}
+
+/** An unfinished upload not written for this long is abandoned (7 days). */
+export const DEFAULT_PARTIAL_MAX_AGE_MS = 7 * 24 * 3600_000;
 
 export interface MediaStoreOptions {
   /** Largest file accepted (default 256 GiB). */
   maxBytes?: number;
+  /** sweepPartials removes unfinished uploads not written for this long (default 7 days). */
+  partialMaxAgeMs?: number;
 }
 
 function checkSha(sha256: string): string {
@@ -98,6 +114,7 @@ async function hashFile(file: string): Promise<string> {
 
 export function createMediaStore(dir: string, options: MediaStoreOptions = {}): MediaStore {
   const maxBytes = options.maxBytes ?? 256 * 1024 ** 3;
+  const partialMaxAgeMs = options.partialMaxAgeMs ?? DEFAULT_PARTIAL_MAX_AGE_MS;
   const partialDir = path.join(dir, 'partial');
   fs.mkdirSync(partialDir, { recursive: true });
   const finalFile = (sha: string) => path.join(dir, sha);
@@ -201,10 +218,44 @@ export function createMediaStore(dir: string, options: MediaStoreOptions = {}): 
     }
   }
 
+  /** When an unfinished upload was last written (its .part or .size file), and the bytes it holds; null: none. */
+  async function lastWritten(sha: string): Promise<{ ms: number; bytes: number } | null> {
+    const stats = await Promise.all([partFile(sha), sizeFile(sha)].map((f) => fs.promises.stat(f).catch(() => null)));
+    const found = stats.filter((st) => st !== null);
+    if (!found.length) return null;
+    return { ms: Math.max(...found.map((st) => st.mtimeMs)), bytes: stats[0]?.size ?? 0 };
+  }
+
+  async function sweepPartials(now = new Date()): Promise<PartialSweep> {
+    const cutoff = now.getTime() - partialMaxAgeMs;
+    const shas = new Set<string>();
+    for (const name of await fs.promises.readdir(partialDir)) {
+      const m = /^([0-9a-f]{64})\.(part|size)$/.exec(name);
+      if (m) shas.add(m[1]!);
+    }
+    const sweep: PartialSweep = { removed: [], bytes: 0 };
+    for (const sha of shas) {
+      const before = await lastWritten(sha);
+      if (!before || before.ms > cutoff || busy.has(sha)) continue;
+      busy.add(sha); // an upload of it that starts now waits (a conflict) until it is gone
+      try {
+        const held = await lastWritten(sha); // written between the look and the claim: not abandoned
+        if (!held || held.ms > cutoff) continue;
+        await removePartial(sha);
+        sweep.removed.push({ sha256: sha, bytes: held.bytes, lastWritten: new Date(held.ms).toISOString() });
+        sweep.bytes += held.bytes;
+      } finally {
+        busy.delete(sha);
+      }
+    }
+    return sweep;
+  }
+
   return {
     dir,
     status,
     append,
+    sweepPartials,
     async completeFile(sha256) {
       const sha = checkSha(sha256);
       const size = await sizeOf(finalFile(sha));

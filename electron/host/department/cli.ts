@@ -95,7 +95,7 @@ export async function runDepartmentCli(argv: string[]): Promise<void> {
   // The reviewer web page at / (renderer/department), once `npm run build` has built it into dist/department.
   const webRoot = path.join(root, 'dist', 'department');
   if (!fs.existsSync(path.join(webRoot, 'index.html'))) log.info('The web view is not built (npm run build): serving the API only.');
-  const server = await startDepartmentServer({ accounts, store, events, host: options.listen.host, port: options.listen.port, tls, engine, version, log, webRoot, mediaDir: options.mediaDir, analyses: createAnalysesStore(handle) });
+  const server = await startDepartmentServer({ accounts, store, events, host: options.listen.host, port: options.listen.port, tls, engine, version, log, webRoot, mediaDir: options.mediaDir, analyses: createAnalysesStore(handle, { changes: events.sink }) });
   if (options.mediaDir) log.info(`Media (published videos and frames): ${path.resolve(options.mediaDir)}`);
   if (engine) log.info(`Remote engine: ${engine.url}${engine.key ? ' (key configured)' : ''}`);
 

@@ -7,9 +7,11 @@
 // goes to this process's watchers after the commit.
 //
 // NOTIFY carries at most 8000 bytes: a change that does not fit (a long freehand stroke) goes out as a reference
-// ({ reviewId, annotationId, version, reload: true }), and the watcher reads the annotation itself.
+// ({ reviewId, annotationId, version, reload: true }; a note: noteId; an analysis: { reviewId, analysisId, reload: true }),
+// and the watcher reads it itself.
 import { sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import type { AnalysisCreatedEvent } from '../../api/department-wire';
 import type { ChangeSink, LibraryChange } from '../../core/department/changes';
 import type { LibraryDb } from '../../core/department/db';
 
@@ -21,6 +23,7 @@ export type ReviewEvent =
   | LibraryChange
   | { type: 'annotation.created' | 'annotation.updated'; reviewId: number; annotationId: number; version: number; reload: true }
   | { type: 'note.created' | 'note.updated'; reviewId: number; noteId: number; version: number; reload: true }
+  | Extract<AnalysisCreatedEvent, { reload: true }>
   | { type: 'resync'; reviewId: number };
 
 export type ReviewListener = (event: ReviewEvent) => void;
@@ -38,6 +41,7 @@ export interface ReviewEvents {
 export function encodeChange(change: LibraryChange): string {
   const whole = JSON.stringify(change);
   if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES) return whole;
+  if ('analysis' in change) return JSON.stringify({ type: change.type, reviewId: change.reviewId, analysisId: change.analysis.id, reload: true });
   if ('note' in change) return JSON.stringify({ type: change.type, reviewId: change.reviewId, noteId: change.note.id, version: change.note.version, reload: true });
   if (!('annotation' in change)) return whole;
   const { annotation } = change;

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { WorkstationError } from '../../api/errors';
 import type { Accounts } from '../../core/department/accounts';
 import type { LibraryStore } from '../../core/department/library-store';
-import { createMediaStore } from '../../core/department/media-store';
+import { createMediaStore, DEFAULT_PARTIAL_MAX_AGE_MS, type MediaStore } from '../../core/department/media-store';
 import type { LibraryUser } from '../../core/department/roles';
 import { checkSameOrigin, errorReply, HttpRefusal, readJsonBody, securityHeaders, sendJson, sessionToken, SIGN_IN_FIRST } from './http';
 import { plainHttpRefusal } from './options';
@@ -50,6 +50,8 @@ export interface DepartmentServerOptions {
   webRoot?: string | null;
   /** The media folder (--media DIR): uploaded videos and frame images by sha256 (core/department/media-store.ts). */
   mediaDir?: string | null;
+  /** Unfinished uploads in the media folder not written for this long are removed, at start and every hour (default 7 days). */
+  partialMaxAgeMs?: number;
   /** Where analyses asked of the engine are stored (core/department/analyses-store.ts); without it none are asked. */
   analyses?: AnalysesStore | null;
   /** Analyses the engine runs at once (default 1: one GPU). */
@@ -89,6 +91,20 @@ function redacting(log: DepartmentLog, secrets: string[]): DepartmentLog {
   const scrubErr = (err: unknown) => (err instanceof Error ? scrub(err.stack ?? err.message) : scrub(String(err)));
   if (!secrets.length) return log;
   return { info: (m) => log.info(scrub(m)), error: (m, err) => log.error(scrub(m), err === undefined ? undefined : scrubErr(err)) };
+}
+
+const SWEEP_EVERY_MS = 3600_000;
+
+/** Removes abandoned uploads from the media folder (media-store.ts), saying what went; a failure is logged, not thrown. */
+async function sweepPartials(media: MediaStore, maxAgeMs: number, log: DepartmentLog): Promise<void> {
+  try {
+    const { removed, bytes } = await media.sweepPartials();
+    const age = maxAgeMs % 86_400_000 === 0 ? `${maxAgeMs / 86_400_000} days` : `${Math.round(maxAgeMs / 1000)} s`;
+    const which = removed.map((r) => `${r.sha256.slice(0, 12)}… (${r.bytes} bytes, last written ${r.lastWritten})`).join(', ');
+    if (removed.length) log.info(`Media: removed ${removed.length} unfinished upload(s) not written for ${age}, ${bytes} bytes in all: ${which}`);
+  } catch (err) {
+    log.error('Media: the unfinished uploads could not be cleared', err);
+  }
 }
 
 export async function startDepartmentServer(o: DepartmentServerOptions): Promise<DepartmentServer> {
@@ -153,6 +169,9 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     send(`event: ready\ndata: ${JSON.stringify({ reviewId })}\n\n`);
   }
 
+  const partialMaxAgeMs = o.partialMaxAgeMs ?? DEFAULT_PARTIAL_MAX_AGE_MS;
+  const media = o.mediaDir ? createMediaStore(o.mediaDir, { partialMaxAgeMs }) : null;
+  if (media) await sweepPartials(media, partialMaxAgeMs, log); // then every hour, once listening
   const web = o.webRoot ? createWebView(o.webRoot, tls) : null;
   const inference = createSharedInference({
     engine: o.engine ?? null,
@@ -172,7 +191,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     tls,
     status: () => status,
     openEvents,
-    media: o.mediaDir ? createMediaStore(o.mediaDir) : null,
+    media,
     endStreams(token) {
       for (const s of [...streams]) if (s.token === token) s.end();
     },
@@ -232,6 +251,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     });
   });
   server.on('error', (err) => log.error('The department server failed', err));
+  const sweeper = media ? setInterval(() => void sweepPartials(media, partialMaxAgeMs, log), SWEEP_EVERY_MS).unref() : undefined;
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log.info(`Department server listening on ${tls ? 'https' : 'http'}://${urlHost}:${port}`);
@@ -241,6 +261,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     port,
     routes: routes.map(({ route: { method, pattern, public: isPublic, stream } }) => ({ method, pattern, public: isPublic, stream })),
     async close() {
+      clearInterval(sweeper);
       await inference.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of [...streams]) s.end();
