@@ -15,10 +15,10 @@ import {
 import type { LibraryAnnotation } from '../../api/department-wire';
 import { WorkstationError } from '../../api/errors';
 import { DEFAULT_ANNOTATION_COLOR } from '../annotations/annotations-repo';
-import { readAudit, writeAudit } from './audit';
+import { goneError, writeAudit } from './audit';
 import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';
-import { annotationNotFound, changedByError, deletedByError, parseOrThrow } from './messages';
+import { annotationNotFound, changedByError, parseOrThrow } from './messages';
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
@@ -84,16 +84,13 @@ async function readAnnotation(db: Kysely<LibraryDb>, id: number): Promise<Librar
 }
 
 /** The annotation is gone: say who deleted it when the audit log knows, else that it does not exist. */
-async function goneError(trx: Transaction<LibraryDb>, id: number): Promise<WorkstationError> {
-  const [deleted] = await readAudit(trx, { entity: 'annotation', entityId: id, action: 'annotation.delete', limit: 1 });
-  return deleted ? deletedByError('annotation', deleted.user, deleted.at) : annotationNotFound(id);
-}
+const goneAnnotation = (trx: Transaction<LibraryDb>, id: number) => goneError(trx, 'annotation', id, annotationNotFound(id));
 
 export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock, changes?: ChangeSink): AnnotationStore {
   /** The annotation as it is now, its review held as a draft for the rest of the transaction. */
   async function current(trx: Transaction<LibraryDb>, id: number) {
     const found = await trx.selectFrom('annotations').select(['review_id', 'kind']).where('id', '=', id).executeTakeFirst();
-    if (!found) throw await goneError(trx, id);
+    if (!found) throw await goneAnnotation(trx, id);
     await lockDraftReview(trx, found.review_id);
     return found;
   }
@@ -101,7 +98,7 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock, changes
   /** After a guarded write matched no row: someone else changed or deleted it first. */
   async function staleError(trx: Transaction<LibraryDb>, id: number): Promise<WorkstationError> {
     const now = await readAnnotation(trx, id);
-    return now ? changedByError(now.updatedBy, now.updatedAt) : goneError(trx, id);
+    return now ? changedByError(now.updatedBy, now.updatedAt) : goneAnnotation(trx, id);
   }
 
   return {

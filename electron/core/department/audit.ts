@@ -1,6 +1,8 @@
 // The department audit log: every write to the library adds one row in the same transaction, naming the user.
 import type { Kysely, Transaction } from 'kysely';
+import type { WorkstationError } from '../../api/errors';
 import type { LibraryDb } from './db';
+import { deletedByError } from './messages';
 
 export type AuditEntity = 'user' | 'session' | 'review' | 'annotation' | 'note' | 'tag';
 
@@ -70,4 +72,13 @@ export async function readAudit(db: Kysely<LibraryDb> | Transaction<LibraryDb>, 
     entityId: r.entity_id,
     detail: r.detail_json ? (JSON.parse(r.detail_json) as Record<string, unknown>) : null,
   }));
+}
+
+/**
+ * A versioned row (annotation, note, tag) that is not there: "deleted by X at T" when the audit log knows who deleted
+ * it, else `notFound`.
+ */
+export async function goneError(db: Kysely<LibraryDb> | Transaction<LibraryDb>, entity: 'annotation' | 'note' | 'tag', id: number, notFound: WorkstationError): Promise<WorkstationError> {
+  const [deleted] = await readAudit(db, { entity, entityId: id, action: `${entity}.delete`, limit: 1 });
+  return deleted ? deletedByError(entity, deleted.user, deleted.at) : notFound;
 }

@@ -6,10 +6,10 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { WorkstationError } from '../../api/errors';
 import { NoteText } from '../../api/schemas-review';
-import { readAudit, writeAudit } from './audit';
+import { goneError, writeAudit } from './audit';
 import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';
-import { changedByError, deletedByError, parseOrThrow } from './messages';
+import { changedByError, parseOrThrow } from './messages';
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
@@ -68,16 +68,13 @@ async function readNote(db: Kysely<LibraryDb>, id: number): Promise<LibraryNote 
 }
 
 /** The note is gone: say who deleted it when the audit log knows, else that it does not exist. */
-async function goneError(trx: Transaction<LibraryDb>, id: number): Promise<WorkstationError> {
-  const [deleted] = await readAudit(trx, { entity: 'note', entityId: id, action: 'note.delete', limit: 1 });
-  return deleted ? deletedByError('note', deleted.user, deleted.at) : noteNotFound(id);
-}
+const goneNote = (trx: Transaction<LibraryDb>, id: number) => goneError(trx, 'note', id, noteNotFound(id));
 
 export function createNoteStore(db: Kysely<LibraryDb>, now: Clock, changes?: ChangeSink): NoteStore {
   /** The note's review, held as a draft for the rest of the transaction. */
   async function current(trx: Transaction<LibraryDb>, id: number): Promise<number> {
     const found = await trx.selectFrom('notes').select('review_id').where('id', '=', id).executeTakeFirst();
-    if (!found) throw await goneError(trx, id);
+    if (!found) throw await goneNote(trx, id);
     await lockDraftReview(trx, found.review_id);
     return found.review_id;
   }
@@ -85,7 +82,7 @@ export function createNoteStore(db: Kysely<LibraryDb>, now: Clock, changes?: Cha
   /** After a guarded write matched no row: someone else changed or deleted it first. */
   async function staleError(trx: Transaction<LibraryDb>, id: number): Promise<WorkstationError> {
     const now = await readNote(trx, id);
-    return now ? changedByError(now.updatedBy, now.updatedAt) : goneError(trx, id);
+    return now ? changedByError(now.updatedBy, now.updatedAt) : goneNote(trx, id);
   }
 
   return {

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { WorkstationError } from '../../api/errors';
 import { TagKind } from '../../api/schemas-review';
 import { resolveTag } from '../taxonomy/taxonomy';
-import { readAudit, writeAudit } from './audit';
+import { goneError, writeAudit } from './audit';
 import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';
-import { annotationNotFound, deletedByError, parseOrThrow } from './messages';
+import { annotationNotFound, parseOrThrow } from './messages';
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
@@ -122,10 +122,7 @@ export function createTagStore(db: Kysely<LibraryDb>, now: Clock, changes?: Chan
 
     async remove(actor, id) {
       await writeTransaction(db, changes, async (trx, emit) => {
-        const gone = async () => {
-          const [removed] = await readAudit(trx, { entity: 'tag', entityId: id, action: 'tag.delete', limit: 1 });
-          return removed ? deletedByError('tag', removed.user, removed.at) : tagNotFound(id);
-        };
+        const gone = () => goneError(trx, 'tag', id, tagNotFound(id));
         const found = await trx.selectFrom('tags').select(['review_id', 'kind', 'value']).where('id', '=', id).executeTakeFirst();
         if (!found) throw await gone();
         await lockDraftReview(trx, found.review_id);
