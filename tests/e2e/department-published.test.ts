@@ -26,7 +26,7 @@ import { forkWorker } from '../../electron/inference/fork-worker';
 import { createInferenceClient, type InferenceClient } from '../../electron/inference/inference-client';
 import { createOpenAIServer, type OpenAIServer } from '../../electron/inference/openai-server';
 import { SEED_PROMPT } from '../../electron/inference/prompt';
-import { FAST_SCRYPT } from '../fixtures/department-library';
+import { FAST_SCRYPT, seedReviewers } from '../fixtures/department-library';
 import { makePng } from '../fixtures/images';
 import { addLocalReview, openLocalFixture, uniqueVideo, type LocalFixture, type LocalReviewSeed } from '../fixtures/local-review';
 import { ensureTestModel } from '../fixtures/test-model';
@@ -75,9 +75,7 @@ beforeAll(async () => {
   const common = { accounts, store, events, webRoot: web, mediaDir: path.join(dir, 'media'), analyses: createAnalysesStore(handle, { changes: events.sink }), version: '9.9.9-e2e' };
   server = await startDepartmentServer({ ...common, engine: { url: peerUrl, key: KEY } });
   bare = await startDepartmentServer({ ...common, engine: null });
-  const admin = await accounts.bootstrapAdmin({ username: 'admin', displayName: 'Ada Admin', password: PASSWORD });
-  await accounts.createUser(admin, { username: 'rhea', displayName: 'Dr Rhea Resident', role: 'resident', password: PASSWORD });
-  await accounts.createUser(admin, { username: 'amir', displayName: 'Dr Amir Attending', role: 'attending', password: PASSWORD });
+  await seedReviewers(accounts, PASSWORD);
 
   // The workstation publishes its review: video, three captured frames, four annotations, one analysis.
   local = openLocalFixture(path.join(dir, 'workstation'));

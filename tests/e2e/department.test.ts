@@ -4,7 +4,7 @@
 // attending. The resident writes a note and cannot sign off; the attending sees the note arrive live and signs off;
 // the resident's next edit is refused (locked) and nothing changes. On the way: stale label and note edits (409
 // "Changed by …", Reload) and screenshots of the sign-in and review pages in light and dark (test-results/department/).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +17,9 @@ import { createLibraryStore, type LibraryReview, type LibraryStore } from '../..
 import { migrateLibrary } from '../../electron/core/department/migrations';
 import { postgresReviewEvents, type ReviewEvents } from '../../electron/host/department/review-events';
 import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
-import { FAST_SCRYPT } from '../fixtures/department-library';
+import { FAST_SCRYPT, seedReviewers } from '../fixtures/department-library';
 import { startPostgres, type PostgresServer } from '../fixtures/postgres';
+import { selfSignedCertificate } from '../fixtures/tls-cert';
 import { CHROMIUM, CHROMIUM_ARGS } from './harness';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,13 +42,8 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dept-e2e-'));
   const web = path.join(dir, 'web');
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-department-web.mjs'), '--out', web, '--quiet'], { stdio: 'inherit' });
-  const made = spawnSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl could not make a test certificate: ${made.stderr}`);
-  const tls = { cert: fs.readFileSync(path.join(dir, 'cert.pem')), key: fs.readFileSync(path.join(dir, 'key.pem')) };
+  const { cert, key } = selfSignedCertificate(dir);
+  const tls = { cert, key };
 
   [pg, browser] = await Promise.all([startPostgres(), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
   handle = openLibraryDb({ kind: 'postgres', url: pg.url, poolSize: 4 });
@@ -56,9 +52,7 @@ beforeAll(async () => {
   events = await postgresReviewEvents({ url: pg.url });
   store = createLibraryStore(handle, { changes: events.sink });
   server = await startDepartmentServer({ accounts, store, events, tls, webRoot: web });
-  const admin = await accounts.bootstrapAdmin({ username: 'admin', displayName: 'Ada Admin', password: PASSWORD });
-  await accounts.createUser(admin, { username: 'rhea', displayName: 'Dr Rhea Resident', role: 'resident', password: PASSWORD });
-  await accounts.createUser(admin, { username: 'amir', displayName: 'Dr Amir Attending', role: 'attending', password: PASSWORD });
+  const admin = await seedReviewers(accounts, PASSWORD);
   review = await store.reviews.create(admin, { title: TITLE });
   await store.annotations.create(admin, review.id, { kind: 'box', geometry: { x: 0.3, y: 0.3, w: 0.2, h: 0.2 }, frameIndex: 120, label: 'Rhexis' });
   fs.mkdirSync(SHOTS, { recursive: true });

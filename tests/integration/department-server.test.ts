@@ -16,7 +16,7 @@ import { migrateLibrary } from '../../electron/core/department/migrations';
 import { DepartmentClient, type RawRequest, type RawResponse, type StreamEvent } from '../../electron/core/department/client';
 import { inProcessReviewEvents, postgresReviewEvents, type ReviewEvents } from '../../electron/host/department/review-events';
 import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
-import { FAST_SCRYPT } from '../fixtures/department-library';
+import { FAST_SCRYPT, seedReviewers } from '../fixtures/department-library';
 import { restartPostgres, startPostgres, type PostgresServer } from '../fixtures/postgres';
 import { selfSignedCertificate } from '../fixtures/tls-cert';
 
@@ -110,9 +110,7 @@ beforeAll(async () => {
   pg = await startPostgres();
   a = await instance(pg.url);
   b = await instance(pg.url);
-  const admin = await a.accounts.bootstrapAdmin({ username: 'admin', displayName: 'Ada Admin', password: PASSWORD });
-  await a.accounts.createUser(admin, { username: 'rhea', displayName: 'Dr Rhea Resident', role: 'resident', password: PASSWORD });
-  await a.accounts.createUser(admin, { username: 'amir', displayName: 'Dr Amir Attending', role: 'attending', password: PASSWORD });
+  await seedReviewers(a.accounts, PASSWORD);
 });
 
 afterAll(async () => {
