@@ -12,7 +12,7 @@ import { REPO } from '../fixtures/host';
 import { selfSignedCertificate, type TestCertificate } from '../fixtures/tls-cert';
 import { makeTestVideo } from '../fixtures/videos';
 import { launchApp, type App } from './harness';
-import { addVideo, captureWithKey, createCase, openCase, openReview, reviewId } from './video-helpers';
+import { addVideo, captureWithKey, createCase, openCase, openReview, resizeWindow, reviewId, waitSettled } from './video-helpers';
 
 const SHOTS = path.join(REPO, 'test-results', 'department-link');
 const sqlite = BACKENDS.find((b) => b.name === 'SQLite')!;
@@ -104,5 +104,31 @@ describe('Department library from the desktop (browser host + Chromium + departm
       `✓ Already up to date: review ${departmentId} in the department library, 1 frame and 0 annotations. Nothing needed sending.`,
     );
     expect(app.errors.join('\n')).toBe('');
+  });
+
+  it('keeps Publish… in the review toolbar in view at 1280×720 and 1920×1080, in both review themes', async () => {
+    const { page } = app;
+    for (const theme of ['dark', 'light'] as const) {
+      await app.t.call('settings.update', { reviewTheme: theme });
+      await page.reload();
+      await page.getByTestId('review').waitFor();
+      await waitSettled(page);
+      for (const [w, h] of [
+        [1280, 720],
+        [1920, 1080],
+      ] as const) {
+        await resizeWindow(page, w, h);
+        const fit = await page.evaluate(() => {
+          const bar = document.querySelector('[data-testid="review-toolbar"]')!;
+          const button = document.querySelector('[data-testid="publish-button"]')!.getBoundingClientRect();
+          return { overflow: bar.scrollWidth - bar.clientWidth, right: button.right, pageScroll: document.scrollingElement!.scrollWidth - innerWidth };
+        });
+        expect(fit.overflow, `${w}×${h} ${theme}: the toolbar overflows`).toBeLessThanOrEqual(0);
+        expect(fit.right).toBeLessThanOrEqual(w);
+        expect(fit.pageScroll).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: path.join(SHOTS, `review-${w}x${h}-${theme}.png`) });
+      }
+    }
+    await app.t.call('settings.update', { reviewTheme: 'dark' });
   });
 });
