@@ -239,6 +239,11 @@ describe('The review workspace: the address, the timeline dock, J and the journe
     await at(40);
     await page.getByTestId('tag-scope-segment').click();
     await page.getByTestId('tag-input').fill('ante caps');
+    // The scope click took the focus from the field; typing brought it back. The list must stay open past the field's
+    // 120 ms blur delay: it closed under the new text when the typing came within that delay (a CI run's click then
+    // waited 30 s for an option that was gone).
+    await page.waitForTimeout(300);
+    expect(await page.getByTestId('tag-options').isVisible()).toBe(true);
     await page.locator('[data-testid="tag-option"][data-value="anterior-capsule-tear"]').click();
     await page.locator('[data-testid="tag-chip"][data-value="anterior-capsule-tear"]').waitFor();
 

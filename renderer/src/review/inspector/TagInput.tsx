@@ -129,7 +129,9 @@ export function TagInput({ taxonomy, disabled, onAdd, placeholder }: Props) {
           if (text) setOpen(true);
         }}
         onClick={() => setOpen(true)}
-        onBlur={() => setTimeout(() => setOpen(false), 120)}
+        // Closed a moment after the field loses focus (a click on an option lands first), unless the focus came back
+        // meanwhile: a click elsewhere and quick typing again must not have the list shut under the new text.
+        onBlur={() => setTimeout(() => document.activeElement !== input.current && setOpen(false), 120)}
         onKeyDown={onKeyDown}
       />
       <CharCount value={text} max={TAG_MAX} />
