@@ -118,6 +118,10 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     expect(Number(whole.headers['content-length'])).toBe(video.size);
     const part = await rhea.raw({ method: 'GET', path: `/api/media/${video.sha256}/content`, headers: { Range: 'bytes=0-7' } });
     expect([part.status, part.headers['content-range']]).toEqual([206, `bytes 0-7/${video.size}`]);
+    // As what they are (a browser's <video> and <img> take them), never left to the browser to guess.
+    for (const res of [whole, part]) expect([res.headers['content-type'], res.headers['x-content-type-options']]).toEqual(['video/mp4', 'nosniff']);
+    const frame = await rhea.raw({ method: 'GET', path: `/api/media/${seeded.frameShas[0]}/content` });
+    expect([frame.status, frame.headers['content-type'], frame.headers['x-content-type-options']]).toEqual([200, 'image/png', 'nosniff']);
 
     const audit = await dept.store.audit({ entity: 'review', entityId: result.reviewId });
     expect(audit.map((a) => [a.action, a.user])).toEqual([['review.publish', 'Dr Rhea Resident']]);
@@ -354,6 +358,36 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     });
     expect(JSON.parse(cli.stdout.trim().split('\n').at(-1)!)).toEqual({ reviews: 3, published: 3, created: 0, changed: 0, failed: [], sent_bytes: 0, skipped_bytes: expect.any(Number) });
     expect(await counts()).toEqual(after);
+  });
+
+  it('serves each stored file as what its first bytes say it is (nosniff), else application/octet-stream; Range keeps the type', async () => {
+    const rhea = await signedIn();
+    const tail = () => crypto.randomBytes(600);
+    const ftyp = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from(`ftyp${brand}\0\0\0\0isom`, 'latin1'), tail()]);
+    const ebml = (docType: string) => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x80 | docType.length]), Buffer.from(docType), tail()]);
+    const ts = Buffer.concat([0, 1, 2, 3].map(() => Buffer.concat([Buffer.from([0x47]), crypto.randomBytes(187)])));
+    const notTs = Buffer.concat([Buffer.from('G'), Buffer.alloc(400, 0x20), tail()]); // one "G", no sync 188 bytes on
+    const cases: Array<[string, Buffer]> = [
+      ['image/png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), tail()])],
+      ['image/jpeg', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), tail()])],
+      ['video/mp4', ftyp('isom')],
+      ['video/mp4', ftyp('mp42')],
+      ['video/quicktime', ftyp('qt  ')],
+      ['video/webm', ebml('webm')],
+      ['video/x-matroska', ebml('matroska')],
+      ['video/mp2t', ts],
+      ['application/octet-stream', ftyp('heic')], // a still image in an ISO box: not claimed as a video
+      ['application/octet-stream', notTs],
+      ['application/octet-stream', Buffer.concat([Buffer.from('<html><script>alert(1)</script>'), tail()])],
+    ];
+    for (const [type, bytes] of cases) {
+      const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+      expect(await rhea.uploadMedia(sha, { source: { bytes }, start: 0, end: bytes.length, total: bytes.length })).toMatchObject({ complete: true });
+      const whole = await rhea.raw({ method: 'GET', path: `/api/media/${sha}/content` });
+      expect([whole.status, whole.headers['content-type'], whole.headers['x-content-type-options'], whole.headers['content-length']], type).toEqual([200, type, 'nosniff', String(bytes.length)]);
+      const part = await rhea.raw({ method: 'GET', path: `/api/media/${sha}/content`, headers: { Range: 'bytes=100-' } });
+      expect([part.status, part.headers['content-type'], part.headers['content-range']], type).toEqual([206, type, `bytes 100-${bytes.length - 1}/${bytes.length}`]);
+    }
   });
 
   it('answers 401 on the publishing routes without a session, and refuses cross-site uploads', async () => {

@@ -6,6 +6,8 @@
 //
 // An upload abandoned for good leaves its partial file behind: sweepPartials() removes those not written for
 // `partialMaxAgeMs` (default 7 days; the department server sweeps at start and every hour), never one being written.
+// One whose every byte arrived (the server stopped between the last byte and storing it) is finished instead: hashed,
+// and on a match synced and renamed into place like any upload; on a mismatch removed.
 //
 // One upload of a given file at a time per server process (a second gets a conflict and retries); several server
 // processes sharing one folder should not receive the same file at the same moment.
@@ -62,14 +64,28 @@ export interface MediaStore {
   append(sha256: string, range: MediaRange, body: AsyncIterable<Uint8Array>): Promise<MediaStatus>;
   /** The stored file of a complete upload, or null. */
   completeFile(sha256: string): Promise<{ file: string; size: number } | null>;
-  /** Removes the unfinished uploads not written for `partialMaxAgeMs` (none being written now): what it removed. */
+  /**
+   * The unfinished uploads not written for `partialMaxAgeMs` (none being written now): those whose every byte arrived
+   * and hash to their name are stored (`completed`), the rest removed (`removed`).
+   */
   sweepPartials(now?: Date): Promise<PartialSweep>;
 }
 
-/** What sweepPartials removed: unfinished uploads (their .part and .size files) and the bytes they held. */
-export interface PartialSweep {
-  removed: Array<{ sha256: string; bytes: number; lastWritten: string }>;
+/** One upload sweepPartials acted on: its bytes and when it was last written (ISO). */
+export interface SweptUpload {
+  sha256: string;
   bytes: number;
+  lastWritten: string;
+}
+
+/** What sweepPartials did: the unfinished uploads it removed (their .part and .size files), the bytes they held, and the stale ones it completed. */
+export interface PartialSweep {
+  /** Removed: abandoned part-way (`abandoned`), or every byte arrived but they do not hash to the name (`sha256-mismatch`). */
+  removed: Array<SweptUpload & { reason: 'abandoned' | 'sha256-mismatch' }>;
+  /** Bytes removed in all. */
+  bytes: number;
+  /** Every byte had arrived and matched its sha256: stored as a complete upload (DIR/<sha256>). */
+  completed: SweptUpload[];
 }
 
 /** An unfinished upload not written for this long is abandoned (7 days). */
@@ -166,6 +182,12 @@ export function createMediaStore(dir: string, options: MediaStoreOptions = {}): 
       await removePartial(sha);
       throw new MediaHashMismatch(sha);
     }
+    const handle = await fs.promises.open(part, 'r+'); // its bytes on disk before its name (a part left by a crash too)
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.promises.rename(part, finalFile(sha));
     await syncFolder(dir);
     await fs.promises.rm(sizeFile(sha), { force: true });
@@ -233,7 +255,7 @@ export function createMediaStore(dir: string, options: MediaStoreOptions = {}): 
       const m = /^([0-9a-f]{64})\.(part|size)$/.exec(name);
       if (m) shas.add(m[1]!);
     }
-    const sweep: PartialSweep = { removed: [], bytes: 0 };
+    const sweep: PartialSweep = { removed: [], bytes: 0, completed: [] };
     for (const sha of shas) {
       const before = await lastWritten(sha);
       if (!before || before.ms > cutoff || busy.has(sha)) continue;
@@ -241,8 +263,22 @@ export function createMediaStore(dir: string, options: MediaStoreOptions = {}): 
       try {
         const held = await lastWritten(sha); // written between the look and the claim: not abandoned
         if (!held || held.ms > cutoff) continue;
-        await removePartial(sha);
-        sweep.removed.push({ sha256: sha, bytes: held.bytes, lastWritten: new Date(held.ms).toISOString() });
+        const swept = { sha256: sha, bytes: held.bytes, lastWritten: new Date(held.ms).toISOString() };
+        let reason: 'abandoned' | 'sha256-mismatch' = 'abandoned';
+        // Every byte arrived but the server stopped before storing it: store it if the bytes are what their name says.
+        if (held.bytes > 0 && held.bytes === (await announced(sha))) {
+          try {
+            await finish(sha);
+            sweep.completed.push(swept);
+            continue;
+          } catch (err) {
+            if (!(err instanceof MediaHashMismatch)) throw err;
+            reason = 'sha256-mismatch'; // finish removed it
+          }
+        } else {
+          await removePartial(sha);
+        }
+        sweep.removed.push({ ...swept, reason });
         sweep.bytes += held.bytes;
       } finally {
         busy.delete(sha);

@@ -1,5 +1,5 @@
 // `npm run serve -- --db postgres://…` (or `npm run serve:department -- …`): `--db postgres://… --listen ADDR:PORT [--tls-cert F --tls-key F]
-//    [--engine-url URL --engine-key-file F] [--bootstrap-admin NAME --admin-password-file F] [--media DIR]`
+//    [--engine-url URL --engine-key-file F] [--bootstrap-admin NAME --admin-password-file F] [--media DIR [--partial-max-age 7d]]`
 // The department library over HTTPS (electron/host/department). Exit codes: 2 for a command line it refuses (plain
 // HTTP on a network address, a missing file), 1 when the library cannot be opened.
 import fs from 'node:fs';
@@ -10,8 +10,9 @@ import { createAccounts } from '../../core/department/accounts';
 import { createAnalysesStore } from '../../core/department/analyses-store';
 import { openLibraryDb } from '../../core/department/db';
 import { createLibraryStore } from '../../core/department/library-store';
+import { DEFAULT_PARTIAL_MAX_AGE_MS } from '../../core/department/media-store';
 import { migrateLibrary } from '../../core/department/migrations';
-import { parseDepartmentArgs, USAGE, UsageError, type DepartmentCliOptions } from './options';
+import { formatDuration, parseDepartmentArgs, USAGE, UsageError, type DepartmentCliOptions } from './options';
 import { inProcessReviewEvents, postgresReviewEvents } from './review-events';
 import { startDepartmentServer, type DepartmentLog } from './server';
 
@@ -95,8 +96,11 @@ export async function runDepartmentCli(argv: string[]): Promise<void> {
   // The reviewer web page at / (renderer/department), once `npm run build` has built it into dist/department.
   const webRoot = path.join(root, 'dist', 'department');
   if (!fs.existsSync(path.join(webRoot, 'index.html'))) log.info('The web view is not built (npm run build): serving the API only.');
-  const server = await startDepartmentServer({ accounts, store, events, host: options.listen.host, port: options.listen.port, tls, engine, version, log, webRoot, mediaDir: options.mediaDir, analyses: createAnalysesStore(handle, { changes: events.sink }) });
-  if (options.mediaDir) log.info(`Media (published videos and frames): ${path.resolve(options.mediaDir)}`);
+  const server = await startDepartmentServer({ accounts, store, events, host: options.listen.host, port: options.listen.port, tls, engine, version, log, webRoot, mediaDir: options.mediaDir, partialMaxAgeMs: options.partialMaxAgeMs ?? undefined, analyses: createAnalysesStore(handle, { changes: events.sink }) });
+  if (options.mediaDir) {
+    const age = formatDuration(options.partialMaxAgeMs ?? DEFAULT_PARTIAL_MAX_AGE_MS);
+    log.info(`Media (published videos and frames): ${path.resolve(options.mediaDir)}; unfinished uploads not written for ${age} are removed (--partial-max-age)`);
+  }
   if (engine) log.info(`Remote engine: ${engine.url}${engine.key ? ' (key configured)' : ''}`);
 
   let closing = false;

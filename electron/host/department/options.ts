@@ -7,7 +7,10 @@ import type { LibraryTarget } from '../../core/department/db';
 export const USAGE =
   'Usage: npm run serve -- --db postgres://USER@HOST:PORT/DB|sqlite:FILE --listen ADDR:PORT\n' +
   '         [--tls-cert CERT.pem --tls-key KEY.pem] [--engine-url URL [--engine-key-file FILE]]\n' +
-  '         [--bootstrap-admin USERNAME --admin-password-file FILE] [--media DIR]';
+  '         [--bootstrap-admin USERNAME --admin-password-file FILE] [--media DIR [--partial-max-age DURATION]]\n' +
+  '  --partial-max-age DURATION  an upload to --media DIR not written for this long is abandoned: its partial file is\n' +
+  '                              removed (one whose every byte arrived is checked and stored instead), at start and\n' +
+  '                              every hour. A whole number and a unit: 7d, 12h, 30m, 3600s (default 7d).';
 
 export interface DepartmentCliOptions {
   db: LibraryTarget;
@@ -17,6 +20,8 @@ export interface DepartmentCliOptions {
   bootstrapAdmin: { username: string; passwordFile: string } | null;
   /** Where uploaded videos and frame images are kept (publishing from workstations); null: none kept. */
   mediaDir: string | null;
+  /** --partial-max-age: unfinished uploads not written for this long are removed; null: the server's default (7 days). */
+  partialMaxAgeMs: number | null;
 }
 
 /** A mistake on the command line: printed with the usage, exit code 2. */
@@ -70,6 +75,27 @@ export function parseEngineUrl(text: string): string {
   return url.toString();
 }
 
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
+const UNIT_NAME = { d: 'day', h: 'hour', m: 'minute', s: 'second' } as const;
+
+/** --partial-max-age's value: a whole number of days, hours, minutes or seconds ("7d", "12h", "30m", "3600s") in ms. */
+export function parseDuration(text: string, flag = '--partial-max-age'): number {
+  const m = /^(\d{1,9})(d|h|m|s)$/.exec(text.trim());
+  const forms = 'a whole number followed by d, h, m or s (days, hours, minutes, seconds), e.g. 7d, 12h, 30m or 3600s';
+  if (!m) throw new UsageError(`${flag} takes ${forms}; "${text.slice(0, 100)}" is not one.`);
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  if (ms === 0) throw new UsageError(`${flag} must be longer than 0 (it would remove every unfinished upload): give ${forms}.`);
+  if (ms > 100 * 365 * UNIT_MS.d) throw new UsageError(`${flag} is at most 36500d (100 years); "${text.slice(0, 100)}" is longer.`);
+  return ms;
+}
+
+/** A duration in the largest unit that divides it: "7 days", "12 hours", "1 minute", "90 seconds". */
+export function formatDuration(ms: number): string {
+  const unit = (['d', 'h', 'm'] as const).find((u) => ms % UNIT_MS[u] === 0) ?? 's';
+  const n = unit === 's' ? Math.round(ms / 1000) : ms / UNIT_MS[unit];
+  return `${n} ${UNIT_NAME[unit]}${n === 1 ? '' : 's'}`;
+}
+
 export function parseDepartmentArgs(argv: string[]): DepartmentCliOptions | 'help' {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -85,6 +111,7 @@ export function parseDepartmentArgs(argv: string[]): DepartmentCliOptions | 'hel
         'bootstrap-admin': { type: 'string' },
         'admin-password-file': { type: 'string' },
         media: { type: 'string' },
+        'partial-max-age': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -112,6 +139,9 @@ export function parseDepartmentArgs(argv: string[]): DepartmentCliOptions | 'hel
   const admin = str('bootstrap-admin');
   const adminPasswordFile = str('admin-password-file');
   if (Boolean(admin) !== Boolean(adminPasswordFile)) throw new UsageError('--bootstrap-admin and --admin-password-file go together.');
+  const maxAgeText = str('partial-max-age');
+  const partialMaxAgeMs = maxAgeText === undefined ? null : parseDuration(maxAgeText);
+  if (partialMaxAgeMs !== null && !str('media')) throw new UsageError('--partial-max-age needs --media DIR (the folder whose unfinished uploads it ages out).');
   return {
     db: parseDatabase(db),
     listen,
@@ -119,5 +149,6 @@ export function parseDepartmentArgs(argv: string[]): DepartmentCliOptions | 'hel
     engine: engineUrl ? { url: parseEngineUrl(engineUrl), keyFile: engineKeyFile ?? null } : null,
     bootstrapAdmin: admin && adminPasswordFile ? { username: admin, passwordFile: adminPasswordFile } : null,
     mediaDir: str('media') ?? null,
+    partialMaxAgeMs,
   };
 }

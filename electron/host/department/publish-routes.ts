@@ -57,6 +57,47 @@ function byteRange(header: string | undefined, size: number): { start: number; e
   return range;
 }
 
+/** The first bytes of a stored file, enough to tell its kind (two MPEG-TS packets and a bit). */
+const SNIFF_BYTES = 512;
+/** ISO-BMFF brands that are still images, not video (HEIF, AVIF): not claimed as video/mp4. */
+const IMAGE_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1', 'avif', 'avis']);
+
+/**
+ * What a stored file is, from its first bytes (uploads carry no type, and every file is named by its hash): PNG, JPEG,
+ * MP4 / QuickTime (an ISO-BMFF `ftyp` box), WebM / Matroska (EBML), MPEG-TS (0x47 sync every 188 bytes; 192 for
+ * M2TS); anything else application/octet-stream. Sent with `X-Content-Type-Options: nosniff`.
+ */
+export function sniffContentType(head: Uint8Array): string {
+  const at = (offset: number, bytes: number[]) => bytes.every((b, i) => head[offset + i] === b);
+  const ascii = (start: number, end: number) => Buffer.from(head.subarray(start, end)).toString('latin1');
+  if (at(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  if (at(0, [0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (head.length >= 12 && ascii(4, 8) === 'ftyp') {
+    const brand = ascii(8, 12);
+    if (brand === 'qt  ') return 'video/quicktime';
+    if (!IMAGE_BRANDS.has(brand)) return 'video/mp4';
+  }
+  if (at(0, [0x1a, 0x45, 0xdf, 0xa3])) {
+    // The EBML header's DocType element (0x42 0x82, a size byte, then "webm" or "matroska").
+    const text = ascii(0, Math.min(head.length, 64));
+    return text.includes('webm') ? 'video/webm' : 'video/x-matroska';
+  }
+  const packets = (size: number, offset: number) => head.length >= offset + size + 1 && [0, 1, 2].every((k) => offset + k * size >= head.length || head[offset + k * size] === 0x47);
+  if (packets(188, 0) || packets(192, 4)) return 'video/mp2t';
+  return 'application/octet-stream';
+}
+
+async function contentTypeOf(file: string, size: number): Promise<string> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return sniffContentType(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
 async function upload(d: RouteDeps, { req, url }: RouteContext) {
   checkBodyFrom(req, d.tls, 'application/octet-stream');
   const sha = shaOf(url);
@@ -77,9 +118,11 @@ async function content(d: RouteDeps, { req, res, url }: RouteContext): Promise<'
   if (!found) throw new WorkstationError('not-found', 'This server has no complete file with that sha256.');
   const range = byteRange(req.headers.range, found.size);
   const { start, end } = range ?? { start: 0, end: found.size - 1 };
+  const type = await contentTypeOf(found.file, found.size);
   res.writeHead(range ? 206 : 200, {
     ...securityHeaders(d.tls),
-    'Content-Type': 'application/octet-stream',
+    'X-Content-Type-Options': 'nosniff', // the type below is the server's word: a browser must not guess another
+    'Content-Type': type,
     'Content-Length': String(end - start + 1),
     'Accept-Ranges': 'bytes',
     ...(range ? { 'Content-Range': `bytes ${start}-${end}/${found.size}` } : {}),

@@ -15,7 +15,7 @@ import type { LibraryStore } from '../../core/department/library-store';
 import { createMediaStore, DEFAULT_PARTIAL_MAX_AGE_MS, type MediaStore } from '../../core/department/media-store';
 import type { LibraryUser } from '../../core/department/roles';
 import { checkSameOrigin, errorReply, HttpRefusal, readJsonBody, securityHeaders, sendJson, sessionToken, SIGN_IN_FIRST } from './http';
-import { plainHttpRefusal } from './options';
+import { formatDuration, plainHttpRefusal } from './options';
 import type { ReviewEvents } from './review-events';
 import { createRoutes, type DepartmentStatus, type Method, type Route, type RouteContext } from './routes';
 import { createWebView, isWebViewPath } from './web-view';
@@ -95,13 +95,20 @@ function redacting(log: DepartmentLog, secrets: string[]): DepartmentLog {
 
 const SWEEP_EVERY_MS = 3600_000;
 
-/** Removes abandoned uploads from the media folder (media-store.ts), saying what went; a failure is logged, not thrown. */
+/**
+ * Clears abandoned uploads from the media folder (media-store.ts), saying what went and what was stored (a stale upload
+ * whose every byte had arrived and matched its sha256); a failure is logged, not thrown.
+ */
 async function sweepPartials(media: MediaStore, maxAgeMs: number, log: DepartmentLog): Promise<void> {
   try {
-    const { removed, bytes } = await media.sweepPartials();
-    const age = maxAgeMs % 86_400_000 === 0 ? `${maxAgeMs / 86_400_000} days` : `${Math.round(maxAgeMs / 1000)} s`;
-    const which = removed.map((r) => `${r.sha256.slice(0, 12)}… (${r.bytes} bytes, last written ${r.lastWritten})`).join(', ');
+    const { removed, bytes, completed } = await media.sweepPartials();
+    const age = formatDuration(maxAgeMs);
+    const which = removed
+      .map((r) => `${r.sha256.slice(0, 12)}… (${r.bytes} bytes, last written ${r.lastWritten}${r.reason === 'sha256-mismatch' ? '; every byte had arrived but they do not match their sha256' : ''})`)
+      .join(', ');
     if (removed.length) log.info(`Media: removed ${removed.length} unfinished upload(s) not written for ${age}, ${bytes} bytes in all: ${which}`);
+    const stored = completed.map((c) => `${c.sha256.slice(0, 12)}… (${c.bytes} bytes, last written ${c.lastWritten})`).join(', ');
+    if (completed.length) log.info(`Media: completed ${completed.length} upload(s) not written for ${age} whose every byte had arrived (sha256 checked, stored): ${stored}`);
   } catch (err) {
     log.error('Media: the unfinished uploads could not be cleared', err);
   }
