@@ -40,7 +40,7 @@ export type DevicePreference = z.infer<typeof DevicePreference>;
 
 /** Where analyses run: the local model files, or an OpenAI-compatible server (vLLM, llama-server, serve-model). */
 /** What the desktop file dialog is opened for (its filters and whether it picks a folder). */
-export const PathPurpose = z.enum(['video', 'model', 'mmproj', 'library', 'folder']);
+export const PathPurpose = z.enum(['video', 'model', 'mmproj', 'library', 'certificate', 'folder']);
 export type PathPurpose = z.infer<typeof PathPurpose>;
 
 export const EngineKind = z.enum(['local', 'remote']);

@@ -23,6 +23,8 @@ export function dialogOptions(purpose: PathPurpose, title?: string): OpenDialogO
       return file('GGUF models', ['gguf'], 'Choose the vision projector (mmproj GGUF)');
     case 'library':
       return file('Workstation libraries', ['sqlite', 'db'], 'Choose a library file');
+    case 'certificate':
+      return file('Certificates', ['pem', 'crt', 'cer'], "Choose the department's CA certificate (PEM)");
     case 'folder':
       return { title: title ?? 'Choose a folder', properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'] };
   }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessReviewEvents } from '../../electron/host/department/review-events';
+import { createChoosePath, dialogOptions } from '../../electron/main/choose-path';
 import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
 import { BACKENDS, openDepartment, PASSWORDS, testClock, type Department } from '../fixtures/department-library';
 import { REPO } from '../fixtures/host';
@@ -45,6 +46,72 @@ describe('Department library from the desktop (browser host + Chromium + departm
     await app.page.getByTestId('nav-settings').click();
     await app.page.getByTestId('theme-select').selectOption(theme);
   };
+
+  it('the certificate file has Browse… as the other path fields do: the desktop file dialog fills it; without a dialog it says so', async () => {
+    const { page, t } = app;
+    const handlers = t.services.handlers as Record<string, (input: never) => unknown>;
+    const browserHost = { info: handlers['app.info']!, choosePath: handlers['app.choosePath']! };
+    const section = page.getByTestId('department-settings');
+    const browse = section.getByTestId('department-ca-browse');
+    await page.getByTestId('nav-settings').click();
+    await section.getByTestId('department-ca').waitFor();
+    expect(await browse.count()).toBe(0); // the browser host has no file dialog: the field is the way in, as elsewhere
+
+    // The desktop app, as electron/main wires it: app.info says electron, app.choosePath opens Electron's dialog
+    // (here one that answers with the certificate file and keeps what it was asked).
+    const asked: unknown[] = [];
+    handlers['app.info'] = () => ({ ...(browserHost.info({} as never) as object), transport: 'electron' });
+    const showOpenDialog = async (options: unknown) => {
+      asked.push(options);
+      return { canceled: false, filePaths: [tlsCert.certFile] };
+    };
+    handlers['app.choosePath'] = createChoosePath({ showOpenDialog } as never, () => null);
+    try {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.reload();
+      await page.getByTestId('nav-models').click();
+      await page.getByTestId('import-kind-files').check();
+      const look = (el: Element) => {
+        const s = getComputedStyle(el);
+        return { className: el.className, text: el.textContent, height: s.height, font: s.font, color: s.color, background: s.backgroundColor, border: s.border, padding: s.padding, radius: s.borderRadius };
+      };
+      const modelBrowse = await page.getByTestId('import-model-path').locator('xpath=..').getByRole('button', { name: 'Browse…' }).evaluate(look);
+      await page.getByTestId('nav-settings').click();
+      await browse.waitFor();
+      expect(await browse.evaluate(look)).toEqual(modelBrowse); // looks like the Models page's Browse…
+
+      await browse.click();
+      await expect.poll(() => section.getByTestId('department-ca').inputValue()).toBe(tlsCert.certFile);
+      expect(asked).toEqual([dialogOptions('certificate')]);
+      for (const theme of ['light', 'dark'] as const) {
+        await page.getByTestId('theme-select').selectOption(theme);
+        const fit = await page.evaluate(() => {
+          const box = (id: string) => document.querySelector(`[data-testid="${id}"]`)!.getBoundingClientRect();
+          const card = document.querySelector('[data-testid="department-settings"] .card')!.getBoundingClientRect();
+          return { field: box('department-ca'), button: box('department-ca-browse'), cardRight: card.right, pageScroll: document.scrollingElement!.scrollWidth - innerWidth };
+        });
+        expect(fit.button.left).toBeGreaterThan(fit.field.right); // beside the field, on its line
+        expect(Math.abs(fit.button.top + fit.button.height / 2 - (fit.field.top + fit.field.height / 2))).toBeLessThanOrEqual(1);
+        expect(fit.button.right).toBeLessThanOrEqual(fit.cardRight);
+        expect(fit.pageScroll).toBeLessThanOrEqual(0);
+        await section.getByTestId('department-ca').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: path.join(SHOTS, `settings-ca-browse-1280x720-${theme}.png`) });
+      }
+
+      // A desktop whose dialog cannot open answers 'unavailable': the field says why, as the other Browse buttons do.
+      handlers['app.choosePath'] = browserHost.choosePath;
+      await section.getByTestId('department-ca').fill('');
+      await browse.click();
+      await expect.poll(() => section.getByTestId('field-error-caFile').textContent()).toBe('There is no file dialog in the browser. Type or paste the full path into the field.');
+      expect(await section.getByTestId('department-ca').getAttribute('aria-invalid')).toBe('true');
+      await page.screenshot({ path: path.join(SHOTS, 'settings-ca-browse-unavailable-1280x720-dark.png') });
+    } finally {
+      handlers['app.info'] = browserHost.info;
+      handlers['app.choosePath'] = browserHost.choosePath;
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.reload();
+    }
+  });
 
   it('signs in from Settings: an untrusted certificate is explained, the certificate file lets it in', async () => {
     const { page } = app;

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { PathPurpose } from '../../electron/api/schemas';
 import { parseDataDirArg, parseReviewArg } from '../../electron/main/args';
 import { createChoosePath, dialogOptions } from '../../electron/main/choose-path';
 import { buildMenuTemplate } from '../../electron/main/menu';
@@ -123,6 +124,18 @@ describe('app.choosePath (the desktop file dialog)', () => {
     expect(dialogOptions('video').filters![0]!.extensions).toContain('mp4');
     expect(dialogOptions('model')).toMatchObject({ properties: ['openFile', 'dontAddToRecent'], filters: [{ name: 'GGUF models', extensions: ['gguf'] }, { name: 'All files', extensions: ['*'] }] });
     expect(dialogOptions('folder', 'Export into')).toEqual({ title: 'Export into', properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'] });
+  });
+
+  it("offers the department's CA certificate (PEM) files for Settings → Department library", () => {
+    expect(dialogOptions('certificate')).toEqual({
+      title: "Choose the department's CA certificate (PEM)",
+      properties: ['openFile', 'dontAddToRecent'],
+      filters: [
+        { name: 'Certificates', extensions: ['pem', 'crt', 'cer'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    expect(PathPurpose.parse('certificate')).toBe('certificate');
   });
 
   it('gives null when the reviewer cancels, and works without a window', async () => {

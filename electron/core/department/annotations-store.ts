@@ -19,6 +19,7 @@ import { goneError, writeAudit } from './audit';
 import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';
 import { annotationNotFound, changedByError, parseOrThrow } from './messages';
+import { rememberDeletion } from './published-sync';
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
@@ -166,16 +167,17 @@ export function createAnnotationStore(db: Kysely<LibraryDb>, now: Clock, changes
     async delete(actor, id, expectedVersion) {
       await writeTransaction(db, changes, async (trx, emit) => {
         const { review_id, kind } = await current(trx, id);
+        const at = now().toISOString();
+        const source = await rememberDeletion(trx, 'annotation', id, actor, at); // a published one stays deleted when published again
         const done = await trx.deleteFrom('annotations').where('id', '=', id).where('version', '=', expectedVersion).returning('id').executeTakeFirst();
         if (!done) throw await staleError(trx, id);
-        const at = now().toISOString();
         await writeAudit(trx, {
           at,
           userId: actor.id,
           action: 'annotation.delete',
           entity: 'annotation',
           entityId: id,
-          detail: { reviewId: review_id, kind, version: expectedVersion },
+          detail: { reviewId: review_id, kind, version: expectedVersion, ...(source === null ? {} : { publishedSource: source }) },
         });
         await emit({ type: 'annotation.deleted', reviewId: review_id, annotationId: id, version: expectedVersion, by: actor.displayName, at });
       });

@@ -9,7 +9,7 @@ import { WorkstationError } from '../../api/errors';
 import { AnnotationKind } from '../../api/schemas-review';
 import type { LibraryDbHandle, LibraryDialect } from './db';
 import { ROLES } from './roles';
-import { publishedMigration, publishedNotesTagsMigration } from './published-schema';
+import { publishedDeletionsMigration, publishedMigration, publishedNotesTagsMigration } from './published-schema';
 import { notesTagsFts } from './migration-notes-tags';
 import { analysesMigration } from './analyses-store';
 
@@ -123,7 +123,15 @@ function searchIndexes(dialect: LibraryDialect): Migration {
 
 /** The migrations this build knows, by name (applied in name order). */
 export function libraryMigrations(dialect: LibraryDialect): Record<string, Migration> {
-  return { '0001-foundation': foundation(dialect), '0002-search-indexes': searchIndexes(dialect), '0003-notes-tags-fts': notesTagsFts(dialect), '0004-published': publishedMigration(dialect), '0005-analyses': analysesMigration(dialect), '0006-published-notes-tags': publishedNotesTagsMigration() };
+  return {
+    '0001-foundation': foundation(dialect),
+    '0002-search-indexes': searchIndexes(dialect),
+    '0003-notes-tags-fts': notesTagsFts(dialect),
+    '0004-published': publishedMigration(dialect),
+    '0005-analyses': analysesMigration(dialect),
+    '0006-published-notes-tags': publishedNotesTagsMigration(),
+    '0007-published-deletions': publishedDeletionsMigration(dialect),
+  };
 }
 
 export interface MigrateOptions {

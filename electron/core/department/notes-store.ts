@@ -10,6 +10,7 @@ import { goneError, writeAudit } from './audit';
 import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';
 import { changedByError, parseOrThrow } from './messages';
+import { rememberDeletion } from './published-sync';
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
@@ -130,10 +131,12 @@ export function createNoteStore(db: Kysely<LibraryDb>, now: Clock, changes?: Cha
     async delete(actor, id, expectedVersion) {
       await writeTransaction(db, changes, async (trx, emit) => {
         const reviewId = await current(trx, id);
+        const at = now().toISOString();
+        const source = await rememberDeletion(trx, 'note', id, actor, at); // a published one stays deleted when published again
         const done = await trx.deleteFrom('notes').where('id', '=', id).where('version', '=', expectedVersion).returning('id').executeTakeFirst();
         if (!done) throw await staleError(trx, id);
-        const at = now().toISOString();
-        await writeAudit(trx, { at, userId: actor.id, action: 'note.delete', entity: 'note', entityId: id, detail: { reviewId, version: expectedVersion } });
+        const detail = { reviewId, version: expectedVersion, ...(source === null ? {} : { publishedSource: source }) };
+        await writeAudit(trx, { at, userId: actor.id, action: 'note.delete', entity: 'note', entityId: id, detail });
         await emit({ type: 'note.deleted', reviewId, noteId: id, version: expectedVersion, by: actor.displayName, at });
       });
     },

@@ -102,6 +102,8 @@ export interface ChangeCounts {
   updated: number;
   deleted: number;
   unchanged: number;
+  /** Sent again, but a department user deleted it after an earlier publish: left deleted (published_deletions). */
+  keptDeleted: number;
 }
 
 /** What the department did with one publish. */

@@ -10,8 +10,9 @@
 //     unchanged, and added by a later publish if that one goes);
 //   - tags have no versions (never edited, only removed): one the workstation removed is removed; one whose kind, value
 //     or frame changed is replaced (removed, added);
-//   - a note or tag removed in the department has lost its source key, so the next publish adds it again while the
-//     workstation still has it (as for annotations).
+//   - a note or tag removed in the department stays removed, as for annotations: its delete keeps the source key in
+//     published_deletions (migration 0007-published-deletions, rememberDeletion in published-sync.ts), and publishing
+//     again counts it keptDeleted instead of adding it back, even when the workstation has edited it since.
 // Each write is announced (note.created/updated/deleted, tag.created/deleted) for the review's live viewers; the audit
 // row is the publish's own (review.publish / review.republish, with these counts).
 import type { Transaction } from 'kysely';
@@ -23,7 +24,7 @@ import type { EmitChange } from './changes';
 import type { LibraryDb } from './db';
 import { selectNotes, toNote } from './notes-store';
 import type { ChangeCounts, PublishPayload } from './publish-payload';
-import { syncRows } from './published-sync';
+import { deletedSources, syncRows } from './published-sync';
 import type { LibraryUser } from './roles';
 import { selectTags, toTag } from './tags-store';
 
@@ -99,6 +100,7 @@ export async function syncNotes({ trx, actor, reviewId, at, emit }: Ctx, wanted:
         await emit({ type: 'note.deleted', reviewId, noteId: row.note_id, version: row.version, by: actor.displayName, at });
       },
     },
+    await deletedSources(trx, reviewId, 'note'),
   );
   if (created.length + updated.length) {
     const rows = await selectNotes(trx).where('notes.id', 'in', [...created, ...updated]).orderBy('notes.id').execute();
@@ -146,16 +148,22 @@ export async function syncTags({ trx, actor, reviewId, at, emit }: Ctx, wanted: 
     await emit({ type: 'tag.deleted', reviewId, tagId: row.tag_id, by: actor.displayName, at });
   }
 
-  return syncRows(existing, wanted, (row, w) => samePlace(row, checkedTag(w)) && row.source_author === w.author, {
-    insert: add,
-    async update(row, w) {
-      if (samePlace(row, checkedTag(w))) {
-        await trx.updateTable('published_tags').set({ source_author: w.author }).where('tag_id', '=', row.tag_id).execute();
-        return;
-      }
-      await drop(row);
-      await add(w);
+  return syncRows(
+    existing,
+    wanted,
+    (row, w) => samePlace(row, checkedTag(w)) && row.source_author === w.author,
+    {
+      insert: add,
+      async update(row, w) {
+        if (samePlace(row, checkedTag(w))) {
+          await trx.updateTable('published_tags').set({ source_author: w.author }).where('tag_id', '=', row.tag_id).execute();
+          return;
+        }
+        await drop(row);
+        await add(w);
+      },
+      remove: drop,
     },
-    remove: drop,
-  });
+    await deletedSources(trx, reviewId, 'tag'),
+  );
 }

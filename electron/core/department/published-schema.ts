@@ -2,7 +2,8 @@
 // sha256, its bytes in the server's media folder), the link from a department review to the workstation review it
 // came from (which library, which local review id: publishing again updates it), the review's frames (their PNGs in
 // the media folder by sha256), which department annotations came from which local annotation, and the local
-// analyses' text and provenance. Publishing and importing are idempotent through these source keys.
+// analyses' text and provenance. Publishing and importing are idempotent through these source keys. The source keys of
+// published annotations, notes and tags a department user deleted are kept (0007-published-deletions) so that they stay deleted.
 import { sql, type ColumnDefinitionBuilder, type Generated, type Kysely, type Migration } from 'kysely';
 import type { LibraryDialect } from './db';
 
@@ -94,6 +95,23 @@ export interface PublishedTagsTable {
   source_author: string;
 }
 
+/**
+ * A published annotation, note or tag a department user deleted (migration 0007-published-deletions): its source key,
+ * kept when the row and its published_* link go, so that publishing again does not bring it back.
+ */
+export interface PublishedDeletionsTable {
+  review_id: number;
+  kind: PublishedKind;
+  /** The local row's id on the workstation (source_annotation_id / source_note_id / source_tag_id). */
+  source_id: number;
+  /** The department row that was deleted. */
+  deleted_id: number;
+  deleted_by: number;
+  deleted_at: Timestamp;
+}
+
+export type PublishedKind = 'annotation' | 'note' | 'tag';
+
 export interface PublishedTables {
   published_videos: PublishedVideosTable;
   published_reviews: PublishedReviewsTable;
@@ -102,6 +120,7 @@ export interface PublishedTables {
   published_analyses: PublishedAnalysesTable;
   published_notes: PublishedNotesTable;
   published_tags: PublishedTagsTable;
+  published_deletions: PublishedDeletionsTable;
 }
 
 export function publishedMigration(dialect: LibraryDialect): Migration {
@@ -216,6 +235,28 @@ export function publishedNotesTagsMigration(): Migration {
     },
     async down(db: Kysely<unknown>) {
       for (const table of ['published_tags', 'published_notes']) await db.schema.dropTable(table).execute();
+    },
+  };
+}
+
+/** Migration 0007-published-deletions: the source keys of published rows deleted in the department (tombstones). */
+export function publishedDeletionsMigration(dialect: LibraryDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('published_deletions')
+        .addColumn('review_id', 'integer', (c) => c.notNull().references('reviews.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('source_id', 'integer', (c) => c.notNull())
+        .addColumn('deleted_id', 'integer', (c) => c.notNull())
+        .addColumn('deleted_by', 'integer', (c) => c.notNull().references('users.id'))
+        .addColumn('deleted_at', dialect === 'postgres' ? 'timestamptz' : 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('published_deletions_pkey', ['review_id', 'kind', 'source_id'])
+        .addCheckConstraint('published_deletions_kind_check', sql`kind in ('annotation', 'note', 'tag')`)
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('published_deletions').execute();
     },
   };
 }

@@ -6,6 +6,8 @@
 //   - the title is set once, at creation (a rename in the department stays);
 //   - an annotation someone edited in the department (its version moved past the one the last publish left) keeps
 //     the department's edit, and is not deleted when the workstation deleted it;
+//   - an annotation someone deleted in the department stays deleted (its source key is kept in published_deletions):
+//     publishing again counts it keptDeleted instead of adding it back;
 //   - annotations drawn in the department itself are never touched;
 //   - notes and tags follow the same rules (published-notes-tags.ts); a payload without them leaves them as they are;
 //   - a signed-off review refuses the publish ("signed off by X — reopen it to edit"), nothing is written.
@@ -20,7 +22,7 @@ import type { Clock, LibraryDb } from './db';
 import { parseOrThrow, reviewNotFound } from './messages';
 import type { PublishedReview, PublishOutcome, PublishPayload } from './publish-payload';
 import { syncNotes, syncTags } from './published-notes-tags';
-import { counts, syncRows, total } from './published-sync';
+import { counts, deletedSources, syncRows, total } from './published-sync';
 import { readReview, lockDraftReview } from './reviews-store';
 import { selectAnnotations, toAnnotation } from './annotations-store';
 import type { LibraryUser } from './roles';
@@ -110,6 +112,7 @@ export function createPublishedStore(db: Kysely<LibraryDb>, now: Clock, changes?
           deleted.push({ id: row.annotation_id, version: row.version });
         },
       },
+      await deletedSources(trx, reviewId, 'annotation'),
     );
     if (touched.length) {
       const rows = await selectAnnotations(trx).where('annotations.id', 'in', touched).orderBy('annotations.id').execute();

@@ -12,6 +12,7 @@ import { goneError, writeAudit } from './audit';
 import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';
 import { annotationNotFound, parseOrThrow } from './messages';
+import { rememberDeletion } from './published-sync';
 import { lockDraftReview } from './reviews-store';
 import type { LibraryUser } from './roles';
 
@@ -126,10 +127,12 @@ export function createTagStore(db: Kysely<LibraryDb>, now: Clock, changes?: Chan
         const found = await trx.selectFrom('tags').select(['review_id', 'kind', 'value']).where('id', '=', id).executeTakeFirst();
         if (!found) throw await gone();
         await lockDraftReview(trx, found.review_id);
+        const at = now().toISOString();
+        const source = await rememberDeletion(trx, 'tag', id, actor, at); // a published one stays removed when published again
         // Someone may have removed it while this waited for the review.
         if (!(await trx.deleteFrom('tags').where('id', '=', id).returning('id').executeTakeFirst())) throw await gone();
-        const at = now().toISOString();
-        await writeAudit(trx, { at, userId: actor.id, action: 'tag.delete', entity: 'tag', entityId: id, detail: { reviewId: found.review_id, kind: found.kind, value: found.value } });
+        const detail = { reviewId: found.review_id, kind: found.kind, value: found.value, ...(source === null ? {} : { publishedSource: source }) };
+        await writeAudit(trx, { at, userId: actor.id, action: 'tag.delete', entity: 'tag', entityId: id, detail });
         await emit({ type: 'tag.deleted', reviewId: found.review_id, tagId: id, by: actor.displayName, at });
       });
     },

@@ -4,6 +4,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { DEPARTMENT_ROLE_LABELS, type DepartmentLink, type DepartmentReview } from '../../../electron/api/schemas-department';
 import { api } from '../api';
+import { BrowseButton } from '../ui/BrowseButton';
 import { Button } from '../ui/Button';
 import { errorMessage, fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
@@ -160,7 +161,21 @@ export function DepartmentSettings() {
               error={errors.caFile}
               hint="Only if the hospital signs its own certificates: the .pem file your IT department gives you."
             >
-              {(p) => <input {...p} value={caFile} onChange={(e) => setCaFile(e.target.value)} placeholder="/path/to/hospital-ca.pem" spellCheck={false} data-testid="department-ca" />}
+              {(p) => (
+                <div className="inline-control">
+                  <input {...p} value={caFile} onChange={(e) => setCaFile(e.target.value)} placeholder="/path/to/hospital-ca.pem" spellCheck={false} data-testid="department-ca" />
+                  <BrowseButton
+                    purpose="certificate"
+                    disabled={busy}
+                    onPath={(chosen) => {
+                      setCaFile(chosen);
+                      setErrors(({ caFile: _, ...rest }) => rest);
+                    }}
+                    onError={(message) => setErrors((e) => ({ ...e, caFile: message }))}
+                    testId="department-ca-browse"
+                  />
+                </div>
+              )}
             </Field>
             <div className="row-actions">
               <Button type="submit" variant="primary" busy={busy} disabled={!url.trim() || !username.trim() || !password} data-testid="department-connect">
