@@ -12,7 +12,8 @@ import { probeImage } from '../inference/image/decode';
 import { createAnalysisService } from './analysis/analysis-service';
 import { createWorkAhead, type WorkAhead } from './analysis/work-ahead';
 import { createAssessmentServices } from './assessment/assessment-services';
-import { createCasesRepo } from './cases/cases-repo';
+import { createCasesStore } from './cases/cases-store';
+import { workstationKysely } from './db/workstation-db';
 import { createDepartmentLink } from './department-link/department-link';
 import { explainDepartmentError } from './department-link/explain';
 import { publisherOver } from './department-link/publisher';
@@ -94,7 +95,7 @@ export function libraryFile(dataDir: string): string {
 export function createAppServices(o: AppServicesOptions): AppServices {
   const file = o.libraryPath ?? libraryFile(o.dataDir);
   const db = openDatabase(file, { backupDir: path.join(o.dataDir, 'backups'), check: o.libraryChecked ? 'none' : 'quick' });
-  const cases = createCasesRepo(db);
+  const cases = createCasesStore(workstationKysely(db));
   const settings = createSettingsRepo(db);
   const store = createFrameStore(o.dataDir);
   const frames = createFramesRepo(db, store);
@@ -212,8 +213,8 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     'cases.get': ({ id }) => cases.get(id),
     'cases.create': (input) => cases.create(input),
     'cases.update': ({ id, patch }) => cases.update(id, patch),
-    'cases.delete': ({ id }) => {
-      cases.delete(id);
+    'cases.delete': async ({ id }) => {
+      await cases.delete(id);
       return { ok: true as const };
     },
     'settings.get': () => settings.get(),
@@ -222,8 +223,8 @@ export function createAppServices(o: AppServicesOptions): AppServices {
       if (patch.workAhead !== undefined) ahead.poke();
       return next;
     },
-    'frames.addImage': ({ caseId, fileName, data }) => {
-      cases.get(caseId);
+    'frames.addImage': async ({ caseId, fileName, data }) => {
+      await cases.get(caseId);
       let probe;
       try {
         probe = probeImage(data);

@@ -13,8 +13,9 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { SearchQuery } from '../../electron/api/schemas-review';
-import { createCasesRepo } from '../../electron/core/cases/cases-repo';
+import { createCasesStore } from '../../electron/core/cases/cases-store';
 import { openDatabase } from '../../electron/core/db/connection';
+import { workstationKysely } from '../../electron/core/db/workstation-db';
 import { checkOffThread, startCheckpointer } from '../../electron/core/db/off-thread';
 import { dailyBackup } from '../../electron/core/library/backups';
 import { createReviewServices } from '../../electron/core/reviews/review-services';
@@ -41,6 +42,11 @@ const log = jsonAwareLog(v.json);
 const time = <T>(fn: () => T): [T, number] => {
   const t = performance.now();
   const out = fn();
+  return [out, performance.now() - t];
+};
+const timeAsync = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+  const t = performance.now();
+  const out = await fn();
   return [out, performance.now() - t];
 };
 
@@ -82,17 +88,17 @@ async function main() {
     `openDatabase (header, version, pragmas): ${openDbMs.toFixed(0)} ms; synchronous = ${db.pragma('synchronous', { simple: true })}; ` +
       `WAL checkpoints ${checkpointer?.offThread ? 'on a worker thread' : 'automatic, on this connection'}`,
   );
-  const cases = createCasesRepo(db);
+  const cases = createCasesStore(workstationKysely(db));
   const services = createReviewServices({ db, actor: () => 'Bench Reviewer' });
   const h = services.handlers;
   await tick();
 
   // The library view: every case (newest first) and the 20 most recent reviews.
-  const [view, openMs] = time(() => ({ cases: cases.list(), recent: h['reviews.recent']({ limit: 20 }) as unknown[] }));
+  const [view, openMs] = await timeAsync(async () => ({ cases: await cases.list(), recent: h['reviews.recent']({ limit: 20 }) as unknown[] }));
   const warm: number[] = [];
   for (let i = 0; i < 10; i++) {
     await tick();
-    warm.push(time(() => ({ cases: cases.list(), recent: h['reviews.recent']({ limit: 20 }) }))[1]);
+    warm.push((await timeAsync(async () => ({ cases: await cases.list(), recent: h['reviews.recent']({ limit: 20 }) })))[1]);
   }
   log(`Library view (${view.cases.length} cases + ${view.recent.length} recent reviews): first ${openMs.toFixed(1)} ms, then p50 ${pct(warm, 50).toFixed(1)} ms`);
 

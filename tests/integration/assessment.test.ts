@@ -11,7 +11,8 @@ import type { ReviewerRole } from '../../electron/api/schemas';
 import { ReviewReportV1, DEFAULT_REPORT_FIELDS, type ReportFields } from '../../electron/api/schemas-reports';
 import { createAssessmentServices, type AssessmentServices } from '../../electron/core/assessment/assessment-services';
 import { DEFAULT_RUBRIC } from '../../electron/core/assessment/rubric-library';
-import { createCasesRepo } from '../../electron/core/cases/cases-repo';
+import { createCasesStore } from '../../electron/core/cases/cases-store';
+import { workstationKysely } from '../../electron/core/db/workstation-db';
 import { migrate } from '../../electron/core/db/migrate';
 import { MIGRATIONS } from '../../electron/core/db/migrations/index';
 import { assessmentCsv } from '../../electron/core/reports/report-assessment';
@@ -213,10 +214,11 @@ describe('skill assessment', () => {
     await h()['assessments.setRubric']({ reviewId: r.reviewId, ...PHACO });
     await h()['assessments.score']({ reviewId: r.reviewId, stepId: 'incision', value: 5 });
 
+    const kase = await createCasesStore(workstationKysely(db)).get(r.caseId);
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
-          case: createCasesRepo(db).get(r.caseId),
+          case: kase,
           review: createReviewsRepo(db).get(r.reviewId),
           video: null,
           frames: [],

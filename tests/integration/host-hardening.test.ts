@@ -93,7 +93,7 @@ describe('browser host hardening', () => {
     const entry = lines.find((l) => l.msg === 'Unexpected error in cases.list');
     expect(entry?.level).toBe('error');
     expect(entry?.err?.message).toMatch(/database connection is not open/);
-    expect(entry?.err?.stack).toMatch(/<app>\/electron\/core\/cases\/cases-repo\.ts/);
+    expect(entry?.err?.stack).toMatch(/<app>\/electron\/core\/cases\/cases-store\.ts/);
     expect(text).not.toContain(t.host.token);
     expect(text).not.toContain(apiKey);
     expect(text).not.toContain(os.tmpdir()); // the data folder appears as <data>, never spelled out

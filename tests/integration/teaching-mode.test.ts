@@ -12,7 +12,8 @@ import { requests } from '../../electron/api/contract';
 import type { Provenance, ReviewerRole } from '../../electron/api/schemas';
 import { DEFAULT_REPORT_FIELDS, ReviewReportV1, type ReportFields } from '../../electron/api/schemas-reports';
 import { createAnalysesRepo } from '../../electron/core/analysis/analyses-repo';
-import { createCasesRepo } from '../../electron/core/cases/cases-repo';
+import { createCasesStore } from '../../electron/core/cases/cases-store';
+import { workstationKysely } from '../../electron/core/db/workstation-db';
 import { migrate } from '../../electron/core/db/migrate';
 import { MIGRATIONS } from '../../electron/core/db/migrations/index';
 import { createFrameStore } from '../../electron/core/frames/frame-store';
@@ -142,10 +143,11 @@ describe('teaching mode', () => {
     await h()['teaching.respond']({ reviewId: r.reviewId, target: frame(), seen: '=A small capsulorhexis.', nextStep: 'Enlarge it before phaco.' });
     const frames = createFramesRepo(db, createFrameStore(fs.mkdtempSync('/tmp/teach-'))).listForReview(r.reviewId);
     const analyses = createAnalysesRepo(db);
+    const kase = await createCasesStore(workstationKysely(db)).get(r.caseId);
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
-          case: createCasesRepo(db).get(r.caseId),
+          case: kase,
           review: createReviewsRepo(db).get(r.reviewId),
           video: null,
           frames,

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { WorkstationError } from '../../api/errors';
+import { isUniqueViolation } from '../db/kysely-dialects';
 import { writeAudit } from './audit';
 import type { Clock, LibraryDb, LibraryDbHandle } from './db';
 import { formatTime, parseOrThrow } from './messages';
@@ -66,11 +67,6 @@ export interface Accounts {
 export const WRONG_LOGIN = 'Wrong username or password.';
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 type UserRow = { id: number; username: string; display_name: string; role: LibraryUser['role'] };
 const toUser = (r: UserRow): LibraryUser => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role });

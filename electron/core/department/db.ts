@@ -8,26 +8,15 @@
 //     '0'/'1') and read as number (SQLite) or boolean (PostgreSQL): compare with Boolean(x);
 //   - counts (bigint in PostgreSQL) are parsed to numbers;
 //   - SQLite write transactions start with BEGIN IMMEDIATE (the write lock up front, so a second process waits
-//     for it instead of failing half-way), and its migrations run in a transaction like PostgreSQL's.
+//     for it instead of failing half-way), and its migrations run in a transaction like PostgreSQL's (both dialects
+//     are set up in core/db/kysely-dialects.ts, shared with the workstation's own async stores).
 import BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresDialect,
-  SqliteAdapter,
-  SqliteDialect,
-  SqliteDriver,
-  type ColumnType,
-  type DatabaseConnection,
-  type Driver,
-  type DialectAdapter,
-  type Generated,
-  type SqliteDialectConfig,
-} from 'kysely';
-import pg from 'pg';
+import { Kysely, PostgresDialect, type ColumnType, type Generated } from 'kysely';
+import { LibrarySqliteDialect, openPgPool } from '../db/kysely-dialects';
 import type { AnnotationKind, TagKind } from '../../api/schemas-review';
+import type { CasesDb } from '../cases/cases-store';
 import type { PublishedTables } from './published-schema';
 import type { Role } from './roles';
 
@@ -143,7 +132,8 @@ export interface AnalysesTable {
   department_build: string;
 }
 
-export interface LibraryDb extends PublishedTables {
+/** The department's tables, and the workstation's own as they move onto this interface (cases so far). */
+export interface LibraryDb extends PublishedTables, CasesDb {
   users: UsersTable;
   sessions: SessionsTable;
   reviews: ReviewsTable;
@@ -164,46 +154,6 @@ export interface LibraryDbHandle {
   close(): Promise<void>;
 }
 
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
-  // SQLite's DDL is transactional; Kysely's adapter says no only to stay conservative.
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-}
-
-class LibrarySqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
-  }
-  override createAdapter(): DialectAdapter {
-    return new TransactionalDdlSqliteAdapter();
-  }
-}
-
-const PG_INT8 = 20;
-const PG_TIMESTAMP = 1114;
-const PG_TIMESTAMPTZ = 1184;
-
-function pgTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
-  if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) {
-    const toDate = pg.types.getTypeParser(oid, 'text') as (value: string) => Date;
-    return (value) => toDate(value).toISOString();
-  }
-  if (oid === PG_INT8) return (value) => Number(value);
-  return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
-}
-
 function openSqlite(file: string): LibraryDbHandle {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
@@ -216,15 +166,7 @@ function openSqlite(file: string): LibraryDbHandle {
 }
 
 function openPostgres(url: string, poolSize: number): LibraryDbHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
-  // An idle connection that the server drops (a restart, a network cut) must not take the process down: the pool
-  // discards it and the next query opens a new one.
-  pool.on('error', () => undefined);
-  // The same for a connection that is checked out (between two queries of a transaction) when the server drops it:
-  // the pool does not listen to those, and an 'error' nobody listens to ends the process. With this listener the
-  // next query on it fails (the caller sees the error) and the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<LibraryDb>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<LibraryDb>({ dialect: new PostgresDialect({ pool: openPgPool(url, poolSize) }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

@@ -34,7 +34,7 @@ import { renderReportHtml, type FrameImages } from './report-html';
 export interface ReviewSource {
   /** Throws not-found for an unknown review. */
   review(id: number): Review;
-  case(id: number): Case;
+  case(id: number): Case | Promise<Case>;
   /** Throws not-found when the video was removed (the report then has no video section). */
   video(id: number): Video;
   /** The review's captured frames, by frame index. */

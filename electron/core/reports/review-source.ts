@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { createAnalysesRepo } from '../analysis/analyses-repo';
 import { createTurnsRepo } from '../analysis/turns-repo';
-import type { CasesRepo } from '../cases/cases-repo';
+import type { CasesStore } from '../cases/cases-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import type { AssessmentsRepo } from '../assessment/assessments-repo';
 import type { TeachingRepo } from '../teaching/teaching-repo';
@@ -16,7 +16,7 @@ import type { ReviewSource } from './report-service';
 
 export interface ReviewSourceDeps {
   db: Database;
-  cases: Pick<CasesRepo, 'get'>;
+  cases: Pick<CasesStore, 'get'>;
   frames: Pick<FramesRepo, 'listForReview'>;
   reviews: Pick<ReviewServices, 'annotations' | 'tags' | 'segments' | 'notes' | 'audit'>;
   timeline: Pick<TimelineService, 'view'>;

@@ -53,7 +53,7 @@ export interface VideoServiceOptions {
   store: FrameStore;
   settings: { get(): Settings };
   /** Throws not-found for an unknown case. */
-  cases: { get(id: number): unknown };
+  cases: { get(id: number): Promise<unknown> };
   emit: Emit;
   /** ffmpeg to convert with: a path, null for none; default: $WORKSTATION_FFMPEG, else found on PATH. */
   ffmpeg?: string | null;
@@ -124,14 +124,14 @@ export function createVideoService(o: VideoServiceOptions) {
 
   const handlers: Pick<Handlers, VideoChannel> = {
     'videos.probe': async ({ path: p }) => (await probeVideo(userPath(p), probeOptions())).probe,
-    'videos.import': ({ caseId, path: p, playsHere }) => {
-      o.cases.get(caseId);
+    'videos.import': async ({ caseId, path: p, playsHere }) => {
+      await o.cases.get(caseId);
       const file = userPath(p);
       statVideoFile(file);
       return startJob('import', (job, report) => importFile(job, report, caseId, file, null, playsHere));
     },
-    'videos.importParts': ({ caseId, paths, playsHere }) => {
-      o.cases.get(caseId);
+    'videos.importParts': async ({ caseId, paths, playsHere }) => {
+      await o.cases.get(caseId);
       const files = paths.map(userPath);
       const seen = new Set<string>();
       for (const file of files) {
@@ -152,8 +152,8 @@ export function createVideoService(o: VideoServiceOptions) {
         }),
       );
     },
-    'videos.convert': ({ caseId, path: p }) => {
-      o.cases.get(caseId);
+    'videos.convert': async ({ caseId, path: p }) => {
+      await o.cases.get(caseId);
       const file = userPath(p);
       statVideoFile(file);
       if (!ffmpegTools()) throw new WorkstationError('unavailable', `No ffmpeg was found on this computer, so the video cannot be converted here. ${INSTALL_FFMPEG_HINT}`);
@@ -165,8 +165,8 @@ export function createVideoService(o: VideoServiceOptions) {
       job.controller.abort();
       return { cancelled: true };
     },
-    'videos.list': ({ caseId }) => {
-      o.cases.get(caseId);
+    'videos.list': async ({ caseId }) => {
+      await o.cases.get(caseId);
       return videos.list(caseId);
     },
     'videos.get': ({ id }) => videos.get(id),
@@ -198,16 +198,16 @@ export function createVideoService(o: VideoServiceOptions) {
     'videos.tools': () => ffmpegInfo(ffmpegTools()),
     ...proxies.handlers,
 
-    'reviews.open': ({ caseId, videoId }) => {
-      o.cases.get(caseId);
+    'reviews.open': async ({ caseId, videoId }) => {
+      await o.cases.get(caseId);
       const v = videos.get(videoId);
       if (v.caseId !== caseId) throw new WorkstationError('invalid-argument', `Video ${videoId} belongs to another case.`);
       const reviewer = o.settings.get().reviewerName.trim() || 'Reviewer';
       return reviews.open(caseId, videoId, reviewer);
     },
     'reviews.get': ({ id }) => reviews.get(id),
-    'reviews.list': ({ caseId }) => {
-      o.cases.get(caseId);
+    'reviews.list': async ({ caseId }) => {
+      await o.cases.get(caseId);
       return reviews.list(caseId);
     },
     'reviews.update': ({ id, lastFrameIndex }) => {
