@@ -27,6 +27,8 @@ export interface RemoteLoadRequest {
   apiKey: string | null;
   /** Overrides for tests; the defaults suit a server on the department network. */
   timeouts?: RemoteTimeouts;
+  /** Extra trusted certificate(s), PEM: an https server with its own certificate authority (a department server's engine proxy). */
+  ca?: string;
 }
 
 export interface RemoteTimeouts {

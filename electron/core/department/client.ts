@@ -88,6 +88,16 @@ export class DepartmentClient implements DepartmentPublishApi {
     return this.#cookie !== null;
   }
 
+  /**
+   * The session token the session cookie carries, or null when signed out: the API key for the server's engine proxy
+   * (`Authorization: Bearer <token>` on `<baseUrl>/api/engine/v1/…`, so the workstation's remote engine can use the
+   * department's model engine). A secret like the cookie: never log or store it.
+   */
+  sessionToken(): string | null {
+    if (this.#cookie === null) return null;
+    return this.#cookie.slice(this.#cookie.indexOf('=') + 1) || null;
+  }
+
   /** One request as given (the session cookie added): for tests that look at statuses and headers. */
   raw(r: RawRequest): Promise<RawResponse> {
     const url = new URL(r.path, this.#base);

@@ -5,6 +5,7 @@
 // Order of checks on every request: the route exists (404/405); a request that changes something (or signs in)
 // declares a JSON body and comes from this origin (415/403, http.ts); a session (401); the body's shape (400); then
 // the store, whose refusals keep their words (403 a resident's sign-off, 409 a stale version or a signed-off review).
+// /api/engine/ is apart (engine-proxy.ts): an OpenAI-compatible door to the engine, with its own checks and error shape.
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,7 @@ import type { ReviewEvents } from './review-events';
 import { createRoutes, type DepartmentStatus, type Method, type Route, type RouteContext } from './routes';
 import { createWebView, isWebViewPath } from './web-view';
 import { createSharedInference, type EngineConfig } from './shared-inference';
+import { createEngineProxy, DEFAULT_ENGINE_PING_MS, isEngineProxyPath } from './engine-proxy';
 import type { AnalysesStore } from '../../core/department/analyses-store';
 
 export interface DepartmentLog {
@@ -56,6 +58,8 @@ export interface DepartmentServerOptions {
   analyses?: AnalysesStore | null;
   /** Analyses the engine runs at once (default 1: one GPU). */
   inferenceConcurrency?: number;
+  /** The engine proxy (/api/engine, engine-proxy.ts): a waiting streamed completion gets a comment this often (default 5 s). */
+  enginePingMs?: number;
 }
 
 export type RouteInfo = Pick<Route, 'method' | 'pattern' | 'public' | 'stream'>;
@@ -191,6 +195,15 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     logInfo: (m) => log.info(m),
     logError: (m, err) => log.error(m, err),
   });
+  // The desktops' OpenAI-compatible door to the same engine, taking turns in the same queue (engine-proxy.ts).
+  const engineProxy = createEngineProxy({
+    engine: o.engine ?? null,
+    accounts: o.accounts,
+    schedule: inference.schedule,
+    tls,
+    pingMs: o.enginePingMs ?? DEFAULT_ENGINE_PING_MS,
+    log,
+  });
   const routes = createRoutes({
     inference,
     accounts: o.accounts,
@@ -208,6 +221,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://department.invalid');
     if (web && isWebViewPath(url.pathname)) return web.serve(req, res, url.pathname);
+    if (isEngineProxyPath(url.pathname)) return engineProxy.handle(req, res, url); // OpenAI-shaped, its own auth
     const matching = routes.map((c) => ({ c, m: c.regex.exec(url.pathname) })).filter((x) => x.m);
     if (!matching.length) throw new HttpRefusal(404, { code: 'not-found', message: 'There is no such API path on this server.' });
     const found = matching.find((x) => x.c.route.method === req.method);

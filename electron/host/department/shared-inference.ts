@@ -11,7 +11,7 @@ import type { AnalysisTimings, Provenance } from '../../api/schemas';
 import type { AnalysesStore, StoredAnalysis } from '../../core/department/analyses-store';
 import type { JobEvent, JobState, JobTicket } from '../../api/department-wire';
 export type { FinishedJobEvent, JobEvent, JobState, JobTicket } from '../../api/department-wire';
-import { createFairQueue } from '../../core/department/fair-queue';
+import { createFairQueue, type FairJobHooks } from '../../core/department/fair-queue';
 import type { LibraryStore } from '../../core/department/library-store';
 import { signedOffError } from '../../core/department/messages';
 import type { LibraryUser } from '../../core/department/roles';
@@ -245,6 +245,31 @@ export function createSharedInference(o: SharedInferenceOptions) {
         },
       );
       return { jobId: job.id, position: job.position, state: job.state };
+    },
+
+    /**
+     * Runs `task` when its turn comes in the same fair queue as the analyses (engine-proxy.ts: the workstations' own
+     * requests to the engine take turns with the web page's by user). `signal` aborting takes a waiting task out of the
+     * queue (the promise rejects with a 'cancelled' WorkstationError) and aborts a running one's signal; so does the
+     * server stopping.
+     */
+    schedule<T>(user: LibraryUser, task: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, hooks: FairJobHooks = {}): Promise<T> {
+      let value: T;
+      const submitted = queue.submit(
+        String(user.id),
+        (s) => {
+          const done = task(s).then((v) => {
+            value = v;
+          });
+          running.add(done);
+          return done.finally(() => running.delete(done));
+        },
+        hooks,
+      );
+      const stop = () => queue.cancel(submitted.id, 'Cancelled: the client went away.');
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      return submitted.result.then(() => value).finally(() => signal.removeEventListener('abort', stop));
     },
 
     /** Cancels a job: only who asked, or an administrator. */

@@ -75,7 +75,7 @@ export function createRemoteEngine() {
       loaded = null;
       llama = null;
       const started = performance.now();
-      const c: Connection = { address: parseServerUrl(req.url), model: req.model, apiKey: req.apiKey || null, timeouts: resolveTimeouts(req.timeouts) };
+      const c: Connection = { address: parseServerUrl(req.url), model: req.model, apiKey: req.apiKey || null, timeouts: resolveTimeouts(req.timeouts), ...(req.ca ? { ca: req.ca } : {}) };
       const controller = new AbortController();
       current = controller;
       try {

@@ -37,7 +37,7 @@ export function parseProps(json: unknown): LlamaServerProps | null {
 /** Asks a server whether it is llama-server (GET /props); null for any other server or any failure. */
 export async function llamaServerProps(c: Connection, signal: AbortSignal): Promise<LlamaServerProps | null> {
   try {
-    const res = await send(new URL(`${c.address.base}/props`), { method: 'GET', headers: headers(c), signal, connectTimeoutMs: c.timeouts.connectMs, idleTimeoutMs: c.timeouts.idleMs });
+    const res = await send(new URL(`${c.address.base}/props`), { method: 'GET', headers: headers(c), signal, connectTimeoutMs: c.timeouts.connectMs, idleTimeoutMs: c.timeouts.idleMs, ca: c.ca });
     const body = await readText(res);
     if (res.statusCode !== 200) return null;
     return parseProps(JSON.parse(body));
@@ -134,6 +134,7 @@ export async function rawCompletion(c: Connection, r: RawCompletionRequest, sign
           signal,
           connectTimeoutMs: c.timeouts.connectMs,
           idleTimeoutMs: c.timeouts.idleMs,
+          ca: c.ca,
         });
         if (res.statusCode !== 200) throw httpError(res.statusCode ?? 0, await readText(res), ctx, 'completion', Buffer.byteLength(body));
         await readCompletionStream(res, ctx, onPiece, out);

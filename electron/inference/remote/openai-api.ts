@@ -72,6 +72,8 @@ export interface Connection {
   model?: string;
   apiKey: string | null;
   timeouts: Timeouts;
+  /** Extra trusted certificate(s), PEM, for an https server with its own certificate authority. */
+  ca?: string;
 }
 
 export function context(c: Connection): ServerContext {
@@ -170,7 +172,7 @@ export async function listModels(c: Connection, signal: AbortSignal): Promise<Mo
   try {
     return await withRetries(c, signal, async (n) => {
       attempts = n;
-      const res = await send(url, { method: 'GET', headers: headers(c), signal, connectTimeoutMs: c.timeouts.connectMs, idleTimeoutMs: c.timeouts.idleMs });
+      const res = await send(url, { method: 'GET', headers: headers(c), signal, connectTimeoutMs: c.timeouts.connectMs, idleTimeoutMs: c.timeouts.idleMs, ca: c.ca });
       const body = await readText(res);
       if (res.statusCode !== 200) throw httpError(res.statusCode ?? 0, body, ctx, 'models');
       let models: ModelEntry[];
@@ -281,6 +283,7 @@ export async function chatCompletion(c: Connection, r: ChatRequest, signal: Abor
           signal,
           connectTimeoutMs: c.timeouts.connectMs,
           idleTimeoutMs: c.timeouts.idleMs,
+          ca: c.ca,
         });
         if (res.statusCode !== 200) throw httpError(res.statusCode ?? 0, await readText(res), ctx, 'chat', Buffer.byteLength(body));
         const type = String(res.headers['content-type'] ?? '');

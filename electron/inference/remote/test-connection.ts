@@ -16,6 +16,8 @@ export interface ConnectionTestInput {
   model?: string;
   apiKey: string | null;
   timeouts?: RemoteTimeouts;
+  /** Extra trusted certificate(s), PEM, for an https server with its own certificate authority. */
+  ca?: string;
 }
 
 /** The seed prompt in the Gemma 3 layout is about 80 tokens; with the turn markers, 100 is a safe bound. */
@@ -31,7 +33,7 @@ function probeImage(): Uint8Array {
 export async function testRemoteConnection(input: ConnectionTestInput, signal: AbortSignal = new AbortController().signal): Promise<RemoteConnectionTest> {
   let conn: Connection;
   try {
-    conn = { address: parseServerUrl(input.url), apiKey: input.apiKey || null, timeouts: resolveTimeouts({ connectMs: 5_000, idleMs: 30_000, retries: 1, ...input.timeouts }) };
+    conn = { address: parseServerUrl(input.url), apiKey: input.apiKey || null, timeouts: resolveTimeouts({ connectMs: 5_000, idleMs: 30_000, retries: 1, ...input.timeouts }), ...(input.ca ? { ca: input.ca } : {}) };
   } catch (err) {
     return { ok: false, models: [], multimodal: null, message: (err as Error).message };
   }
