@@ -118,6 +118,8 @@ export const requests = {
       // The remote engine: an OpenAI-compatible server. A given apiKey is saved as the 'remote-api-key' secret
       // once the server accepted it ('' or null clears it); without one, the saved key is used.
       z.object({ engine: z.literal('remote'), url: RemoteUrl, model: RemoteModelId, apiKey: RemoteApiKey.nullable().optional() }).strict(),
+      // The department library's shared engine, through the department server the reviewer is signed in to (its model).
+      z.object({ engine: z.literal('department') }).strict(),
     ]),
     output: InferenceStatus,
   },

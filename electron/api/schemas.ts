@@ -38,12 +38,15 @@ export const Theme = z.enum(['system', 'light', 'dark']);
 export const DevicePreference = z.enum(['auto', 'cuda', 'metal', 'vulkan', 'cpu']);
 export type DevicePreference = z.infer<typeof DevicePreference>;
 
-/** Where analyses run: the local model files, or an OpenAI-compatible server (vLLM, llama-server, serve-model). */
 /** What the desktop file dialog is opened for (its filters and whether it picks a folder). */
 export const PathPurpose = z.enum(['video', 'model', 'mmproj', 'library', 'certificate', 'folder']);
 export type PathPurpose = z.infer<typeof PathPurpose>;
 
-export const EngineKind = z.enum(['local', 'remote']);
+/**
+ * Where analyses run: the local model files, an OpenAI-compatible server (vLLM, llama-server, serve-model), or the
+ * shared engine of the department library the reviewer is signed in to (its server holds the engine's address and key).
+ */
+export const EngineKind = z.enum(['local', 'remote', 'department']);
 export type EngineKind = z.infer<typeof EngineKind>;
 
 /** A remote server's base address, e.g. http://gpu-server:8000 (a trailing /v1 is fine). */

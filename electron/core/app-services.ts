@@ -11,10 +11,11 @@ import { DEFAULT_EMBEDDING_CACHE_BYTES } from '../inference/embedding-cache';
 import { probeImage } from '../inference/image/decode';
 import { createAnalysisService } from './analysis/analysis-service';
 import { createWorkAhead, type WorkAhead } from './analysis/work-ahead';
+import { departmentLoadRequest } from './analysis/department-engine';
 import { createAssessmentServices } from './assessment/assessment-services';
 import { createCasesStore } from './cases/cases-store';
 import { workstationKysely } from './db/workstation-db';
-import { createDepartmentLink } from './department-link/department-link';
+import { createDepartmentLink, type DepartmentLinkService } from './department-link/department-link';
 import { explainDepartmentError } from './department-link/explain';
 import { publisherOver } from './department-link/publisher';
 import { createRememberedLink } from './department-link/remembered';
@@ -107,8 +108,16 @@ export function createAppServices(o: AppServicesOptions): AppServices {
   const emit: EmitEvent = (name, payload) => {
     o.emit(name, payload);
     if (name === 'inference.status' || name === 'analysis.status' || name === 'timeline.progress') workAhead?.poke();
+    // A new or ended department session: an engine loaded with the old session's token lets go of it.
+    if (name === 'department.link') void analysis.departmentSessionChanged();
   };
-  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit, secrets, log, embeddingCache });
+  // The department link is made below (it publishes through the frame store); the engine asks it when it loads.
+  let department: DepartmentLinkService | null = null;
+  const departmentEngine = async () => {
+    if (!department) throw new WorkstationError('unavailable', 'Connect to a department library first (Settings → Department library).');
+    return departmentLoadRequest(department.engineAccess());
+  };
+  const analysis = createAnalysisService({ db, frames, store, settings, spawnWorker: o.spawnWorker, emit, secrets, log, embeddingCache, departmentEngine });
   const models = createModelsService({
     db,
     dataDir: o.dataDir,
@@ -152,13 +161,14 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
     emit: o.emit,
   });
-  const department = createDepartmentLink({
+  const departmentLink = createDepartmentLink({
     openSession: openDepartmentSession,
     publish: publisherOver(db, store),
     remembered: createRememberedLink(db),
-    emit: o.emit,
+    emit,
     explain: explainDepartmentError,
   });
+  department = departmentLink;
   const timeline = createTimelineService({ db, frames, store, analysis, captureFrame: videos.captureFrame, emit, resumeOnStart: o.resumeTimelines !== false });
   workAhead = createWorkAhead({
     client: analysis.client,
@@ -248,7 +258,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     ...timeline.handlers,
     ...assessment.handlers,
     ...teaching.handlers,
-    ...department.handlers,
+    ...departmentLink.handlers,
     ...normalRecoveryHandlers({ file, dataDir: o.dataDir }),
   };
   // The review the reviewer has open goes first; a new capture may be encoded ahead.
@@ -281,7 +291,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     },
     resolveVideo: (id, variant) => videos.resolveVideo(id, variant),
     async close() {
-      department.close();
+      departmentLink.close();
       ahead.close();
       await clips.close();
       await reports.close();

@@ -120,6 +120,12 @@ describe('Department library from the desktop (browser host + Chromium + departm
     await section.getByTestId('department-url').fill(server.url);
     await section.getByTestId('department-username').fill('rhea');
     await section.getByTestId('department-password').fill(PASSWORDS.resident);
+    // Settings → Engine offers the department's engine, and says what it needs first.
+    const engine = page.getByTestId('engine-settings');
+    await engine.getByTestId('engine-department').check();
+    expect(await engine.getByTestId('engine-department-signed-out').textContent()).toMatch(/^Sign in to your department library first/);
+    expect(await engine.getByTestId('engine-department-use').count()).toBe(0);
+
     await section.getByTestId('department-connect').click();
     await expect.poll(() => section.getByTestId('department-problem').textContent()).toMatch(/^The certificate of 127\.0\.0\.1:\d+ is not trusted by this computer/);
     for (const theme of ['light', 'dark'] as const) {
@@ -137,6 +143,17 @@ describe('Department library from the desktop (browser host + Chromium + departm
       await setTheme(theme);
       await section.screenshot({ path: path.join(SHOTS, `settings-connected-${theme}.png`) });
     }
+    // Signed in to a server without an engine: the choice says so instead of offering a button that would fail.
+    await engine.getByTestId('engine-department').check();
+    await expect.poll(() => engine.getByTestId('engine-department-none').textContent()).toBe(
+      `The department server at ${server.url} has no model engine configured, so it cannot analyse frames. Ask its administrator to start it with --engine-url.`,
+    );
+    expect(await engine.getByTestId('engine-department-use').count()).toBe(0);
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(theme);
+      await engine.screenshot({ path: path.join(SHOTS, `engine-department-no-engine-${theme}.png`) });
+    }
+    await engine.getByTestId('engine-local').check();
   });
 
   it('publishes the open review with its captured frame; the department has it, and a second publish sends nothing', async () => {

@@ -9,7 +9,7 @@ import { WorkstationError } from '../../api/errors';
 import type { Analysis, AnalysisTimings, ExpectedTimes, InferenceStatus, Provenance } from '../../api/schemas';
 import { createInferenceClient } from '../../inference/inference-client';
 import { PROMPT_LAYOUT, SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
-import type { AnalyzeResult, EngineLoadRequest, LoadRequest } from '../../inference/protocol';
+import type { AnalyzeResult, EngineLoadRequest, LoadRequest, RemoteLoadRequest } from '../../inference/protocol';
 import { parseServerUrl } from '../../inference/remote/openai-api';
 import { testRemoteConnection } from '../../inference/remote/test-connection';
 import type { SpawnWorker } from '../../inference/worker-handle';
@@ -41,6 +41,11 @@ export interface AnalysisServiceDeps {
   log?: AppLog;
   /** Where the local engine keeps image embeddings and how many bytes it may (inference/embedding-cache.ts); absent: none kept. */
   embeddingCache?: { dir: string; maxBytes: number };
+  /**
+   * The department library's shared engine, as a remote load request (its proxy address, the session's token, the
+   * certificate the link trusts, the model it serves); throws 'unavailable' when no department session is open.
+   */
+  departmentEngine?: () => Promise<RemoteLoadRequest>;
 }
 
 type AnalysisHandlers = Pick<
@@ -159,6 +164,10 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     const st = client.status().state;
     if (st === 'ready' || st === 'loading' || st === 'crashed') return;
     const s = d.settings.get();
+    if (s.engine === 'department') {
+      await loadDepartment();
+      return;
+    }
     if (s.engine === 'remote') {
       if (!s.remoteUrl || !s.remoteModel) throw new WorkstationError('unavailable', 'No remote server is set. Open Settings → Engine, enter the server URL and model, and test the connection.');
       await client.load({ engine: 'remote', url: s.remoteUrl, model: s.remoteModel, apiKey: secrets.get('remote-api-key') });
@@ -269,7 +278,23 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   }
 
   /** inference.load: the local engine's files or a remote server; the settings remember what was loaded. */
+  /** The engine was loaded through the department session that is open now (its token goes with that session). */
+  let onDepartmentSession = false;
+  async function loadDepartment(): Promise<void> {
+    if (!d.departmentEngine) throw new WorkstationError('unavailable', 'This workstation cannot use a department library here.');
+    const request = await d.departmentEngine();
+    onDepartmentSession = false;
+    await client.load(request);
+    onDepartmentSession = true;
+  }
+
   async function load(req: ParsedInput<'inference.load'>): Promise<InferenceStatus> {
+    onDepartmentSession = false;
+    if (req.engine === 'department') {
+      await loadDepartment();
+      d.settings.update({ engine: 'department' });
+      return client.status();
+    }
     if (req.engine === 'remote') {
       // The key goes to the inference process and the secret store only, never into settings or a log.
       const apiKey = req.apiKey === undefined ? savedKeyFor(req.url).key : req.apiKey || null;
@@ -349,6 +374,15 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     unload,
     /** Loads the engine from the settings unless one is loaded (or loading); throws a clear 'unavailable' otherwise. */
     ensureLoaded,
+    /**
+     * The department session changed (signed in again, out, or ended by the server): an engine loaded through the old
+     * session lets go (its token is no longer good); the next analysis loads it again through the session now open.
+     */
+    async departmentSessionChanged(): Promise<void> {
+      if (!onDepartmentSession) return;
+      onDepartmentSession = false;
+      await client.unload().catch(() => undefined);
+    },
     /** The frames with an analysis queued or running now. */
     activeFrames: (): number[] => [...new Set(active.values())],
     /**

@@ -19,6 +19,18 @@ export interface DepartmentSession {
   logout(): Promise<void>;
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
   close?(): void;
+  /** The signed-in session's token (the server's engine proxy takes it as a bearer key) and the certificates it trusts. */
+  engineCredentials?(): { token: string | null; ca: string | null };
+}
+
+/** The department's shared engine as this workstation's remote engine reaches it. */
+export interface DepartmentEngineAccess {
+  /** The server's OpenAI-compatible proxy, e.g. https://review.hospital.org:8443/api/engine. */
+  url: string;
+  /** This session's token: it ends with the session. */
+  apiKey: string;
+  /** The certificates the link trusts (the system's and the hospital's), when a certificate file was given. */
+  ca: string | null;
 }
 
 export interface PublishStep {
@@ -205,6 +217,20 @@ export function createDepartmentLink<S extends DepartmentSession>(d: DepartmentL
 
   return {
     handlers,
+    /** The shared engine through the open session; 'unavailable' with the reason when there is none to use. */
+    engineAccess(): DepartmentEngineAccess {
+      const s = signedIn();
+      const c = connection!;
+      if (!c.server.engine) {
+        throw new WorkstationError(
+          'unavailable',
+          `The department server at ${c.url} has no model engine configured, so it cannot analyse frames. Ask its administrator to start it with --engine-url, or choose another engine in Settings → Engine.`,
+        );
+      }
+      const credentials = s.engineCredentials?.();
+      if (!credentials?.token) throw new WorkstationError('unavailable', SESSION_ENDED);
+      return { url: `${c.url}/api/engine`, apiKey: credentials.token, ca: credentials.ca };
+    },
     close(): void {
       for (const job of jobs.values()) job.controller.abort();
       session?.close?.();

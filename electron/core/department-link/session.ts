@@ -25,8 +25,20 @@ function readCa(file: string): Buffer {
   return pem;
 }
 
-export function openDepartmentSession(url: string, caFile: string | null): DepartmentClient {
+/** The department client, and what the desktop's remote engine needs to reach the server's engine proxy as this session. */
+export class LinkedDepartmentClient extends DepartmentClient {
+  readonly #ca: string | null;
+  constructor(url: string, ca: string | null) {
+    super({ baseUrl: url, ...(ca ? { ca } : {}), timeoutMs: DEPARTMENT_REQUEST_TIMEOUT_MS });
+    this.#ca = ca;
+  }
+  engineCredentials(): { token: string | null; ca: string | null } {
+    return { token: this.sessionToken(), ca: this.#ca };
+  }
+}
+
+export function openDepartmentSession(url: string, caFile: string | null): LinkedDepartmentClient {
   // A given CA replaces Node's own list: keep the usual public roots beside the hospital's.
-  const ca = caFile ? `${tls.rootCertificates.join('\n')}\n${readCa(caFile).toString('utf8')}` : undefined;
-  return new DepartmentClient({ baseUrl: url, ...(ca ? { ca } : {}), timeoutMs: DEPARTMENT_REQUEST_TIMEOUT_MS });
+  const ca = caFile ? `${tls.rootCertificates.join('\n')}\n${readCa(caFile).toString('utf8')}` : null;
+  return new LinkedDepartmentClient(url, ca);
 }

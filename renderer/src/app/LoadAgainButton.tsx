@@ -1,5 +1,5 @@
 // "Load again": after the model was unloaded because its process kept crashing (or reloading it failed), loads the
-// saved model (local files or the remote server, as saved in the settings) once more through inference.load.
+// saved model (local files, the remote server or the department's engine, as saved in the settings) once more through inference.load.
 import { useEffect, useState } from 'react';
 import type { Input } from '../../../electron/api/contract';
 import type { Settings } from '../../../electron/api/schemas';
@@ -10,6 +10,7 @@ import { useInference } from './inference-context';
 
 /** What inference.load needs to load the saved model again; null when nothing is saved. */
 function savedLoad(s: Settings): Input<'inference.load'> | null {
+  if (s.engine === 'department') return { engine: 'department' };
   if (s.engine === 'remote') return s.remoteUrl && s.remoteModel ? { engine: 'remote', url: s.remoteUrl, model: s.remoteModel } : null;
   return s.modelPath && s.mmprojPath ? { modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize } : null;
 }

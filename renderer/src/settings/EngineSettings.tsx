@@ -1,19 +1,21 @@
-// Settings → Engine: where analyses run. Local (the model files in Models) or Remote (an OpenAI-compatible server
-// such as vLLM, llama-server or `npm run serve-model`): its URL, the model it serves (from "Test connection"), and an
-// API key that goes to the secret store only (the page learns "saved" or "not set", never the key).
+// Settings → Engine: where analyses run. Local (the model files in Models), Remote (an OpenAI-compatible server
+// such as vLLM, llama-server or `npm run serve-model`: its URL, the model it serves (from "Test connection"), and an
+// API key that goes to the secret store only (the page learns "saved" or "not set", never the key)), or the shared
+// engine of the department library the reviewer is signed in to (Settings → Department library).
 import { useEffect, useState, type FormEvent } from 'react';
 import type { RemoteConnectionTest } from '../../../electron/api/schemas';
 import { api } from '../api';
 import { useInference } from '../app/inference-context';
 import { useNavigate } from '../app/navigation';
 import { useSettings } from '../app/settings-context';
+import { useDepartmentLink } from './use-department-link';
 import { Button } from '../ui/Button';
 import { errorMessage } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
 import './engine-settings.css';
 
-type Engine = 'local' | 'remote';
+type Engine = 'local' | 'remote' | 'department';
 
 export function EngineSettings() {
   const notify = useNotify();
@@ -28,7 +30,10 @@ export function EngineSettings() {
   const [keySaved, setKeySaved] = useState<boolean | null>(null);
   const [test, setTest] = useState<RemoteConnectionTest | null>(null);
   const [useError, setUseError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'test' | 'use' | 'clear' | 'local' | null>(null);
+  const [busy, setBusy] = useState<'test' | 'use' | 'clear' | 'local' | 'department' | null>(null);
+  const [departmentError, setDepartmentError] = useState<string | null>(null);
+  const link = useDepartmentLink();
+  const departmentConnection = link?.connection ?? null;
   const [synced, setSynced] = useState(false);
 
   useEffect(() => {
@@ -60,6 +65,21 @@ export function EngineSettings() {
       notify.info(remoteLoaded ? 'The local engine is used from the next model you load or activate in Models.' : 'Analyses will use the local model files (Models).');
     } catch (err) {
       notify.error(err, 'The engine was not changed.');
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function useDepartment() {
+    setBusy('department');
+    setDepartmentError(null);
+    try {
+      const st = await api.inference.load({ engine: 'department' });
+      setStatus(st);
+      await update({}); // re-read: the department's engine is now the saved one
+      notify.info(`Analyses now run on the department's engine (${st.model?.remoteModel ?? 'its model'}).`);
+    } catch (err) {
+      setDepartmentError(errorMessage(err));
     } finally {
       setBusy(null);
     }
@@ -129,9 +149,47 @@ export function EngineSettings() {
             <input type="radio" name="engine" value="remote" checked={engine === 'remote'} onChange={() => setEngine('remote')} data-testid="engine-remote" />
             Remote — an OpenAI-compatible server (vLLM, llama-server, serve-model)
           </label>
+          <label>
+            <input type="radio" name="engine" value="department" checked={engine === 'department'} onChange={() => setEngine('department')} data-testid="engine-department" />
+            Department — the shared engine of the department library
+          </label>
         </fieldset>
 
-        {engine === 'local' ? (
+        {engine === 'department' ? (
+          <div className="engine-remote" data-testid="engine-department-panel">
+            {!departmentConnection ? (
+              <p className="muted" data-testid="engine-department-signed-out">
+                Sign in to your department library first (Settings → Department library, below). Its server runs the analyses on its own engine and takes turns between reviewers.
+              </p>
+            ) : !departmentConnection.server.engine ? (
+              <p className="engine-test is-problem" role="status" data-testid="engine-department-none">
+                The department server at {departmentConnection.url} has no model engine configured, so it cannot analyse frames. Ask its administrator to start it with --engine-url.
+              </p>
+            ) : (
+              <>
+                <p className="muted">
+                  The frame, the prompt and the settings go to the department server at <code>{departmentConnection.url}</code>, signed in as {departmentConnection.user.displayName}; it asks its engine and
+                  takes turns between reviewers. Signing out there stops it.
+                </p>
+                <div className="row-actions">
+                  <Button variant="primary" onClick={() => void useDepartment()} busy={busy === 'department'} data-testid="engine-department-use">
+                    Use the department&apos;s engine
+                  </Button>
+                </div>
+              </>
+            )}
+            {departmentError && (
+              <p className="engine-test is-problem" role="alert" data-testid="engine-department-error">
+                {departmentError}
+              </p>
+            )}
+            {settings.engine === 'department' && status?.model?.engine === 'remote' && status.state === 'ready' && (
+              <p className="muted" data-testid="engine-department-in-use">
+                In use: <code>{status.model.serverUrl}</code> · {status.model.remoteModel}
+              </p>
+            )}
+          </div>
+        ) : engine === 'local' ? (
           <p className="muted">
             The model files are loaded, activated and tested in{' '}
             <button type="button" className="link" onClick={() => navigate('models')} data-testid="engine-go-models">
