@@ -4,6 +4,9 @@
 //
 //   GET  /api/engine/v1/models            the engine's model list, as the engine says it
 //   POST /api/engine/v1/chat/completions  one chat completion, streamed (SSE) or whole, as the engine answers it
+//   GET  /api/engine/props                llama-server's own description (its media marker, context, build)
+//   POST /api/engine/completion           llama-server's raw completion: with /props, the workstation sends its own
+//                                         prompt layout (the one the model was trained on) instead of a chat template
 //
 // Auth: the session, as `Authorization: Bearer <session token>` (no cross-site check: a browser cannot send that
 // header cross-site without a CORS preflight, which this server never allows) or as the session cookie (then a POST
@@ -40,7 +43,7 @@ export const DEFAULT_ENGINE_PING_MS = 5_000;
 export const ENGINE_SIGN_IN_FIRST =
   'Sign in to the department first: send your department session token as "Authorization: Bearer <token>" (your session has ended, or you are not signed in).';
 
-const ROUTES: Record<string, 'GET' | 'POST'> = { '/v1/models': 'GET', '/v1/chat/completions': 'POST' };
+const ROUTES: Record<string, 'GET' | 'POST'> = { '/v1/models': 'GET', '/v1/chat/completions': 'POST', '/props': 'GET', '/completion': 'POST' };
 
 export interface EngineProxyOptions {
   engine: EngineConfig | null;
@@ -266,8 +269,9 @@ export function createEngineProxy(o: EngineProxyOptions) {
     res.end(pending);
   }
 
-  async function models(x: Exchange): Promise<void> {
-    const up = await forward('GET', '/v1/models', undefined, x.gone.signal);
+  /** A description (the model list, llama-server's /props): not queued, answered whole, scrubbed. */
+  async function describe(x: Exchange, path: string): Promise<void> {
+    const up = await forward('GET', path, undefined, x.gone.signal);
     const text = await readText(up, 4 * 1024 * 1024);
     if (up.statusCode !== 200) throw upstreamError(up.statusCode ?? 502, text);
     const body = scrub(text);
@@ -276,7 +280,8 @@ export function createEngineProxy(o: EngineProxyOptions) {
       .end(body);
   }
 
-  async function chat(x: Exchange, user: LibraryUser): Promise<void> {
+  /** A completion (chat, or llama-server's raw one): queued with the department's other questions, relayed as it comes. */
+  async function complete(x: Exchange, user: LibraryUser, path: string): Promise<void> {
     const raw = await readBody(x.req);
     let body: unknown;
     try {
@@ -284,9 +289,9 @@ export function createEngineProxy(o: EngineProxyOptions) {
     } catch {
       throw new ProxyError(400, 'The request body is not valid JSON.', 'invalid_request_error');
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ProxyError(400, 'Send a chat completion request: a JSON object with "messages".', 'invalid_request_error');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ProxyError(400, 'Send a completion request: a JSON object (with "messages" for a chat).', 'invalid_request_error');
     const request = body as Record<string, unknown>;
-    if (o.engine!.model) request.model = o.engine!.model;
+    if (o.engine!.model && path === '/v1/chat/completions') request.model = o.engine!.model;
     const stream = request.stream === true;
     const mine = waiting.get(user.id) ?? 0;
     if (mine >= MAX_PROXY_WAITING_PER_USER) {
@@ -326,7 +331,7 @@ export function createEngineProxy(o: EngineProxyOptions) {
       await o.schedule(
         user,
         async (signal) => {
-          const up = await forward('POST', '/v1/chat/completions', payload, signal);
+          const up = await forward('POST', path, payload, signal);
           answered = true;
           clearInterval(ping);
           await relay(x, up, signal);
@@ -370,13 +375,13 @@ export function createEngineProxy(o: EngineProxyOptions) {
       let who = 'anonymous';
       try {
         const method = ROUTES[op];
-        if (!method) throw new ProxyError(404, `There is no ${op} on this engine proxy: use ${ENGINE_PROXY_PREFIX}v1/models or ${ENGINE_PROXY_PREFIX}v1/chat/completions.`, 'not_found_error');
+        if (!method) throw new ProxyError(404, `There is no ${op} on this engine proxy: use ${ENGINE_PROXY_PREFIX}v1/models or ${ENGINE_PROXY_PREFIX}v1/chat/completions (llama-server: also props and completion).`, 'not_found_error');
         if (req.method !== method) throw new ProxyError(405, `Use ${method} on this path.`, 'invalid_request_error', { Allow: method });
         const user = await authenticate(req);
         who = user.username;
         if (!o.engine) throw new ProxyError(503, NO_ENGINE_MESSAGE, 'server_error');
-        if (method === 'GET') await models(x);
-        else await chat(x, user);
+        if (method === 'GET') await describe(x, op);
+        else await complete(x, user, op);
       } catch (err) {
         if (!x.gone.signal.aborted || !(isAbortError(err) || err instanceof WorkstationError)) fail(x, err);
       } finally {
