@@ -76,3 +76,14 @@ export function createEmitter(getContents: () => TrustedContents | null) {
     contents.send(IPC_EVENT_CHANNEL, name, payload);
   };
 }
+
+/**
+ * Passes every event on, and tells `onOrigin` the department library's address whenever the link changes (null when
+ * signed out): the window lets links to that site's pages open in the OS browser (window-security.ts).
+ */
+export function watchDepartmentLink(emit: ReturnType<typeof createEmitter>, onOrigin: (origin: string | null) => void) {
+  return <E extends EventName>(name: E, payload: EventPayload<E>): void => {
+    if (name === 'department.link') onOrigin((payload as EventPayload<'department.link'>).connection?.url ?? null);
+    emit(name, payload);
+  };
+}

@@ -11,7 +11,7 @@ import { startWorkstation, type Workstation } from '../core/library/workstation'
 import { logsDir, openAppLog, silentLog, startupFacts, type AppLog } from '../core/logging/app-log';
 import { parseDataDirArg, parseReviewArg } from './args';
 import { createChoosePath } from './choose-path';
-import { createEmitter, registerIpc } from './ipc';
+import { createEmitter, registerIpc, watchDepartmentLink } from './ipc';
 import { buildMenuTemplate, RESEARCH_USE_NOTE } from './menu';
 import { APP_ORIGIN, APP_START_URL } from './origin';
 import { builtPaths } from './paths';
@@ -33,6 +33,9 @@ let quitState: 'running' | 'closing' | 'closed' = 'running';
 
 const getContents = () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null);
 const openExternal = (url: string) => shell.openExternal(url);
+/** The department library signed in to (its web page may open in the OS browser), as the link last announced. */
+let departmentOrigin: string | null = null;
+const linkedOrigins = () => (departmentOrigin ? [departmentOrigin] : []);
 
 // --- before ready -------------------------------------------------------------------------------------
 function boot(): void {
@@ -63,7 +66,7 @@ function boot(): void {
     const review = parseReviewArg(argv);
     if (review !== null) mainWindow?.loadURL(`${APP_START_URL}#/review/${review}`).catch(() => {});
   });
-  app.on('web-contents-created', (_event, contents) => hardenContents(contents, contents.session, APP_ORIGIN, openExternal));
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, contents.session, APP_ORIGIN, openExternal, linkedOrigins));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
@@ -104,7 +107,7 @@ async function start(): Promise<void> {
         log: (m) => log.warn(m),
         onStderr: (line) => log.warn('Inference process stderr', { line }),
       }),
-      emit: createEmitter(getContents),
+      emit: watchDepartmentLink(createEmitter(getContents), (origin) => (departmentOrigin = origin)),
       secrets: createSafeStorageSecretStore(safeStorage, dataDir),
       reportRenderer: createElectronReportRenderer,
       log,

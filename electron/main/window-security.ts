@@ -52,8 +52,29 @@ export function isExternalWebUrl(url: string, hosts: readonly string[] = EXTERNA
 }
 
 /**
+ * A page of a site the reviewer signed in to from the app (the department library's web page: https, any port), only
+ * at exactly one of `origins` (scheme, host and port) and without credentials in the address.
+ */
+export function isLinkedSiteUrl(url: string, origins: readonly string[]): boolean {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' || u.username || u.password) return false;
+    return origins.some((o) => {
+      try {
+        return new URL(o).origin === u.origin;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Guards one web contents: navigation and redirects stay on `allowedOrigin`, window.open never opens an
- * Electron window (https links to the allow-listed sites go to the OS browser through `openExternal`), <webview> cannot attach.
+ * Electron window (https links to the allow-listed sites, and to the department library signed in to, go to the OS
+ * browser through `openExternal`), <webview> cannot attach.
  * Also hardens its session (see hardenSession).
  */
 export function hardenContents(
@@ -61,6 +82,8 @@ export function hardenContents(
   session: HardenableSession,
   allowedOrigin: string,
   openExternal: OpenExternal,
+  /** The sites signed in to now (the department library), whose pages a link may open in the OS browser too. */
+  linkedOrigins: () => readonly string[] = () => [],
 ): void {
   const guard = (event: { url?: string; preventDefault(): void }, url?: string) => {
     if (!isSameOrigin(event.url ?? url, allowedOrigin)) event.preventDefault();
@@ -74,7 +97,7 @@ export function hardenContents(
     callback(''); // cancels the chooser
   });
   contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalWebUrl(url)) {
+    if (isExternalWebUrl(url) || isLinkedSiteUrl(url, linkedOrigins())) {
       try {
         void Promise.resolve(openExternal(url)).catch(() => {});
       } catch {

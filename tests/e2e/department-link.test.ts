@@ -173,20 +173,45 @@ describe('Department library from the desktop (browser host + Chromium + departm
     const done = dialog.getByTestId('publish-done');
     await done.waitFor({ timeout: 30_000 });
     const text = (await done.textContent()) ?? '';
-    expect(text).toMatch(/^✓ Published: review (\d+) in the department library, 1 frame and 0 annotations\. .* sent\.$/);
+    expect(text).toMatch(/^✓ Published: review (\d+) in the department library, 1 frame and 0 annotations\. .* sent\. Open it in the department library ↗$/);
     const departmentId = Number(/review (\d+)/.exec(text)![1]);
     const published = await dept.store.published.get(departmentId);
     expect(published.frames.map((f) => f.frameIndex)).toHaveLength(1);
     expect(published.source.caseCode).toBe('DEPT-PUB-1');
     await dialog.screenshot({ path: path.join(SHOTS, 'publish-done-dark.png') });
+    // The review in the department's web page, in a browser tab of its own (the desktop app: the system browser).
+    const reviewUrl = `${server.url}/#/reviews/${departmentId}`;
+    expect(await dialog.getByTestId('publish-open').getAttribute('href')).toBe(reviewUrl);
+    // (This browser does not trust the test certificate, so the tab shows an error page: what it asked for is the check.)
+    const [tab, request] = await Promise.all([
+      page.context().waitForEvent('page'), // a tab of its own: the app stays where it was
+      page.context().waitForEvent('request', (r) => r.url().startsWith(server.url)),
+      dialog.getByTestId('publish-open').click(),
+    ]);
+    expect(request.url()).toBe(`${server.url}/`); // the #/reviews/N stays in the browser's address
+    expect(request.isNavigationRequest()).toBe(true);
+    await tab.close();
     await dialog.getByTestId('publish-close').click();
 
     await page.getByTestId('publish-button').click();
     await page.getByTestId('publish-start').click();
     await expect.poll(() => page.getByTestId('publish-job').getAttribute('data-state'), { timeout: 30_000 }).not.toBe('running');
     await expect.poll(() => page.getByTestId('publish-done').textContent(), { timeout: 30_000 }).toBe(
-      `✓ Already up to date: review ${departmentId} in the department library, 1 frame and 0 annotations. Nothing needed sending.`,
+      `✓ Already up to date: review ${departmentId} in the department library, 1 frame and 0 annotations. Nothing needed sending. Open it in the department library ↗`,
     );
+    await page.getByTestId('publish-close').click();
+    // Settings lists the department's reviews, each with its link.
+    const reviewPage = page.url();
+    await page.getByTestId('nav-settings').click();
+    const open = page.getByTestId('department-settings').getByTestId('department-review-open');
+    await expect.poll(() => open.count()).toBe(1);
+    expect(await open.getAttribute('href')).toBe(reviewUrl);
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(theme);
+      await page.getByTestId('department-connected').screenshot({ path: path.join(SHOTS, `settings-reviews-${theme}.png`) });
+    }
+    await page.goto(reviewPage);
+    await page.getByTestId('review').waitFor();
     expect(app.errors.join('\n')).toBe('');
   });
 

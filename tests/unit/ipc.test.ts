@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { IPC_EVENT_CHANNEL, IPC_PREFIX, REQUEST_CHANNELS } from '../../electron/api/contract';
 import type { Handlers } from '../../electron/api/dispatch';
 import { WorkstationError } from '../../electron/api/errors';
-import { createEmitter, isTrustedSender, registerIpc, REFUSED_SENDER_MESSAGE, type IpcResult } from '../../electron/main/ipc';
+import { createEmitter, watchDepartmentLink, isTrustedSender, registerIpc, REFUSED_SENDER_MESSAGE, type IpcResult } from '../../electron/main/ipc';
 
 type Handler = (event: unknown, input: unknown) => Promise<IpcResult>;
 
@@ -136,5 +136,25 @@ describe('createEmitter', () => {
     current = { send, isDestroyed: () => true, mainFrame: {} };
     emit('analysis.token', { jobId: 'j1', frameId: 3, text: 'more' });
     expect(send).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('watchDepartmentLink', () => {
+  it('passes every event on and follows the department library signed in to', () => {
+    const send = vi.fn();
+    const origins: Array<string | null> = [];
+    const emit = watchDepartmentLink(createEmitter(() => ({ send, isDestroyed: () => false, mainFrame: {} }) as never), (o) => origins.push(o));
+    const connection = {
+      url: 'https://review.hospital.org:8443',
+      user: { username: 'rhea', displayName: 'Dr Rhea', role: 'resident' as const },
+      server: { version: '1', database: 'postgresql' as const, tls: true, engine: true },
+      permissions: { signOff: false },
+      connectedAt: '2026-12-08T00:00:00.000Z',
+    };
+    emit('department.link', { remembered: null, connection });
+    emit('analysis.token', { jobId: 'j1', frameId: 3, text: 'x' });
+    emit('department.link', { remembered: null, connection: null });
+    expect(origins).toEqual(['https://review.hospital.org:8443', null]);
+    expect(send).toHaveBeenCalledTimes(3);
   });
 });

@@ -131,6 +131,32 @@ describe('hardenContents: new windows', () => {
     expect(openExternal).toHaveBeenCalledTimes(1);
   });
 
+  it('hands a page of the department library signed in to (any port) to the OS browser, only while signed in and only that site', () => {
+    const c = fakeContents();
+    const openExternal = vi.fn(async (_url: string) => {});
+    let linked: string[] = [];
+    hardenContents(c.contents as never, fakeSession().session as never, ORIGIN, openExternal, () => linked);
+    const review = 'https://review.hospital.org:8443/#/reviews/12';
+    expect(c.open(review)).toEqual({ action: 'deny' });
+    expect(openExternal).not.toHaveBeenCalled(); // not signed in
+    linked = ['https://review.hospital.org:8443'];
+    expect(c.open(review)).toEqual({ action: 'deny' });
+    expect(openExternal).toHaveBeenCalledWith(review);
+    for (const url of [
+      'https://review.hospital.org/#/reviews/12', // another port: another site
+      'https://review.hospital.org:8444/',
+      'http://review.hospital.org:8443/',
+      'https://user:pw@review.hospital.org:8443/',
+      'https://review.hospital.org.evil.example:8443/',
+      'https://other.hospital.org:8443/']) {
+      expect(c.open(url), url).toEqual({ action: 'deny' });
+    }
+    expect(openExternal).toHaveBeenCalledTimes(1);
+    linked = [];
+    c.open(review);
+    expect(openExternal).toHaveBeenCalledTimes(1); // signed out: nothing opens
+  });
+
   it('a failing openExternal changes nothing', () => {
     const c = fakeContents();
     hardenContents(c.contents as never, fakeSession().session as never, ORIGIN, () => Promise.reject(new Error('no browser')));

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import type { PublishProgress } from '../../../electron/api/schemas-department';
 import { api } from '../api';
 import { JobStatus } from '../reports/JobStatus';
+import { DepartmentReviewLink } from './ReviewLink';
 import { useDepartmentLink } from '../settings/use-department-link';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
@@ -84,6 +85,14 @@ export function PublishDialog({ reviewId, onClose }: { reviewId: number; onClose
               {job.result.annotations} {job.result.annotations === 1 ? 'annotation' : 'annotations'}
               {job.result.notes + job.result.tags > 0 && `, ${plural(job.result.notes, 'note')} and ${plural(job.result.tags, 'tag')}`}.{' '}
               {job.result.videoSent ? `${megabytes(job.result.bytesSent)} sent.` : job.result.bytesSent > 0 ? `${megabytes(job.result.bytesSent)} of frames sent; the video was already there.` : 'Nothing needed sending.'}
+              {server && (
+                <>
+                  {' '}
+                  <DepartmentReviewLink base={server.url} reviewId={job.result.departmentReviewId} testId="publish-open">
+                    Open it in the department library ↗
+                  </DepartmentReviewLink>
+                </>
+              )}
             </p>
           )
         }

@@ -9,13 +9,14 @@ import { Button } from '../ui/Button';
 import { errorMessage, fieldErrorsFrom } from '../ui/errors';
 import { Field } from '../ui/Field';
 import { useNotify } from '../ui/notify';
+import { DepartmentReviewLink } from '../department/ReviewLink';
 import { useDepartmentLink } from './use-department-link';
 import './engine-settings.css';
 import '../department/department.css';
 
 type FieldName = 'url' | 'username' | 'password' | 'caFile';
 
-function ReviewList({ reviews }: { reviews: DepartmentReview[] | null }) {
+function ReviewList({ reviews, base }: { reviews: DepartmentReview[] | null; base: string }) {
   if (reviews === null) return <p className="muted">Loading the department’s reviews…</p>;
   if (reviews.length === 0) return <p className="muted">The department library has no reviews yet. Publish one from its review screen.</p>;
   return (
@@ -24,6 +25,9 @@ function ReviewList({ reviews }: { reviews: DepartmentReview[] | null }) {
         <li key={r.id}>
           <span className="department-review-title">{r.title}</span>
           <span className={`department-review-status is-${r.status}`}>{r.status === 'final' || r.signedOffBy ? `Signed off by ${r.signedOffBy ?? '—'}` : 'Draft'}</span>
+          <DepartmentReviewLink base={base} reviewId={r.id} testId="department-review-open">
+            Open ↗
+          </DepartmentReviewLink>
         </li>
       ))}
       {reviews.length > 8 && <li className="muted">and {reviews.length - 8} more</li>}
@@ -67,7 +71,7 @@ function Connected({ link, onDisconnect, busy }: { link: NonNullable<DepartmentL
           {problem}
         </p>
       ) : (
-        <ReviewList reviews={reviews} />
+        <ReviewList reviews={reviews} base={link.url} />
       )}
       <div className="row-actions">
         <Button onClick={onDisconnect} busy={busy} data-testid="department-disconnect">
