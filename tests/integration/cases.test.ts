@@ -1,5 +1,5 @@
-// Cases, the same suite on the workstation's SQLite library and on a department's (SQLite and a real PostgreSQL
-// server): the data layer answers alike on every backend, and the two schemas keep the same columns.
+// Cases, the same suite on the workstation's library on SQLite and on a real PostgreSQL server: the data layer
+// answers alike on both, and the PostgreSQL schema keeps the SQLite migrations' columns for every table it has.
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCasesStore, type CasesStore } from '../../electron/core/cases/cases-store';
@@ -68,9 +68,9 @@ describe.each(STORE_BACKENDS)('cases on $name', (backend) => {
     await expect(repo.delete(99)).rejects.toThrow(/does not exist/);
   });
 
-  it("has the workstation library's columns", async () => {
+  it.each(['cases', 'videos', 'reviews', 'frames', 'notes', 'audit_log'])("has the SQLite library's columns in %s", async (table) => {
     const workstation = await STORE_BACKENDS[0]!.fresh();
-    expect(await columnsOf(db, 'cases')).toEqual(await columnsOf(workstation, 'cases'));
+    expect(await columnsOf(db, table)).toEqual(await columnsOf(workstation, table));
   });
 });
 

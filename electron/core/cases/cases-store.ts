@@ -1,10 +1,10 @@
 // Cases: the de-identified surgery records everything else hangs from. One set of Kysely queries for the
-// workstation's own library (SQLite, over the connection core/db/connection.ts opened and migrated) and for a
-// department's (PostgreSQL or SQLite, migrated by core/department/migrations.ts with `casesMigration`).
+// workstation's library on SQLite (over the connection core/db/connection.ts opened and migrated) and on PostgreSQL
+// (core/db/workstation-postgres.ts).
 //
 // Each write is one statement (atomic on its own): while the workstation's other repositories still share the
 // SQLite connection synchronously, no transaction of this store stays open across an await.
-import { sql, type ColumnDefinitionBuilder, type Generated, type Kysely, type Migration, type Selectable } from 'kysely';
+import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
 import type { Case, CaseInput } from '../../api/schemas';
 import { WorkstationError } from '../../api/errors';
 import { isUniqueViolation } from '../db/kysely-dialects';
@@ -110,35 +110,6 @@ export function createCasesStore(db: Kysely<CasesDb>, now: () => string = () => 
     async delete(id) {
       const { numDeletedRows } = await db.deleteFrom('cases').where('id', '=', id).executeTakeFirst();
       if (!numDeletedRows) throw new WorkstationError('not-found', `Case ${id} does not exist (it may have been deleted already).`);
-    },
-  };
-}
-
-/**
- * The cases table in a department's library, as the workstation's migration 0001 makes it: one code per case
- * whatever its letter case (SQLite: COLLATE NOCASE; PostgreSQL: a unique index on lower(code)), the eye checked;
- * PostgreSQL types the dates (date, timestamptz), which read back as the strings SQLite stores.
- * tests/integration/cases.test.ts compares the two schemas column by column.
- */
-export function casesMigration(dialect: 'sqlite' | 'postgres'): Migration {
-  const pg = dialect === 'postgres';
-  const id = (c: ColumnDefinitionBuilder) => (pg ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey());
-  const ts = pg ? 'timestamptz' : 'text';
-  return {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('cases')
-        .addColumn('id', 'integer', id)
-        .addColumn('code', 'text', (c) => (pg ? c.notNull() : c.notNull().modifyEnd(sql`collate nocase unique`)))
-        .addColumn('surgery_date', pg ? 'date' : 'text')
-        .addColumn('eye', 'text', (c) => c.check(sql`eye in ('OD', 'OS', 'OU')`))
-        .addColumn('surgeon', 'text', (c) => c.notNull().defaultTo(''))
-        .addColumn('notes', 'text', (c) => c.notNull().defaultTo(''))
-        .addColumn('created_at', ts, (c) => c.notNull())
-        .addColumn('updated_at', ts, (c) => c.notNull())
-        .execute();
-      if (pg) await sql`create unique index cases_code_key on cases (lower(code))`.execute(db);
-      await sql`create index cases_updated_at on cases (updated_at desc)`.execute(db);
     },
   };
 }

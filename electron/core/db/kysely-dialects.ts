@@ -70,9 +70,17 @@ function pgTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) 
   return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
 }
 
-/** A node-postgres pool that parses types as above and survives the server dropping its connections. */
-export function openPgPool(url: string, poolSize: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
+/**
+ * A node-postgres pool that parses types as above and survives the server dropping its connections; `searchPath`:
+ * the schema every connection works in (the workstation's tables live in their own).
+ */
+export function openPgPool(url: string, poolSize: number, o: { searchPath?: string } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig,
+    ...(o.searchPath ? { options: `-c search_path=${o.searchPath}` } : {}),
+  });
   // An idle connection that the server drops (a restart, a network cut) must not take the process down: the pool
   // discards it and the next query opens a new one.
   pool.on('error', () => undefined);

@@ -16,7 +16,6 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, type ColumnType, type Generated } from 'kysely';
 import { LibrarySqliteDialect, openPgPool } from '../db/kysely-dialects';
 import type { AnnotationKind, TagKind } from '../../api/schemas-review';
-import type { CasesDb } from '../cases/cases-store';
 import type { PublishedTables } from './published-schema';
 import type { Role } from './roles';
 
@@ -132,8 +131,7 @@ export interface AnalysesTable {
   department_build: string;
 }
 
-/** The department's tables, and the workstation's own as they move onto this interface (cases so far). */
-export interface LibraryDb extends PublishedTables, CasesDb {
+export interface LibraryDb extends PublishedTables {
   users: UsersTable;
   sessions: SessionsTable;
   reviews: ReviewsTable;

@@ -12,7 +12,6 @@ import { ROLES } from './roles';
 import { publishedDeletionsMigration, publishedMigration, publishedNotesTagsMigration } from './published-schema';
 import { notesTagsFts } from './migration-notes-tags';
 import { analysesMigration } from './analyses-store';
-import { casesMigration } from '../cases/cases-store';
 
 /** `column in ('a', 'b', …)` for a check constraint. */
 function oneOf(column: string, values: readonly string[]) {
@@ -132,8 +131,6 @@ export function libraryMigrations(dialect: LibraryDialect): Record<string, Migra
     '0005-analyses': analysesMigration(dialect),
     '0006-published-notes-tags': publishedNotesTagsMigration(),
     '0007-published-deletions': publishedDeletionsMigration(dialect),
-    // The workstation's own tables, as its SQLite library has them (the desktop's data layer on both backends).
-    '0008-workstation-cases': casesMigration(dialect),
   };
 }
 
