@@ -92,3 +92,18 @@ export type JobEvent =
   | { type: 'cancelled'; message: string }
   | { type: 'error'; code: string; message: string };
 export type FinishedJobEvent = Extract<JobEvent, { type: 'done' | 'cancelled' | 'error' }>;
+
+/** An account as an administrator sees it (GET /api/users; PATCH /api/users/:id, its password and unlock answer it). */
+export interface DepartmentAccount {
+  id: number;
+  username: string;
+  displayName: string;
+  role: 'resident' | 'attending' | 'educator' | 'admin';
+  /** A disabled account cannot sign in; disabling it ended its sessions. */
+  disabled: boolean;
+  /** Locked after too many wrong passwords until then; null when not locked (or the lock has run out). */
+  lockedUntil: string | null;
+  createdAt: string;
+  /** The newest sign-in among the sessions the library still holds (signing out removes one); null when none. */
+  lastSignInAt: string | null;
+}

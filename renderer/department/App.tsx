@@ -1,24 +1,31 @@
-// The department library's web view: sign in, the reviews, one review (hash routes: #/ and #/reviews/:id).
+// The department library's web view: sign in, the reviews, one review, the accounts (hash routes: #/, #/reviews/:id,
+// #/accounts). The address follows the page, so a reviewer can copy it; one opened before sign-in is shown after it.
 import { useCallback, useEffect, useState } from 'react';
 import { useAppliedTheme } from '../src/app/theme';
+import { Accounts } from './Accounts';
 import { ApiFailure, call, errorText, ROLE_LABELS, type Me } from './api';
 import { ReviewList } from './ReviewList';
 import { ReviewPage } from './ReviewPage';
 import { SignIn } from './SignIn';
 
-function routeReviewId(): number | null {
-  const m = /^#\/reviews\/([1-9]\d{0,14})$/.exec(window.location.hash);
-  return m ? Number(m[1]) : null;
+/** Where the address points: #/reviews/N (a review; the desktop opens this exact form), #/accounts, else the list. */
+type Route = { page: 'reviews' } | { page: 'review'; id: number } | { page: 'accounts' };
+
+function currentRoute(): Route {
+  const hash = window.location.hash;
+  const m = /^#\/reviews\/([1-9]\d{0,14})$/.exec(hash);
+  if (m) return { page: 'review', id: Number(m[1]) };
+  return hash === '#/accounts' ? { page: 'accounts' } : { page: 'reviews' };
 }
 
-function useHashRoute(): number | null {
-  const [reviewId, setReviewId] = useState(routeReviewId);
+function useHashRoute(): Route {
+  const [route, setRoute] = useState(currentRoute);
   useEffect(() => {
-    const onChange = () => setReviewId(routeReviewId());
+    const onChange = () => setRoute(currentRoute());
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  return reviewId;
+  return route;
 }
 
 function Brand() {
@@ -40,7 +47,7 @@ export function App() {
   useAppliedTheme('system');
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
   const [problem, setProblem] = useState<string | null>(null);
-  const reviewId = useHashRoute();
+  const route = useHashRoute();
 
   const loadMe = useCallback(async () => {
     try {
@@ -79,6 +86,16 @@ export function App() {
         <Brand />
         {me && me !== 'loading' && (
           <div className="dept-user" data-testid="signed-in">
+            {me.permissions.createAccounts && (
+              <nav className="dept-nav" aria-label="Pages">
+                <a href="#/" aria-current={route.page === 'accounts' ? undefined : 'page'}>
+                  Reviews
+                </a>
+                <a href="#/accounts" aria-current={route.page === 'accounts' ? 'page' : undefined}>
+                  Accounts
+                </a>
+              </nav>
+            )}
             <span className="dept-user-name">{me.user.displayName}</span>
             <span className="pill">{ROLE_LABELS[me.user.role]}</span>
             <button type="button" className="btn btn-sm" onClick={() => void signOut()}>
@@ -92,10 +109,12 @@ export function App() {
           <p className="muted dept-loading">Loading…</p>
         ) : me === null ? (
           <SignIn notice={problem} onSignedIn={() => void loadMe()} />
-        ) : reviewId === null ? (
-          <ReviewList onSignedOut={onSignedOut} />
+        ) : route.page === 'accounts' ? (
+          <Accounts me={me} onSignedOut={onSignedOut} />
+        ) : route.page === 'review' ? (
+          <ReviewPage key={route.id} reviewId={route.id} me={me} onSignedOut={onSignedOut} />
         ) : (
-          <ReviewPage key={reviewId} reviewId={reviewId} me={me} onSignedOut={onSignedOut} />
+          <ReviewList onSignedOut={onSignedOut} />
         )}
       </main>
       <footer className="dept-foot">Research use only. Not for clinical decisions.</footer>

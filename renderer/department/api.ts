@@ -2,9 +2,12 @@
 // same-origin fetch, the session in an HttpOnly cookie the page never sees, { ok, value } / { ok: false, error }.
 // The wire shapes the server's stores write are in electron/api/department-wire.ts (types only: the renderer imports
 // nothing from electron/ but the contract).
-import type { AnalysisCreatedEvent, JobEvent, JobTicket, LibraryAnnotation, LibraryNote, StoredAnalysis } from '../../electron/api/department-wire';
+import type { AnalysisCreatedEvent, DepartmentAccount, JobEvent, JobTicket, LibraryAnnotation, LibraryNote, StoredAnalysis } from '../../electron/api/department-wire';
 
 export type { AnalysisCreatedEvent, JobEvent, JobTicket, StoredAnalysis };
+
+/** An account as an administrator sees it (GET /api/users, Accounts.tsx). */
+export type Account = DepartmentAccount;
 
 export type Role = 'resident' | 'attending' | 'educator' | 'admin';
 

@@ -6,6 +6,7 @@ import '../src/ui/controls.css';
 import '../src/ui/feedback.css';
 import './department.css';
 import './published.css';
+import './accounts.css';
 import { App } from './App';
 
 createRoot(document.getElementById('root')!).render(

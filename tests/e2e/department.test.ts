@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccounts } from '../../electron/core/department/accounts';
+import { createAccounts, type Accounts } from '../../electron/core/department/accounts';
 import { openLibraryDb, type LibraryDbHandle } from '../../electron/core/department/db';
 import { createLibraryStore, type LibraryReview, type LibraryStore } from '../../electron/core/department/library-store';
 import { migrateLibrary } from '../../electron/core/department/migrations';
@@ -32,6 +32,7 @@ let dir: string;
 let handle: LibraryDbHandle;
 let events: ReviewEvents;
 let store: LibraryStore;
+let accounts: Accounts;
 let server: DepartmentServer;
 let browser: Browser;
 let review: LibraryReview;
@@ -48,7 +49,7 @@ beforeAll(async () => {
   [pg, browser] = await Promise.all([startPostgres(), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
   handle = openLibraryDb({ kind: 'postgres', url: pg.url, poolSize: 4 });
   await migrateLibrary(handle);
-  const accounts = createAccounts(handle, { scrypt: FAST_SCRYPT });
+  accounts = createAccounts(handle, { scrypt: FAST_SCRYPT });
   events = await postgresReviewEvents({ url: pg.url });
   store = createLibraryStore(handle, { changes: events.sink });
   server = await startDepartmentServer({ accounts, store, events, tls, webRoot: web });
@@ -67,18 +68,19 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A reviewer's own browser context (own cookies), on the sign-in page. */
-async function open(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ignoreHTTPSErrors: true });
+/** A reviewer's own browser context (own cookies), on the sign-in page (at `hash`, e.g. a review's link). */
+async function open(hash = '', viewport = { width: 1100, height: 760 }): Promise<Page> {
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true });
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     // Chromium logs every refused fetch; the server's refusals (401/403/409) are answers the page shows.
-    // 404: the page asks whether a review was published from a workstation (this one was not).
-    if (m.type() === 'error' && !/status of (401|403|404|409)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+    // 404: the page asks whether a review was published from a workstation (this one was not). 400: a refused input
+    // (the accounts page's short password).
+    if (m.type() === 'error' && !/status of (400|401|403|404|409)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
   });
-  await page.goto(server.url);
+  await page.goto(`${server.url}/${hash}`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   return page;
 }
@@ -216,6 +218,76 @@ describe('the department web view: a resident and an attending on one review (Po
     await resident.getByRole('button', { name: 'Sign out' }).click();
     await resident.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await resident.evaluate(async () => (await fetch('/api/me')).status)).toBe(401);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the department web view: a review by its link, and the accounts page (administrator)', () => {
+  const hashOf = (page: Page) => new URL(page.url()).hash;
+  const row = (page: Page, username: string) => page.locator(`[data-testid="account"][data-username="${username}"]`);
+  const below = (page: Page, username: string) => row(page, username).locator('xpath=following-sibling::tr[1]');
+
+  it('opens #/reviews/N after sign-in, the address follows the page; an administrator manages accounts', async () => {
+    // The desktop's link to a review: sign in first, then that review; the address follows list ↔ review.
+    const ada = await open(`#/reviews/${review.id}`, { width: 1280, height: 720 });
+    await signIn(ada, 'admin');
+    await ada.getByRole('heading', { name: TITLE }).waitFor();
+    expect(hashOf(ada)).toBe(`#/reviews/${review.id}`);
+    await shot(ada, 'review-by-link-admin');
+    await ada.getByRole('link', { name: '← All reviews' }).click();
+    await ada.getByRole('heading', { name: 'Reviews' }).waitFor();
+    expect(hashOf(ada)).toBe('#/');
+    await ada.getByRole('link', { name: TITLE }).click();
+    await ada.getByRole('heading', { name: TITLE }).waitFor();
+    expect(hashOf(ada)).toBe(`#/reviews/${review.id}`);
+
+    // Accounts, from the header: a new resident.
+    await ada.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Accounts' }).click();
+    await row(ada, 'rhea').waitFor();
+    expect(hashOf(ada)).toBe('#/accounts');
+    await ada.getByLabel('Username').fill('nico');
+    await ada.getByLabel('Display name').fill('Dr Nico New');
+    await ada.getByLabel('Temporary password').fill('short');
+    await ada.getByRole('button', { name: 'Create account' }).click();
+    await see(ada, 'A password has at least 10 characters.');
+    await ada.getByLabel('Temporary password').fill('nico-temporary-1');
+    await ada.getByRole('button', { name: 'Create account' }).click();
+    await see(ada, 'Account nico created: they can sign in with the temporary password.');
+
+    // The resident has no Accounts link; the page, asked for by its address, says why not.
+    const nico = await open('#/accounts');
+    await signIn(nico, 'nico', 'nico-temporary-1');
+    await see(nico, 'Only an administrator can manage accounts.');
+    expect(await nico.getByRole('link', { name: 'Accounts' }).count()).toBe(0);
+
+    // The last administrator cannot disable themselves: the server's words beside the row.
+    await row(ada, 'admin').getByRole('button', { name: 'Disable' }).click();
+    await below(ada, 'admin').getByText(/^You are the last active administrator, so you cannot disable your own account/).waitFor();
+    await shot(ada, 'accounts');
+
+    // A role, then Disable: nico's session ends at once.
+    await ada.getByLabel('Role of nico').selectOption('attending');
+    await see(ada, 'Dr Nico New is now attending surgeon.');
+    await row(ada, 'nico').getByRole('button', { name: 'Disable' }).click();
+    await row(ada, 'nico').getByText('Disabled').waitFor();
+    expect(await nico.evaluate(async () => (await fetch('/api/me')).status)).toBe(401);
+    await row(ada, 'nico').getByRole('button', { name: 'Enable' }).click();
+    await row(ada, 'nico').getByText('Active').waitFor();
+
+    // A locked account: Unlock; a password reset.
+    for (let i = 0; i < 5; i++) await accounts.login('nico', 'not-the-password').catch(() => undefined);
+    await ada.getByRole('button', { name: 'Refresh' }).click();
+    await row(ada, 'nico').getByText(/^until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/).waitFor();
+    await shot(ada, 'accounts-locked');
+    await row(ada, 'nico').getByRole('button', { name: 'Unlock' }).click();
+    await row(ada, 'nico').getByText('Active').waitFor();
+    await row(ada, 'nico').getByRole('button', { name: 'Reset password' }).click();
+    await ada.getByLabel('New password for nico').fill('nico-password-2');
+    await ada.getByRole('button', { name: 'Set password', exact: true }).click();
+    await see(ada, 'Dr Nico New’s password was reset; their sessions ended.');
+    expect((await accounts.login('nico', 'nico-password-2')).user).toMatchObject({ role: 'attending' });
+    const trail = await store.audit({ entity: 'user', action: 'user.password-reset' });
+    expect(trail.map((e) => e.user)).toEqual(['Ada Admin']);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { WorkstationError } from '../../api/errors';
 import { isUniqueViolation } from '../db/kysely-dialects';
+import { createAccountAdmin, type AccountAdmin } from './account-admin';
 import { writeAudit } from './audit';
 import type { Clock, LibraryDb, LibraryDbHandle } from './db';
 import { formatTime, parseOrThrow } from './messages';
@@ -51,7 +52,8 @@ export interface SignedIn {
   expiresAt: string;
 }
 
-export interface Accounts {
+/** Administration (list, role, disable / enable, password reset, unlock): account-admin.ts. */
+export interface Accounts extends AccountAdmin {
   /** The first administrator of an empty library; refused once any account exists. */
   bootstrapAdmin(input: Omit<NewUser, 'role'>): Promise<LibraryUser>;
   /** A new account (administrators only). */
@@ -153,6 +155,8 @@ export function createAccounts(handle: LibraryDbHandle, options: AccountsOptions
   }
 
   return {
+    ...createAccountAdmin(handle, { now, password: Password, hash: (password) => hashPassword(password, params) }),
+
     bootstrapAdmin: (input) => create(null, { ...input, role: 'admin' }),
 
     async createUser(actor, input) {

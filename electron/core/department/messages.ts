@@ -39,3 +39,15 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, fallback =
   const details = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`);
   throw new WorkstationError('invalid-argument', result.error.issues[0]?.message ?? fallback, details);
 }
+
+export function accountNotFound(id: number): WorkstationError {
+  return new WorkstationError('not-found', `Account ${id} does not exist.`);
+}
+
+/** A change that would leave the library without an administrator who can sign in. Nothing was written. */
+export function lastAdminError(what: 'disable' | 'demote', self: boolean, displayName: string): WorkstationError {
+  const who = self
+    ? `You are the last active administrator, so you cannot ${what} your own account`
+    : `${displayName} is the last active administrator, so you cannot ${what} them`;
+  return new WorkstationError('conflict', `${who}: make another account an administrator first.`);
+}

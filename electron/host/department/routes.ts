@@ -4,11 +4,12 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { WorkstationError } from '../../api/errors';
-import { NewUser, type Accounts } from '../../core/department/accounts';
+import type { Accounts } from '../../core/department/accounts';
 import type { LibraryStore, NewAnnotation } from '../../core/department/library-store';
 import { parseOrThrow } from '../../core/department/messages';
 import { canSignOff, type LibraryUser } from '../../core/department/roles';
 import { clearedSessionCookie, HttpRefusal, sessionCookie } from './http';
+import { createAccountRoutes } from './account-routes';
 import { createNoteRoutes } from './note-routes';
 import { createPublishRoutes } from './publish-routes';
 import { createAnalysisRoutes } from './analysis-routes';
@@ -129,7 +130,7 @@ export function createRoutes(d: RouteDeps): Route[] {
     }),
     route('GET', '/api/me', async ({ user }) => ok({ user, permissions: { signOff: canSignOff(user.role), createAccounts: user.role === 'admin' } })),
     route('GET', '/api/status', async () => ok(d.status())),
-    route('POST', '/api/users', async ({ user, body }) => ok(await accounts.createUser(user, parseOrThrow(NewUser, body)), 201)),
+    ...createAccountRoutes(d),
 
     route('GET', '/api/reviews', async () => ok(await store.reviews.list())),
     route('POST', '/api/reviews', async ({ user, body }) => ok(await store.reviews.create(user, parseOrThrow(Title, body)), 201)),
