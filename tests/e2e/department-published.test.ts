@@ -79,7 +79,7 @@ beforeAll(async () => {
 
   // The workstation publishes its review: video, three captured frames, four annotations, one analysis.
   local = openLocalFixture(path.join(dir, 'workstation'));
-  seeded = addLocalReview(local, video, { frames: 3, code: 'CASE-1042' });
+  seeded = await addLocalReview(local, video, { frames: 3, code: 'CASE-1042' });
   const rhea = await signedIn('rhea');
   reviewId = (await publishReview(local.library, rhea, seeded.reviewId)).reviewId;
   fs.mkdirSync(SHOTS, { recursive: true });

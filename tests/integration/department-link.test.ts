@@ -118,7 +118,7 @@ describe('Settings → Department library', () => {
     await app.call('department.connect', { url: server.url, username: 'rhea', password: PASSWORDS.resident, caFile: tlsCert.certFile });
     const local: LocalFixture = { dataDir: app.dataDir, file: '', db: app.services.db, frames: createFrameStore(app.dataDir), library: null as never, close: () => undefined };
     const video = await uniqueVideo(path.join(dir, 'videos'));
-    const seeded = addLocalReview(local, video, { frames: 2, code: 'PHACO-17' });
+    const seeded = await addLocalReview(local, video, { frames: 2, code: 'PHACO-17' });
 
     const { jobId } = await app.call('department.publish', { reviewId: seeded.reviewId });
     const done = await app.waitFor('department.publishProgress', (p) => p.jobId === jobId && p.state !== 'running', 30_000);
@@ -140,7 +140,7 @@ describe('Settings → Department library', () => {
 
   it('cancels a publish: nothing is published, and the same review cannot be sent twice at once', async () => {
     const local: LocalFixture = { dataDir: app.dataDir, file: '', db: app.services.db, frames: createFrameStore(app.dataDir), library: null as never, close: () => undefined };
-    const seeded = addLocalReview(local, await uniqueVideo(path.join(dir, 'videos')), { frames: 1, code: 'PHACO-18' });
+    const seeded = await addLocalReview(local, await uniqueVideo(path.join(dir, 'videos')), { frames: 1, code: 'PHACO-18' });
     const before = (await dept.store.reviews.list()).length;
     const { jobId } = await app.call('department.publish', { reviewId: seeded.reviewId });
     const twice = await refusal(app.call('department.publish', { reviewId: seeded.reviewId }));

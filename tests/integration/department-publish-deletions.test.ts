@@ -56,7 +56,7 @@ describe.each(BACKENDS)('a deletion in the department survives a republish on $n
   }
 
   it('keeps a published annotation, note and tag a department user deleted deleted, even edited on the workstation since', async () => {
-    const seeded = addLocalReview(local, await uniqueVideo(path.join(dir, 'videos')), { frames: 3, code: 'DEL-1' });
+    const seeded = await addLocalReview(local, await uniqueVideo(path.join(dir, 'videos')), { frames: 3, code: 'DEL-1' });
     const rhea = new DepartmentClient({ baseUrl: server.url });
     await rhea.login('rhea', PASSWORDS.resident);
     const first = await publishReview(local.library, rhea, seeded.reviewId);
@@ -85,7 +85,7 @@ describe.each(BACKENDS)('a deletion in the department survives a republish on $n
 
     // The workstation still has all three and edits the deleted note; publishing again brings none of them back.
     const app = createReviewServices({ db: local.db, actor: () => 'Dr Rhea Resident', emit: () => undefined });
-    (app.handlers['notes.update'] as (input: unknown) => unknown)({ id: seeded.noteIds[0], text: 'Edited on the workstation after the department deleted it.' });
+    await (app.handlers['notes.update'] as (input: unknown) => unknown)({ id: seeded.noteIds[0], text: 'Edited on the workstation after the department deleted it.' });
     const before = await seen(id);
     expect(before.annotations.map((a) => a.id)).not.toContain(gone.annotation);
     expect(before.notes.map((n) => n.id)).toEqual([noteOf(seeded.noteIds[1]!)]);
@@ -128,7 +128,7 @@ describe.each(BACKENDS)('a deletion in the department survives a republish on $n
     }
 
     // Deleted on the workstation too: nothing to do, and the department's rows are as they were.
-    (app.handlers['notes.delete'] as (input: unknown) => unknown)({ id: seeded.noteIds[0] });
+    await (app.handlers['notes.delete'] as (input: unknown) => unknown)({ id: seeded.noteIds[0] });
     expect(await publishReview(local.library, rhea, seeded.reviewId)).toMatchObject({ changed: false, notes: { deleted: 0, unchanged: 1, keptDeleted: 0 } });
     expect((await seen(id)).notes.map((n) => n.id)).toEqual([noteOf(seeded.noteIds[1]!)]);
   });

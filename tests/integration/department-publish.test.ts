@@ -85,7 +85,7 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
   it('a resident publishes a review: the department has it, its frames, annotations and analyses, and the video hash-equal', async () => {
     const l = local('first');
     const video = await uniqueVideo(path.join(dir, 'videos'));
-    const seeded = addLocalReview(l, video, { frames: 3, code: 'PUB-1' });
+    const seeded = await addLocalReview(l, video, { frames: 3, code: 'PUB-1' });
     const rhea = await signedIn();
     const progress: PublishProgress[] = [];
     const result = await publishReview(l.library, rhea, seeded.reviewId, { onProgress: (p) => progress.push(p) });
@@ -150,7 +150,7 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
 
   it("carries the review's notes and tags: exactly there; unchanged, nothing written; a local edit carried; the department's edits and own rows kept", async () => {
     const l = local('notes-tags');
-    const seeded = addLocalReview(l, await uniqueVideo(path.join(dir, 'videos')), { frames: 3, code: 'NOTES-1' });
+    const seeded = await addLocalReview(l, await uniqueVideo(path.join(dir, 'videos')), { frames: 3, code: 'NOTES-1' });
     const rhea = await signedIn();
     const first = await publishReview(l.library, rhea, seeded.reviewId);
     const id = first.reviewId;
@@ -179,8 +179,8 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     const seen: ReviewEvent[] = [];
     const stop = events.subscribe(id, (e) => seen.push(e));
     const app = createReviewServices({ db: l.db, actor: () => 'Dr Rhea Resident', emit: () => undefined });
-    const call = (name: 'notes.update' | 'notes.delete' | 'tags.add' | 'tags.remove', input: unknown) => (app.handlers[name] as (input: unknown) => unknown)(input);
-    call('notes.update', { id: seeded.noteIds[0], text: 'Good centration; the hydrodissection was brief.' });
+    const call = async (name: 'notes.update' | 'notes.delete' | 'tags.add' | 'tags.remove', input: unknown) => (app.handlers[name] as (input: unknown) => unknown)(input);
+    await call('notes.update', { id: seeded.noteIds[0], text: 'Good centration; the hydrodissection was brief.' });
     expect(await publishReview(l.library, rhea, seeded.reviewId)).toMatchObject({ changed: true, notes: { updated: 1, unchanged: 1 }, tags: { unchanged: 3 } });
     expect((await notes())[0]).toEqual([null, 'Good centration; the hydrodissection was brief.', 'Dr Rhea Resident', 'Dr Rhea Resident', 2]);
     expect(seen.map((e) => e.type)).toEqual(['note.updated', 'review.updated']);
@@ -191,11 +191,11 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     await dept.store.notes.update(dept.attending, noteId(seeded.noteIds[1]!), 1, 'Agreed: the run-out starts at 4 o’clock.');
     await dept.store.notes.create(dept.attending, id, { text: 'Case conference on Friday.' });
     await dept.store.tags.add(dept.attending, id, { kind: 'free', value: 'wet lab' });
-    call('notes.update', { id: seeded.noteIds[1], text: 'The workstation’s later edit.' });
-    call('notes.delete', { id: seeded.noteIds[0] });
-    call('tags.remove', { id: seeded.tagIds[1] });
-    call('tags.add', { reviewId: seeded.reviewId, kind: 'free', value: 'Wet lab' });
-    call('tags.add', { reviewId: seeded.reviewId, frameId: seeded.frameIds[1], kind: 'free', value: 'rhexis run-out' });
+    await call('notes.update', { id: seeded.noteIds[1], text: 'The workstation’s later edit.' });
+    await call('notes.delete', { id: seeded.noteIds[0] });
+    await call('tags.remove', { id: seeded.tagIds[1] });
+    await call('tags.add', { reviewId: seeded.reviewId, kind: 'free', value: 'Wet lab' });
+    await call('tags.add', { reviewId: seeded.reviewId, frameId: seeded.frameIds[1], kind: 'free', value: 'rhexis run-out' });
     seen.length = 0;
     expect(await publishReview(l.library, rhea, seeded.reviewId)).toMatchObject({
       notes: { created: 0, updated: 0, deleted: 1, unchanged: 1 },
@@ -214,7 +214,7 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     expect(seen.map((e) => e.type).sort()).toEqual(['note.deleted', 'review.updated', 'tag.created', 'tag.deleted']);
 
     // Deleted on the workstation after the department edited it: the department's note stays, nothing is written.
-    call('notes.delete', { id: seeded.noteIds[1] });
+    await call('notes.delete', { id: seeded.noteIds[1] });
     seen.length = 0;
     expect(await publishReview(l.library, rhea, seeded.reviewId)).toMatchObject({ changed: false, notes: { deleted: 0, unchanged: 1 } });
     expect(await notes()).toHaveLength(2);
@@ -225,8 +225,8 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
   it('a second review of the same video sends no video bytes', async () => {
     const l = local('same-video');
     const video = await uniqueVideo(path.join(dir, 'videos'));
-    const one = addLocalReview(l, video, { code: 'SAME-1' });
-    const two = addLocalReview(l, video, { code: 'SAME-2' });
+    const one = await addLocalReview(l, video, { code: 'SAME-1' });
+    const two = await addLocalReview(l, video, { code: 'SAME-2' });
     const rhea = await signedIn();
     const first = await publishReview(l.library, rhea, one.reviewId);
     expect(first.video.sentBytes).toBe(video.size);
@@ -241,7 +241,7 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
   it('an upload cancelled mid-way resumes from what the server holds and sends only the rest', async () => {
     const l = local('cancel');
     const video = await uniqueVideo(path.join(dir, 'videos'));
-    const seeded = addLocalReview(l, video, { code: 'CANCEL-1' });
+    const seeded = await addLocalReview(l, video, { code: 'CANCEL-1' });
     const rhea = await signedIn();
     const chunkBytes = 64 * 1024;
     expect(video.size).toBeGreaterThan(4 * chunkBytes);
@@ -307,7 +307,7 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     // A workstation whose video changed on disk after it was hashed: the publish is refused, nothing is published.
     const l = local('changed-video');
     const video = await uniqueVideo(path.join(dir, 'videos'));
-    const seeded = addLocalReview(l, video, { code: 'CHANGED-1' });
+    const seeded = await addLocalReview(l, video, { code: 'CHANGED-1' });
     const hashedBefore = crypto.createHash('sha256').update(crypto.randomBytes(64)).digest('hex');
     l.db.prepare('UPDATE videos SET sha256 = ? WHERE id = ?').run(hashedBefore, seeded.videoId);
     const before = await counts();
@@ -319,7 +319,7 @@ describe.each(BACKENDS)('publishing to the department library on $name', (backen
     const l = local('moving-in');
     const video = await uniqueVideo(path.join(dir, 'videos'));
     const other = await uniqueVideo(path.join(dir, 'videos'));
-    for (const [i, v] of [video, video, other].entries()) addLocalReview(l, v, { code: `MOVE-${i + 1}` });
+    for (const [i, v] of [video, video, other].entries()) await addLocalReview(l, v, { code: `MOVE-${i + 1}` });
     l.close();
     locals.splice(locals.indexOf(l), 1);
     const before = await counts();

@@ -116,8 +116,10 @@ describe('query plans of the review data layer', () => {
   it('the lists use their indices', () => {
     expect(planFor(/FROM annotations WHERE frame_id = \? ORDER BY id/)).toMatch(/USING INDEX annotations_frame/);
     expect(planFor(/FROM annotations WHERE review_id = \? ORDER BY/)).toMatch(/USING INDEX annotations_review/);
-    expect(planFor(/FROM notes WHERE review_id = \? ORDER BY/)).toMatch(/USING INDEX notes_review/);
-    expect(planFor(/FROM notes WHERE review_id = \? AND frame_id IS NULL/)).toMatch(/USING INDEX notes_review/);
+    // The async stores' statements (Kysely: lower case, quoted names).
+    expect(planFor(/from "notes" where "review_id" = \? order by "frame_id" asc nulls first/)).toMatch(/USING INDEX notes_review/);
+    expect(planFor(/from "notes" where "review_id" = \? order by "frame_id" asc nulls first/)).not.toMatch(/TEMP B-TREE/);
+    expect(planFor(/from "notes" where "review_id" = \? and "frame_id" is null/)).toMatch(/USING INDEX notes_review/);
     expect(planFor(/FROM tags WHERE review_id = \? ORDER BY/)).toMatch(/USING INDEX tags_review_frame/);
     expect(planFor(/FROM segments WHERE review_id = \? ORDER BY/)).toMatch(/USING INDEX segments_review/);
     expect(planFor(/FROM audit_log WHERE review_id = \? AND id < \?/)).toMatch(/USING INDEX audit_review/);

@@ -82,11 +82,11 @@ describe('review data layer', () => {
     expect(db.prepare('SELECT count(*) FROM annotations').pluck().get()).toBe(0);
   });
 
-  it('locks a final review against changes', () => {
+  it('locks a final review against changes', async () => {
     const a = h()['annotations.create']({ frameId: r.frameIds[0]!, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } }) as { id: number };
     db.prepare("UPDATE reviews SET status = 'final' WHERE id = ?").run(r.reviewId);
     expect(() => h()['annotations.update']({ id: a.id, patch: { label: 'x' } })).toThrow('This review was finalised and is locked. Reopen it (with a reason) to change it.');
-    expect(() => h()['notes.create']({ reviewId: r.reviewId, text: 'late' })).toThrow(/final/);
+    await expect(h()['notes.create']({ reviewId: r.reviewId, text: 'late' })).rejects.toThrow(/final/);
     expect(() => h()['tags.add']({ reviewId: r.reviewId, kind: 'free', value: 'late' })).toThrow(/final/);
     expect(h()['annotations.listForReview']({ reviewId: r.reviewId })).toHaveLength(1);
   });
@@ -214,7 +214,7 @@ describe('review data layer', () => {
     expect(t.severity.map((x) => x.id)).toEqual(['none', 'mild', 'moderate', 'severe']);
   });
 
-  it('migrating a library from before 0005 indexes the cases and analyses it already holds', () => {
+  it('migrating a library from before 0005 indexes the cases and analyses it already holds', async () => {
     const old = new BetterSqlite3(':memory:');
     migrate(old, { migrations: MIGRATIONS.filter((m) => m.version < 5) });
     const seeded = seedReview(old, { code: 'OLD-42', notes: 'legacy hyphema case' });
@@ -224,7 +224,7 @@ describe('review data layer', () => {
     const kinds = (text: string) => (s2.handlers['search.query']({ text }) as { hits: Array<{ kind: string; caseCode: string }> }).hits.map((h) => `${h.kind}:${h.caseCode}`);
     expect(kinds('hyphema')).toEqual(['case:OLD-42']);
     expect(kinds('irrigate')).toEqual(['analysis:OLD-42']);
-    s2.handlers['notes.create']({ reviewId: seeded.reviewId, text: 'irrigate again later' });
+    await s2.handlers['notes.create']({ reviewId: seeded.reviewId, text: 'irrigate again later' });
     expect((s2.handlers['search.query']({ text: 'irrigate', sort: 'newest' }) as { hits: Array<{ kind: string }> }).hits.map((h) => h.kind)).toEqual(['note', 'analysis']);
   });
 });

@@ -144,6 +144,7 @@ describe('teaching mode', () => {
     const frames = createFramesRepo(db, createFrameStore(fs.mkdtempSync('/tmp/teach-'))).listForReview(r.reviewId);
     const analyses = createAnalysesRepo(db);
     const kase = await createCasesStore(workstationKysely(db)).get(r.caseId);
+    const notes = await reviews.notes.list(r.reviewId);
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
@@ -155,7 +156,7 @@ describe('teaching mode', () => {
           annotations: [],
           tags: [],
           segments: reviews.segments.list(r.reviewId),
-          notes: reviews.notes.list(r.reviewId),
+          notes,
           audit: reviews.audit.list({ reviewId: r.reviewId }),
           taxonomy: TAXONOMY,
           timeline: null,

@@ -8,6 +8,7 @@ import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
 import type { Case, CaseInput } from '../../api/schemas';
 import { WorkstationError } from '../../api/errors';
 import { isUniqueViolation } from '../db/kysely-dialects';
+import type { WorkstationDb } from '../db/workstation-db';
 
 /** Timestamps are ISO-8601 UTC strings on both backends (PostgreSQL: timestamptz, read back as that string). */
 export interface CasesTable {
@@ -54,7 +55,7 @@ export interface CasesStore {
   delete(id: number): Promise<void>;
 }
 
-export function createCasesStore(db: Kysely<CasesDb>, now: () => string = () => new Date().toISOString()): CasesStore {
+export function createCasesStore(db: Kysely<WorkstationDb>, now: () => string = () => new Date().toISOString()): CasesStore {
   async function get(id: number): Promise<Case> {
     const row = await db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new WorkstationError('not-found', `Case ${id} does not exist (it may have been deleted).`);

@@ -45,13 +45,51 @@ export class LibrarySqliteDialect extends SqliteDialect {
 }
 
 /**
+ * Transactions on the workstation's connection that stayed open past one turn of the event loop (see below): none
+ * should ever; tests read this.
+ */
+export const spannedTurns = { count: 0 };
+
+/**
+ * The synchronous repositories share the workstation's connection with the async stores. A transaction of a store
+ * that awaits only database work runs within one turn of the event loop (better-sqlite3 answers at once, Kysely's
+ * steps are promises), so no other handler's synchronous write can land inside it. One that outlives the turn
+ * (it awaited a file, a timer, the network) breaks that: said on stderr and counted.
+ */
+class TurnCheckedSqliteDriver extends ImmediateSqliteDriver {
+  #open = new Set<DatabaseConnection>();
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await super.beginTransaction(connection);
+    this.#open.add(connection);
+    setImmediate(() => {
+      if (!this.#open.has(connection)) return;
+      spannedTurns.count++;
+      console.error('A transaction on the workstation library stayed open past one turn of the event loop: it must await only database work.');
+    });
+  }
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#open.delete(connection);
+    await super.commitTransaction(connection);
+  }
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#open.delete(connection);
+    await super.rollbackTransaction(connection);
+  }
+}
+
+/**
  * A dialect over a connection someone else owns (the workstation's library, opened and migrated by
  * core/db/connection.ts): Kysely never closes it — its owner does.
  */
 export class SharedSqliteDialect extends LibrarySqliteDialect {
+  readonly #config: SqliteDialectConfig;
   constructor(database: Database) {
     const shared: SqliteDatabase = { close: () => undefined, prepare: (sql) => database.prepare(sql) };
     super({ database: shared });
+    this.#config = { database: shared };
+  }
+  override createDriver(): Driver {
+    return new TurnCheckedSqliteDriver(this.#config);
   }
 }
 

@@ -3,13 +3,27 @@
 // on both. The synchronous repositories still in use share the SQLite connection; they move here one by one.
 import type { Database } from 'better-sqlite3';
 import { Kysely } from 'kysely';
+import type { AuditDb } from '../audit/audit-store';
 import type { CasesDb } from '../cases/cases-store';
+import type { NotesDb } from '../reviews/notes-store';
+import type { GuardDb } from '../reviews/review-guard-store';
 import { SharedSqliteDialect } from './kysely-dialects';
 
-export type WorkstationDb = CasesDb;
+/** Every table an async store uses (a table some store reads only in part, like reviews, has those columns only). */
+export interface WorkstationDb extends CasesDb, NotesDb, AuditDb, GuardDb {}
 
-/** Kysely over the open library; closing it is the connection's owner's business (db.close()). */
+const shared = new WeakMap<Database, Kysely<WorkstationDb>>();
+
+/**
+ * Kysely over the open library, one per connection (its one queue keeps the stores' transactions and queries in
+ * turn); closing it is the connection's owner's business (db.close()).
+ */
 export function workstationKysely(db: Database): Kysely<WorkstationDb> {
-  return new Kysely<WorkstationDb>({ dialect: new SharedSqliteDialect(db) });
+  let k = shared.get(db);
+  if (!k) {
+    k = new Kysely<WorkstationDb>({ dialect: new SharedSqliteDialect(db) });
+    shared.set(db, k);
+  }
+  return k;
 }
 

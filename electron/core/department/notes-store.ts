@@ -1,5 +1,5 @@
 // A review's notes in the department library: free text on the review, or on one of its frames (as the desktop's
-// core/reviews notes-repo), with a version per row like annotations. An update or delete names the version it was
+// core/reviews notes-store), with a version per row like annotations. An update or delete names the version it was
 // based on; a stale one gets "Changed by X at T — reload…" and writes nothing; a signed-off review refuses all three.
 // Every write has its audit row and its change (note.created / note.updated / note.deleted) for live viewers.
 import { sql, type Kysely, type Transaction } from 'kysely';

@@ -46,7 +46,7 @@ export interface ReviewSource {
   annotations(reviewId: number): Annotation[];
   tags(reviewId: number): Tag[];
   segments(reviewId: number): Segment[];
-  notes(reviewId: number): Note[];
+  notes(reviewId: number): Note[] | Promise<Note[]>;
   /** Newest first, `limit` at most, before `beforeId` when given. */
   audit(q: { reviewId: number; limit: number; beforeId?: number }): AuditEntry[];
   taxonomy(): Taxonomy;

@@ -11,7 +11,8 @@ import { createAuditLog } from '../audit/audit-log';
 import { createRecentReviews } from '../library/recent-reviews';
 import { createSearchRepo } from '../search/search-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
-import { createNotesRepo } from './notes-repo';
+import { workstationKysely } from '../db/workstation-db';
+import { createNotesStore } from './notes-store';
 import { createReviewGuard } from './review-guard';
 import { createReviewLock } from './review-lock';
 import { createSegmentsRepo } from './segments-repo';
@@ -60,7 +61,7 @@ export function createReviewServices(d: ReviewServicesDeps) {
   const annotations = createAnnotationsRepo(d.db, { audit, guard });
   const tags = createTagsRepo(d.db, { audit, guard });
   const segments = createSegmentsRepo(d.db, { audit, guard });
-  const notes = createNotesRepo(d.db, { audit, guard });
+  const notes = createNotesStore(workstationKysely(d.db));
   const search = createSearchRepo(d.db);
   const recent = createRecentReviews(d.db);
   const lock = createReviewLock(d.db, {
@@ -125,18 +126,18 @@ export function createReviewServices(d: ReviewServicesDeps) {
     },
     'segments.list': ({ reviewId }) => segments.list(reviewId),
 
-    'notes.create': (input) => {
-      const n = notes.create(input, d.actor());
+    'notes.create': async (input) => {
+      const n = await notes.create(input, d.actor());
       changed({ entity: 'note', action: 'create', reviewId: n.reviewId, frameId: n.frameId, id: n.id });
       return n;
     },
-    'notes.update': ({ id, text }) => {
-      const n = notes.update(id, text, d.actor());
+    'notes.update': async ({ id, text }) => {
+      const n = await notes.update(id, text, d.actor());
       changed({ entity: 'note', action: 'update', reviewId: n.reviewId, frameId: n.frameId, id });
       return n;
     },
-    'notes.delete': ({ id }) => {
-      const n = notes.delete(id, d.actor());
+    'notes.delete': async ({ id }) => {
+      const n = await notes.delete(id, d.actor());
       changed({ entity: 'note', action: 'delete', reviewId: n.reviewId, frameId: n.frameId, id });
       return ok;
     },

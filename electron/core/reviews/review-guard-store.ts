@@ -1,0 +1,41 @@
+// review-guard.ts for the async stores: where a reviewer's change lands must exist, and a finalised review refuses it
+// (the same refusals, word for word). Call these inside the write's transaction.
+import type { Kysely } from 'kysely';
+import type { WorkstationDb } from '../db/workstation-db';
+import { WorkstationError } from '../../api/errors';
+import type { ReviewerRole } from '../../api/schemas';
+import { lockedError } from './review-guard';
+
+/** The columns of reviews and frames the guard reads (the tables have more; their stores declare them). */
+export interface GuardDb {
+  reviews: { id: number; status: 'draft' | 'final'; finalised_at: string | null; finalised_by: string | null; finalised_role: ReviewerRole | null; updated_at: string };
+  frames: { id: number; case_id: number; review_id: number | null };
+}
+
+const missingReview = (id: number) => new WorkstationError('not-found', `Review ${id} does not exist (it may have been deleted).`);
+const missingFrame = (id: number) => new WorkstationError('not-found', `Frame ${id} does not exist (it may have been deleted).`);
+
+/** The review exists (any status). */
+export async function assertReview(db: Kysely<WorkstationDb>, reviewId: number): Promise<void> {
+  const r = await db.selectFrom('reviews').select('id').where('id', '=', reviewId).executeTakeFirst();
+  if (!r) throw missingReview(reviewId);
+}
+
+/** The review exists and may be changed (`what`: the end of the refusal). */
+export async function assertDraftReview(db: Kysely<WorkstationDb>, reviewId: number, what?: string): Promise<void> {
+  const r = await db.selectFrom('reviews').select(['status', 'finalised_at', 'finalised_by', 'finalised_role']).where('id', '=', reviewId).executeTakeFirst();
+  if (!r) throw missingReview(reviewId);
+  if (r.status === 'final') throw lockedError(r, what);
+}
+
+/** A frame given with a review must belong to it. */
+export async function assertFrameInReview(db: Kysely<WorkstationDb>, frameId: number, reviewId: number): Promise<void> {
+  const f = await db.selectFrom('frames').select('review_id').where('id', '=', frameId).executeTakeFirst();
+  if (!f) throw missingFrame(frameId);
+  if (f.review_id !== reviewId) throw new WorkstationError('invalid-argument', `Frame ${frameId} does not belong to review ${reviewId}.`);
+}
+
+/** Marks the review as just worked on (the library's "Recent" list). */
+export async function touchReview(db: Kysely<WorkstationDb>, reviewId: number, at: string): Promise<void> {
+  await db.updateTable('reviews').set({ updated_at: at }).where('id', '=', reviewId).execute();
+}
