@@ -95,7 +95,7 @@ describe('skill assessment', () => {
     expect(both.assessor!.scores.find((s) => s.stepId === 'incision')!.value).toBe(4);
     expect(both.rubrics.map((t) => t.id)).toEqual(['ico-oscar-phaco']);
 
-    const audit = reviews.audit.list({ reviewId: r.reviewId, entity: 'assessment' });
+    const audit = await reviews.audit.list({ reviewId: r.reviewId, entity: 'assessment' });
     expect(audit.length).toBe(2 + 4 + 3);
     expect(audit[0]).toMatchObject({ action: 'update', actor: 'Dr. Lee', after: { kind: 'self', focus: 'Capsulorhexis control.' } });
     expect(audit.at(-1)).toMatchObject({ action: 'create', actor: 'Dr. Okafor', after: { kind: 'assessor', rubricId: 'ico-oscar-phaco' } });
@@ -154,7 +154,7 @@ describe('skill assessment', () => {
       await expect(async () => h()['rubrics.import']({ text, fileName: 'dept.json' }), text.slice(0, 40)).rejects.toThrow(message);
       expect(count()).toBe(0);
     }
-    expect(reviews.audit.list({ entity: 'rubric' })).toEqual([]);
+    expect(await reviews.audit.list({ entity: 'rubric' })).toEqual([]);
 
     const entry = await h()['rubrics.import']({ text: JSON.stringify(mine), fileName: 'dept.json' });
     expect(entry).toMatchObject({ source: 'library', importedBy: 'Dr. Okafor', template: { id: 'dept-phaco', marks: [{ id: 'na' }, { id: 'preceptor' }] } });
@@ -164,7 +164,7 @@ describe('skill assessment', () => {
     await expect(async () => h()['rubrics.import']({ text: JSON.stringify({ ...mine, name: 'Renamed' }) })).rejects.toThrow(/already in this library\. Nothing was imported\. Give the changed template "version": 2/);
     await expect(async () => h()['rubrics.import']({ text: JSON.stringify({ ...DEFAULT_RUBRIC, name: 'Changed' }) })).rejects.toThrow(/shipped with the app/);
     expect(count()).toBe(1);
-    expect(reviews.audit.list({ entity: 'rubric' })).toHaveLength(1);
+    expect(await reviews.audit.list({ entity: 'rubric' })).toHaveLength(1);
     expect((await h()['rubrics.list']({})).map((e) => e.template.id)).toEqual(['ico-oscar-phaco', 'dept-phaco']);
 
     // Scored with it; changing the template clears the scores (audited).
@@ -215,6 +215,8 @@ describe('skill assessment', () => {
     await h()['assessments.score']({ reviewId: r.reviewId, stepId: 'incision', value: 5 });
 
     const kase = await createCasesStore(workstationKysely(db)).get(r.caseId);
+    const segments = await reviews.segments.list(r.reviewId);
+    const audit = await reviews.audit.list({ reviewId: r.reviewId });
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
@@ -225,9 +227,9 @@ describe('skill assessment', () => {
           analyses: new Map(),
           annotations: [],
           tags: [],
-          segments: reviews.segments.list(r.reviewId),
+          segments,
           notes: [],
-          audit: reviews.audit.list({ reviewId: r.reviewId }),
+          audit,
           taxonomy: TAXONOMY,
           timeline: null,
           assessments: a.assessments.forReview(r.reviewId, { name: '', role: null }),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spannedTurns } from '../../electron/core/db/kysely-dialects';
 import type { WorkstationDb } from '../../electron/core/db/workstation-db';
 import { createNotesStore, type NotesStore } from '../../electron/core/reviews/notes-store';
-import { seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
+import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
 
 describe.each(STORE_BACKENDS)('notes on $name', (backend) => {
   beforeAll(() => backend.start());
@@ -24,18 +24,8 @@ describe.each(STORE_BACKENDS)('notes on $name', (backend) => {
     r = await seedReviewRows(db);
   });
 
-  const auditRows = async () =>
-    (await db.selectFrom('audit_log').selectAll().orderBy('id').execute()).map((a) => ({
-      entity: a.entity,
-      entityId: a.entity_id,
-      reviewId: a.review_id,
-      action: a.action,
-      before: a.before_json === null ? null : (JSON.parse(a.before_json) as unknown),
-      after: a.after_json === null ? null : (JSON.parse(a.after_json) as unknown),
-      actor: a.actor,
-      at: a.at,
-    }));
-  const count = async (table: 'notes' | 'audit_log') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const audit = () => auditRows(db);
+  const count = (table: 'notes' | 'audit_log') => countRows(db, table);
 
   it('writes a note on the review and on a frame, lists them (the review’s own first), edits and deletes, each change audited', async () => {
     const onFrame = await notes.create({ reviewId: r.reviewId, frameId: r.frameIds[1]!, text: 'Watch the rhexis edge here.' }, 'Dr A');
@@ -52,7 +42,7 @@ describe.each(STORE_BACKENDS)('notes on $name', (backend) => {
     expect((await notes.list(r.reviewId)).map((n) => n.text)).toEqual(['Smooth case.']);
     await expect(notes.get(onFrame.id)).rejects.toThrow(`Note ${onFrame.id} does not exist (it may have been deleted).`);
 
-    expect(await auditRows()).toEqual([
+    expect(await audit()).toEqual([
       { entity: 'note', entityId: onFrame.id, reviewId: r.reviewId, action: 'create', before: null, after: onFrame, actor: 'Dr A', at: at(0) },
       { entity: 'note', entityId: general.id, reviewId: r.reviewId, action: 'create', before: null, after: general, actor: 'Dr A', at: at(1) },
       { entity: 'note', entityId: general.id, reviewId: r.reviewId, action: 'update', before: general, after: edited, actor: 'Dr B', at: at(2) },

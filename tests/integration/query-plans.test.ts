@@ -75,6 +75,7 @@ describe('query plans of the review data layer', () => {
     await h['audit.list']({ reviewId: r.reviewId });
     await h['audit.list']({ reviewId: r.reviewId, entity: 'annotation' });
     await h['audit.list']({ entity: 'annotation', entityId: a.id });
+    await h['audit.list']({ reviewId: r.reviewId, beforeId: 1000, limit: 5 });
     await h['reviews.recent']({ limit: 20 });
     for (const text of ['lens', '']) {
       for (const sort of ['relevance', 'newest', 'oldest', 'case'] as const) {
@@ -121,8 +122,11 @@ describe('query plans of the review data layer', () => {
     expect(planFor(/from "notes" where "review_id" = \? order by "frame_id" asc nulls first/)).not.toMatch(/TEMP B-TREE/);
     expect(planFor(/from "notes" where "review_id" = \? and "frame_id" is null/)).toMatch(/USING INDEX notes_review/);
     expect(planFor(/FROM tags WHERE review_id = \? ORDER BY/)).toMatch(/USING INDEX tags_review_frame/);
-    expect(planFor(/FROM segments WHERE review_id = \? ORDER BY/)).toMatch(/USING INDEX segments_review/);
-    expect(planFor(/FROM audit_log WHERE review_id = \? AND id < \?/)).toMatch(/USING INDEX audit_review/);
+    expect(planFor(/from "segments" where "review_id" = \? order by "start_frame", "id"/)).toMatch(/USING INDEX segments_review/);
+    expect(planFor(/from "segments" where "review_id" = \? order by "start_frame", "id"/)).not.toMatch(/TEMP B-TREE/);
+    expect(planFor(/from "audit_log" where "review_id" = \? order by "id" desc/)).toMatch(/USING INDEX audit_review/);
+    expect(planFor(/from "audit_log" where "review_id" = \? order by "id" desc/)).not.toMatch(/TEMP B-TREE/);
+    expect(planFor(/from "audit_log" where "entity" = \? and "entity_id" = \? order by/)).toMatch(/USING INDEX audit_entity/);
     expect(planFor(/FROM audit_log WHERE entity = \? AND entity_id = \? AND action = 'delete'/)).toMatch(/USING INDEX audit_entity/);
   });
 

@@ -113,8 +113,8 @@ describe('review data layer', () => {
     expect((await h()['segments.list']({ reviewId: r.reviewId })).map((x) => x.id)).toEqual([early.id, late.id]);
     const edited = await h()['segments.update']({ id: early.id, patch: { endFrame: 120, endTime: 4, note: 'slow' } });
     expect(edited).toMatchObject({ startFrame: 30, endFrame: 120, endTime: 4, note: 'slow', phase: 'capsulorhexis', label: 'rhexis' });
-    expect(() => h()['segments.update']({ id: early.id, patch: { endFrame: 10 } })).toThrow(/ends at or after/);
-    expect(() => h()['segments.create']({ reviewId: r.reviewId, startFrame: 0, endFrame: 1, startTime: 0, endTime: 1, phase: 'lunch' })).toThrow(/not a Cataract-1K phase/);
+    await expect(h()['segments.update']({ id: early.id, patch: { endFrame: 10 } })).rejects.toThrow(/ends at or after/);
+    await expect(h()['segments.create']({ reviewId: r.reviewId, startFrame: 0, endFrame: 1, startTime: 0, endTime: 1, phase: 'lunch' })).rejects.toThrow(/not a Cataract-1K phase/);
     await h()['segments.delete']({ id: late.id });
     expect((await h()['segments.list']({ reviewId: r.reviewId })).map((x) => x.id)).toEqual([early.id]);
     expect((await h()['audit.list']({ reviewId: r.reviewId, entity: 'segment' })).map((e) => e.action)).toEqual(['delete', 'update', 'create', 'create']);

@@ -83,7 +83,7 @@ describe('teaching mode', () => {
     const on = await h()['teaching.setMode']({ reviewId: r.reviewId, on: true });
     expect(on.mode).toMatchObject({ setBy: 'Dr. Okafor', setRole: 'attending' });
     expect(on.gated).toBe(false);
-    expect(reviews.audit.list({ reviewId: r.reviewId, entity: 'teaching' })[0]).toMatchObject({ action: 'create', actor: 'Dr. Okafor' });
+    expect((await reviews.audit.list({ reviewId: r.reviewId, entity: 'teaching' }))[0]).toMatchObject({ action: 'create', actor: 'Dr. Okafor' });
     expect(events.at(-1)).toMatchObject({ name: 'library.changed', payload: { entity: 'teaching', reviewId: r.reviewId } });
     who = { ...RESIDENT };
     expect((await h()['teaching.get']({ reviewId: r.reviewId })).gated).toBe(true);
@@ -108,7 +108,7 @@ describe('teaching mode', () => {
     // Another frame is still withheld; editing keeps one response (audited as an update).
     await expect(async () => h()['teaching.reveal']({ reviewId: r.reviewId, target: { frameId: r.frameIds[0]! } })).rejects.toThrow(/first/);
     await h()['teaching.respond']({ reviewId: r.reviewId, target: frame(), seen: 'A small rhexis, 4 mm.', nextStep: 'Enlarge it.' });
-    expect(reviews.audit.list({ reviewId: r.reviewId, entity: 'response' }).map((e) => e.action)).toEqual(['update', 'create']);
+    expect((await reviews.audit.list({ reviewId: r.reviewId, entity: 'response' })).map((e) => e.action)).toEqual(['update', 'create']);
 
     // A second resident sees only their own; the attending reads both, any time.
     who = { name: 'Dr. Park', role: 'resident' };
@@ -145,6 +145,8 @@ describe('teaching mode', () => {
     const analyses = createAnalysesRepo(db);
     const kase = await createCasesStore(workstationKysely(db)).get(r.caseId);
     const notes = await reviews.notes.list(r.reviewId);
+    const segments = await reviews.segments.list(r.reviewId);
+    const audit = await reviews.audit.list({ reviewId: r.reviewId });
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
@@ -155,9 +157,9 @@ describe('teaching mode', () => {
           analyses: new Map(frames.map((f) => [f.id, analyses.listForFrame(f.id)])),
           annotations: [],
           tags: [],
-          segments: reviews.segments.list(r.reviewId),
+          segments,
           notes,
-          audit: reviews.audit.list({ reviewId: r.reviewId }),
+          audit,
           taxonomy: TAXONOMY,
           timeline: null,
           teaching: { mode: t.teaching.mode(r.reviewId), responses: t.teaching.allResponses(r.reviewId) },

@@ -1,19 +1,13 @@
-// The audit log: one row per change to an annotation, tag, segment or note, written in the same transaction as
-// the change itself (so a change without its audit row, or the reverse, cannot exist).
+// The audit log for the synchronous repositories: one row per change, written in the same transaction as the change
+// itself (so a change without its audit row, or the reverse, cannot exist), and an entity's state before its last
+// deletion (undo). The async stores write through audit-store.ts, which also reads the log for audit.list.
 import type { Database, Statement } from 'better-sqlite3';
-import type { AuditAction, AuditEntity, AuditEntry } from '../../api/schemas-review';
+import type { Selectable } from 'kysely';
+import type { AuditAction, AuditEntity } from '../../api/schemas-review';
+import type { AuditLogTable } from './audit-store';
 
-interface AuditRow {
-  id: number;
-  entity: AuditEntity;
-  entity_id: number;
-  review_id: number | null;
-  action: AuditAction;
-  before_json: string | null;
-  after_json: string | null;
-  actor: string;
-  at: string;
-}
+/** A row as the table holds it (the async stores' Kysely type of it). */
+type AuditRow = Selectable<AuditLogTable>;
 
 export interface AuditRecord {
   entity: AuditEntity;
@@ -28,19 +22,6 @@ export interface AuditRecord {
 
 const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown));
 
-function toEntry(r: AuditRow): AuditEntry {
-  return {
-    id: r.id,
-    entity: r.entity,
-    entityId: r.entity_id,
-    reviewId: r.review_id,
-    action: r.action,
-    before: parse(r.before_json),
-    after: parse(r.after_json),
-    actor: r.actor,
-    at: r.at,
-  };
-}
 
 export interface AuditQuery {
   reviewId?: number | undefined;
@@ -57,16 +38,6 @@ export function createAuditLog(db: Database) {
   const lastDelete = db.prepare<[string, number], AuditRow>(
     `SELECT * FROM audit_log WHERE entity = ? AND entity_id = ? AND action = 'delete' ORDER BY id DESC LIMIT 1`,
   );
-  const MAX = 2 ** 62;
-  const byEntity = db.prepare<[string, number, number, number], AuditRow>(
-    'SELECT * FROM audit_log WHERE entity = ? AND entity_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
-  );
-  const byReview = db.prepare<[number, number, number], AuditRow>('SELECT * FROM audit_log WHERE review_id = ? AND id < ? ORDER BY id DESC LIMIT ?');
-  const byReviewEntity = db.prepare<[number, string, number, number], AuditRow>(
-    'SELECT * FROM audit_log WHERE review_id = ? AND entity = ? AND id < ? ORDER BY id DESC LIMIT ?',
-  );
-  const all = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?');
-  const allEntity = db.prepare<[string, number, number], AuditRow>('SELECT * FROM audit_log WHERE entity = ? AND id < ? ORDER BY id DESC LIMIT ?');
 
   return {
     /** Call inside the transaction that makes the change. */
@@ -86,18 +57,6 @@ export function createAuditLog(db: Database) {
     lastDeleted(entity: AuditEntity, entityId: number): unknown {
       const row = lastDelete.get(entity, entityId);
       return row ? parse(row.before_json) : null;
-    },
-    list(q: AuditQuery): AuditEntry[] {
-      const before = q.beforeId ?? MAX;
-      const limit = q.limit ?? 100;
-      let rows: AuditRow[];
-      if (q.entity !== undefined && q.entityId !== undefined) rows = byEntity.all(q.entity, q.entityId, before, limit);
-      else if (q.reviewId !== undefined && q.entity !== undefined) rows = byReviewEntity.all(q.reviewId, q.entity, before, limit);
-      else if (q.reviewId !== undefined) rows = byReview.all(q.reviewId, before, limit);
-      else if (q.entity !== undefined) rows = allEntity.all(q.entity, before, limit);
-      else rows = all.all(before, limit);
-      if (q.reviewId !== undefined && q.entityId !== undefined) rows = rows.filter((r) => r.review_id === q.reviewId);
-      return rows.map(toEntry);
     },
   };
 }

@@ -1,10 +1,10 @@
-// The audit log's writer for the async stores (Kysely, on SQLite and PostgreSQL): one row per change, written in the
-// transaction that makes the change. The same table and row shape as audit-log.ts, which the synchronous
-// repositories still use (and which reads the log for audit.list) until they move here too.
-import type { Generated, Kysely } from 'kysely';
-import type { AuditAction, AuditEntity } from '../../api/schemas-review';
+// The audit log on the workstation's library (Kysely, on SQLite and PostgreSQL): the async stores' writer (one row
+// per change, written in the transaction that makes the change) and the reader behind audit.list. The synchronous
+// repositories still write the same rows through audit-log.ts until they move here too.
+import type { Generated, Kysely, Selectable } from 'kysely';
+import type { AuditAction, AuditEntity, AuditEntry } from '../../api/schemas-review';
 import type { WorkstationDb } from '../db/workstation-db';
-import type { AuditRecord } from './audit-log';
+import type { AuditQuery, AuditRecord } from './audit-log';
 
 export interface AuditLogTable {
   id: Generated<number>;
@@ -30,4 +30,37 @@ export async function appendAudit(db: Kysely<WorkstationDb>, a: AuditRecord): Pr
     .insertInto('audit_log')
     .values({ entity: a.entity, entity_id: a.entityId, review_id: a.reviewId, action: a.action, before_json: json(a.before), after_json: json(a.after), actor: a.actor, at: a.at })
     .execute();
+}
+
+const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown));
+
+function toEntry(r: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    id: r.id,
+    entity: r.entity,
+    entityId: r.entity_id,
+    reviewId: r.review_id,
+    action: r.action,
+    before: parse(r.before_json),
+    after: parse(r.after_json),
+    actor: r.actor,
+    at: r.at,
+  };
+}
+
+/**
+ * The log, newest first: of one entity, one review (of one kind of entity), one kind, or all; `beforeId` pages
+ * back from an entry, `limit` (default 100) per page.
+ */
+export async function listAudit(db: Kysely<WorkstationDb>, q: AuditQuery): Promise<AuditEntry[]> {
+  let query = db.selectFrom('audit_log').selectAll();
+  if (q.entity !== undefined) query = query.where('entity', '=', q.entity);
+  if (q.entityId !== undefined) query = query.where('entity_id', '=', q.entityId);
+  if (q.reviewId !== undefined) query = query.where('review_id', '=', q.reviewId);
+  if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(q.limit ?? 100)
+    .execute();
+  return rows.map(toEntry);
 }

@@ -45,10 +45,10 @@ export interface ReviewSource {
   turns(analysisId: number): AnalysisTurn[];
   annotations(reviewId: number): Annotation[];
   tags(reviewId: number): Tag[];
-  segments(reviewId: number): Segment[];
+  segments(reviewId: number): Segment[] | Promise<Segment[]>;
   notes(reviewId: number): Note[] | Promise<Note[]>;
   /** Newest first, `limit` at most, before `beforeId` when given. */
-  audit(q: { reviewId: number; limit: number; beforeId?: number }): AuditEntry[];
+  audit(q: { reviewId: number; limit: number; beforeId?: number }): AuditEntry[] | Promise<AuditEntry[]>;
   taxonomy(): Taxonomy;
   /** The phase timeline's job and samples. */
   timeline(reviewId: number): TimelineView;

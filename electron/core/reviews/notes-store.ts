@@ -3,9 +3,8 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import { WorkstationError } from '../../api/errors';
 import type { Note } from '../../api/schemas-review';
-import { appendAudit } from '../audit/audit-store';
 import type { WorkstationDb } from '../db/workstation-db';
-import { assertDraftReview, assertFrameInReview, assertReview, touchReview } from './review-guard-store';
+import { assertDraftReview, assertFrameInReview, assertReview, recordChange } from './review-guard-store';
 
 export interface NotesTable {
   id: Generated<number>;
@@ -67,8 +66,7 @@ export function createNotesStore(db: Kysely<WorkstationDb>, now: () => string = 
         const at = now();
         const row = await trx.insertInto('notes').values({ review_id: input.reviewId, frame_id: frameId, text: input.text, author: actor, created_at: at, updated_at: at }).returningAll().executeTakeFirstOrThrow();
         const after = toNote(row);
-        await appendAudit(trx, { entity: 'note', entityId: after.id, reviewId: input.reviewId, action: 'create', before: null, after, actor, at });
-        await touchReview(trx, input.reviewId, at);
+        await recordChange(trx, { entity: 'note', entityId: after.id, reviewId: input.reviewId, action: 'create', before: null, after, actor, at });
         return after;
       });
     },
@@ -79,8 +77,7 @@ export function createNotesStore(db: Kysely<WorkstationDb>, now: () => string = 
         const at = now();
         const row = await trx.updateTable('notes').set({ text, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
         const after = toNote(row);
-        await appendAudit(trx, { entity: 'note', entityId: id, reviewId: before.reviewId, action: 'update', before, after, actor, at });
-        await touchReview(trx, before.reviewId, at);
+        await recordChange(trx, { entity: 'note', entityId: id, reviewId: before.reviewId, action: 'update', before, after, actor, at });
         return after;
       });
     },
@@ -90,8 +87,7 @@ export function createNotesStore(db: Kysely<WorkstationDb>, now: () => string = 
         await assertDraftReview(trx, before.reviewId);
         const at = now();
         await trx.deleteFrom('notes').where('id', '=', id).execute();
-        await appendAudit(trx, { entity: 'note', entityId: id, reviewId: before.reviewId, action: 'delete', before, after: null, actor, at });
-        await touchReview(trx, before.reviewId, at);
+        await recordChange(trx, { entity: 'note', entityId: id, reviewId: before.reviewId, action: 'delete', before, after: null, actor, at });
         return before;
       });
     },

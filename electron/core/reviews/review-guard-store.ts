@@ -1,6 +1,8 @@
 // review-guard.ts for the async stores: where a reviewer's change lands must exist, and a finalised review refuses it
 // (the same refusals, word for word). Call these inside the write's transaction.
 import type { Kysely } from 'kysely';
+import type { AuditRecord } from '../audit/audit-log';
+import { appendAudit } from '../audit/audit-store';
 import type { WorkstationDb } from '../db/workstation-db';
 import { WorkstationError } from '../../api/errors';
 import type { ReviewerRole } from '../../api/schemas';
@@ -38,4 +40,10 @@ export async function assertFrameInReview(db: Kysely<WorkstationDb>, frameId: nu
 /** Marks the review as just worked on (the library's "Recent" list). */
 export async function touchReview(db: Kysely<WorkstationDb>, reviewId: number, at: string): Promise<void> {
   await db.updateTable('reviews').set({ updated_at: at }).where('id', '=', reviewId).execute();
+}
+
+/** The end of a reviewer's change to a review's row, in its transaction: the audit row, and the review marked as just worked on. */
+export async function recordChange(db: Kysely<WorkstationDb>, change: AuditRecord & { reviewId: number }): Promise<void> {
+  await appendAudit(db, change);
+  await touchReview(db, change.reviewId, change.at);
 }

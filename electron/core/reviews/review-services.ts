@@ -7,7 +7,8 @@ import type { Handlers } from '../../api/dispatch';
 import type { ReviewerRole } from '../../api/schemas';
 import type { LibraryChanged } from '../../api/schemas-review';
 import { createAnnotationsRepo } from '../annotations/annotations-repo';
-import { createAuditLog } from '../audit/audit-log';
+import { createAuditLog, type AuditQuery } from '../audit/audit-log';
+import { listAudit } from '../audit/audit-store';
 import { createRecentReviews } from '../library/recent-reviews';
 import { createSearchRepo } from '../search/search-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
@@ -15,7 +16,7 @@ import { workstationKysely } from '../db/workstation-db';
 import { createNotesStore } from './notes-store';
 import { createReviewGuard } from './review-guard';
 import { createReviewLock } from './review-lock';
-import { createSegmentsRepo } from './segments-repo';
+import { createSegmentsStore } from './segments-store';
 import { createTagsRepo } from './tags-repo';
 
 type ReviewChannel =
@@ -56,12 +57,14 @@ export interface ReviewServicesDeps {
 }
 
 export function createReviewServices(d: ReviewServicesDeps) {
-  const audit = createAuditLog(d.db);
+  const kdb = workstationKysely(d.db);
+  // The synchronous repositories write through it; audit.list reads the log through the async store.
+  const audit = { ...createAuditLog(d.db), list: (q: AuditQuery) => listAudit(kdb, q) };
   const guard = createReviewGuard(d.db);
   const annotations = createAnnotationsRepo(d.db, { audit, guard });
   const tags = createTagsRepo(d.db, { audit, guard });
-  const segments = createSegmentsRepo(d.db, { audit, guard });
-  const notes = createNotesStore(workstationKysely(d.db));
+  const segments = createSegmentsStore(kdb);
+  const notes = createNotesStore(kdb);
   const search = createSearchRepo(d.db);
   const recent = createRecentReviews(d.db);
   const lock = createReviewLock(d.db, {
@@ -109,18 +112,18 @@ export function createReviewServices(d: ReviewServicesDeps) {
     },
     'tags.list': ({ reviewId, frameId }) => tags.list(reviewId, frameId),
 
-    'segments.create': (input) => {
-      const s = segments.create(input, d.actor());
+    'segments.create': async (input) => {
+      const s = await segments.create(input, d.actor());
       changed({ entity: 'segment', action: 'create', reviewId: s.reviewId, frameId: null, id: s.id });
       return s;
     },
-    'segments.update': ({ id, patch }) => {
-      const s = segments.update(id, patch, d.actor());
+    'segments.update': async ({ id, patch }) => {
+      const s = await segments.update(id, patch, d.actor());
       changed({ entity: 'segment', action: 'update', reviewId: s.reviewId, frameId: null, id });
       return s;
     },
-    'segments.delete': ({ id }) => {
-      const s = segments.delete(id, d.actor());
+    'segments.delete': async ({ id }) => {
+      const s = await segments.delete(id, d.actor());
       changed({ entity: 'segment', action: 'delete', reviewId: s.reviewId, frameId: null, id });
       return ok;
     },
