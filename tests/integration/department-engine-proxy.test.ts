@@ -33,6 +33,7 @@ import { FAST_SCRYPT, seedReviewers } from '../fixtures/department-library';
 import { makePng } from '../fixtures/images';
 import { ensureTestModel } from '../fixtures/test-model';
 import { selfSignedCertificate, type TestCertificate } from '../fixtures/tls-cert';
+import { gate as holdPeer, until } from '../fixtures/engine-gate';
 
 const MODEL_ID = 'tiny-cataract';
 const KEY = 'sk-peer-engine-key-5e19b0d3c7';
@@ -148,28 +149,8 @@ function chat(d: Department, token: string, frame: Uint8Array, maxTokens: number
   return request(d, 'POST', '/v1/chat/completions', { token, body: chatBody(MODEL_ID, { image: frame, imageMime: 'image/png', prompt: SEED_PROMPT, maxTokens, stream }) });
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-let gates = 0;
 /** Occupies the peer's one model slot until release(); resolves once it is generating. */
-async function gate(): Promise<{ release(): Promise<void> }> {
-  const id = `gate-${++gates}`;
-  let generating = false;
-  const done = peerClient.analyze(id, { image: frames[6]!, prompt: SEED_PROMPT, maxTokens: 3000 }, { onToken: () => (generating = true) });
-  await until(() => generating, 'the gate to generate');
-  return {
-    async release() {
-      peerClient.cancel(id);
-      expect((await done).stopReason).toBe('aborted');
-    },
-  };
-}
+const gate = () => holdPeer(() => peerClient, frames[6]!);
 
 const answer = (x: Exchange) =>
   x.data

@@ -28,6 +28,7 @@ import { FAST_SCRYPT } from '../fixtures/department-library';
 import { makePng } from '../fixtures/images';
 import { startPostgres } from '../fixtures/postgres';
 import { ensureTestModel } from '../fixtures/test-model';
+import { gate as holdPeer, until } from '../fixtures/engine-gate';
 
 const MODEL_ID = 'tiny-cataract';
 const KEY = 'sk-peer-engine-key-8d2f41c7a9';
@@ -107,29 +108,8 @@ async function signedIn(d: Department, username: string): Promise<RecordingClien
   return c;
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-let gates = 0;
 /** Occupies the peer's one model slot until release(); resolves once it is generating. */
-async function gate(): Promise<{ release(): Promise<void> }> {
-  const id = `gate-${++gates}`;
-  let generating = false;
-  const done = peerClient.analyze(id, { image: frames[8]!, prompt: SEED_PROMPT, maxTokens: 3000 }, { onToken: () => (generating = true) });
-  await until(() => generating, 'the gate to generate');
-  return {
-    async release() {
-      peerClient.cancel(id);
-      // Still generating when released: whatever queued behind it really waited for it.
-      expect((await done).stopReason).toBe('aborted');
-    },
-  };
-}
+const gate = () => holdPeer(() => peerClient, frames[8]!);
 
 /** A review's event stream as another reviewer watches it: its `analysis.created` events, once it is open. */
 async function watchAnalyses(c: DepartmentClient, reviewId: number) {
