@@ -9,6 +9,7 @@ import { DepartmentClient } from '../../electron/core/department/client';
 import { inProcessReviewEvents } from '../../electron/host/department/review-events';
 import { startDepartmentServer } from '../../electron/host/department/server';
 import { BACKENDS, FAST_SCRYPT, openDepartment, PASSWORDS, refusal } from '../fixtures/department-library';
+import { until } from '../fixtures/engine-gate';
 
 const MINUTE = 60_000;
 
@@ -162,7 +163,8 @@ describe('the account routes through the department server (SQLite, loopback HTT
     const { handle, store, resident, attending } = await openDepartment(backend);
     const accounts = createAccounts(handle, { scrypt: FAST_SCRYPT }); // the real clock: the client's cookie jar uses it
     const events = inProcessReviewEvents();
-    const server = await startDepartmentServer({ accounts, store, events });
+    // Pings a minute apart: a stream that ends sooner was ended by the change itself.
+    const server = await startDepartmentServer({ accounts, store, events, pingMs: 60_000 });
     try {
       const patterns = server.routes.map((r) => `${r.method} ${r.pattern}`);
       expect(patterns).toEqual(expect.arrayContaining(['GET /api/users', 'PATCH /api/users/:id', 'POST /api/users/:id/password', 'POST /api/users/:id/unlock']));
@@ -197,8 +199,21 @@ describe('the account routes through the department server (SQLite, loopback HTT
       const me = (await ada.call<{ user: { id: number } }>('GET', '/api/me')).user.id;
       await expect(ada.call('PATCH', `/api/users/${me}`, { disabled: true })).rejects.toMatchObject({ status: 409, error: { message: /^You are the last active administrator/ } });
 
-      // Disabling ends the session: the resident's next request is not signed in.
+      // Disabling ends the session: the resident's next request is not signed in, and the review she watches stops
+      // streaming to her at once (not at the next minute's check); the admin's own stream goes on.
+      const review = await store.reviews.create(attending, { title: 'Live' });
+      const hers = rhea.events(review.id, () => undefined);
+      const his = ada.events(review.id, () => undefined);
+      await Promise.all([hers.ready, his.ready]);
+      let herStreamEnded = false;
+      void hers.ended.then(() => (herStreamEnded = true));
       expect(await ada.call('PATCH', `/api/users/${resident.id}`, { disabled: true })).toMatchObject({ disabled: true });
+      await until(() => herStreamEnded, 'her stream to end', 10_000);
+      await ada.call('GET', '/api/me');
+      let hisStreamEnded = false;
+      void his.ended.then(() => (hisStreamEnded = true));
+      expect(hisStreamEnded).toBe(false);
+      his.close();
       await expect(rhea.call('GET', '/api/reviews')).rejects.toMatchObject({ status: 401 });
       expect((await client().raw({ method: 'POST', path: '/api/login', body: { username: 'rhea', password: PASSWORDS.resident } })).status).toBe(401);
       await ada.call('PATCH', `/api/users/${resident.id}`, { disabled: false });

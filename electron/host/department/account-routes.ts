@@ -14,7 +14,7 @@ const Empty = z.object({}).strict();
 
 const ok = (value: unknown, status = 200): Reply => ({ status, value });
 
-export function createAccountRoutes({ accounts }: { accounts: Accounts }): Route[] {
+export function createAccountRoutes({ accounts, recheckStreams }: { accounts: Accounts; recheckStreams(): void }): Route[] {
   const route = (method: Method, pattern: string, handle: Route['handle']): Route => ({ method, pattern, handle });
   // Who may, before what the body says: a resident gets 403 whatever they send.
   const admin = (method: Method, pattern: string, handle: Route['handle']): Route =>
@@ -22,11 +22,16 @@ export function createAccountRoutes({ accounts }: { accounts: Accounts }): Route
       requireAdmin(ctx.user, 'manage accounts');
       return handle(ctx);
     });
+  const ended = (reply: Reply): Reply => {
+    recheckStreams();
+    return reply;
+  };
   return [
     admin('GET', '/api/users', async ({ user }) => ok(await accounts.listUsers(user))),
     route('POST', '/api/users', async ({ user, body }) => ok(await accounts.createUser(user, parseOrThrow(NewUser, body)), 201)),
-    admin('PATCH', '/api/users/:id', async ({ user, ids: [id], body }) => ok(await accounts.updateUser(user, id!, parseOrThrow(AccountPatch, body)))),
-    admin('POST', '/api/users/:id/password', async ({ user, ids: [id], body }) => ok(await accounts.resetPassword(user, id!, parseOrThrow(ResetPassword, body).password))),
+    // A disabled account's or a reset password's sessions end at once, and so do their open event streams.
+    admin('PATCH', '/api/users/:id', async ({ user, ids: [id], body }) => ended(ok(await accounts.updateUser(user, id!, parseOrThrow(AccountPatch, body))))),
+    admin('POST', '/api/users/:id/password', async ({ user, ids: [id], body }) => ended(ok(await accounts.resetPassword(user, id!, parseOrThrow(ResetPassword, body).password)))),
     admin('POST', '/api/users/:id/unlock', async ({ user, ids: [id], body }) => {
       parseOrThrow(Empty, body);
       return ok(await accounts.unlockUser(user, id!));

@@ -68,6 +68,8 @@ export interface RouteDeps {
   openEvents(ctx: RouteContext, reviewId: number): Promise<void>;
   /** Signs the session's event streams out (logout). */
   endStreams(token: string): void;
+  /** Ends the event streams whose session no longer holds (an account disabled, a password reset). */
+  recheckStreams(): void;
   /** Shared inference on the server's remote engine (shared-inference.ts, analysis-routes.ts). */
   inference: SharedInference;
   /** The media folder (--media DIR): uploads of videos and frames by sha256; null when the server keeps none. */

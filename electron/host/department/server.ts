@@ -215,6 +215,15 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
     endStreams(token) {
       for (const s of [...streams]) if (s.token === token) s.end();
     },
+    recheckStreams() {
+      // This process's streams, now; another process's end at their next ping's session check.
+      for (const s of [...streams]) {
+        o.accounts.session(s.token).then(
+          (user) => !user && s.end(),
+          () => undefined,
+        );
+      }
+    },
   }).map(compile);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
