@@ -150,9 +150,9 @@ async function main() {
       await tick();
       if (i % 4 === 3 && created.length) {
         const id = created[r.int(created.length)]!;
-        writeMs.push(time(() => h['annotations.update']({ id, patch: { geometry: { x: r.next() * 0.5, y: r.next() * 0.5, w: 0.2, h: 0.2 } } }))[1]);
+        writeMs.push((await timeAsync(async () => h['annotations.update']({ id, patch: { geometry: { x: r.next() * 0.5, y: r.next() * 0.5, w: 0.2, h: 0.2 } } })))[1]);
       } else {
-        const [a, ms] = time(() => h['annotations.create']({ frameId: r.pick(frameIds), kind: 'box', geometry: { x: r.next() * 0.5, y: r.next() * 0.5, w: 0.1, h: 0.1 }, label: r.pick(phases) }) as { id: number });
+        const [a, ms] = await timeAsync(async () => (await h['annotations.create']({ frameId: r.pick(frameIds), kind: 'box', geometry: { x: r.next() * 0.5, y: r.next() * 0.5, w: 0.1, h: 0.1 }, label: r.pick(phases) })) as { id: number });
         writeMs.push(ms);
         created.push(a.id);
       }

@@ -70,25 +70,25 @@ describe('review data layer', () => {
 
   it('refuses a geometry of another kind, and a restore of something never deleted, changing nothing', async () => {
     const a = await h()['annotations.create']({ frameId: r.frameIds[0]!, kind: 'arrow', geometry: { x1: 0, y1: 0, x2: 1, y2: 1 } });
-    expect(() => h()['annotations.update']({ id: a.id, patch: { geometry: { x: 0, y: 0, w: 1, h: 1 } } })).toThrow(/does not fit a arrow annotation/);
-    expect(() => h()['annotations.restore']({ id: 999 })).toThrow(/nothing to restore/);
-    expect(() => h()['annotations.create']({ frameId: 9999, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } })).toThrow(/Frame 9999 does not exist/);
+    await expect(h()['annotations.update']({ id: a.id, patch: { geometry: { x: 0, y: 0, w: 1, h: 1 } } })).rejects.toThrow(/does not fit a arrow annotation/);
+    await expect(h()['annotations.restore']({ id: 999 })).rejects.toThrow(/nothing to restore/);
+    await expect(h()['annotations.create']({ frameId: 9999, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } })).rejects.toThrow(/Frame 9999 does not exist/);
     expect((await h()['audit.list']({})).length).toBe(1);
   });
 
-  it('writes nothing when the audit row cannot be written (one transaction)', () => {
+  it('writes nothing when the audit row cannot be written (one transaction)', async () => {
     db.exec('DROP TABLE audit_log');
-    expect(() => h()['annotations.create']({ frameId: r.frameIds[0]!, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } })).toThrow();
+    await expect(h()['annotations.create']({ frameId: r.frameIds[0]!, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } })).rejects.toThrow();
     expect(db.prepare('SELECT count(*) FROM annotations').pluck().get()).toBe(0);
   });
 
   it('locks a final review against changes', async () => {
-    const a = h()['annotations.create']({ frameId: r.frameIds[0]!, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } }) as { id: number };
+    const a = await h()['annotations.create']({ frameId: r.frameIds[0]!, kind: 'box', geometry: { x: 0, y: 0, w: 1, h: 1 } });
     db.prepare("UPDATE reviews SET status = 'final' WHERE id = ?").run(r.reviewId);
-    expect(() => h()['annotations.update']({ id: a.id, patch: { label: 'x' } })).toThrow('This review was finalised and is locked. Reopen it (with a reason) to change it.');
+    await expect(h()['annotations.update']({ id: a.id, patch: { label: 'x' } })).rejects.toThrow('This review was finalised and is locked. Reopen it (with a reason) to change it.');
     await expect(h()['notes.create']({ reviewId: r.reviewId, text: 'late' })).rejects.toThrow(/final/);
     expect(() => h()['tags.add']({ reviewId: r.reviewId, kind: 'free', value: 'late' })).toThrow(/final/);
-    expect(h()['annotations.listForReview']({ reviewId: r.reviewId })).toHaveLength(1);
+    expect(await h()['annotations.listForReview']({ reviewId: r.reviewId })).toHaveLength(1);
   });
 
   it('tags: vocabulary ids or labels, free text, added once, per review or per frame', async () => {

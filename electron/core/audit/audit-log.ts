@@ -1,13 +1,8 @@
 // The audit log for the synchronous repositories: one row per change, written in the same transaction as the change
-// itself (so a change without its audit row, or the reverse, cannot exist), and an entity's state before its last
-// deletion (undo). The async stores write through audit-store.ts, which also reads the log for audit.list.
+// itself (so a change without its audit row, or the reverse, cannot exist). The async stores write through
+// audit-store.ts, which also reads the log (audit.list, and an entity's state before its last deletion for undo).
 import type { Database, Statement } from 'better-sqlite3';
-import type { Selectable } from 'kysely';
 import type { AuditAction, AuditEntity } from '../../api/schemas-review';
-import type { AuditLogTable } from './audit-store';
-
-/** A row as the table holds it (the async stores' Kysely type of it). */
-type AuditRow = Selectable<AuditLogTable>;
 
 export interface AuditRecord {
   entity: AuditEntity;
@@ -20,9 +15,6 @@ export interface AuditRecord {
   at: string;
 }
 
-const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown));
-
-
 export interface AuditQuery {
   reviewId?: number | undefined;
   entity?: AuditEntity | undefined;
@@ -34,9 +26,6 @@ export interface AuditQuery {
 export function createAuditLog(db: Database) {
   const insert: Statement<[string, number, number | null, string, string | null, string | null, string, string]> = db.prepare(
     `INSERT INTO audit_log (entity, entity_id, review_id, action, before_json, after_json, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const lastDelete = db.prepare<[string, number], AuditRow>(
-    `SELECT * FROM audit_log WHERE entity = ? AND entity_id = ? AND action = 'delete' ORDER BY id DESC LIMIT 1`,
   );
 
   return {
@@ -52,11 +41,6 @@ export function createAuditLog(db: Database) {
         a.actor,
         a.at,
       );
-    },
-    /** The state an entity had just before its most recent deletion, or null. */
-    lastDeleted(entity: AuditEntity, entityId: number): unknown {
-      const row = lastDelete.get(entity, entityId);
-      return row ? parse(row.before_json) : null;
     },
   };
 }

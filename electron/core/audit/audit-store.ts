@@ -1,6 +1,7 @@
 // The audit log on the workstation's library (Kysely, on SQLite and PostgreSQL): the async stores' writer (one row
-// per change, written in the transaction that makes the change) and the reader behind audit.list. The synchronous
-// repositories still write the same rows through audit-log.ts until they move here too.
+// per change, written in the transaction that makes the change), an entity's state before its last deletion (undo)
+// and the reader behind audit.list. The synchronous repositories still write the same rows through audit-log.ts
+// until they move here too.
 import type { Generated, Kysely, Selectable } from 'kysely';
 import type { AuditAction, AuditEntity, AuditEntry } from '../../api/schemas-review';
 import type { WorkstationDb } from '../db/workstation-db';
@@ -33,6 +34,20 @@ export async function appendAudit(db: Kysely<WorkstationDb>, a: AuditRecord): Pr
 }
 
 const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown));
+
+/** The state an entity had just before its most recent deletion, or null (along the index audit_entity). */
+export async function lastDeleted(db: Kysely<WorkstationDb>, entity: AuditEntity, entityId: number): Promise<unknown> {
+  const row = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('entity', '=', entity)
+    .where('entity_id', '=', entityId)
+    .where('action', '=', 'delete')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? parse(row.before_json) : null;
+}
 
 function toEntry(r: Selectable<AuditLogTable>): AuditEntry {
   return {

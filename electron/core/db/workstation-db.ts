@@ -3,6 +3,7 @@
 // on both. The synchronous repositories still in use share the SQLite connection; they move here one by one.
 import type { Database } from 'better-sqlite3';
 import { Kysely } from 'kysely';
+import type { AnnotationsDb } from '../annotations/annotations-store';
 import type { AuditDb } from '../audit/audit-store';
 import type { CasesDb } from '../cases/cases-store';
 import type { NotesDb } from '../reviews/notes-store';
@@ -11,7 +12,7 @@ import type { SegmentsDb } from '../reviews/segments-store';
 import { SharedSqliteDialect } from './kysely-dialects';
 
 /** Every table an async store uses (a table some store reads only in part, like reviews, has those columns only). */
-export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, AuditDb, GuardDb {}
+export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, AnnotationsDb, AuditDb, GuardDb {}
 
 const shared = new WeakMap<Database, Kysely<WorkstationDb>>();
 

@@ -14,7 +14,7 @@ import {
 } from '../../api/schemas-review';
 import type { LibraryAnnotation } from '../../api/department-wire';
 import { WorkstationError } from '../../api/errors';
-import { DEFAULT_ANNOTATION_COLOR } from '../annotations/annotations-repo';
+import { DEFAULT_ANNOTATION_COLOR } from '../annotations/annotations-store';
 import { goneError, writeAudit } from './audit';
 import { writeTransaction, type ChangeSink } from './changes';
 import type { Clock, LibraryDb } from './db';

@@ -43,7 +43,7 @@ export interface ReviewSource {
   analyses(frameId: number): Analysis[];
   /** An analysis's follow-up questions and answers, in order. */
   turns(analysisId: number): AnalysisTurn[];
-  annotations(reviewId: number): Annotation[];
+  annotations(reviewId: number): Annotation[] | Promise<Annotation[]>;
   tags(reviewId: number): Tag[];
   segments(reviewId: number): Segment[] | Promise<Segment[]>;
   notes(reviewId: number): Note[] | Promise<Note[]>;

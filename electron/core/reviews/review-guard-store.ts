@@ -6,7 +6,7 @@ import { appendAudit } from '../audit/audit-store';
 import type { WorkstationDb } from '../db/workstation-db';
 import { WorkstationError } from '../../api/errors';
 import type { ReviewerRole } from '../../api/schemas';
-import { lockedError } from './review-guard';
+import { lockedError, type FrameContext } from './review-guard';
 
 /** The columns of reviews and frames the guard reads (the tables have more; their stores declare them). */
 export interface GuardDb {
@@ -30,6 +30,20 @@ export async function assertDraftReview(db: Kysely<WorkstationDb>, reviewId: num
   if (r.status === 'final') throw lockedError(r, what);
 }
 
+/** The frame exists (its review any status). */
+export async function assertFrame(db: Kysely<WorkstationDb>, frameId: number): Promise<FrameContext> {
+  const f = await db.selectFrom('frames').select(['id', 'case_id', 'review_id']).where('id', '=', frameId).executeTakeFirst();
+  if (!f) throw missingFrame(frameId);
+  return { frameId: f.id, caseId: f.case_id, reviewId: f.review_id };
+}
+
+/** The frame exists and its review, when it has one, may be changed (`what`: the end of the refusal). */
+export async function assertWritableFrame(db: Kysely<WorkstationDb>, frameId: number, what?: string): Promise<FrameContext> {
+  const frame = await assertFrame(db, frameId);
+  if (frame.reviewId !== null) await assertDraftReview(db, frame.reviewId, what);
+  return frame;
+}
+
 /** A frame given with a review must belong to it. */
 export async function assertFrameInReview(db: Kysely<WorkstationDb>, frameId: number, reviewId: number): Promise<void> {
   const f = await db.selectFrom('frames').select('review_id').where('id', '=', frameId).executeTakeFirst();
@@ -42,8 +56,11 @@ export async function touchReview(db: Kysely<WorkstationDb>, reviewId: number, a
   await db.updateTable('reviews').set({ updated_at: at }).where('id', '=', reviewId).execute();
 }
 
-/** The end of a reviewer's change to a review's row, in its transaction: the audit row, and the review marked as just worked on. */
-export async function recordChange(db: Kysely<WorkstationDb>, change: AuditRecord & { reviewId: number }): Promise<void> {
+/**
+ * The end of a reviewer's change to a review's row, in its transaction: the audit row, and the review (when there is
+ * one: an annotation on a case's still has none) marked as just worked on.
+ */
+export async function recordChange(db: Kysely<WorkstationDb>, change: AuditRecord): Promise<void> {
   await appendAudit(db, change);
-  await touchReview(db, change.reviewId, change.at);
+  if (change.reviewId !== null) await touchReview(db, change.reviewId, change.at);
 }

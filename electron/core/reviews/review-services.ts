@@ -6,7 +6,7 @@ import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import type { ReviewerRole } from '../../api/schemas';
 import type { LibraryChanged } from '../../api/schemas-review';
-import { createAnnotationsRepo } from '../annotations/annotations-repo';
+import { createAnnotationsStore } from '../annotations/annotations-store';
 import { createAuditLog, type AuditQuery } from '../audit/audit-log';
 import { listAudit } from '../audit/audit-store';
 import { createRecentReviews } from '../library/recent-reviews';
@@ -61,7 +61,7 @@ export function createReviewServices(d: ReviewServicesDeps) {
   // The synchronous repositories write through it; audit.list reads the log through the async store.
   const audit = { ...createAuditLog(d.db), list: (q: AuditQuery) => listAudit(kdb, q) };
   const guard = createReviewGuard(d.db);
-  const annotations = createAnnotationsRepo(d.db, { audit, guard });
+  const annotations = createAnnotationsStore(kdb);
   const tags = createTagsRepo(d.db, { audit, guard });
   const segments = createSegmentsStore(kdb);
   const notes = createNotesStore(kdb);
@@ -77,23 +77,23 @@ export function createReviewServices(d: ReviewServicesDeps) {
   const ok = { ok: true as const };
 
   const handlers: Pick<Handlers, ReviewChannel> = {
-    'annotations.create': (input) => {
-      const a = annotations.create(input, d.actor());
+    'annotations.create': async (input) => {
+      const a = await annotations.create(input, d.actor());
       changed({ entity: 'annotation', action: 'create', reviewId: a.reviewId, frameId: a.frameId, id: a.id });
       return a;
     },
-    'annotations.update': ({ id, patch }) => {
-      const a = annotations.update(id, patch, d.actor());
+    'annotations.update': async ({ id, patch }) => {
+      const a = await annotations.update(id, patch, d.actor());
       changed({ entity: 'annotation', action: 'update', reviewId: a.reviewId, frameId: a.frameId, id });
       return a;
     },
-    'annotations.delete': ({ id }) => {
-      const a = annotations.delete(id, d.actor());
+    'annotations.delete': async ({ id }) => {
+      const a = await annotations.delete(id, d.actor());
       changed({ entity: 'annotation', action: 'delete', reviewId: a.reviewId, frameId: a.frameId, id });
       return ok;
     },
-    'annotations.restore': ({ id }) => {
-      const a = annotations.restore(id, d.actor());
+    'annotations.restore': async ({ id }) => {
+      const a = await annotations.restore(id, d.actor());
       changed({ entity: 'annotation', action: 'restore', reviewId: a.reviewId, frameId: a.frameId, id });
       return a;
     },
