@@ -123,7 +123,14 @@ describe('query plans of the review data layer', () => {
     expect(planFor(/from "notes" where "review_id" = \? order by "frame_id" asc nulls first/)).toMatch(/USING INDEX notes_review/);
     expect(planFor(/from "notes" where "review_id" = \? order by "frame_id" asc nulls first/)).not.toMatch(/TEMP B-TREE/);
     expect(planFor(/from "notes" where "review_id" = \? and "frame_id" is null/)).toMatch(/USING INDEX notes_review/);
-    expect(planFor(/FROM tags WHERE review_id = \? ORDER BY/)).toMatch(/USING INDEX tags_review_frame/);
+    // The whole review's tags: by frame along the index, each frame's few tags by segment (a sort of the right part only).
+    expect(planFor(/from "tags" where "review_id" = \? order by "frame_id" asc nulls first, "segment_id" asc nulls first, "id"/)).toMatch(/USING INDEX tags_review_frame/);
+    expect(planFor(/from "tags" where "review_id" = \? order by "frame_id" asc nulls first, "segment_id" asc nulls first, "id"/)).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+    expect(planFor(/from "tags" where "review_id" = \? and "frame_id" is null and "segment_id" is null order by "id"/)).toMatch(/USING INDEX tags_review_frame/);
+    expect(planFor(/from "tags" where "review_id" = \? and "frame_id" is null and "segment_id" is null order by "id"/)).not.toMatch(/TEMP B-TREE/);
+    expect(planFor(/from "tags" where "review_id" = \? and "frame_id" = \? order by "id"/)).toMatch(/USING INDEX tags_review_frame/);
+    expect(planFor(/from "tags" where "review_id" = \? and "frame_id" = \? order by "id"/)).not.toMatch(/TEMP B-TREE/);
+    expect(planFor(/from "tags" where "review_id" = \? and coalesce\("frame_id", 0\) = \?/)).toMatch(/USING INDEX tags_(review_frame|unique)/);
     expect(planFor(/from "segments" where "review_id" = \? order by "start_frame", "id"/)).toMatch(/USING INDEX segments_review/);
     expect(planFor(/from "segments" where "review_id" = \? order by "start_frame", "id"/)).not.toMatch(/TEMP B-TREE/);
     expect(planFor(/from "audit_log" where "review_id" = \? order by "id" desc/)).toMatch(/USING INDEX audit_review/);

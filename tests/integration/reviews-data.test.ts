@@ -87,7 +87,7 @@ describe('review data layer', () => {
     db.prepare("UPDATE reviews SET status = 'final' WHERE id = ?").run(r.reviewId);
     await expect(h()['annotations.update']({ id: a.id, patch: { label: 'x' } })).rejects.toThrow('This review was finalised and is locked. Reopen it (with a reason) to change it.');
     await expect(h()['notes.create']({ reviewId: r.reviewId, text: 'late' })).rejects.toThrow(/final/);
-    expect(() => h()['tags.add']({ reviewId: r.reviewId, kind: 'free', value: 'late' })).toThrow(/final/);
+    await expect(h()['tags.add']({ reviewId: r.reviewId, kind: 'free', value: 'late' })).rejects.toThrow(/final/);
     expect(await h()['annotations.listForReview']({ reviewId: r.reviewId })).toHaveLength(1);
   });
 
@@ -97,9 +97,9 @@ describe('review data layer', () => {
     expect(await h()['tags.add']({ reviewId: r.reviewId, kind: 'phase', value: 'capsulorhexis' })).toEqual(phase);
     const finding = await h()['tags.add']({ reviewId: r.reviewId, frameId: r.frameIds[1]!, kind: 'finding', value: 'posterior-capsule-rupture' });
     await h()['tags.add']({ reviewId: r.reviewId, frameId: r.frameIds[1]!, kind: 'free', value: 'teaching case' });
-    expect(() => h()['tags.add']({ reviewId: r.reviewId, kind: 'instrument', value: 'hammer' })).toThrow(/not in the instrument vocabulary/);
+    await expect(h()['tags.add']({ reviewId: r.reviewId, kind: 'instrument', value: 'hammer' })).rejects.toThrow(/not in the instrument vocabulary/);
     const other = seedReview(db);
-    expect(() => h()['tags.add']({ reviewId: r.reviewId, frameId: other.frameIds[0]!, kind: 'free', value: 'x' })).toThrow(/does not belong/);
+    await expect(h()['tags.add']({ reviewId: r.reviewId, frameId: other.frameIds[0]!, kind: 'free', value: 'x' })).rejects.toThrow(/does not belong/);
     expect((await h()['tags.list']({ reviewId: r.reviewId })).map((t) => t.value)).toEqual(['capsulorhexis', 'posterior-capsule-rupture', 'teaching case']);
     expect((await h()['tags.list']({ reviewId: r.reviewId, frameId: null })).map((t) => t.value)).toEqual(['capsulorhexis']);
     expect((await h()['tags.list']({ reviewId: r.reviewId, frameId: r.frameIds[1]! })).map((t) => t.value)).toEqual(['posterior-capsule-rupture', 'teaching case']);

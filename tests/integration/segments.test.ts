@@ -108,14 +108,14 @@ describe.each(STORE_BACKENDS)('segments on $name', (backend) => {
     expect(await count('segments')).toBe(0);
   });
 
-  it.runIf(backend.name === 'SQLite')('takes its tags with it (tags are still on the SQLite library only)', async () => {
+  it('takes its tags with it', async () => {
     const s = await segments.create({ reviewId: r.reviewId, ...rhexis }, 'Dr A');
     const tag = (segmentId: number | null, value: string) =>
       sql`insert into tags (review_id, frame_id, segment_id, kind, value, label, author, created_at) values (${r.reviewId}, null, ${segmentId}, 'free', ${value}, ${value}, 'Dr A', ${at(50)})`.execute(db);
     await tag(s.id, 'on the segment');
     await tag(null, 'on the review');
     await segments.delete(s.id, 'Dr A');
-    expect((await sql<{ value: string }>`select value from tags`.execute(db)).rows.map((t) => t.value)).toEqual(['on the review']);
+    expect((await db.selectFrom('tags').select('value').execute()).map((t) => t.value)).toEqual(['on the review']);
   });
 
   it('kept every transaction within one turn of the event loop', () => {

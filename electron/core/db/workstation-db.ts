@@ -9,10 +9,11 @@ import type { CasesDb } from '../cases/cases-store';
 import type { NotesDb } from '../reviews/notes-store';
 import type { GuardDb } from '../reviews/review-guard-store';
 import type { SegmentsDb } from '../reviews/segments-store';
+import type { TagsDb } from '../reviews/tags-store';
 import { SharedSqliteDialect } from './kysely-dialects';
 
 /** Every table an async store uses (a table some store reads only in part, like reviews, has those columns only). */
-export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, AnnotationsDb, AuditDb, GuardDb {}
+export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, TagsDb, AnnotationsDb, AuditDb, GuardDb {}
 
 const shared = new WeakMap<Database, Kysely<WorkstationDb>>();
 

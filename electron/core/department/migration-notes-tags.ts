@@ -1,5 +1,5 @@
 // Migration 0003-notes-tags-fts: a review's notes and tags (as the desktop app has them: core/reviews notes-store and
-// tags-repo) and full-text search over annotations, notes and tags (fts.ts).
+// tags-store) and full-text search over annotations, notes and tags (fts.ts).
 //
 //   notes: free text on a review, or on one of its frames (frame_index); a version per row like annotations.
 //   tags:  a vocabulary term (phase, instrument, anatomy, finding, severity: resources/taxonomy) or free text, on the

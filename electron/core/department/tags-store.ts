@@ -1,4 +1,4 @@
-// Tags in the department library, as the desktop app has them (core/reviews tags-repo): a vocabulary term (phase,
+// Tags in the department library, as the desktop app has them (core/reviews tags-store): a vocabulary term (phase,
 // instrument, anatomy, finding, severity: resources/taxonomy, by id or label) or free text, on the whole review, on
 // one of its frames, or — the department's addition — on one of its annotations. Adding a tag that is already there
 // returns the one there; a tag is never edited, only removed. A signed-off review refuses both; each write has its

@@ -44,7 +44,7 @@ export interface ReviewSource {
   /** An analysis's follow-up questions and answers, in order. */
   turns(analysisId: number): AnalysisTurn[];
   annotations(reviewId: number): Annotation[] | Promise<Annotation[]>;
-  tags(reviewId: number): Tag[];
+  tags(reviewId: number): Tag[] | Promise<Tag[]>;
   segments(reviewId: number): Segment[] | Promise<Segment[]>;
   notes(reviewId: number): Note[] | Promise<Note[]>;
   /** Newest first, `limit` at most, before `beforeId` when given. */

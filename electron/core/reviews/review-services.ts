@@ -14,10 +14,9 @@ import { createSearchRepo } from '../search/search-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
 import { workstationKysely } from '../db/workstation-db';
 import { createNotesStore } from './notes-store';
-import { createReviewGuard } from './review-guard';
 import { createReviewLock } from './review-lock';
 import { createSegmentsStore } from './segments-store';
-import { createTagsRepo } from './tags-repo';
+import { createTagsStore } from './tags-store';
 
 type ReviewChannel =
   | 'annotations.create'
@@ -60,9 +59,8 @@ export function createReviewServices(d: ReviewServicesDeps) {
   const kdb = workstationKysely(d.db);
   // The synchronous repositories write through it; audit.list reads the log through the async store.
   const audit = { ...createAuditLog(d.db), list: (q: AuditQuery) => listAudit(kdb, q) };
-  const guard = createReviewGuard(d.db);
   const annotations = createAnnotationsStore(kdb);
-  const tags = createTagsRepo(d.db, { audit, guard });
+  const tags = createTagsStore(kdb);
   const segments = createSegmentsStore(kdb);
   const notes = createNotesStore(kdb);
   const search = createSearchRepo(d.db);
@@ -100,13 +98,13 @@ export function createReviewServices(d: ReviewServicesDeps) {
     'annotations.listForFrame': ({ frameId }) => annotations.listForFrame(frameId),
     'annotations.listForReview': ({ reviewId }) => annotations.listForReview(reviewId),
 
-    'tags.add': (input) => {
-      const t = tags.add(input, d.actor());
+    'tags.add': async (input) => {
+      const t = await tags.add(input, d.actor());
       changed({ entity: 'tag', action: 'create', reviewId: t.reviewId, frameId: t.frameId, id: t.id });
       return t;
     },
-    'tags.remove': ({ id }) => {
-      const t = tags.remove(id, d.actor());
+    'tags.remove': async ({ id }) => {
+      const t = await tags.remove(id, d.actor());
       changed({ entity: 'tag', action: 'delete', reviewId: t.reviewId, frameId: t.frameId, id });
       return ok;
     },
