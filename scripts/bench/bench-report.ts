@@ -17,7 +17,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import { PRINT_JPEG_QUALITY, printSize } from '../../electron/api/print-size';
-import { createAnalysesRepo } from '../../electron/core/analysis/analyses-repo';
+import { createAnalysesStore } from '../../electron/core/analysis/analyses-store';
+import { workstationKysely } from '../../electron/core/db/workstation-db';
 import { createChromiumRenderer } from '../../electron/core/reports/chromium-printer';
 import type { ReportRenderer } from '../../electron/core/reports/printer';
 import { createReportService } from '../../electron/core/reports/report-service';
@@ -62,14 +63,14 @@ async function buildReview(s: TestServices, printer: ReportRenderer, code: strin
   const v = done.video;
   const review = await s.call('reviews.open', { caseId: kase.id, videoId: v.id });
   const timeline = await s.call('videos.timeline', { id: v.id });
-  const repo = createAnalysesRepo(s.services.db);
+  const repo = createAnalysesStore(workstationKysely(s.services.db));
   for (let i = 0; i < frames; i++) {
     const frameIndex = Math.min(v.frameCount - 1, Math.round((i / frames) * v.frameCount));
     const data = texturedPng(width, height, i + 1);
     const size = printSize(width, height, data.byteLength);
     const printJpeg = size ? (await printer.shrink([{ data, mime: 'image/png', ...size }], PRINT_JPEG_QUALITY))[0] : undefined;
     const f = await s.call('frames.capture', { reviewId: review.id, frameIndex, mediaTime: timeline.pts[frameIndex]!, data, ...(printJpeg ? { printJpeg } : {}) });
-    repo.insert(storedAnalysis(f.id, i + 1));
+    await repo.insert(storedAnalysis(f.id, i + 1));
     await s.call('annotations.create', { frameId: f.id, kind: 'box', label: 'capsulorhexis-forceps', geometry: { x: 0.3, y: 0.3, w: 0.2, h: 0.15 } });
     await s.call('tags.add', { reviewId: review.id, frameId: f.id, kind: 'phase', value: 'capsulorhexis' });
     await s.call('notes.create', { reviewId: review.id, frameId: f.id, text: `Note ${i + 1}.` });

@@ -14,8 +14,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnalysesRepo } from '../../electron/core/analysis/analyses-repo';
+import { createAnalysesStore } from '../../electron/core/analysis/analyses-store';
 import { suggestTags } from '../../electron/core/analysis/suggest-tags';
+import { workstationKysely } from '../../electron/core/db/workstation-db';
 import { REALISTIC_ANSWERS } from '../fixtures/realistic-answers';
 import { storedAnalysis } from '../fixtures/report-review';
 import { ensureTestModel } from '../fixtures/test-model';
@@ -257,7 +258,7 @@ describe('The review workspace: the address, the timeline dock, J and the journe
     const answer = REALISTIC_ANSWERS.find((a) => a.phase === 'capsulorhexis')!.text;
     const suggested = suggestTags(answer);
     expect(suggested.length).toBeGreaterThanOrEqual(2);
-    createAnalysesRepo(app.t.services.db).insert({ ...storedAnalysis(f90.id, 1), rawText: answer, suggestedTags: suggested });
+    await createAnalysesStore(workstationKysely(app.t.services.db)).insert({ ...storedAnalysis(f90.id, 1), rawText: answer, suggestedTags: suggested });
     await at(30);
     await at(90); // the panel reads the frame's analyses again
     await page.getByTestId('tag-scope-frame').click();

@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { requests } from '../../electron/api/contract';
 import type { Provenance, ReviewerRole } from '../../electron/api/schemas';
 import { DEFAULT_REPORT_FIELDS, ReviewReportV1, type ReportFields } from '../../electron/api/schemas-reports';
-import { createAnalysesRepo } from '../../electron/core/analysis/analyses-repo';
+import { createAnalysesStore } from '../../electron/core/analysis/analyses-store';
 import { createCasesStore } from '../../electron/core/cases/cases-store';
 import { workstationKysely } from '../../electron/core/db/workstation-db';
 import { migrate } from '../../electron/core/db/migrate';
@@ -142,11 +142,12 @@ describe('teaching mode', () => {
     who = { ...RESIDENT };
     await h()['teaching.respond']({ reviewId: r.reviewId, target: frame(), seen: '=A small capsulorhexis.', nextStep: 'Enlarge it before phaco.' });
     const frames = createFramesRepo(db, createFrameStore(fs.mkdtempSync('/tmp/teach-'))).listForReview(r.reviewId);
-    const analyses = createAnalysesRepo(db);
+    const analyses = createAnalysesStore(workstationKysely(db));
     const kase = await createCasesStore(workstationKysely(db)).get(r.caseId);
     const notes = await reviews.notes.list(r.reviewId);
     const segments = await reviews.segments.list(r.reviewId);
     const audit = await reviews.audit.list({ reviewId: r.reviewId });
+    const analysesByFrame = new Map(await Promise.all(frames.map(async (f) => [f.id, await analyses.listForFrame(f.id)] as const)));
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
@@ -154,7 +155,7 @@ describe('teaching mode', () => {
           review: createReviewsRepo(db).get(r.reviewId),
           video: null,
           frames,
-          analyses: new Map(frames.map((f) => [f.id, analyses.listForFrame(f.id)])),
+          analyses: analysesByFrame,
           annotations: [],
           tags: [],
           segments,

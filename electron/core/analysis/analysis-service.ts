@@ -13,6 +13,7 @@ import type { AnalyzeResult, EngineLoadRequest, LoadRequest, RemoteLoadRequest }
 import { parseServerUrl } from '../../inference/remote/openai-api';
 import { testRemoteConnection } from '../../inference/remote/test-connection';
 import type { SpawnWorker } from '../../inference/worker-handle';
+import { workstationKysely } from '../db/workstation-db';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createFileHashCache } from '../models/file-hash';
@@ -20,11 +21,11 @@ import type { AppLog } from '../logging/app-log';
 import { createReviewGuard } from '../reviews/review-guard';
 import type { SecretStore } from '../secrets/secret-store';
 import type { SettingsRepo } from '../settings/settings-repo';
-import { createAnalysesRepo } from './analyses-repo';
+import { createAnalysesStore } from './analyses-store';
 import { expectedTimes } from './expected-times';
 import { createFollowUps, followUpChips } from './follow-ups';
 import { suggestTags } from './suggest-tags';
-import { createTurnsRepo } from './turns-repo';
+import { createTurnsStore } from './turns-store';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 
@@ -66,7 +67,7 @@ type AnalysisHandlers = Pick<
 >;
 
 export function createAnalysisService(d: AnalysisServiceDeps) {
-  const analyses = createAnalysesRepo(d.db);
+  const analyses = createAnalysesStore(workstationKysely(d.db));
   const hashes = createFileHashCache(d.db);
   const logLoaded = loadedLogger(d.log);
   const client = createInferenceClient({
@@ -78,7 +79,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
     log: (level, message, details) => (level === 'error' ? d.log?.error(message, undefined, details) : d.log?.warn(message, details)),
   });
   const secrets = d.secrets ?? memorySecrets();
-  const turns = createTurnsRepo(d.db);
+  const turns = createTurnsStore(workstationKysely(d.db));
   const guard = createReviewGuard(d.db);
   /** Jobs queued or running, by job id: the frame each analyses (a review waits for them before it is locked). */
   const active = new Map<string, number>();
@@ -338,25 +339,25 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       return { jobId, queuePosition };
     },
     'analysis.cancel': ({ jobId }) => ({ cancelled: client.cancel(jobId) }),
-    'analysis.list': ({ frameId }) => {
+    'analysis.list': async ({ frameId }) => {
       d.frames.get(frameId);
-      return analyses.listForFrame(frameId);
+      return await analyses.listForFrame(frameId);
     },
     'analysis.expected': () => expected(),
     'analysis.defaultPrompt': () => ({ prompt: SEED_PROMPT, maxTokens: SEED_MAX_TOKENS }),
     'analysis.ask': async ({ analysisId, question, maxTokens }) => {
       // A question adds to the frame's record: not on a locked (finalised) review.
-      const asked = analyses.get(analysisId);
+      const asked = await analyses.get(analysisId);
       if (asked) guard.writableFrame(asked.frameId, 'ask about its frames');
       const r = await followUps.ask(analysisId, question, maxTokens);
       return { jobId: r.jobId, queuePosition: r.queuePosition };
     },
     'analysis.turns': ({ analysisId }) => followUps.turns(analysisId),
-    'analysis.deleteTurn': ({ turnId }) => {
-      const turn = turns.get(turnId);
-      const of = turn ? analyses.get(turn.analysisId) : null;
+    'analysis.deleteTurn': async ({ turnId }) => {
+      const turn = await turns.get(turnId);
+      const of = turn ? await analyses.get(turn.analysisId) : null;
       if (of) guard.writableFrame(of.frameId, 'change its follow-up questions');
-      return { deleted: followUps.deleteTurn(turnId) };
+      return { deleted: await followUps.deleteTurn(turnId) };
     },
     'analysis.followUpChips': () => followUpChips(),
   };

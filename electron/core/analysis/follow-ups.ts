@@ -12,16 +12,16 @@ import { SEED_MAX_TOKENS } from '../../inference/prompt';
 import type { AnalyzeResult } from '../../inference/protocol';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
-import type { AnalysesRepo } from './analyses-repo';
-import type { TurnsRepo } from './turns-repo';
+import type { AnalysesStore } from './analyses-store';
+import type { TurnsStore } from './turns-store';
 import chips from '../../../resources/prompts/follow-up-questions.json';
 
 type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 
 export interface FollowUpDeps {
   client: InferenceClient;
-  analyses: AnalysesRepo;
-  turns: TurnsRepo;
+  analyses: AnalysesStore;
+  turns: TurnsStore;
   frames: FramesRepo;
   store: FrameStore;
   emit: Emit;
@@ -44,11 +44,10 @@ export function conversationOf(analysis: Analysis, turns: readonly AnalysisTurn[
 }
 
 export function createFollowUps(d: FollowUpDeps) {
-  /** Queues a follow-up; resolves with the stored turn (null when cancelled before it started). */
-  function run(jobId: string, analysis: Analysis, question: string, maxTokens: number): Promise<AnalysisTurn | null> {
+  /** Queues a follow-up on the conversation so far; resolves with the stored turn (null when cancelled before it started). */
+  function run(jobId: string, analysis: Analysis, conversation: { question: string; answer: string }[], question: string, maxTokens: number): Promise<AnalysisTurn | null> {
     const frame = d.frames.get(analysis.frameId);
     const image = new Uint8Array(d.store.read(frame.sha256, frame.mime, frame.bytes));
-    const conversation = conversationOf(analysis, d.turns.listForAnalysis(analysis.id));
     const started = performance.now();
     const createdAt = new Date().toISOString();
     const frameId = analysis.frameId;
@@ -102,25 +101,26 @@ export function createFollowUps(d: FollowUpDeps) {
 
   return {
     async ask(analysisId: number, question: string, maxTokens = SEED_MAX_TOKENS): Promise<{ jobId: string; queuePosition: number; done: Promise<AnalysisTurn | null> }> {
-      const analysis = d.analyses.get(analysisId);
+      const analysis = await d.analyses.get(analysisId);
       if (!analysis) throw new WorkstationError('not-found', `Analysis ${analysisId} does not exist (it may have been deleted).`);
       if (analysis.status !== 'completed') {
         throw new WorkstationError('invalid-argument', `This analysis ${analysis.status === 'cancelled' ? 'was cancelled' : 'failed'}: analyse the frame again, then ask about it.`);
       }
       await d.ensureLoaded();
+      const conversation = conversationOf(analysis, await d.turns.listForAnalysis(analysis.id));
       const jobId = crypto.randomUUID();
       const queuePosition = d.client.status().queued + (d.client.status().runningAnalysisId ? 1 : 0);
-      const done = run(jobId, analysis, question.trim(), maxTokens);
+      const done = run(jobId, analysis, conversation, question.trim(), maxTokens);
       d.activity?.start(jobId, analysis.frameId);
       void done.catch(() => null).finally(() => d.activity?.end(jobId));
       return { jobId, queuePosition, done };
     },
-    turns(analysisId: number): AnalysisTurn[] {
-      if (!d.analyses.get(analysisId)) throw new WorkstationError('not-found', `Analysis ${analysisId} does not exist.`);
+    async turns(analysisId: number): Promise<AnalysisTurn[]> {
+      if (!(await d.analyses.get(analysisId))) throw new WorkstationError('not-found', `Analysis ${analysisId} does not exist.`);
       return d.turns.listForAnalysis(analysisId);
     },
-    deleteTurn(turnId: number): number {
-      if (!d.turns.get(turnId)) throw new WorkstationError('not-found', `That follow-up (${turnId}) no longer exists.`);
+    async deleteTurn(turnId: number): Promise<number> {
+      if (!(await d.turns.get(turnId))) throw new WorkstationError('not-found', `That follow-up (${turnId}) no longer exists.`);
       return d.turns.deleteFrom(turnId);
     },
   };

@@ -3,6 +3,8 @@
 // on both. The synchronous repositories still in use share the SQLite connection; they move here one by one.
 import type { Database } from 'better-sqlite3';
 import { Kysely } from 'kysely';
+import type { AnalysesDb } from '../analysis/analyses-store';
+import type { TurnsDb } from '../analysis/turns-store';
 import type { AnnotationsDb } from '../annotations/annotations-store';
 import type { AuditDb } from '../audit/audit-store';
 import type { CasesDb } from '../cases/cases-store';
@@ -13,7 +15,7 @@ import type { TagsDb } from '../reviews/tags-store';
 import { SharedSqliteDialect } from './kysely-dialects';
 
 /** Every table an async store uses (a table some store reads only in part, like reviews, has those columns only). */
-export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, TagsDb, AnnotationsDb, AuditDb, GuardDb {}
+export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, TagsDb, AnnotationsDb, AnalysesDb, TurnsDb, AuditDb, GuardDb {}
 
 const shared = new WeakMap<Database, Kysely<WorkstationDb>>();
 

@@ -40,9 +40,9 @@ export interface ReviewSource {
   /** The review's captured frames, by frame index. */
   frames(reviewId: number): Frame[];
   /** A frame's analyses, newest first. */
-  analyses(frameId: number): Analysis[];
+  analyses(frameId: number): Analysis[] | Promise<Analysis[]>;
   /** An analysis's follow-up questions and answers, in order. */
-  turns(analysisId: number): AnalysisTurn[];
+  turns(analysisId: number): AnalysisTurn[] | Promise<AnalysisTurn[]>;
   annotations(reviewId: number): Annotation[] | Promise<Annotation[]>;
   tags(reviewId: number): Tag[] | Promise<Tag[]>;
   segments(reviewId: number): Segment[] | Promise<Segment[]>;

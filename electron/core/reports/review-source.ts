@@ -1,9 +1,10 @@
 // The ReviewSource a report reads, over the repositories and services that own each kind of row (wired by the
 // composition root, app-services.ts). Each method answers as the matching contract call does.
 import type { Database } from 'better-sqlite3';
-import { createAnalysesRepo } from '../analysis/analyses-repo';
-import { createTurnsRepo } from '../analysis/turns-repo';
+import { createAnalysesStore } from '../analysis/analyses-store';
+import { createTurnsStore } from '../analysis/turns-store';
 import type { CasesStore } from '../cases/cases-store';
+import { workstationKysely } from '../db/workstation-db';
 import type { FramesRepo } from '../frames/frames-repo';
 import type { AssessmentsRepo } from '../assessment/assessments-repo';
 import type { TeachingRepo } from '../teaching/teaching-repo';
@@ -29,8 +30,8 @@ export interface ReviewSourceDeps {
 export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
   const reviews = createReviewsRepo(d.db);
   const videos = createVideosRepo(d.db);
-  const analyses = createAnalysesRepo(d.db);
-  const turns = createTurnsRepo(d.db);
+  const analyses = createAnalysesStore(workstationKysely(d.db));
+  const turns = createTurnsStore(workstationKysely(d.db));
   return {
     review: (id) => reviews.get(id),
     case: (id) => d.cases.get(id),

@@ -47,7 +47,7 @@ export interface TimelineRunnerDeps {
   /** The first frame the review already captured at this index. */
   capturedAt(reviewId: number, frameIndex: number): { id: number } | undefined;
   /** A stored seed-prompt analysis of the frame by the loaded model, reused rather than run again. */
-  storedAnalysis(frameId: number): Analysis | null;
+  storedAnalysis(frameId: number): Promise<Analysis | null>;
   /** Emits timeline.progress for the review's stored job. */
   progress(reviewId: number, extra?: ProgressExtra): void;
   /** Stores the job's state and emits it. */
@@ -114,7 +114,7 @@ export function createTimelineRunners(d: TimelineRunnerDeps) {
   }
 
   async function analyseSample(r: Runner, frame: Frame, method: PhaseMethod): Promise<Outcome> {
-    let analysis = d.storedAnalysis(frame.id);
+    let analysis = await d.storedAnalysis(frame.id);
     for (let attempt = 1; !analysis; attempt++) {
       try {
         analysis = await tracked(r, (jobId) => d.analysis.analyzeFrame(frame.id, { jobId, priority: TIMELINE_PRIORITY }));

@@ -13,7 +13,8 @@ import { WorkstationError } from '../../api/errors';
 import type { Analysis, Provenance } from '../../api/schemas';
 import type { PhaseMethod, TimelineJob, TimelineJobState, TimelineView } from '../../api/schemas-timeline';
 import { SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
-import { createAnalysesRepo } from '../analysis/analyses-repo';
+import { createAnalysesStore } from '../analysis/analyses-store';
+import { workstationKysely } from '../db/workstation-db';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { lockedError } from '../reviews/review-guard';
@@ -60,7 +61,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
   const repo = createTimelineRepo(d.db);
   const reviews = createReviewsRepo(d.db);
   const videos = createVideosRepo(d.db);
-  const analyses = createAnalysesRepo(d.db);
+  const analyses = createAnalysesStore(workstationKysely(d.db));
   const client = d.analysis.client;
   let closed = false;
   let found: FfmpegTools | null | undefined;
@@ -111,8 +112,8 @@ export function createTimelineService(d: TimelineServiceDeps) {
    * A completed seed-prompt analysis of this frame by the loaded model in the trained prompt layout, if one is stored
    * (it is not run again). One asked in the old layout (no promptLayout) is analysed again.
    */
-  function storedAnalysis(frameId: number): Analysis | null {
-    for (const a of analyses.listForFrame(frameId)) {
+  async function storedAnalysis(frameId: number): Promise<Analysis | null> {
+    for (const a of await analyses.listForFrame(frameId)) {
       if (a.status === 'completed' && a.prompt === SEED_PROMPT && a.params.maxTokens === SEED_MAX_TOKENS && a.provenance.promptLayout !== undefined && sameModel(a.provenance)) return a;
     }
     return null;
@@ -189,11 +190,11 @@ export function createTimelineService(d: TimelineServiceDeps) {
       const scene = (sampling ?? 'interval') === 'scene';
       const plan = scene ? null : intervalPlan(videos.timeline(video.id).pts, video.durationSeconds, everySeconds);
       const samples = plan ? plan.length : Math.max(1, Math.ceil(video.durationSeconds / everySeconds));
-      const stored = (frameIndex: number) => {
-        const f = capturedAt.get(reviewId, frameIndex);
-        return f !== undefined && storedAnalysis(f.id) !== null;
-      };
-      const alreadyDone = plan ? plan.filter((p) => stored(p.frameIndex)).length : 0;
+      let alreadyDone = 0;
+      for (const p of plan ?? []) {
+        const f = capturedAt.get(reviewId, p.frameIndex);
+        if (f !== undefined && (await storedAnalysis(f.id)) !== null) alreadyDone++;
+      }
       return timelineEstimate({ samples, atMost: scene, alreadyDone, expected: await d.analysis.expected() });
     },
   };
