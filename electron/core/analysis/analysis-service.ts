@@ -3,14 +3,13 @@ import type { Database } from 'better-sqlite3';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { splitAnalysisText } from '../../api/analysis-text';
-import type { EventName, EventPayload, ParsedInput } from '../../api/contract';
+import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
 import type { Analysis, AnalysisTimings, ExpectedTimes, InferenceStatus, Provenance } from '../../api/schemas';
 import { createInferenceClient } from '../../inference/inference-client';
 import { PROMPT_LAYOUT, SEED_MAX_TOKENS, SEED_PROMPT } from '../../inference/prompt';
-import type { AnalyzeResult, EngineLoadRequest, LoadRequest, RemoteLoadRequest } from '../../inference/protocol';
-import { parseServerUrl } from '../../inference/remote/openai-api';
+import type { AnalyzeResult, RemoteLoadRequest } from '../../inference/protocol';
 import { testRemoteConnection } from '../../inference/remote/test-connection';
 import type { SpawnWorker } from '../../inference/worker-handle';
 import { workstationKysely } from '../db/workstation-db';
@@ -23,6 +22,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import type { SettingsRepo } from '../settings/settings-repo';
 import { createAnalysesStore } from './analyses-store';
 import { expectedTimes } from './expected-times';
+import { createEngineLoader } from './engine-loader';
 import { createFollowUps, followUpChips } from './follow-ups';
 import { suggestTags } from './suggest-tags';
 import { createTurnsStore } from './turns-store';
@@ -83,6 +83,8 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   const guard = createReviewGuard(d.db);
   /** Jobs queued or running, by job id: the frame each analyses (a review waits for them before it is locked). */
   const active = new Map<string, number>();
+  const engine = createEngineLoader({ client, settings: d.settings, secrets, hashes, ...(d.embeddingCache ? { embeddingCache: d.embeddingCache } : {}), ...(d.departmentEngine ? { departmentEngine: d.departmentEngine } : {}) });
+  const { ensureLoaded, load, unload, savedKeyFor } = engine;
 
   async function provenance(r?: AnalyzeResult | null): Promise<Provenance> {
     const m = client.model;
@@ -145,37 +147,6 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
       ...(r?.embeddingCached ? { embeddingCached: true } : {}),
       ...(r?.stopReason === 'length' ? { cutByContext: true } : {}),
     };
-  }
-
-  /**
-   * A local load request with the embedding cache, keyed by the projector's sha256 (remembered by path, size and mtime in
-   * file_hashes: an import or download records it, else it is hashed once per file; provenance needs it anyway). Without
-   * a hash (a missing or unreadable file: the load then says what is wrong) no cache.
-   */
-  async function withEmbeddingCache(req: LoadRequest): Promise<LoadRequest> {
-    const ec = d.embeddingCache;
-    if (!ec || ec.maxBytes <= 0) return req;
-    const projectorSha256 = await Promise.resolve()
-      .then(() => hashes.hash(req.mmprojPath))
-      .catch(() => null);
-    return projectorSha256 ? { ...req, embeddingCache: { ...ec, projectorSha256 } } : req;
-  }
-
-  async function ensureLoaded(): Promise<void> {
-    const st = client.status().state;
-    if (st === 'ready' || st === 'loading' || st === 'crashed') return;
-    const s = d.settings.get();
-    if (s.engine === 'department') {
-      await loadDepartment();
-      return;
-    }
-    if (s.engine === 'remote') {
-      if (!s.remoteUrl || !s.remoteModel) throw new WorkstationError('unavailable', 'No remote server is set. Open Settings → Engine, enter the server URL and model, and test the connection.');
-      await client.load({ engine: 'remote', url: s.remoteUrl, model: s.remoteModel, apiKey: secrets.get('remote-api-key') });
-      return;
-    }
-    if (!s.modelPath || !s.mmprojPath) throw new WorkstationError('unavailable', 'No model is loaded. Open Models and load the model files first.');
-    await client.load(await withEmbeddingCache({ modelPath: s.modelPath, mmprojPath: s.mmprojPath, device: s.devicePreference, contextSize: s.contextSize, threads: s.cpuThreads }));
   }
 
   /**
@@ -262,62 +233,6 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
   const activity = { start: (jobId: string, frameId: number) => void active.set(jobId, frameId), end: (jobId: string) => void active.delete(jobId) };
   const followUps = createFollowUps({ client, analyses, turns, frames: d.frames, store: d.store, emit: d.emit, ensureLoaded, provenance, timings, activity });
 
-  /**
-   * The saved remote API key, for the saved server only: a call that names another address gets no key (the renderer
-   * could otherwise send the key to any URL). `withheld` names the saved server when a key was kept back.
-   */
-  function savedKeyFor(url: string): { key: string | null; withheld: string | null } {
-    const saved = d.settings.get().remoteUrl;
-    let base: string | null = null;
-    try {
-      base = parseServerUrl(url).base;
-    } catch {
-      base = null; // the caller reports the bad address
-    }
-    if (saved && base === saved) return { key: secrets.get('remote-api-key'), withheld: null };
-    return { key: null, withheld: saved && secrets.has('remote-api-key') ? saved : null };
-  }
-
-  /** inference.load: the local engine's files or a remote server; the settings remember what was loaded. */
-  /** The engine was loaded through the department session that is open now (its token goes with that session). */
-  let onDepartmentSession = false;
-  async function loadDepartment(): Promise<void> {
-    if (!d.departmentEngine) throw new WorkstationError('unavailable', 'This workstation cannot use a department library here.');
-    const request = await d.departmentEngine();
-    onDepartmentSession = false;
-    await client.load(request);
-    onDepartmentSession = true;
-  }
-
-  async function load(req: ParsedInput<'inference.load'>): Promise<InferenceStatus> {
-    onDepartmentSession = false;
-    if (req.engine === 'department') {
-      await loadDepartment();
-      d.settings.update({ engine: 'department' });
-      return client.status();
-    }
-    if (req.engine === 'remote') {
-      // The key goes to the inference process and the secret store only, never into settings or a log.
-      const apiKey = req.apiKey === undefined ? savedKeyFor(req.url).key : req.apiKey || null;
-      const url = parseServerUrl(req.url).base;
-      const request: EngineLoadRequest = { engine: 'remote', url, model: req.model, apiKey };
-      await client.load(request);
-      if (req.apiKey !== undefined) secrets.set('remote-api-key', apiKey);
-      d.settings.update({ engine: 'remote', remoteUrl: url, remoteModel: req.model });
-      return client.status();
-    }
-    await client.load(await withEmbeddingCache({ ...req, threads: d.settings.get().cpuThreads }));
-    d.settings.update({ engine: 'local', modelPath: req.modelPath, mmprojPath: req.mmprojPath, devicePreference: req.device, contextSize: req.contextSize });
-    void hashes.hash(req.modelPath).catch(() => undefined);
-    void hashes.hash(req.mmprojPath).catch(() => undefined);
-    return client.status();
-  }
-
-  async function unload(): Promise<InferenceStatus> {
-    await client.unload();
-    return client.status();
-  }
-
   const handlers: AnalysisHandlers = {
     'inference.status': () => client.status(),
     'inference.load': (req) => load(req),
@@ -379,11 +294,7 @@ export function createAnalysisService(d: AnalysisServiceDeps) {
      * The department session changed (signed in again, out, or ended by the server): an engine loaded through the old
      * session lets go (its token is no longer good); the next analysis loads it again through the session now open.
      */
-    async departmentSessionChanged(): Promise<void> {
-      if (!onDepartmentSession) return;
-      onDepartmentSession = false;
-      await client.unload().catch(() => undefined);
-    },
+    departmentSessionChanged: engine.departmentSessionChanged,
     /** The frames with an analysis queued or running now. */
     activeFrames: (): number[] => [...new Set(active.values())],
     /**
