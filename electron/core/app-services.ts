@@ -35,7 +35,6 @@ import type { ReportRenderer } from './reports/printer';
 import { printCopyKey, writePrintCopy } from './reports/print-copies';
 import { createReportService, type ReviewSource } from './reports/report-service';
 import { createReviewSource } from './reports/review-source';
-import { createReviewGuard } from './reviews/review-guard';
 import { createReviewServices } from './reviews/review-services';
 import { createSettingsRepo } from './settings/settings-repo';
 import { createTeachingServices } from './teaching/teaching-services';
@@ -149,15 +148,11 @@ export function createAppServices(o: AppServicesOptions): AppServices {
   });
   const assessment = createAssessmentServices({
     db,
-    audit: reviews.audit,
-    guard: createReviewGuard(db),
     identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
     emit: o.emit,
   });
   const teaching = createTeachingServices({
     db,
-    audit: reviews.audit,
-    guard: createReviewGuard(db),
     identity: () => ({ name: settings.get().reviewerName, role: settings.get().reviewerRole }),
     emit: o.emit,
   });

@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ReviewerRole } from '../../electron/api/schemas';
 import { ReviewReportV1, DEFAULT_REPORT_FIELDS, type ReportFields } from '../../electron/api/schemas-reports';
 import { createAssessmentServices, type AssessmentServices } from '../../electron/core/assessment/assessment-services';
-import { DEFAULT_RUBRIC } from '../../electron/core/assessment/rubric-library';
+import { DEFAULT_RUBRIC } from '../../electron/core/assessment/rubrics-store';
 import { createCasesStore } from '../../electron/core/cases/cases-store';
 import { workstationKysely } from '../../electron/core/db/workstation-db';
 import { migrate } from '../../electron/core/db/migrate';
@@ -18,7 +18,6 @@ import { MIGRATIONS } from '../../electron/core/db/migrations/index';
 import { assessmentCsv } from '../../electron/core/reports/report-assessment';
 import { buildReportDocument } from '../../electron/core/reports/report-document';
 import { renderReportHtml } from '../../electron/core/reports/report-html';
-import { createReviewGuard } from '../../electron/core/reviews/review-guard';
 import { createReviewServices, type ReviewServices } from '../../electron/core/reviews/review-services';
 import { createReviewsRepo } from '../../electron/core/reviews/reviews-repo';
 import { TAXONOMY } from '../../electron/core/taxonomy/taxonomy';
@@ -43,7 +42,7 @@ describe('skill assessment', () => {
     events.length = 0;
     who = { name: 'Dr. Okafor', role: 'attending' };
     reviews = createReviewServices({ db, actor: () => who.name, identity: () => who });
-    a = createAssessmentServices({ db, audit: reviews.audit, guard: createReviewGuard(db), identity: () => who, emit: (name, payload) => events.push({ name, payload }) });
+    a = createAssessmentServices({ db, identity: () => who, emit: (name, payload) => events.push({ name, payload }) });
     r = seedReview(db, { code: 'ASSESS-1', frames: 2 });
   });
   const h = () => a.handlers;
@@ -217,6 +216,7 @@ describe('skill assessment', () => {
     const kase = await createCasesStore(workstationKysely(db)).get(r.caseId);
     const segments = await reviews.segments.list(r.reviewId);
     const audit = await reviews.audit.list({ reviewId: r.reviewId });
+    const assessments = await a.assessments.forReview(r.reviewId, { name: '', role: null });
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
@@ -232,7 +232,7 @@ describe('skill assessment', () => {
           audit,
           taxonomy: TAXONOMY,
           timeline: null,
-          assessments: a.assessments.forReview(r.reviewId, { name: '', role: null }),
+          assessments,
         },
         { ...DEFAULT_REPORT_FIELDS, ...fields },
         { generatedAt: new Date().toISOString(), appName: 'Test', appVersion: '0' },

@@ -68,7 +68,7 @@ describe.each(STORE_BACKENDS)('cases on $name', (backend) => {
     await expect(repo.delete(99)).rejects.toThrow(/does not exist/);
   });
 
-  it.each(['cases', 'videos', 'reviews', 'frames', 'notes', 'segments', 'annotations', 'tags', 'analyses', 'analysis_turns', 'audit_log'])("has the SQLite library's columns in %s", async (table) => {
+  it.each(['cases', 'videos', 'reviews', 'frames', 'notes', 'segments', 'annotations', 'tags', 'analyses', 'analysis_turns', 'rubrics', 'assessments', 'assessment_scores', 'teaching_modes', 'teaching_responses', 'audit_log'])("has the SQLite library's columns in %s", async (table) => {
     const workstation = await STORE_BACKENDS[0]!.fresh();
     expect(await columnsOf(db, table)).toEqual(await columnsOf(workstation, table));
   });

@@ -21,7 +21,6 @@ import { createFramesRepo } from '../../electron/core/frames/frames-repo';
 import { buildReportDocument } from '../../electron/core/reports/report-document';
 import { renderReportHtml } from '../../electron/core/reports/report-html';
 import { teachingCsv } from '../../electron/core/reports/report-teaching';
-import { createReviewGuard } from '../../electron/core/reviews/review-guard';
 import { createReviewServices, type ReviewServices } from '../../electron/core/reviews/review-services';
 import { createReviewsRepo } from '../../electron/core/reviews/reviews-repo';
 import { TAXONOMY } from '../../electron/core/taxonomy/taxonomy';
@@ -61,7 +60,7 @@ describe('teaching mode', () => {
     events.length = 0;
     who = { ...ATTENDING };
     reviews = createReviewServices({ db, actor: () => who.name, identity: () => who });
-    t = createTeachingServices({ db, audit: reviews.audit, guard: createReviewGuard(db), identity: () => who, emit: (name, payload) => events.push({ name, payload }) });
+    t = createTeachingServices({ db, identity: () => who, emit: (name, payload) => events.push({ name, payload }) });
     r = seedReview(db, { code: 'TEACH-1', frames: 2 });
     const analysisId = seedAnalysis(db, r.frameIds[1]!, 'Enlarge the rhexis before phaco.', 'The rhexis is small.');
     const timings = { loadMs: null, encodeMs: 10, timeToFirstTokenMs: 20, decodeTokensPerSecond: 50, promptTokens: 300, generatedTokens: 12, totalMs: 400 };
@@ -148,6 +147,7 @@ describe('teaching mode', () => {
     const segments = await reviews.segments.list(r.reviewId);
     const audit = await reviews.audit.list({ reviewId: r.reviewId });
     const analysesByFrame = new Map(await Promise.all(frames.map(async (f) => [f.id, await analyses.listForFrame(f.id)] as const)));
+    const teachingData = { mode: await t.teaching.mode(r.reviewId), responses: await t.teaching.allResponses(r.reviewId) };
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
@@ -163,7 +163,7 @@ describe('teaching mode', () => {
           audit,
           taxonomy: TAXONOMY,
           timeline: null,
-          teaching: { mode: t.teaching.mode(r.reviewId), responses: t.teaching.allResponses(r.reviewId) },
+          teaching: teachingData,
         },
         { ...DEFAULT_REPORT_FIELDS, ...fields },
         { generatedAt: new Date().toISOString(), appName: 'Test', appVersion: '0' },

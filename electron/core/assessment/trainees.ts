@@ -1,9 +1,9 @@
 // The trainee page's data: every operating surgeon the cases name, and one surgeon's reviews with their scores
-// (oldest first), read straight from the library.
+// (oldest first), read straight from the SQLite library (the templates through the rubrics store).
 import type { Database } from 'better-sqlite3';
 import { WorkstationError } from '../../api/errors';
 import type { AssessmentKind, RubricTemplate, ScoreValue, TraineeReview, TraineeSummary, TraineeView } from '../../api/schemas-assessment';
-import type { RubricLibrary } from './rubric-library';
+import type { RubricsStore } from './rubrics-store';
 
 interface ReviewRow {
   review_id: number;
@@ -29,7 +29,7 @@ interface ScoreRow {
   mark: 'na' | 'preceptor' | null;
 }
 
-export function createTrainees(db: Database, deps: { rubrics: RubricLibrary }) {
+export function createTrainees(db: Database, deps: { rubrics: Pick<RubricsStore, 'get'> }) {
   const summaries = db.prepare<[], TraineeSummary>(
     `SELECT min(trim(c.surgeon)) AS surgeon,
             count(DISTINCT c.id) AS cases,
@@ -59,7 +59,7 @@ export function createTrainees(db: Database, deps: { rubrics: RubricLibrary }) {
 
   return {
     list: (): TraineeSummary[] => summaries.all(),
-    get(surgeon: string): TraineeView {
+    async get(surgeon: string): Promise<TraineeView> {
       const reviews = reviewsOf.all(surgeon);
       if (reviews.length === 0 && !summaries.all().some((s) => s.surgeon.toLowerCase() === surgeon.trim().toLowerCase())) {
         throw new WorkstationError('not-found', `No case names "${surgeon}" as its surgeon.`);
@@ -72,22 +72,19 @@ export function createTrainees(db: Database, deps: { rubrics: RubricLibrary }) {
         scores.set(s.assessment_id, list);
       }
       const templates = new Map<string, RubricTemplate>();
-      const chart = (reviewId: number, kind: AssessmentKind): TraineeReview['self'] => {
+      const chart = async (reviewId: number, kind: AssessmentKind): Promise<TraineeReview['self']> => {
         const a = assessments.find((x) => x.review_id === reviewId && x.kind === kind);
         if (!a) return null;
         const key = `${a.rubric_id}@${a.rubric_version}`;
-        if (!templates.has(key)) templates.set(key, deps.rubrics.get(a.rubric_id, a.rubric_version));
+        if (!templates.has(key)) templates.set(key, await deps.rubrics.get(a.rubric_id, a.rubric_version));
         return { rubricId: a.rubric_id, rubricVersion: a.rubric_version, scores: scores.get(a.id) ?? [], focus: a.focus, author: a.author };
       };
-      const out: TraineeReview[] = reviews.map((r) => ({
-        reviewId: r.review_id,
-        caseId: r.case_id,
-        caseCode: r.code,
-        date: r.surgery_date ?? r.created_at.slice(0, 10),
-        status: r.status,
-        self: chart(r.review_id, 'self'),
-        assessor: chart(r.review_id, 'assessor'),
-      }));
+      const out: TraineeReview[] = [];
+      for (const r of reviews) {
+        const self = await chart(r.review_id, 'self');
+        const assessor = await chart(r.review_id, 'assessor');
+        out.push({ reviewId: r.review_id, caseId: r.case_id, caseCode: r.code, date: r.surgery_date ?? r.created_at.slice(0, 10), status: r.status, self, assessor });
+      }
       const name = summaries.all().find((s) => s.surgeon.toLowerCase() === surgeon.trim().toLowerCase())?.surgeon ?? surgeon.trim();
       return { surgeon: name, reviews: out, rubrics: [...templates.values()] };
     },

@@ -6,16 +6,19 @@ import { Kysely } from 'kysely';
 import type { AnalysesDb } from '../analysis/analyses-store';
 import type { TurnsDb } from '../analysis/turns-store';
 import type { AnnotationsDb } from '../annotations/annotations-store';
+import type { AssessmentsDb } from '../assessment/assessments-store';
+import type { RubricsDb } from '../assessment/rubrics-store';
 import type { AuditDb } from '../audit/audit-store';
 import type { CasesDb } from '../cases/cases-store';
 import type { NotesDb } from '../reviews/notes-store';
 import type { GuardDb } from '../reviews/review-guard-store';
 import type { SegmentsDb } from '../reviews/segments-store';
 import type { TagsDb } from '../reviews/tags-store';
+import type { TeachingDb } from '../teaching/teaching-store';
 import { SharedSqliteDialect } from './kysely-dialects';
 
 /** Every table an async store uses (a table some store reads only in part, like reviews, has those columns only). */
-export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, TagsDb, AnnotationsDb, AnalysesDb, TurnsDb, AuditDb, GuardDb {}
+export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, TagsDb, AnnotationsDb, AnalysesDb, TurnsDb, AssessmentsDb, RubricsDb, AuditDb, GuardDb, TeachingDb {}
 
 const shared = new WeakMap<Database, Kysely<WorkstationDb>>();
 

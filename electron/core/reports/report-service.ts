@@ -53,9 +53,9 @@ export interface ReviewSource {
   /** The phase timeline's job and samples. */
   timeline(reviewId: number): TimelineView;
   /** The review's skill assessments with their templates (optional: sources without them report none). */
-  assessments?(reviewId: number): ReviewAssessments | null;
+  assessments?(reviewId: number): ReviewAssessments | null | Promise<ReviewAssessments | null>;
   /** Teaching mode and every resident response (optional: sources without them report none). */
-  teaching?(reviewId: number): TeachingData | null;
+  teaching?(reviewId: number): TeachingData | null | Promise<TeachingData | null>;
 }
 
 export interface ReportServiceDeps {

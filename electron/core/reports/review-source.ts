@@ -6,8 +6,8 @@ import { createTurnsStore } from '../analysis/turns-store';
 import type { CasesStore } from '../cases/cases-store';
 import { workstationKysely } from '../db/workstation-db';
 import type { FramesRepo } from '../frames/frames-repo';
-import type { AssessmentsRepo } from '../assessment/assessments-repo';
-import type { TeachingRepo } from '../teaching/teaching-repo';
+import type { AssessmentsStore } from '../assessment/assessments-store';
+import type { TeachingStore } from '../teaching/teaching-store';
 import type { ReviewServices } from '../reviews/review-services';
 import { createReviewsRepo } from '../reviews/reviews-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
@@ -22,9 +22,9 @@ export interface ReviewSourceDeps {
   reviews: Pick<ReviewServices, 'annotations' | 'tags' | 'segments' | 'notes' | 'audit'>;
   timeline: Pick<TimelineService, 'view'>;
   /** The review's assessments (skill assessment); none when not given. */
-  assessments?: Pick<AssessmentsRepo, 'forReview'>;
+  assessments?: Pick<AssessmentsStore, 'forReview'>;
   /** Teaching mode and the residents' responses; none when not given. */
-  teaching?: Pick<TeachingRepo, 'mode' | 'allResponses'>;
+  teaching?: Pick<TeachingStore, 'mode' | 'allResponses'>;
 }
 
 export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
@@ -47,6 +47,6 @@ export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
     taxonomy: () => TAXONOMY,
     timeline: (reviewId) => d.timeline.view(reviewId),
     assessments: (reviewId) => d.assessments?.forReview(reviewId, { name: '', role: null }) ?? null,
-    teaching: (reviewId) => (d.teaching ? { mode: d.teaching.mode(reviewId), responses: d.teaching.allResponses(reviewId) } : null),
+    teaching: async (reviewId) => (d.teaching ? { mode: await d.teaching.mode(reviewId), responses: await d.teaching.allResponses(reviewId) } : null),
   };
 }
