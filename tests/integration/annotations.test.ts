@@ -3,27 +3,21 @@
 // transaction with its audit row (nothing written when the audit row cannot be), refused on a finalised review, for a
 // geometry of another kind, a missing frame or annotation and a restore of something never deleted, in the same words.
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnnotationCreate } from '../../electron/api/schemas-review';
 import { createAnnotationsStore, type AnnotationsStore } from '../../electron/core/annotations/annotations-store';
 import { spannedTurns } from '../../electron/core/db/kysely-dialects';
 import type { WorkstationDb } from '../../electron/core/db/workstation-db';
-import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
+import { auditRows, countRows, STORE_BACKENDS, type SeededRows, eachFreshLibrary, testAt } from '../fixtures/store-backends';
 
 describe.each(STORE_BACKENDS)('annotations on $name', (backend) => {
-  beforeAll(() => backend.start());
-  afterAll(() => backend.stop());
-
   let db: Kysely<WorkstationDb>;
-  let annotations: AnnotationsStore;
   let r: SeededRows;
-  let tick: number;
-  const at = (n: number) => `2026-02-01T10:00:${String(n).padStart(2, '0')}.000Z`;
-  beforeEach(async () => {
-    db = await backend.fresh();
-    tick = 0;
-    annotations = createAnnotationsStore(db, () => at(tick++));
-    r = await seedReviewRows(db);
+  let annotations: AnnotationsStore;
+  eachFreshLibrary(backend, (fresh) => {
+    ({ db, r } = fresh);
+    const { now } = fresh;
+    annotations = createAnnotationsStore(db, now);
   });
 
   const audit = () => auditRows(db);
@@ -42,7 +36,7 @@ describe.each(STORE_BACKENDS)('annotations on $name', (backend) => {
     const later = await annotations.create({ ...box(r.frameIds[1]!), label: 'later frame' }, 'Dr A');
     const created = [];
     for (const shape of shapes) created.push(await annotations.create({ frameId: r.frameIds[0]!, ...shape, label: null, color: '#FF0000' } as AnnotationCreate, 'Dr A'));
-    expect(created[0]).toEqual({ id: created[0]!.id, frameId: r.frameIds[0], reviewId: r.reviewId, ...shapes[0], label: null, color: '#ff0000', author: 'Dr A', createdAt: at(1), updatedAt: at(1) });
+    expect(created[0]).toEqual({ id: created[0]!.id, frameId: r.frameIds[0], reviewId: r.reviewId, ...shapes[0], label: null, color: '#ff0000', author: 'Dr A', createdAt: testAt(1), updatedAt: testAt(1) });
     expect(later).toMatchObject({ color: '#ffd400', label: 'later frame' });
 
     const onFrame = await annotations.listForFrame(r.frameIds[0]!);
@@ -58,9 +52,9 @@ describe.each(STORE_BACKENDS)('annotations on $name', (backend) => {
   it('edits, deletes and restores under the same id, each change audited with before and after', async () => {
     const a = await annotations.create({ ...box(r.frameIds[0]!), label: 'lens' }, 'Dr A');
     const moved = await annotations.update(a.id, { geometry: { x: 0.3, y: 0.4, w: 0.2, h: 1 / 3 }, label: 'capsulorhexis', color: '#00AAFF' }, 'Dr B');
-    expect(moved).toEqual({ ...a, geometry: { x: 0.3, y: 0.4, w: 0.2, h: 1 / 3 }, label: 'capsulorhexis', color: '#00aaff', updatedAt: at(1) });
+    expect(moved).toEqual({ ...a, geometry: { x: 0.3, y: 0.4, w: 0.2, h: 1 / 3 }, label: 'capsulorhexis', color: '#00aaff', updatedAt: testAt(1) });
     const unlabelled = await annotations.update(a.id, { label: null }, 'Dr B');
-    expect(unlabelled).toEqual({ ...moved, label: null, updatedAt: at(2) });
+    expect(unlabelled).toEqual({ ...moved, label: null, updatedAt: testAt(2) });
 
     expect(await annotations.delete(a.id, 'Dr B')).toEqual(unlabelled);
     expect(await annotations.listForFrame(r.frameIds[0]!)).toEqual([]);
@@ -70,7 +64,7 @@ describe.each(STORE_BACKENDS)('annotations on $name', (backend) => {
     expect(other.id).toBeGreaterThan(a.id);
 
     const back = await annotations.restore(a.id, 'Dr C');
-    expect(back).toEqual({ ...unlabelled, updatedAt: at(5) });
+    expect(back).toEqual({ ...unlabelled, updatedAt: testAt(5) });
     expect(await annotations.restore(a.id, 'Dr C')).toEqual(back); // a second undo is harmless, and writes nothing
     expect(await annotations.listForFrame(r.frameIds[0]!)).toEqual([back, other]);
     const next = await annotations.create(box(r.frameIds[0]!), 'Dr A');
@@ -78,26 +72,26 @@ describe.each(STORE_BACKENDS)('annotations on $name', (backend) => {
 
     const rows = (await audit()).filter((e) => e.entityId === a.id);
     expect(rows).toEqual([
-      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'create', before: null, after: a, actor: 'Dr A', at: at(0) },
-      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'update', before: a, after: moved, actor: 'Dr B', at: at(1) },
-      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'update', before: moved, after: unlabelled, actor: 'Dr B', at: at(2) },
-      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'delete', before: unlabelled, after: null, actor: 'Dr B', at: at(3) },
-      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'restore', before: null, after: back, actor: 'Dr C', at: at(5) },
+      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'create', before: null, after: a, actor: 'Dr A', at: testAt(0) },
+      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'update', before: a, after: moved, actor: 'Dr B', at: testAt(1) },
+      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'update', before: moved, after: unlabelled, actor: 'Dr B', at: testAt(2) },
+      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'delete', before: unlabelled, after: null, actor: 'Dr B', at: testAt(3) },
+      { entity: 'annotation', entityId: a.id, reviewId: r.reviewId, action: 'restore', before: null, after: back, actor: 'Dr C', at: testAt(5) },
     ]);
     expect(await count('audit_log')).toBe(7);
-    expect(await reviewUpdatedAt()).toBe(at(6));
+    expect(await reviewUpdatedAt()).toBe(testAt(6));
 
     // Deleted again after another edit: the restore brings back the state before the last deletion.
     const relabelled = await annotations.update(a.id, { label: 'iris' }, 'Dr A');
     await annotations.delete(a.id, 'Dr A');
-    expect(await annotations.restore(a.id, 'Dr A')).toEqual({ ...relabelled, updatedAt: at(9) });
+    expect(await annotations.restore(a.id, 'Dr A')).toEqual({ ...relabelled, updatedAt: testAt(9) });
   });
 
   it('draws on a case’s still (no review): audited without a review, no review touched', async () => {
     const a = await annotations.create(box(r.otherFrameId), 'Dr A');
     expect(a).toMatchObject({ frameId: r.otherFrameId, reviewId: null });
     await annotations.delete(a.id, 'Dr A');
-    expect(await annotations.restore(a.id, 'Dr A')).toEqual({ ...a, updatedAt: at(2) });
+    expect(await annotations.restore(a.id, 'Dr A')).toEqual({ ...a, updatedAt: testAt(2) });
     expect((await audit()).map((e) => [e.action, e.reviewId])).toEqual([
       ['create', null],
       ['delete', null],
@@ -163,7 +157,7 @@ describe.each(STORE_BACKENDS)('annotations on $name', (backend) => {
     await expect(annotations.update(a.id, { label: 'lost?' }, 'Dr A')).rejects.toThrow();
     await expect(annotations.delete(a.id, 'Dr A')).rejects.toThrow();
     expect(await annotations.listForReview(r.reviewId)).toEqual([a]);
-    expect(await reviewUpdatedAt()).toBe(at(2));
+    expect(await reviewUpdatedAt()).toBe(testAt(2));
   });
 
   it('goes with its frame, and with its frame’s case', async () => {
@@ -179,7 +173,7 @@ describe.each(STORE_BACKENDS)('annotations on $name', (backend) => {
   it('the schema refuses geometry that is not JSON and a kind of its own', async () => {
     const insert = (kind: string, geometry: string) =>
       sql`insert into annotations (frame_id, review_id, kind, geometry_json, color, author, created_at, updated_at)
-          values (${r.frameIds[0]!}, ${r.reviewId}, ${kind}, ${geometry}, '#ffd400', 'Dr A', ${at(0)}, ${at(0)})`.execute(db);
+          values (${r.frameIds[0]!}, ${r.reviewId}, ${kind}, ${geometry}, '#ffd400', 'Dr A', ${testAt(0)}, ${testAt(0)})`.execute(db);
     await expect(insert('box', '{"x": 0.1,')).rejects.toThrow();
     await expect(insert('star', '{}')).rejects.toThrow();
     await insert('box', '{"x":0.1,"y":0.1,"w":0.2,"h":0.2}');

@@ -5,13 +5,13 @@
 // review; nothing written when the audit row cannot be), the same refusals word for word, a finalised review locked,
 // rows going with their review's case.
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAssessmentsStore, type Assessor, type AssessmentsStore } from '../../electron/core/assessment/assessments-store';
 import { createRubricsStore, DEFAULT_RUBRIC, type RubricsStore } from '../../electron/core/assessment/rubrics-store';
 import { spannedTurns } from '../../electron/core/db/kysely-dialects';
 import type { WorkstationDb } from '../../electron/core/db/workstation-db';
 import { createSegmentsStore } from '../../electron/core/reviews/segments-store';
-import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
+import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows, eachFreshLibrary, testAt } from '../fixtures/store-backends';
 
 const PHACO = DEFAULT_RUBRIC;
 const ATTENDING: Assessor = { name: 'Dr. Okafor', role: 'attending' };
@@ -28,22 +28,15 @@ const DEPT = {
 };
 
 describe.each(STORE_BACKENDS)('assessments on $name', (backend) => {
-  beforeAll(() => backend.start());
-  afterAll(() => backend.stop());
-
   let db: Kysely<WorkstationDb>;
+  let r: SeededRows;
   let rubrics: RubricsStore;
   let store: AssessmentsStore;
-  let r: SeededRows;
-  let tick: number;
-  const at = (n: number) => `2026-02-01T10:00:${String(n).padStart(2, '0')}.000Z`;
-  beforeEach(async () => {
-    db = await backend.fresh();
-    tick = 0;
-    const now = () => at(tick++);
+  eachFreshLibrary(backend, (fresh) => {
+    ({ db, r } = fresh);
+    const { now } = fresh;
     rubrics = createRubricsStore(db, now);
     store = createAssessmentsStore(db, { rubrics, now });
-    r = await seedReviewRows(db);
   });
 
   const count = (table: 'assessments' | 'assessment_scores' | 'rubrics' | 'audit_log') => countRows(db, table);
@@ -52,26 +45,26 @@ describe.each(STORE_BACKENDS)('assessments on $name', (backend) => {
   it('the assessor and the resident each score the review; each sees both, in the template’s step order, every change audited', async () => {
     const created = await store.setRubric(r.reviewId, PHACO.id, PHACO.version, ATTENDING);
     expect(created).toMatchObject({ reviewId: r.reviewId, self: null, myKind: 'assessor', rubrics: [PHACO] });
-    // at(0): the template copied into the library; at(1): the assessment.
-    expect(created.assessor).toEqual({ id: created.assessor!.id, reviewId: r.reviewId, kind: 'assessor', rubricId: PHACO.id, rubricVersion: PHACO.version, author: 'Dr. Okafor', authorRole: 'attending', focus: '', createdAt: at(1), updatedAt: at(1), scores: [] });
-    expect(await db.selectFrom('rubrics').select(['rubric_id', 'version', 'source', 'imported_at', 'imported_by']).execute()).toEqual([{ rubric_id: PHACO.id, version: PHACO.version, source: 'builtin', imported_at: at(0), imported_by: 'Dr. Okafor' }]);
+    // testAt(0): the template copied into the library; testAt(1): the assessment.
+    expect(created.assessor).toEqual({ id: created.assessor!.id, reviewId: r.reviewId, kind: 'assessor', rubricId: PHACO.id, rubricVersion: PHACO.version, author: 'Dr. Okafor', authorRole: 'attending', focus: '', createdAt: testAt(1), updatedAt: testAt(1), scores: [] });
+    expect(await db.selectFrom('rubrics').select(['rubric_id', 'version', 'source', 'imported_at', 'imported_by']).execute()).toEqual([{ rubric_id: PHACO.id, version: PHACO.version, source: 'builtin', imported_at: testAt(0), imported_by: 'Dr. Okafor' }]);
     const id = created.assessor!.id;
 
-    const seg = await createSegmentsStore(db, () => at(50)).create({ reviewId: r.reviewId, startFrame: 40, endFrame: 90, startTime: 1.6, endTime: 3.6, phase: 'capsulorhexis' }, 'Dr. Okafor');
+    const seg = await createSegmentsStore(db, () => testAt(50)).create({ reviewId: r.reviewId, startFrame: 40, endFrame: 90, startTime: 1.6, endTime: 3.6, phase: 'capsulorhexis' }, 'Dr. Okafor');
     await store.score({ reviewId: r.reviewId, stepId: 'rhexis-complete', value: 3, segmentId: seg.id }, ATTENDING);
     await store.score({ reviewId: r.reviewId, stepId: 'incision', value: 4, comment: 'Good architecture.', moment: { frameIndex: 30, mediaTime: 1.2 } }, ATTENDING);
     // A later comment keeps the score and the moment.
     const commented = await store.score({ reviewId: r.reviewId, stepId: 'incision', comment: 'A little long.' }, { name: ' Dr. Ade ', role: 'educator' });
     await store.score({ reviewId: r.reviewId, stepId: 'draping', value: 'preceptor' }, ATTENDING);
-    const incision = { stepId: 'incision', value: 4, comment: 'A little long.', frameIndex: 30, mediaTime: 1.2, segmentId: null, updatedAt: at(4) };
-    expect(commented.assessor).toMatchObject({ author: 'Dr. Ade', authorRole: 'educator', updatedAt: at(4) });
+    const incision = { stepId: 'incision', value: 4, comment: 'A little long.', frameIndex: 30, mediaTime: 1.2, segmentId: null, updatedAt: testAt(4) };
+    expect(commented.assessor).toMatchObject({ author: 'Dr. Ade', authorRole: 'educator', updatedAt: testAt(4) });
     const order = (ids: string[]) => [...ids].sort((a, b) => PHACO.steps.findIndex((s) => s.id === a) - PHACO.steps.findIndex((s) => s.id === b));
 
     const mine = await store.setFocus(r.reviewId, 'Nucleus rotation.', ATTENDING);
     expect(mine.assessor!.scores.map((s) => s.stepId)).toEqual(order(['rhexis-complete', 'incision', 'draping']));
     expect(mine.assessor!.scores.find((s) => s.stepId === 'incision')).toEqual(incision);
     expect(mine.assessor!.scores.find((s) => s.stepId === 'rhexis-complete')).toMatchObject({ value: 3, segmentId: seg.id, frameIndex: null, mediaTime: null, comment: '' });
-    expect(mine.assessor).toMatchObject({ focus: 'Nucleus rotation.', author: 'Dr. Okafor', updatedAt: at(6) });
+    expect(mine.assessor).toMatchObject({ focus: 'Nucleus rotation.', author: 'Dr. Okafor', updatedAt: testAt(6) });
     // The same focus again changes nothing.
     await store.setFocus(r.reviewId, 'Nucleus rotation.', ATTENDING);
 
@@ -84,26 +77,26 @@ describe.each(STORE_BACKENDS)('assessments on $name', (backend) => {
 
     const audit = await auditRows(db);
     expect(audit.map((a) => [a.entity, a.entityId, a.reviewId, a.action, a.actor, a.at])).toEqual([
-      ['assessment', id, r.reviewId, 'create', 'Dr. Okafor', at(1)],
-      ['segment', seg.id, r.reviewId, 'create', 'Dr. Okafor', at(50)],
-      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', at(2)],
-      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', at(3)],
-      ['assessment', id, r.reviewId, 'update', 'Dr. Ade', at(4)],
-      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', at(5)],
-      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', at(6)],
-      ['assessment', both.self!.id, r.reviewId, 'create', 'Dr. Lee', at(7)],
-      ['assessment', both.self!.id, r.reviewId, 'update', 'Dr. Lee', at(8)],
+      ['assessment', id, r.reviewId, 'create', 'Dr. Okafor', testAt(1)],
+      ['segment', seg.id, r.reviewId, 'create', 'Dr. Okafor', testAt(50)],
+      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', testAt(2)],
+      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', testAt(3)],
+      ['assessment', id, r.reviewId, 'update', 'Dr. Ade', testAt(4)],
+      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', testAt(5)],
+      ['assessment', id, r.reviewId, 'update', 'Dr. Okafor', testAt(6)],
+      ['assessment', both.self!.id, r.reviewId, 'create', 'Dr. Lee', testAt(7)],
+      ['assessment', both.self!.id, r.reviewId, 'update', 'Dr. Lee', testAt(8)],
     ]);
     expect(audit[0]).toMatchObject({ before: null, after: { kind: 'assessor', rubricId: PHACO.id, rubricVersion: PHACO.version, author: 'Dr. Okafor', authorRole: 'attending' } });
-    expect(audit[4]).toMatchObject({ before: { kind: 'assessor', step: { ...incision, comment: 'Good architecture.', updatedAt: at(3) } }, after: { kind: 'assessor', step: incision, author: 'Dr. Ade' } });
+    expect(audit[4]).toMatchObject({ before: { kind: 'assessor', step: { ...incision, comment: 'Good architecture.', updatedAt: testAt(3) } }, after: { kind: 'assessor', step: incision, author: 'Dr. Ade' } });
     expect(audit[6]).toMatchObject({ before: { kind: 'assessor', focus: '' }, after: { kind: 'assessor', focus: 'Nucleus rotation.', author: 'Dr. Okafor' } });
     // The review was worked on last when its assessment last changed ("Recent").
-    expect(await reviewUpdatedAt()).toBe(at(8));
+    expect(await reviewUpdatedAt()).toBe(testAt(8));
   });
 
   it('imports a department template (its audit row has no review); the same again is a no-op, a changed one is refused', async () => {
     const entry = await rubrics.importText(JSON.stringify(DEPT), 'dept.json', 'Dr. Okafor');
-    expect(entry).toMatchObject({ source: 'library', importedAt: at(0), importedBy: 'Dr. Okafor', template: { id: 'dept-phaco', marks: [{ id: 'na' }, { id: 'preceptor' }] } });
+    expect(entry).toMatchObject({ source: 'library', importedAt: testAt(0), importedBy: 'Dr. Okafor', template: { id: 'dept-phaco', marks: [{ id: 'na' }, { id: 'preceptor' }] } });
     const reordered = JSON.stringify({ steps: DEPT.steps, scale: DEPT.scale, version: 1, name: DEPT.name, id: DEPT.id });
     expect(await rubrics.importText(reordered, undefined, 'Dr. Lee')).toEqual(entry);
     expect(await rubrics.importText(JSON.stringify(PHACO), undefined, 'Dr. Lee')).toEqual({ template: PHACO, source: 'builtin', importedAt: null, importedBy: null });
@@ -125,7 +118,7 @@ describe.each(STORE_BACKENDS)('assessments on $name', (backend) => {
     await expect(rubrics.get('nope', 1)).rejects.toThrow('There is no rubric template "nope" version 1 in this library. Import it first.');
     const audit = await auditRows(db);
     expect(audit).toHaveLength(3);
-    expect(audit[0]).toEqual({ entity: 'rubric', entityId: expect.any(Number) as number, reviewId: null, action: 'create', before: null, after: { rubricId: 'dept-phaco', version: 1, name: 'Department phaco', steps: 1, fileName: 'dept.json' }, actor: 'Dr. Okafor', at: at(0) });
+    expect(audit[0]).toEqual({ entity: 'rubric', entityId: expect.any(Number) as number, reviewId: null, action: 'create', before: null, after: { rubricId: 'dept-phaco', version: 1, name: 'Department phaco', steps: 1, fileName: 'dept.json' }, actor: 'Dr. Okafor', at: testAt(0) });
     expect(await count('rubrics')).toBe(3);
 
     // Scored with it; changing the template clears the scores (audited with the assessment as it was).

@@ -2,26 +2,20 @@
 // review or one of its frames, edited and deleted, each write one transaction with its audit row (nothing written
 // when the audit row cannot be), refused on a finalised review and for a frame of another review, in the same words.
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spannedTurns } from '../../electron/core/db/kysely-dialects';
 import type { WorkstationDb } from '../../electron/core/db/workstation-db';
 import { createNotesStore, type NotesStore } from '../../electron/core/reviews/notes-store';
-import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
+import { auditRows, countRows, STORE_BACKENDS, type SeededRows, eachFreshLibrary, testAt } from '../fixtures/store-backends';
 
 describe.each(STORE_BACKENDS)('notes on $name', (backend) => {
-  beforeAll(() => backend.start());
-  afterAll(() => backend.stop());
-
   let db: Kysely<WorkstationDb>;
-  let notes: NotesStore;
   let r: SeededRows;
-  let tick: number;
-  const at = (n: number) => `2026-02-01T10:00:${String(n).padStart(2, '0')}.000Z`;
-  beforeEach(async () => {
-    db = await backend.fresh();
-    tick = 0;
-    notes = createNotesStore(db, () => at(tick++));
-    r = await seedReviewRows(db);
+  let notes: NotesStore;
+  eachFreshLibrary(backend, (fresh) => {
+    ({ db, r } = fresh);
+    const { now } = fresh;
+    notes = createNotesStore(db, now);
   });
 
   const audit = () => auditRows(db);
@@ -30,26 +24,26 @@ describe.each(STORE_BACKENDS)('notes on $name', (backend) => {
   it('writes a note on the review and on a frame, lists them (the review’s own first), edits and deletes, each change audited', async () => {
     const onFrame = await notes.create({ reviewId: r.reviewId, frameId: r.frameIds[1]!, text: 'Watch the rhexis edge here.' }, 'Dr A');
     const general = await notes.create({ reviewId: r.reviewId, text: 'Smooth case overall.' }, 'Dr A');
-    expect(general).toEqual({ id: general.id, reviewId: r.reviewId, frameId: null, text: 'Smooth case overall.', author: 'Dr A', createdAt: at(1), updatedAt: at(1) });
+    expect(general).toEqual({ id: general.id, reviewId: r.reviewId, frameId: null, text: 'Smooth case overall.', author: 'Dr A', createdAt: testAt(1), updatedAt: testAt(1) });
     expect((await notes.list(r.reviewId)).map((n) => n.text)).toEqual(['Smooth case overall.', 'Watch the rhexis edge here.']);
     expect((await notes.list(r.reviewId, null)).map((n) => n.id)).toEqual([general.id]);
     expect((await notes.list(r.reviewId, r.frameIds[1]!)).map((n) => n.id)).toEqual([onFrame.id]);
     expect(await notes.list(r.reviewId, r.frameIds[0]!)).toEqual([]);
 
     const edited = await notes.update(general.id, 'Smooth case.', 'Dr B');
-    expect(edited).toEqual({ ...general, text: 'Smooth case.', updatedAt: at(2) });
+    expect(edited).toEqual({ ...general, text: 'Smooth case.', updatedAt: testAt(2) });
     expect(await notes.delete(onFrame.id, 'Dr B')).toEqual(onFrame);
     expect((await notes.list(r.reviewId)).map((n) => n.text)).toEqual(['Smooth case.']);
     await expect(notes.get(onFrame.id)).rejects.toThrow(`Note ${onFrame.id} does not exist (it may have been deleted).`);
 
     expect(await audit()).toEqual([
-      { entity: 'note', entityId: onFrame.id, reviewId: r.reviewId, action: 'create', before: null, after: onFrame, actor: 'Dr A', at: at(0) },
-      { entity: 'note', entityId: general.id, reviewId: r.reviewId, action: 'create', before: null, after: general, actor: 'Dr A', at: at(1) },
-      { entity: 'note', entityId: general.id, reviewId: r.reviewId, action: 'update', before: general, after: edited, actor: 'Dr B', at: at(2) },
-      { entity: 'note', entityId: onFrame.id, reviewId: r.reviewId, action: 'delete', before: onFrame, after: null, actor: 'Dr B', at: at(3) },
+      { entity: 'note', entityId: onFrame.id, reviewId: r.reviewId, action: 'create', before: null, after: onFrame, actor: 'Dr A', at: testAt(0) },
+      { entity: 'note', entityId: general.id, reviewId: r.reviewId, action: 'create', before: null, after: general, actor: 'Dr A', at: testAt(1) },
+      { entity: 'note', entityId: general.id, reviewId: r.reviewId, action: 'update', before: general, after: edited, actor: 'Dr B', at: testAt(2) },
+      { entity: 'note', entityId: onFrame.id, reviewId: r.reviewId, action: 'delete', before: onFrame, after: null, actor: 'Dr B', at: testAt(3) },
     ]);
     // The review was worked on last when the last note changed ("Recent").
-    expect((await db.selectFrom('reviews').select('updated_at').where('id', '=', r.reviewId).executeTakeFirstOrThrow()).updated_at).toBe(at(3));
+    expect((await db.selectFrom('reviews').select('updated_at').where('id', '=', r.reviewId).executeTakeFirstOrThrow()).updated_at).toBe(testAt(3));
   });
 
   it('refuses a frame of another review, a missing review and a missing note, writing nothing', async () => {

@@ -3,26 +3,20 @@
 // the audit row cannot be), refused on a finalised review, for a phase outside the taxonomy and for a segment that
 // ends before it starts, in the same words.
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spannedTurns } from '../../electron/core/db/kysely-dialects';
 import type { WorkstationDb } from '../../electron/core/db/workstation-db';
 import { createSegmentsStore, type SegmentsStore } from '../../electron/core/reviews/segments-store';
-import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
+import { auditRows, countRows, STORE_BACKENDS, type SeededRows, eachFreshLibrary, testAt } from '../fixtures/store-backends';
 
 describe.each(STORE_BACKENDS)('segments on $name', (backend) => {
-  beforeAll(() => backend.start());
-  afterAll(() => backend.stop());
-
   let db: Kysely<WorkstationDb>;
-  let segments: SegmentsStore;
   let r: SeededRows;
-  let tick: number;
-  const at = (n: number) => `2026-02-01T10:00:${String(n).padStart(2, '0')}.000Z`;
-  beforeEach(async () => {
-    db = await backend.fresh();
-    tick = 0;
-    segments = createSegmentsStore(db, () => at(tick++));
-    r = await seedReviewRows(db);
+  let segments: SegmentsStore;
+  eachFreshLibrary(backend, (fresh) => {
+    ({ db, r } = fresh);
+    const { now } = fresh;
+    segments = createSegmentsStore(db, now);
   });
 
   const audit = () => auditRows(db);
@@ -33,15 +27,15 @@ describe.each(STORE_BACKENDS)('segments on $name', (backend) => {
     const late = await segments.create({ reviewId: r.reviewId, startFrame: 300, endFrame: 420, startTime: 12, endTime: 16.8, phase: 'phacoemulsification' }, 'Dr A');
     const early = await segments.create({ reviewId: r.reviewId, ...rhexis, label: 'rhexis', note: 'slow start' }, 'Dr A');
     const same = await segments.create({ reviewId: r.reviewId, ...rhexis, phase: null }, 'Dr A');
-    expect(early).toEqual({ id: early.id, reviewId: r.reviewId, ...rhexis, label: 'rhexis', note: 'slow start', author: 'Dr A', createdAt: at(1), updatedAt: at(1) });
+    expect(early).toEqual({ id: early.id, reviewId: r.reviewId, ...rhexis, label: 'rhexis', note: 'slow start', author: 'Dr A', createdAt: testAt(1), updatedAt: testAt(1) });
     expect(late).toMatchObject({ phase: 'phacoemulsification', label: '', note: '', startTime: 12, endTime: 16.8 });
     // By first frame, then in the order made.
     expect((await segments.list(r.reviewId)).map((s) => s.id)).toEqual([early.id, same.id, late.id]);
 
     const edited = await segments.update(early.id, { endFrame: 120, endTime: 4.8, note: 'steady', phase: 'Capsulorhexis' }, 'Dr B');
-    expect(edited).toEqual({ ...early, endFrame: 120, endTime: 4.8, note: 'steady', updatedAt: at(3) });
+    expect(edited).toEqual({ ...early, endFrame: 120, endTime: 4.8, note: 'steady', updatedAt: testAt(3) });
     const cleared = await segments.update(same.id, { phase: null, startFrame: 0, startTime: 0 }, 'Dr B');
-    expect(cleared).toEqual({ ...same, startFrame: 0, startTime: 0, updatedAt: at(4) });
+    expect(cleared).toEqual({ ...same, startFrame: 0, startTime: 0, updatedAt: testAt(4) });
     expect((await segments.list(r.reviewId)).map((s) => s.id)).toEqual([same.id, early.id, late.id]);
 
     expect(await segments.delete(late.id, 'Dr B')).toEqual(late);
@@ -50,15 +44,15 @@ describe.each(STORE_BACKENDS)('segments on $name', (backend) => {
     expect(await segments.get(early.id)).toEqual(edited);
 
     expect(await audit()).toEqual([
-      { entity: 'segment', entityId: late.id, reviewId: r.reviewId, action: 'create', before: null, after: late, actor: 'Dr A', at: at(0) },
-      { entity: 'segment', entityId: early.id, reviewId: r.reviewId, action: 'create', before: null, after: early, actor: 'Dr A', at: at(1) },
-      { entity: 'segment', entityId: same.id, reviewId: r.reviewId, action: 'create', before: null, after: same, actor: 'Dr A', at: at(2) },
-      { entity: 'segment', entityId: early.id, reviewId: r.reviewId, action: 'update', before: early, after: edited, actor: 'Dr B', at: at(3) },
-      { entity: 'segment', entityId: same.id, reviewId: r.reviewId, action: 'update', before: same, after: cleared, actor: 'Dr B', at: at(4) },
-      { entity: 'segment', entityId: late.id, reviewId: r.reviewId, action: 'delete', before: late, after: null, actor: 'Dr B', at: at(5) },
+      { entity: 'segment', entityId: late.id, reviewId: r.reviewId, action: 'create', before: null, after: late, actor: 'Dr A', at: testAt(0) },
+      { entity: 'segment', entityId: early.id, reviewId: r.reviewId, action: 'create', before: null, after: early, actor: 'Dr A', at: testAt(1) },
+      { entity: 'segment', entityId: same.id, reviewId: r.reviewId, action: 'create', before: null, after: same, actor: 'Dr A', at: testAt(2) },
+      { entity: 'segment', entityId: early.id, reviewId: r.reviewId, action: 'update', before: early, after: edited, actor: 'Dr B', at: testAt(3) },
+      { entity: 'segment', entityId: same.id, reviewId: r.reviewId, action: 'update', before: same, after: cleared, actor: 'Dr B', at: testAt(4) },
+      { entity: 'segment', entityId: late.id, reviewId: r.reviewId, action: 'delete', before: late, after: null, actor: 'Dr B', at: testAt(5) },
     ]);
     // The review was worked on last when the last segment changed ("Recent").
-    expect((await db.selectFrom('reviews').select('updated_at').where('id', '=', r.reviewId).executeTakeFirstOrThrow()).updated_at).toBe(at(5));
+    expect((await db.selectFrom('reviews').select('updated_at').where('id', '=', r.reviewId).executeTakeFirstOrThrow()).updated_at).toBe(testAt(5));
   });
 
   it('refuses a phase outside the taxonomy, an end before the start, a missing review and a missing segment, writing nothing', async () => {
@@ -99,7 +93,7 @@ describe.each(STORE_BACKENDS)('segments on $name', (backend) => {
     await expect(segments.update(s.id, { label: 'lost?' }, 'Dr A')).rejects.toThrow();
     await expect(segments.delete(s.id, 'Dr A')).rejects.toThrow();
     expect(await segments.list(r.reviewId)).toEqual([s]);
-    expect((await db.selectFrom('reviews').select('updated_at').where('id', '=', r.reviewId).executeTakeFirstOrThrow()).updated_at).toBe(at(0));
+    expect((await db.selectFrom('reviews').select('updated_at').where('id', '=', r.reviewId).executeTakeFirstOrThrow()).updated_at).toBe(testAt(0));
   });
 
   it('goes with its review’s case', async () => {
@@ -111,7 +105,7 @@ describe.each(STORE_BACKENDS)('segments on $name', (backend) => {
   it('takes its tags with it', async () => {
     const s = await segments.create({ reviewId: r.reviewId, ...rhexis }, 'Dr A');
     const tag = (segmentId: number | null, value: string) =>
-      sql`insert into tags (review_id, frame_id, segment_id, kind, value, label, author, created_at) values (${r.reviewId}, null, ${segmentId}, 'free', ${value}, ${value}, 'Dr A', ${at(50)})`.execute(db);
+      sql`insert into tags (review_id, frame_id, segment_id, kind, value, label, author, created_at) values (${r.reviewId}, null, ${segmentId}, 'free', ${value}, ${value}, 'Dr A', ${testAt(50)})`.execute(db);
     await tag(s.id, 'on the segment');
     await tag(null, 'on the review');
     await segments.delete(s.id, 'Dr A');

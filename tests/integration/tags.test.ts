@@ -5,31 +5,25 @@
 // review, for a term outside the vocabulary and for a frame or segment of another review, in the same words; gone with
 // its frame, segment or case.
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Tag } from '../../electron/api/schemas-review';
 import { spannedTurns } from '../../electron/core/db/kysely-dialects';
 import type { WorkstationDb } from '../../electron/core/db/workstation-db';
 import { createSegmentsStore, type SegmentsStore } from '../../electron/core/reviews/segments-store';
 import { createTagsStore, type TagsStore } from '../../electron/core/reviews/tags-store';
 import { TAXONOMY } from '../../electron/core/taxonomy/taxonomy';
-import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
+import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows, eachFreshLibrary, testAt } from '../fixtures/store-backends';
 
 describe.each(STORE_BACKENDS)('tags on $name', (backend) => {
-  beforeAll(() => backend.start());
-  afterAll(() => backend.stop());
-
   let db: Kysely<WorkstationDb>;
+  let r: SeededRows;
   let tags: TagsStore;
   let segments: SegmentsStore;
-  let r: SeededRows;
-  let tick: number;
-  const at = (n: number) => `2026-02-01T10:00:${String(n).padStart(2, '0')}.000Z`;
-  beforeEach(async () => {
-    db = await backend.fresh();
-    tick = 0;
-    tags = createTagsStore(db, () => at(tick++));
+  eachFreshLibrary(backend, (fresh) => {
+    ({ db, r } = fresh);
+    const { now } = fresh;
+    tags = createTagsStore(db, now);
     segments = createSegmentsStore(db, () => '2026-01-15T00:00:00.000Z');
-    r = await seedReviewRows(db);
   });
 
   const audit = () => auditRows(db);
@@ -41,11 +35,11 @@ describe.each(STORE_BACKENDS)('tags on $name', (backend) => {
   it('adds a vocabulary term by id or by label and free text, on the review, a frame and a segment, each audited', async () => {
     const seg = await segment();
     const byLabel = await tags.add({ reviewId: r.reviewId, kind: 'phase', value: '  Capsulorhexis ' }, 'Dr A');
-    expect(byLabel).toEqual({ id: byLabel.id, reviewId: r.reviewId, frameId: null, segmentId: null, kind: 'phase', value: 'capsulorhexis', label: 'Capsulorhexis', author: 'Dr A', createdAt: at(0) });
+    expect(byLabel).toEqual({ id: byLabel.id, reviewId: r.reviewId, frameId: null, segmentId: null, kind: 'phase', value: 'capsulorhexis', label: 'Capsulorhexis', author: 'Dr A', createdAt: testAt(0) });
     const byId = await tags.add({ reviewId: r.reviewId, frameId: r.frameIds[1]!, kind: 'finding', value: 'posterior-capsule-rupture' }, 'Dr B');
-    expect(byId).toMatchObject({ frameId: r.frameIds[1], segmentId: null, kind: 'finding', value: 'posterior-capsule-rupture', label: 'Posterior capsule rupture', author: 'Dr B', createdAt: at(1) });
+    expect(byId).toMatchObject({ frameId: r.frameIds[1], segmentId: null, kind: 'finding', value: 'posterior-capsule-rupture', label: 'Posterior capsule rupture', author: 'Dr B', createdAt: testAt(1) });
     const free = await tags.add({ reviewId: r.reviewId, segmentId: seg.id, kind: 'free', value: ' Teaching case ' }, 'Dr A');
-    expect(free).toMatchObject({ frameId: null, segmentId: seg.id, kind: 'free', value: 'Teaching case', label: 'Teaching case', createdAt: at(2) });
+    expect(free).toMatchObject({ frameId: null, segmentId: seg.id, kind: 'free', value: 'Teaching case', label: 'Teaching case', createdAt: testAt(2) });
     const onNull = await tags.add({ reviewId: r.reviewId, frameId: null, segmentId: null, kind: 'severity', value: 'mild' }, 'Dr A');
     expect(onNull).toMatchObject({ frameId: null, segmentId: null, value: 'mild', label: 'Mild' });
     expect(await tags.get(free.id)).toEqual(free);
@@ -54,7 +48,7 @@ describe.each(STORE_BACKENDS)('tags on $name', (backend) => {
       [byLabel, byId, free, onNull].map((t) => ({ entity: 'tag', entityId: t.id, reviewId: r.reviewId, action: 'create', before: null, after: t, actor: t.author, at: t.createdAt })),
     );
     // The review was worked on last when the last tag was added ("Recent").
-    expect(await reviewUpdatedAt()).toBe(at(3));
+    expect(await reviewUpdatedAt()).toBe(testAt(3));
   });
 
   it('returns the tag already there (by label, id or another ASCII case), writing nothing; elsewhere it is another tag', async () => {
@@ -79,7 +73,7 @@ describe.each(STORE_BACKENDS)('tags on $name', (backend) => {
     expect(new Set([...ids(elsewhere), phase.id, onFrame.id, onSegment.id]).size).toBe(8);
     expect(await count('audit_log')).toBe(9); // with the segment's
     // The schema holds the same line whatever writes it.
-    await expect(sql`insert into tags (review_id, frame_id, segment_id, kind, value, label, author, created_at) values (${r.reviewId}, ${r.frameIds[0]!}, null, 'free', 'wET lAB', 'x', 'Dr C', ${at(50)})`.execute(db)).rejects.toThrow();
+    await expect(sql`insert into tags (review_id, frame_id, segment_id, kind, value, label, author, created_at) values (${r.reviewId}, ${r.frameIds[0]!}, null, 'free', 'wET lAB', 'x', 'Dr C', ${testAt(50)})`.execute(db)).rejects.toThrow();
   });
 
   it('lists the review’s own and its segments’ tags first, then by frame, each in the order added; or one place’s', async () => {
@@ -115,10 +109,10 @@ describe.each(STORE_BACKENDS)('tags on $name', (backend) => {
     expect(await tags.list(r.reviewId)).toEqual([kept]);
     await expect(tags.get(t.id)).rejects.toThrow(`Tag ${t.id} does not exist (it may have been removed).`);
     expect((await audit()).filter((x) => x.entityId === t.id)).toEqual([
-      { entity: 'tag', entityId: t.id, reviewId: r.reviewId, action: 'create', before: null, after: t, actor: 'Dr A', at: at(0) },
-      { entity: 'tag', entityId: t.id, reviewId: r.reviewId, action: 'delete', before: t, after: null, actor: 'Dr B', at: at(2) },
+      { entity: 'tag', entityId: t.id, reviewId: r.reviewId, action: 'create', before: null, after: t, actor: 'Dr A', at: testAt(0) },
+      { entity: 'tag', entityId: t.id, reviewId: r.reviewId, action: 'delete', before: t, after: null, actor: 'Dr B', at: testAt(2) },
     ]);
-    expect(await reviewUpdatedAt()).toBe(at(2));
+    expect(await reviewUpdatedAt()).toBe(testAt(2));
     // Added again, it is a new tag.
     const again = await tags.add({ reviewId: r.reviewId, frameId: r.frameIds[0]!, kind: 'anatomy', value: t.value }, 'Dr A');
     expect(again.id).toBeGreaterThan(kept.id);
@@ -163,7 +157,7 @@ describe.each(STORE_BACKENDS)('tags on $name', (backend) => {
     await expect(tags.add({ reviewId: r.reviewId, kind: 'free', value: 'lost?' }, 'Dr A')).rejects.toThrow();
     await expect(tags.remove(t.id, 'Dr A')).rejects.toThrow();
     expect(await tags.list(r.reviewId)).toEqual([t]);
-    expect(await reviewUpdatedAt()).toBe(at(0));
+    expect(await reviewUpdatedAt()).toBe(testAt(0));
   });
 
   it('goes with its frame, its segment and its review’s case', async () => {

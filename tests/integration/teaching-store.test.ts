@@ -4,30 +4,24 @@
 // after a gated reviewer answered), each write one transaction with its audit row (nothing written when the audit
 // row cannot be), the same refusals word for word, and the rows going with their review, frame, segment and case.
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spannedTurns } from '../../electron/core/db/kysely-dialects';
 import type { WorkstationDb } from '../../electron/core/db/workstation-db';
 import { createTeachingStore, type TeachingStore, type TeachingViewer } from '../../electron/core/teaching/teaching-store';
-import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows } from '../fixtures/store-backends';
+import { auditRows, countRows, seedReviewRows, STORE_BACKENDS, type SeededRows, eachFreshLibrary, testAt } from '../fixtures/store-backends';
 
 const ATTENDING: TeachingViewer = { name: 'Dr Bo', role: 'attending' };
 const RESIDENT: TeachingViewer = { name: 'Dr Lee', role: 'resident' };
 const PARK: TeachingViewer = { name: 'Dr Park', role: 'resident' };
 
 describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
-  beforeAll(() => backend.start());
-  afterAll(() => backend.stop());
-
   let db: Kysely<WorkstationDb>;
-  let teaching: TeachingStore;
   let r: SeededRows;
-  let tick: number;
-  const at = (n: number) => `2026-02-01T10:00:${String(n).padStart(2, '0')}.000Z`;
-  beforeEach(async () => {
-    db = await backend.fresh();
-    tick = 0;
-    teaching = createTeachingStore(db, () => at(tick++));
-    r = await seedReviewRows(db);
+  let teaching: TeachingStore;
+  eachFreshLibrary(backend, (fresh) => {
+    ({ db, r } = fresh);
+    const { now } = fresh;
+    teaching = createTeachingStore(db, now);
   });
 
   const audit = () => auditRows(db);
@@ -37,7 +31,7 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
     (
       await db
         .insertInto('segments')
-        .values({ review_id: r.reviewId, start_frame: start, end_frame: end, start_time: start / 25, end_time: end / 25, phase: 'capsulorhexis', label: '', note, author: 'Dr Bo', created_at: at(50), updated_at: at(51) })
+        .values({ review_id: r.reviewId, start_frame: start, end_frame: end, start_time: start / 25, end_time: end / 25, phase: 'capsulorhexis', label: '', note, author: 'Dr Bo', created_at: testAt(50), updated_at: testAt(51) })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
@@ -70,11 +64,11 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
   it('turns teaching mode on and off (an attending or educator), each change audited; turning it on twice changes nothing', async () => {
     expect(await teaching.state(r.reviewId, ATTENDING)).toEqual({ reviewId: r.reviewId, mode: null, name: 'Dr Bo', role: 'attending', gated: false, responses: [] });
     const on = await teaching.setMode(r.reviewId, true, { name: '  Dr Bo ', role: 'attending' });
-    const mode = { reviewId: r.reviewId, setBy: 'Dr Bo', setRole: 'attending', setAt: at(0) };
+    const mode = { reviewId: r.reviewId, setBy: 'Dr Bo', setRole: 'attending', setAt: testAt(0) };
     expect(on).toEqual({ reviewId: r.reviewId, mode, name: 'Dr Bo', role: 'attending', gated: false, responses: [] });
     expect(await teaching.mode(r.reviewId)).toEqual(mode);
     expect(await teaching.setMode(r.reviewId, true, { name: 'Dr Ed', role: 'educator' })).toMatchObject({ mode });
-    expect(await reviewUpdatedAt()).toBe(at(0));
+    expect(await reviewUpdatedAt()).toBe(testAt(0));
     // A resident, or a reviewer without a role, answers first.
     expect((await teaching.state(r.reviewId, RESIDENT)).gated).toBe(true);
     expect((await teaching.state(r.reviewId, { name: 'Someone', role: null })).gated).toBe(true);
@@ -85,22 +79,22 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
     expect(await teaching.mode(r.reviewId)).toBeNull();
     expect((await teaching.state(r.reviewId, RESIDENT)).gated).toBe(false);
     expect(await audit()).toEqual([
-      { entity: 'teaching', entityId: r.reviewId, reviewId: r.reviewId, action: 'create', before: null, after: mode, actor: 'Dr Bo', at: at(0) },
-      { entity: 'teaching', entityId: r.reviewId, reviewId: r.reviewId, action: 'delete', before: mode, after: null, actor: 'Dr Ed', at: at(1) },
+      { entity: 'teaching', entityId: r.reviewId, reviewId: r.reviewId, action: 'create', before: null, after: mode, actor: 'Dr Bo', at: testAt(0) },
+      { entity: 'teaching', entityId: r.reviewId, reviewId: r.reviewId, action: 'delete', before: mode, after: null, actor: 'Dr Ed', at: testAt(1) },
     ]);
-    expect(await reviewUpdatedAt()).toBe(at(1));
+    expect(await reviewUpdatedAt()).toBe(testAt(1));
   });
 
   it('keeps one response per author on a frame or segment, edited in place; a resident reads their own, an attending everyone’s, oldest first', async () => {
     const segId = await segment(5, 25, '');
     await teaching.setMode(r.reviewId, true, ATTENDING);
     const first = await teaching.respond({ reviewId: r.reviewId, target: { frameId: r.frameIds[1]! }, seen: 'A small rhexis.', nextStep: 'Enlarge it.' }, RESIDENT);
-    const created = { id: first.response.id, reviewId: r.reviewId, frameId: r.frameIds[1]!, segmentId: null, seen: 'A small rhexis.', nextStep: 'Enlarge it.', author: 'Dr Lee', authorRole: 'resident', createdAt: at(1), updatedAt: at(1) };
+    const created = { id: first.response.id, reviewId: r.reviewId, frameId: r.frameIds[1]!, segmentId: null, seen: 'A small rhexis.', nextStep: 'Enlarge it.', author: 'Dr Lee', authorRole: 'resident', createdAt: testAt(1), updatedAt: testAt(1) };
     expect(first).toEqual({ state: { reviewId: r.reviewId, mode: expect.objectContaining({ setBy: 'Dr Bo' }) as unknown, name: 'Dr Lee', role: 'resident', gated: true, responses: [created] }, response: created });
     const park = (await teaching.respond({ reviewId: r.reviewId, target: { segmentId: segId }, seen: 'A tear.', nextStep: 'Little manoeuvre.' }, PARK)).response;
-    expect(park).toMatchObject({ frameId: null, segmentId: segId, author: 'Dr Park', createdAt: at(2) });
+    expect(park).toMatchObject({ frameId: null, segmentId: segId, author: 'Dr Park', createdAt: testAt(2) });
     const edited = await teaching.respond({ reviewId: r.reviewId, target: { frameId: r.frameIds[1]! }, seen: 'A 4 mm rhexis.', nextStep: 'Enlarge it before phaco.' }, { name: 'Dr Lee', role: 'attending' });
-    const updated = { ...created, seen: 'A 4 mm rhexis.', nextStep: 'Enlarge it before phaco.', authorRole: 'attending', updatedAt: at(3) };
+    const updated = { ...created, seen: 'A 4 mm rhexis.', nextStep: 'Enlarge it before phaco.', authorRole: 'attending', updatedAt: testAt(3) };
     expect(edited.response).toEqual(updated);
     // The attending's view: every response, in the order first written.
     expect(edited.state.responses).toEqual([updated, park]);
@@ -111,11 +105,11 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
     expect(await count('teaching_responses')).toBe(2);
 
     expect((await audit()).slice(1)).toEqual([
-      { entity: 'response', entityId: created.id, reviewId: r.reviewId, action: 'create', before: null, after: created, actor: 'Dr Lee', at: at(1) },
-      { entity: 'response', entityId: park.id, reviewId: r.reviewId, action: 'create', before: null, after: park, actor: 'Dr Park', at: at(2) },
-      { entity: 'response', entityId: created.id, reviewId: r.reviewId, action: 'update', before: created, after: updated, actor: 'Dr Lee', at: at(3) },
+      { entity: 'response', entityId: created.id, reviewId: r.reviewId, action: 'create', before: null, after: created, actor: 'Dr Lee', at: testAt(1) },
+      { entity: 'response', entityId: park.id, reviewId: r.reviewId, action: 'create', before: null, after: park, actor: 'Dr Park', at: testAt(2) },
+      { entity: 'response', entityId: created.id, reviewId: r.reviewId, action: 'update', before: created, after: updated, actor: 'Dr Lee', at: testAt(3) },
     ]);
-    expect(await reviewUpdatedAt()).toBe(at(3));
+    expect(await reviewUpdatedAt()).toBe(testAt(3));
   });
 
   it('reveals the latest completed analysis and the notes on a frame, or a segment’s note and an analysis within it, only after a gated reviewer answered', async () => {
@@ -124,10 +118,10 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
     const latest = await analysis(frameId, 'Enlarge the rhexis.', '2026-01-06T10:00:00.000Z');
     await analysis(frameId, 'Failed.', '2026-01-07T10:00:00.000Z', 'failed');
     const inRange = await analysis(r.frameIds[2]!, 'Inside the segment.', '2026-01-04T10:00:00.000Z'); // frame index 20
-    for (const [text, created] of [['Second note.', at(41)], ['First note.', at(40)]] as const) {
+    for (const [text, created] of [['Second note.', testAt(41)], ['First note.', testAt(40)]] as const) {
       await db.insertInto('notes').values({ review_id: r.reviewId, frame_id: frameId, text, author: 'Dr Bo', created_at: created, updated_at: created }).execute();
     }
-    await db.insertInto('notes').values({ review_id: r.reviewId, frame_id: null, text: 'On the review.', author: 'Dr Bo', created_at: at(42), updated_at: at(42) }).execute();
+    await db.insertInto('notes').values({ review_id: r.reviewId, frame_id: null, text: 'On the review.', author: 'Dr Bo', created_at: testAt(42), updated_at: testAt(42) }).execute();
     const segId = await segment(15, 25, 'Tear at 9 o’clock.');
     const emptySeg = await segment(0, 5, '   ');
     await teaching.setMode(r.reviewId, true, ATTENDING);
@@ -146,14 +140,14 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
       responses: [mine],
       analysis: { id: latest, frameId, frameIndex: 10, thinking: null, answer: 'Enlarge the rhexis.', model: 'MedGemma (test)', createdAt: '2026-01-06T10:00:00.000Z' },
       notes: [
-        { id: expect.any(Number) as unknown, kind: 'note', text: 'First note.', author: 'Dr Bo', updatedAt: at(40) },
-        { id: expect.any(Number) as unknown, kind: 'note', text: 'Second note.', author: 'Dr Bo', updatedAt: at(41) },
+        { id: expect.any(Number) as unknown, kind: 'note', text: 'First note.', author: 'Dr Bo', updatedAt: testAt(40) },
+        { id: expect.any(Number) as unknown, kind: 'note', text: 'Second note.', author: 'Dr Bo', updatedAt: testAt(41) },
       ],
     });
     // Another resident who has not answered is still gated; the attending reads any time.
     await expect(teaching.reveal(r.reviewId, { frameId }, PARK)).rejects.toThrow('first;');
     expect((await teaching.reveal(r.reviewId, { segmentId: segId }, ATTENDING)).analysis).toMatchObject({ id: inRange, frameIndex: 20, answer: 'Inside the segment.' });
-    expect((await teaching.reveal(r.reviewId, { segmentId: segId }, ATTENDING)).notes).toEqual([{ id: segId, kind: 'segment', text: 'Tear at 9 o’clock.', author: 'Dr Bo', updatedAt: at(51) }]);
+    expect((await teaching.reveal(r.reviewId, { segmentId: segId }, ATTENDING)).notes).toEqual([{ id: segId, kind: 'segment', text: 'Tear at 9 o’clock.', author: 'Dr Bo', updatedAt: testAt(51) }]);
     expect(await teaching.reveal(r.reviewId, { segmentId: emptySeg }, ATTENDING)).toEqual({ reviewId: r.reviewId, frameId: null, segmentId: emptySeg, responses: [], analysis: null, notes: [] });
   });
 
@@ -161,7 +155,7 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
     const other = await seedReviewRows(db, { code: 'CAT-2', frames: 1 });
     const otherSeg = await db
       .insertInto('segments')
-      .values({ review_id: other.reviewId, start_frame: 0, end_frame: 1, start_time: 0, end_time: 0.04, phase: null, label: '', note: '', author: 'x', created_at: at(0), updated_at: at(0) })
+      .values({ review_id: other.reviewId, start_frame: 0, end_frame: 1, start_time: 0, end_time: 0.04, phase: null, label: '', note: '', author: 'x', created_at: testAt(0), updated_at: testAt(0) })
       .returning('id')
       .executeTakeFirstOrThrow();
     const frame = { frameId: r.frameIds[0]! };
@@ -206,7 +200,7 @@ describe.each(STORE_BACKENDS)('teaching mode on $name', (backend) => {
     await expect(teaching.respond({ reviewId: r.reviewId, target: { frameId: r.frameIds[0]! }, seen: 'lost?', nextStep: 'b' }, RESIDENT)).rejects.toThrow();
     await expect(teaching.setMode(r.reviewId, false, ATTENDING)).rejects.toThrow();
     expect([await count('teaching_modes'), await count('teaching_responses')]).toEqual([1, 0]);
-    expect(await reviewUpdatedAt()).toBe(at(0));
+    expect(await reviewUpdatedAt()).toBe(testAt(0));
   });
 
   it('goes with its frame, its segment, its review and its case', async () => {
