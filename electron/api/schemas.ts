@@ -63,7 +63,7 @@ export const RemoteApiKey = z.string().max(4096);
 
 /**
  * What the reviewer is in the department, as data: who may sign off is a rule over these (electron/core/reviews/
- * review-lock.ts), not a switch in the UI.
+ * review-lock-store.ts), not a switch in the UI.
  */
 export const ReviewerRole = z.enum(['resident', 'attending', 'educator']);
 export type ReviewerRole = z.infer<typeof ReviewerRole>;

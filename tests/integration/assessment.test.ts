@@ -19,7 +19,7 @@ import { assessmentCsv } from '../../electron/core/reports/report-assessment';
 import { buildReportDocument } from '../../electron/core/reports/report-document';
 import { renderReportHtml } from '../../electron/core/reports/report-html';
 import { createReviewServices, type ReviewServices } from '../../electron/core/reviews/review-services';
-import { createReviewsRepo } from '../../electron/core/reviews/reviews-repo';
+import { createReviewsStore } from '../../electron/core/reviews/reviews-store';
 import { TAXONOMY } from '../../electron/core/taxonomy/taxonomy';
 import { csvObjects } from '../fixtures/report-readers';
 import { seedReview, type SeededReview } from '../fixtures/review-library';
@@ -217,11 +217,12 @@ describe('skill assessment', () => {
     const segments = await reviews.segments.list(r.reviewId);
     const audit = await reviews.audit.list({ reviewId: r.reviewId });
     const assessments = await a.assessments.forReview(r.reviewId, { name: '', role: null });
+    const review = await createReviewsStore(workstationKysely(db)).get(r.reviewId);
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
           case: kase,
-          review: createReviewsRepo(db).get(r.reviewId),
+          review,
           video: null,
           frames: [],
           analyses: new Map(),

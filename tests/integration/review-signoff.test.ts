@@ -129,7 +129,7 @@ describe('finishing a review', () => {
 });
 
 describe('frame kinds', () => {
-  it('keeps the timeline samples apart from the captures and the stills; a reviewer capture of a sample makes it theirs', () => {
+  it('keeps the timeline samples apart from the captures and the stills; a reviewer capture of a sample makes it theirs', async () => {
     const db = new BetterSqlite3(':memory:');
     migrate(db);
     const store = { put: () => 'a'.repeat(64), read: () => new Uint8Array(), remove: () => {}, root: '/', relativePath: () => '' } as unknown as ReturnType<typeof createFrameStore>;
@@ -144,13 +144,13 @@ describe('frame kinds', () => {
     expect(frames.list(r.caseId).map((f) => f.id)).toEqual([r.frameIds[0], still.id]);
     expect(frames.list(r.caseId, true)).toHaveLength(3);
     // The library's recent reviews count the reviewer's captures only.
-    expect(createReviewServices({ db, actor: () => 'x' }).recent.list(5).find((x) => x.id === r.reviewId)?.frameCount).toBe(1);
+    expect((await createReviewServices({ db, actor: () => 'x' }).recent.list(5)).find((x) => x.id === r.reviewId)?.frameCount).toBe(1);
     expect(frames.markCaptured(sample.id).kind).toBe('capture');
   });
 });
 
 describe('migration 0010 on a library written before it', () => {
-  it('keeps every audit row and id, marks stills and timeline samples, and widens the audit log', () => {
+  it('keeps every audit row and id, marks stills and timeline samples, and widens the audit log', async () => {
     const db = new BetterSqlite3(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, { migrations: MIGRATIONS.filter((m) => m.version < 10) });
@@ -168,7 +168,7 @@ describe('migration 0010 on a library written before it', () => {
     expect(db.prepare('SELECT * FROM audit_log ORDER BY id').all()).toEqual(before);
     expect(db.prepare('SELECT origin FROM frames ORDER BY id').pluck().all()).toEqual(['capture', 'sample', 'still']);
     const s = createReviewServices({ db, actor: () => 'Dr. New', identity: () => ({ name: 'Dr. New', role: 'resident' }) });
-    s.handlers['reviews.finalise']({ id: r.reviewId });
+    await s.handlers['reviews.finalise']({ id: r.reviewId });
     const ids = db.prepare('SELECT id FROM audit_log ORDER BY id').pluck().all() as number[];
     expect(ids).toEqual([1, 3]);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'audit_log_v10'").pluck().get()).toBe(0);

@@ -22,7 +22,7 @@ import { buildReportDocument } from '../../electron/core/reports/report-document
 import { renderReportHtml } from '../../electron/core/reports/report-html';
 import { teachingCsv } from '../../electron/core/reports/report-teaching';
 import { createReviewServices, type ReviewServices } from '../../electron/core/reviews/review-services';
-import { createReviewsRepo } from '../../electron/core/reviews/reviews-repo';
+import { createReviewsStore } from '../../electron/core/reviews/reviews-store';
 import { TAXONOMY } from '../../electron/core/taxonomy/taxonomy';
 import { createTeachingServices, type TeachingServices } from '../../electron/core/teaching/teaching-services';
 import { csvObjects } from '../fixtures/report-readers';
@@ -148,11 +148,12 @@ describe('teaching mode', () => {
     const audit = await reviews.audit.list({ reviewId: r.reviewId });
     const analysesByFrame = new Map(await Promise.all(frames.map(async (f) => [f.id, await analyses.listForFrame(f.id)] as const)));
     const teachingData = { mode: await t.teaching.mode(r.reviewId), responses: await t.teaching.allResponses(r.reviewId) };
+    const review = await createReviewsStore(workstationKysely(db)).get(r.reviewId);
     const doc = (fields: Partial<ReportFields>) =>
       buildReportDocument(
         {
           case: kase,
-          review: createReviewsRepo(db).get(r.reviewId),
+          review,
           video: null,
           frames,
           analyses: analysesByFrame,

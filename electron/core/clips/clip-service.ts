@@ -66,7 +66,7 @@ export function createClipService(d: ClipServiceDeps) {
     const options = parsed.data;
     const signal = w.signal ?? new AbortController().signal;
     const step = w.onProgress ?? (() => {});
-    const review = d.source.review(reviewId);
+    const review = await d.source.review(reviewId);
     const video = d.source.video(review.videoId);
     if (video.fileStatus === 'missing') throw new WorkstationError('not-found', `The video file of this review is missing (${video.fileName}). Re-link it in the review, then make the clip.`);
     if (options.toFrame >= video.frameCount) {
@@ -151,7 +151,7 @@ export function createClipService(d: ClipServiceDeps) {
   async function startExport(req: { reviewId: number; folder: string; options: ClipOptionsInput }): Promise<{ jobId: string }> {
     const folder = path.resolve(req.folder);
     if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new WorkstationError('not-found', `The folder ${folder} does not exist. Choose an existing folder.`);
-    const review = d.source.review(req.reviewId); // a clear error now, not an event later
+    const review = await d.source.review(req.reviewId); // a clear error now, not an event later
     const parsed = ClipOptions.safeParse(req.options);
     if (!parsed.success) throw new WorkstationError('invalid-argument', parsed.error.issues.map((i) => i.message).join(' '));
     checkedTools();

@@ -10,15 +10,17 @@ import type { AssessmentsDb } from '../assessment/assessments-store';
 import type { RubricsDb } from '../assessment/rubrics-store';
 import type { AuditDb } from '../audit/audit-store';
 import type { CasesDb } from '../cases/cases-store';
+import type { RecentDb } from '../library/recent-reviews-store';
 import type { NotesDb } from '../reviews/notes-store';
 import type { GuardDb } from '../reviews/review-guard-store';
+import type { ReviewsDb } from '../reviews/reviews-store';
 import type { SegmentsDb } from '../reviews/segments-store';
 import type { TagsDb } from '../reviews/tags-store';
 import type { TeachingDb } from '../teaching/teaching-store';
 import { SharedSqliteDialect } from './kysely-dialects';
 
 /** Every table an async store uses (a table some store reads only in part, like reviews, has those columns only). */
-export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, TagsDb, AnnotationsDb, AnalysesDb, TurnsDb, AssessmentsDb, RubricsDb, AuditDb, GuardDb, TeachingDb {}
+export interface WorkstationDb extends CasesDb, NotesDb, SegmentsDb, TagsDb, AnnotationsDb, AnalysesDb, TurnsDb, AssessmentsDb, RubricsDb, AuditDb, ReviewsDb, GuardDb, TeachingDb, RecentDb {}
 
 const shared = new WeakMap<Database, Kysely<WorkstationDb>>();
 

@@ -33,7 +33,7 @@ import { renderReportHtml, type FrameImages } from './report-html';
 /** What a report reads of a review: the stored rows, each method as the matching contract call answers it. */
 export interface ReviewSource {
   /** Throws not-found for an unknown review. */
-  review(id: number): Review;
+  review(id: number): Review | Promise<Review>;
   case(id: number): Case | Promise<Case>;
   /** Throws not-found when the video was removed (the report then has no video section). */
   video(id: number): Video;
@@ -51,7 +51,7 @@ export interface ReviewSource {
   audit(q: { reviewId: number; limit: number; beforeId?: number }): AuditEntry[] | Promise<AuditEntry[]>;
   taxonomy(): Taxonomy;
   /** The phase timeline's job and samples. */
-  timeline(reviewId: number): TimelineView;
+  timeline(reviewId: number): TimelineView | Promise<TimelineView>;
   /** The review's skill assessments with their templates (optional: sources without them report none). */
   assessments?(reviewId: number): ReviewAssessments | null | Promise<ReviewAssessments | null>;
   /** Teaching mode and every resident response (optional: sources without them report none). */

@@ -9,7 +9,7 @@ import type { FramesRepo } from '../frames/frames-repo';
 import type { AssessmentsStore } from '../assessment/assessments-store';
 import type { TeachingStore } from '../teaching/teaching-store';
 import type { ReviewServices } from '../reviews/review-services';
-import { createReviewsRepo } from '../reviews/reviews-repo';
+import { createReviewsStore } from '../reviews/reviews-store';
 import { TAXONOMY } from '../taxonomy/taxonomy';
 import type { TimelineService } from '../timeline/timeline-service';
 import { createVideosRepo } from '../videos/videos-repo';
@@ -28,10 +28,11 @@ export interface ReviewSourceDeps {
 }
 
 export function createReviewSource(d: ReviewSourceDeps): ReviewSource {
-  const reviews = createReviewsRepo(d.db);
+  const kdb = workstationKysely(d.db);
+  const reviews = createReviewsStore(kdb);
   const videos = createVideosRepo(d.db);
-  const analyses = createAnalysesStore(workstationKysely(d.db));
-  const turns = createTurnsStore(workstationKysely(d.db));
+  const analyses = createAnalysesStore(kdb);
+  const turns = createTurnsStore(kdb);
   return {
     review: (id) => reviews.get(id),
     case: (id) => d.cases.get(id),

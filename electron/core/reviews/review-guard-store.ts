@@ -5,13 +5,11 @@ import type { AuditRecord } from '../audit/audit-log';
 import { appendAudit } from '../audit/audit-store';
 import type { WorkstationDb } from '../db/workstation-db';
 import { WorkstationError } from '../../api/errors';
-import type { ReviewerRole } from '../../api/schemas';
 import { lockedError, type FrameContext } from './review-guard';
 
-/** The columns of reviews and frames the guard reads (the tables have more; their stores declare them). */
+/** The columns of frames the guard and the review lock read (the table has more; its store will declare them). The reviews table is reviews-store.ts's. */
 export interface GuardDb {
-  reviews: { id: number; status: 'draft' | 'final'; finalised_at: string | null; finalised_by: string | null; finalised_role: ReviewerRole | null; updated_at: string };
-  frames: { id: number; case_id: number; review_id: number | null };
+  frames: { id: number; case_id: number; review_id: number | null; frame_index: number | null; origin: 'still' | 'capture' | 'sample' };
 }
 
 const missingReview = (id: number) => new WorkstationError('not-found', `Review ${id} does not exist (it may have been deleted).`);

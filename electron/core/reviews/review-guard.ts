@@ -1,6 +1,6 @@
 // Where a reviewer's change lands: the review (it must exist and still be a draft) or the frame (and its review).
 // A finalised review is locked: every write that would change it is refused here, with who locked it and how to
-// reopen it (review-lock.ts finalises and reopens).
+// reopen it (review-lock-store.ts finalises and reopens).
 import type { Database } from 'better-sqlite3';
 import { WorkstationError } from '../../api/errors';
 import { REVIEWER_ROLE_LABELS, type ReviewerRole } from '../../api/schemas';

@@ -9,12 +9,12 @@ import type { LibraryChanged } from '../../api/schemas-review';
 import { createAnnotationsStore } from '../annotations/annotations-store';
 import { createAuditLog, type AuditQuery } from '../audit/audit-log';
 import { listAudit } from '../audit/audit-store';
-import { createRecentReviews } from '../library/recent-reviews';
+import { createRecentReviewsStore } from '../library/recent-reviews-store';
 import { createSearchRepo } from '../search/search-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
 import { workstationKysely } from '../db/workstation-db';
 import { createNotesStore } from './notes-store';
-import { createReviewLock } from './review-lock';
+import { createReviewLockStore } from './review-lock-store';
 import { createSegmentsStore } from './segments-store';
 import { createTagsStore } from './tags-store';
 
@@ -64,11 +64,13 @@ export function createReviewServices(d: ReviewServicesDeps) {
   const segments = createSegmentsStore(kdb);
   const notes = createNotesStore(kdb);
   const search = createSearchRepo(d.db);
-  const recent = createRecentReviews(d.db);
-  const lock = createReviewLock(d.db, {
-    audit,
+  const recent = createRecentReviewsStore(kdb);
+  // The phase timeline's job is still the synchronous timeline repository's: read on the same connection, no await.
+  const timelineState = d.db.prepare<[number], { state: string }>('SELECT state FROM timeline_jobs WHERE review_id = ?');
+  const lock = createReviewLockStore(kdb, {
     identity: d.identity ?? (() => ({ name: '', role: null })),
     ...(d.activeAnalysisFrames ? { activeAnalysisFrames: d.activeAnalysisFrames } : {}),
+    timelineRunning: (reviewId) => timelineState.get(reviewId)?.state === 'running',
   });
 
   const changed = (c: LibraryChanged) => d.emit?.('library.changed', c);
@@ -150,13 +152,13 @@ export function createReviewServices(d: ReviewServicesDeps) {
     'taxonomy.get': () => TAXONOMY,
 
     'reviews.checklist': ({ id }) => lock.checklist(id),
-    'reviews.finalise': ({ id }) => {
-      const r = lock.finalise(id);
+    'reviews.finalise': async ({ id }) => {
+      const r = await lock.finalise(id);
       changed({ entity: 'review', action: 'finalise', reviewId: id, frameId: null, id });
       return r;
     },
-    'reviews.reopen': ({ id, reason }) => {
-      const r = lock.reopen(id, reason);
+    'reviews.reopen': async ({ id, reason }) => {
+      const r = await lock.reopen(id, reason);
       changed({ entity: 'review', action: 'reopen', reviewId: id, frameId: null, id });
       return r;
     },

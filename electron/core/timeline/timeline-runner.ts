@@ -12,7 +12,7 @@ import type { PhaseMethod, TimelineJob, TimelineJobState, TimelineSample } from 
 import type { createAnalysisService } from '../analysis/analysis-service';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
-import type { createReviewsRepo } from '../reviews/reviews-repo';
+import type { ReviewsStore } from '../reviews/reviews-store';
 import type { FfmpegTools } from '../videos/ffmpeg-tools';
 import type { VideosRepo } from '../videos/videos-repo';
 import { detectSceneChanges, ExtractCancelled, extractFramePng, NO_FFMPEG_MESSAGE } from './frame-extract';
@@ -36,7 +36,7 @@ export type ProgressExtra = { etaSeconds?: number | null; sample?: TimelineSampl
 
 export interface TimelineRunnerDeps {
   repo: TimelineRepo;
-  reviews: ReturnType<typeof createReviewsRepo>;
+  reviews: Pick<ReviewsStore, 'get'>;
   videos: VideosRepo;
   frames: FramesRepo;
   store: FrameStore;
@@ -145,7 +145,7 @@ export function createTimelineRunners(d: TimelineRunnerDeps) {
     const { reviewId } = r;
     const signal = r.controller.signal;
     const job = repo.requireJob(reviewId);
-    const video = videos.get(reviews.get(reviewId).videoId);
+    const video = videos.get((await reviews.get(reviewId)).videoId);
     const table = videos.timeline(video.id);
     const tools = d.ffmpegTools();
     if (!tools) throw new WorkstationError('unavailable', NO_FFMPEG_MESSAGE);

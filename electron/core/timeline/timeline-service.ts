@@ -18,7 +18,7 @@ import { workstationKysely } from '../db/workstation-db';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { lockedError } from '../reviews/review-guard';
-import { createReviewsRepo } from '../reviews/reviews-repo';
+import { createReviewsStore } from '../reviews/reviews-store';
 import { findFfmpeg, type FfmpegTools } from '../videos/ffmpeg-tools';
 import { createVideosRepo } from '../videos/videos-repo';
 import { NO_FFMPEG_MESSAGE } from './frame-extract';
@@ -59,9 +59,10 @@ export interface TimelineServiceDeps {
 
 export function createTimelineService(d: TimelineServiceDeps) {
   const repo = createTimelineRepo(d.db);
-  const reviews = createReviewsRepo(d.db);
+  const kdb = workstationKysely(d.db);
+  const reviews = createReviewsStore(kdb);
   const videos = createVideosRepo(d.db);
-  const analyses = createAnalysesStore(workstationKysely(d.db));
+  const analyses = createAnalysesStore(kdb);
   const client = d.analysis.client;
   let closed = false;
   let found: FfmpegTools | null | undefined;
@@ -90,7 +91,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
 
   /** Checks that make "Analyse video" and "Resume" fail at once with a clear message rather than later in the job. */
   async function preflight(reviewId: number): Promise<void> {
-    const review = reviews.get(reviewId);
+    const review = await reviews.get(reviewId);
     if (review.status === 'final') throw lockedError({ finalised_at: review.finalisedAt, finalised_by: review.finalisedBy, finalised_role: review.finalisedRole }, 'analyse the video');
     const video = videos.get(review.videoId);
     if (video.fileStatus === 'missing') throw new WorkstationError('unavailable', `The video file "${video.fileName}" is not where it was (${video.path}). Re-link it first.`);
@@ -137,8 +138,8 @@ export function createTimelineService(d: TimelineServiceDeps) {
   // ------------------------------------------------------------------------------------------------ handlers
 
   /** A review's timeline job and samples (not-found for an unknown review). */
-  function view(reviewId: number): TimelineView {
-    reviews.get(reviewId);
+  async function view(reviewId: number): Promise<TimelineView> {
+    await reviews.get(reviewId);
     return { job: repo.job(reviewId), samples: repo.samples(reviewId) };
   }
 
@@ -146,7 +147,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
     'timeline.start': async ({ reviewId, everySeconds, sampling, method }) => {
       if (activeRunner(reviewId)) throw new WorkstationError('conflict', 'This video is being analysed already. Pause or cancel that first.');
       await preflight(reviewId);
-      const video = videos.get(reviews.get(reviewId).videoId);
+      const video = videos.get((await reviews.get(reviewId)).videoId);
       const how = sampling ?? 'interval';
       const plan = how === 'interval' ? intervalPlan(videos.timeline(video.id).pts, video.durationSeconds, everySeconds) : null;
       if (activeRunner(reviewId)) throw new WorkstationError('conflict', 'This video is being analysed already. Pause or cancel that first.');
@@ -186,7 +187,7 @@ export function createTimelineService(d: TimelineServiceDeps) {
     },
     'timeline.get': ({ reviewId }) => view(reviewId),
     'timeline.estimate': async ({ reviewId, everySeconds, sampling }) => {
-      const video = videos.get(reviews.get(reviewId).videoId);
+      const video = videos.get((await reviews.get(reviewId)).videoId);
       const scene = (sampling ?? 'interval') === 'scene';
       const plan = scene ? null : intervalPlan(videos.timeline(video.id).pts, video.durationSeconds, everySeconds);
       const samples = plan ? plan.length : Math.max(1, Math.ceil(video.durationSeconds / everySeconds));

@@ -8,14 +8,14 @@ import { WorkstationError } from '../../api/errors';
 import type { Frame } from '../../api/schemas';
 import type { FramesRepo } from '../frames/frames-repo';
 import type { createReviewGuard } from '../reviews/review-guard';
-import type { ReviewsRepo } from '../reviews/reviews-repo';
+import type { ReviewsStore } from '../reviews/reviews-store';
 import { checkPrintCopy, pngSize } from './captured-frame';
 import type { VideosRepo } from './videos-repo';
 
 export interface FrameCaptureDeps {
   db: Database;
   videos: VideosRepo;
-  reviews: ReviewsRepo;
+  reviews: Pick<ReviewsStore, 'get'>;
   guard: ReturnType<typeof createReviewGuard>;
   frames: FramesRepo;
   keepPrintCopy?: (sha256: string, size: { width: number; height: number }, jpeg: Uint8Array) => Promise<void>;
@@ -25,7 +25,7 @@ export function createFrameCapture(d: FrameCaptureDeps) {
   const o = { db: d.db, frames: d.frames, keepPrintCopy: d.keepPrintCopy };
   const { videos, reviews, guard } = d;
   return async function captureFrame({ reviewId, frameIndex, mediaTime, data, printJpeg, origin }: ParsedInput<'frames.capture'>): Promise<Frame> {
-    const r = reviews.get(reviewId);
+    const r = await reviews.get(reviewId);
     guard.draftReview(reviewId, 'capture more frames');
     const v = videos.get(r.videoId);
     if (frameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${frameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);

@@ -9,10 +9,11 @@ import type { EventName, EventPayload } from '../../api/contract';
 import type { Handlers } from '../../api/dispatch';
 import { WorkstationError } from '../../api/errors';
 import type { Settings } from '../../api/schemas';
+import { workstationKysely } from '../db/workstation-db';
 import type { FrameStore } from '../frames/frame-store';
 import type { FramesRepo } from '../frames/frames-repo';
 import { createReviewGuard } from '../reviews/review-guard';
-import { createReviewsRepo } from '../reviews/reviews-repo';
+import { createReviewsStore } from '../reviews/reviews-store';
 import { ffmpegInfo } from '../ffmpeg/ffmpeg-binary';
 import { findFfmpeg, INSTALL_FFMPEG_HINT, type FfmpegTools } from './ffmpeg-tools';
 import { quickHash } from './hashing';
@@ -75,7 +76,7 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 export function createVideoService(o: VideoServiceOptions) {
   const videos = createVideosRepo(o.db);
-  const reviews = createReviewsRepo(o.db);
+  const reviews = createReviewsStore(workstationKysely(o.db));
   const guard = createReviewGuard(o.db);
   // Looked up on first use (it runs `ffmpeg -version`), not while the app starts.
   let found: FfmpegTools | null | undefined;
@@ -210,8 +211,8 @@ export function createVideoService(o: VideoServiceOptions) {
       await o.cases.get(caseId);
       return reviews.list(caseId);
     },
-    'reviews.update': ({ id, lastFrameIndex }) => {
-      const r = reviews.get(id);
+    'reviews.update': async ({ id, lastFrameIndex }) => {
+      const r = await reviews.get(id);
       if (lastFrameIndex !== undefined) {
         const v = videos.get(r.videoId);
         if (lastFrameIndex >= v.frameCount) throw new WorkstationError('invalid-argument', `Frame ${lastFrameIndex} does not exist: the video has ${v.frameCount} frames (0–${v.frameCount - 1}).`);
@@ -220,8 +221,8 @@ export function createVideoService(o: VideoServiceOptions) {
     },
 
     'frames.capture': (input) => captureFrame(input),
-    'frames.listForReview': ({ reviewId, kind }) => {
-      reviews.get(reviewId);
+    'frames.listForReview': async ({ reviewId, kind }) => {
+      await reviews.get(reviewId);
       return o.frames.listForReview(reviewId, kind);
     },
   };

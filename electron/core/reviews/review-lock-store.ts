@@ -1,15 +1,17 @@
-// Finishing a review: the check list, finalise (lock) and reopen (with a reason). The one place that decides whether
-// a review may be signed off and by whom; review-guard.ts refuses every change to a locked review. Each finalise and
-// reopen is written with its audit row in one transaction.
+// Finishing a review, on the workstation's library (SQLite or PostgreSQL): the check list, finalise (lock) and reopen
+// (with a reason). The one place that decides whether a review may be signed off and by whom; the review guards
+// (review-guard-store.ts, review-guard.ts) refuse every change to a locked review. Each finalise and reopen is one
+// transaction with its audit row.
 //
 // Roles are data (ReviewerRole). Today any named reviewer with a role may sign off; a department's rule (a resident's
 // review signed off by an attending) belongs in `signOffRefusal` below.
-import type { Database } from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
 import { WorkstationError } from '../../api/errors';
 import type { ReviewerRole } from '../../api/schemas';
 import type { ChecklistItem, Review, ReviewChecklist } from '../../api/schemas-video';
-import type { AuditLog } from '../audit/audit-log';
-import { createReviewsRepo } from './reviews-repo';
+import { appendAudit } from '../audit/audit-store';
+import type { WorkstationDb } from '../db/workstation-db';
+import { getReview } from './reviews-store';
 
 export interface ReviewerIdentity {
   name: string;
@@ -17,12 +19,24 @@ export interface ReviewerIdentity {
 }
 
 export interface ReviewLockDeps {
-  audit: AuditLog;
   /** The reviewer signing off (Settings). */
   identity: () => ReviewerIdentity;
   /** Frame ids with an analysis queued or running now (their result would change a locked review). */
   activeAnalysisFrames?: () => readonly number[];
+  /**
+   * Whether the review's phase timeline is running now (its job is the synchronous timeline repository's, on the
+   * SQLite library only; a read of the same connection, no await).
+   */
+  timelineRunning?: (reviewId: number) => boolean;
   now?: () => string;
+}
+
+export interface ReviewLockStore {
+  checklist(reviewId: number): Promise<ReviewChecklist>;
+  /** Locks the review under the reviewer's name and role once nothing blocks it; the warnings are in the audit row. */
+  finalise(reviewId: number): Promise<Review>;
+  /** Unlocks a finalised review for changes; the reason is kept in the audit log. */
+  reopen(reviewId: number, reason: string): Promise<Review>;
 }
 
 /** Why this reviewer may not sign off, or null when they may. */
@@ -33,25 +47,11 @@ function signOffRefusal(who: ReviewerIdentity): string | null {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export function createReviewLock(db: Database, d: ReviewLockDeps) {
-  const reviews = createReviewsRepo(db);
+export function createReviewLockStore(db: Kysely<WorkstationDb>, d: ReviewLockDeps): ReviewLockStore {
   const now = d.now ?? (() => new Date().toISOString());
-  const capturedFrames = db.prepare<[number], { id: number; frame_index: number | null; tags: number }>(
-    `SELECT f.id, f.frame_index, (SELECT count(*) FROM tags t WHERE t.frame_id = f.id) AS tags
-     FROM frames f WHERE f.review_id = ? AND f.origin = 'capture' ORDER BY f.frame_index, f.id`,
-  );
-  const emptySegments = db.prepare<[number], { id: number }>(
-    "SELECT id FROM segments WHERE review_id = ? AND phase IS NULL AND trim(label) = '' ORDER BY start_frame, id",
-  );
-  const reviewFrames = db.prepare<[number], { id: number; frame_index: number | null }>('SELECT id, frame_index FROM frames WHERE review_id = ?');
-  const timelineState = db.prepare<[number], { state: string }>('SELECT state FROM timeline_jobs WHERE review_id = ?');
-  const setFinal = db.prepare<[string, string, string, string, number]>(
-    "UPDATE reviews SET status = 'final', finalised_at = ?, finalised_by = ?, finalised_role = ?, updated_at = ? WHERE id = ?",
-  );
-  const setDraft = db.prepare<[string, number]>("UPDATE reviews SET status = 'draft', finalised_at = NULL, finalised_by = NULL, finalised_role = NULL, updated_at = ? WHERE id = ?");
 
-  function checklist(reviewId: number): ReviewChecklist {
-    reviews.get(reviewId);
+  async function checklist(reviewId: number, from: Kysely<WorkstationDb> = db): Promise<ReviewChecklist> {
+    await getReview(from, reviewId);
     const who = d.identity();
     const items: ChecklistItem[] = [];
     const item = (i: Omit<ChecklistItem, 'frameIndices' | 'segmentIds'> & Partial<Pick<ChecklistItem, 'frameIndices' | 'segmentIds'>>) =>
@@ -62,7 +62,8 @@ export function createReviewLock(db: Database, d: ReviewLockDeps) {
 
     const active = new Set(d.activeAnalysisFrames?.() ?? []);
     if (active.size) {
-      const running = reviewFrames.all(reviewId).filter((f) => active.has(f.id));
+      const reviewFrames = await from.selectFrom('frames').select(['id', 'frame_index']).where('review_id', '=', reviewId).execute();
+      const running = reviewFrames.filter((f) => active.has(f.id));
       if (running.length) {
         item({
           id: 'analyses-running',
@@ -72,13 +73,21 @@ export function createReviewLock(db: Database, d: ReviewLockDeps) {
         });
       }
     }
-    if (timelineState.get(reviewId)?.state === 'running') {
+    if (d.timelineRunning?.(reviewId)) {
       item({ id: 'timeline-running', severity: 'block', message: 'The phase timeline (Analyse video) is still running. Let it finish, or pause or cancel it.' });
     }
 
-    const frames = capturedFrames.all(reviewId);
+    const frames = await from
+      .selectFrom('frames as f')
+      .select(['f.id', 'f.frame_index'])
+      .select((eb) => eb.selectFrom('tags as t').select(eb.fn.countAll().as('n')).whereRef('t.frame_id', '=', 'f.id').as('tags'))
+      .where('f.review_id', '=', reviewId)
+      .where('f.origin', '=', 'capture')
+      .orderBy('f.frame_index', (ob) => ob.asc().nullsFirst())
+      .orderBy('f.id')
+      .execute();
     if (frames.length === 0) item({ id: 'no-frames', severity: 'warn', message: 'No frames were captured in this review.' });
-    const untagged = frames.filter((f) => f.tags === 0);
+    const untagged = frames.filter((f) => Number(f.tags) === 0);
     if (untagged.length) {
       item({
         id: 'untagged-frames',
@@ -87,7 +96,15 @@ export function createReviewLock(db: Database, d: ReviewLockDeps) {
         frameIndices: untagged.map((f) => f.frame_index).filter((k): k is number => k !== null),
       });
     }
-    const empty = emptySegments.all(reviewId);
+    const empty = await from
+      .selectFrom('segments')
+      .select('id')
+      .where('review_id', '=', reviewId)
+      .where('phase', 'is', null)
+      .where(sql<string>`trim(label)`, '=', '')
+      .orderBy('start_frame')
+      .orderBy('id')
+      .execute();
     if (empty.length) {
       item({ id: 'empty-segments', severity: 'warn', message: `${plural(empty.length, 'phase segment has', 'phase segments have')} neither a phase nor a label.`, segmentIds: empty.map((s) => s.id) });
     }
@@ -95,19 +112,22 @@ export function createReviewLock(db: Database, d: ReviewLockDeps) {
   }
 
   return {
-    checklist,
-    /** Locks the review under the reviewer's name and role once nothing blocks it; the warnings are in the audit row. */
-    finalise(reviewId: number): Review {
-      return db.transaction(() => {
-        const r = reviews.get(reviewId);
+    checklist: (reviewId) => checklist(reviewId),
+    finalise(reviewId) {
+      return db.transaction().execute(async (trx) => {
+        const r = await getReview(trx, reviewId);
         if (r.status === 'final') throw new WorkstationError('conflict', `This review is already finalised (by ${r.finalisedBy ?? r.reviewer}).`);
-        const list = checklist(reviewId);
+        const list = await checklist(reviewId, trx);
         const blocking = list.items.find((i) => i.severity === 'block');
         if (blocking) throw new WorkstationError('conflict', `The review was not finalised: ${blocking.message}`);
         const at = now();
-        setFinal.run(at, list.reviewer, list.role!, at, reviewId);
-        const after = reviews.get(reviewId);
-        d.audit.record({
+        await trx
+          .updateTable('reviews')
+          .set({ status: 'final', finalised_at: at, finalised_by: list.reviewer, finalised_role: list.role!, updated_at: at })
+          .where('id', '=', reviewId)
+          .execute();
+        const after = await getReview(trx, reviewId);
+        await appendAudit(trx, {
           entity: 'review',
           entityId: reviewId,
           reviewId,
@@ -118,20 +138,19 @@ export function createReviewLock(db: Database, d: ReviewLockDeps) {
           at,
         });
         return after;
-      }).immediate();
+      });
     },
-    /** Unlocks a finalised review for changes; the reason is kept in the audit log. */
-    reopen(reviewId: number, reason: string): Review {
+    async reopen(reviewId, reason) {
       const why = reason.trim();
       if (!why) throw new WorkstationError('invalid-argument', 'Give a reason for reopening the review (it is kept in the audit log).');
-      return db.transaction(() => {
-        const r = reviews.get(reviewId);
+      return db.transaction().execute(async (trx) => {
+        const r = await getReview(trx, reviewId);
         if (r.status !== 'final') throw new WorkstationError('conflict', 'This review is a draft: there is nothing to reopen.');
         const who = d.identity();
         const actor = who.name.trim() || 'Reviewer';
         const at = now();
-        setDraft.run(at, reviewId);
-        d.audit.record({
+        await trx.updateTable('reviews').set({ status: 'draft', finalised_at: null, finalised_by: null, finalised_role: null, updated_at: at }).where('id', '=', reviewId).execute();
+        await appendAudit(trx, {
           entity: 'review',
           entityId: reviewId,
           reviewId,
@@ -141,10 +160,8 @@ export function createReviewLock(db: Database, d: ReviewLockDeps) {
           actor,
           at,
         });
-        return reviews.get(reviewId);
-      }).immediate();
+        return getReview(trx, reviewId);
+      });
     },
   };
 }
-export type ReviewLock = ReturnType<typeof createReviewLock>;
-
