@@ -1,11 +1,29 @@
-// The audit log on the workstation's library (Kysely, on SQLite and PostgreSQL): the async stores' writer (one row
-// per change, written in the transaction that makes the change), an entity's state before its last deletion (undo)
-// and the reader behind audit.list. The synchronous repositories still write the same rows through audit-log.ts
-// until they move here too.
+// The audit log on the workstation's library (Kysely, on SQLite and PostgreSQL): one row per change to an annotation,
+// tag, segment, note, review, assessment, rubric or teaching record, written in the transaction that makes the change
+// (so a change without its audit row, or the reverse, cannot exist); an entity's state before its last deletion
+// (undo); and the reader behind audit.list. Every writer of the log is an async store now.
 import type { Generated, Kysely, Selectable } from 'kysely';
 import type { AuditAction, AuditEntity, AuditEntry } from '../../api/schemas-review';
 import type { WorkstationDb } from '../db/workstation-db';
-import type { AuditQuery, AuditRecord } from './audit-log';
+
+export interface AuditRecord {
+  entity: AuditEntity;
+  entityId: number;
+  reviewId: number | null;
+  action: AuditAction;
+  before: unknown;
+  after: unknown;
+  actor: string;
+  at: string;
+}
+
+export interface AuditQuery {
+  reviewId?: number | undefined;
+  entity?: AuditEntity | undefined;
+  entityId?: number | undefined;
+  beforeId?: number | undefined;
+  limit?: number | undefined;
+}
 
 export interface AuditLogTable {
   id: Generated<number>;

@@ -1,8 +1,7 @@
 // review-guard.ts for the async stores: where a reviewer's change lands must exist, and a finalised review refuses it
 // (the same refusals, word for word). Call these inside the write's transaction.
 import type { Kysely } from 'kysely';
-import type { AuditRecord } from '../audit/audit-log';
-import { appendAudit } from '../audit/audit-store';
+import { appendAudit, type AuditRecord } from '../audit/audit-store';
 import type { WorkstationDb } from '../db/workstation-db';
 import { WorkstationError } from '../../api/errors';
 import { lockedError, type FrameContext } from './review-guard';

@@ -7,8 +7,7 @@ import type { Handlers } from '../../api/dispatch';
 import type { ReviewerRole } from '../../api/schemas';
 import type { LibraryChanged } from '../../api/schemas-review';
 import { createAnnotationsStore } from '../annotations/annotations-store';
-import { createAuditLog, type AuditQuery } from '../audit/audit-log';
-import { listAudit } from '../audit/audit-store';
+import { listAudit, type AuditQuery } from '../audit/audit-store';
 import { createRecentReviewsStore } from '../library/recent-reviews-store';
 import { createSearchRepo } from '../search/search-repo';
 import { TAXONOMY } from '../taxonomy/taxonomy';
@@ -57,8 +56,7 @@ export interface ReviewServicesDeps {
 
 export function createReviewServices(d: ReviewServicesDeps) {
   const kdb = workstationKysely(d.db);
-  // The synchronous repositories write through it; audit.list reads the log through the async store.
-  const audit = { ...createAuditLog(d.db), list: (q: AuditQuery) => listAudit(kdb, q) };
+  const audit = { list: (q: AuditQuery) => listAudit(kdb, q) };
   const annotations = createAnnotationsStore(kdb);
   const tags = createTagsStore(kdb);
   const segments = createSegmentsStore(kdb);
