@@ -10,15 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../electron/api/contract';
 import { inProcessReviewEvents } from '../../electron/host/department/review-events';
 import { startDepartmentServer, type DepartmentServer } from '../../electron/host/department/server';
-import { forkWorker } from '../../electron/inference/fork-worker';
-import { createInferenceClient, type InferenceClient } from '../../electron/inference/inference-client';
-import { createOpenAIServer, type OpenAIServer } from '../../electron/inference/openai-server';
 import { SEED_PROMPT } from '../../electron/inference/prompt';
 import { BACKENDS, openDepartment, PASSWORDS, refusal, testClock, type Department } from '../fixtures/department-library';
 import { makePng } from '../fixtures/images';
 import { startTestServices, type TestServices } from '../fixtures/services';
-import { ensureTestModel } from '../fixtures/test-model';
 import { selfSignedCertificate, type TestCertificate } from '../fixtures/tls-cert';
+import { startModelPeer, type ModelPeer } from '../fixtures/engine-gate';
 
 type Status = EventPayload<'analysis.status'>;
 const finished = (s: Status) => s.status === 'completed' || s.status === 'cancelled' || s.status === 'failed';
@@ -28,8 +25,7 @@ const KEY = 'sk-department-engine-key-5c1e9b';
 const sqlite = BACKENDS.find((b) => b.name === 'SQLite')!;
 let dir: string;
 let tlsCert: TestCertificate;
-let peerClient: InferenceClient;
-let peer: OpenAIServer;
+let peer: ModelPeer;
 let dept: Department;
 let server: DepartmentServer;
 let app: TestServices;
@@ -39,11 +35,8 @@ const serverLog: string[] = [];
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dept-engine-desktop-'));
   tlsCert = selfSignedCertificate(dir);
-  const model = await ensureTestModel(224);
-  peerClient = createInferenceClient({ spawnWorker: forkWorker });
-  await peerClient.load({ ...model, device: 'cpu', contextSize: 4096 });
-  peer = createOpenAIServer({ client: peerClient, modelId: MODEL_ID, apiKey: KEY });
-  const peerUrl = (await peer.listen(0)).url;
+  peer = await startModelPeer(MODEL_ID, KEY);
+  const peerUrl = peer.url;
   await sqlite.start();
   dept = await openDepartment(sqlite, testClock(new Date().toISOString()));
   server = await startDepartmentServer({
@@ -65,7 +58,6 @@ afterAll(async () => {
   await sqlite.closeAll();
   await sqlite.stop();
   await peer?.close();
-  await peerClient?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

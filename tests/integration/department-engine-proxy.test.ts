@@ -19,9 +19,6 @@ import { createLibraryStore } from '../../electron/core/department/library-store
 import { migrateLibrary } from '../../electron/core/department/migrations';
 import { DepartmentClient } from '../../electron/core/department/client';
 import { createRemoteEngine } from '../../electron/inference/engines/remote-engine';
-import { forkWorker } from '../../electron/inference/fork-worker';
-import { createInferenceClient, type InferenceClient } from '../../electron/inference/inference-client';
-import { createOpenAIServer, type OpenAIServer } from '../../electron/inference/openai-server';
 import { SEED_PROMPT } from '../../electron/inference/prompt';
 import { chatBody, listModels, parseServerUrl, resolveTimeouts } from '../../electron/inference/remote/openai-api';
 import { testRemoteConnection } from '../../electron/inference/remote/test-connection';
@@ -31,9 +28,8 @@ import { startDepartmentServer, type DepartmentServer } from '../../electron/hos
 import { NO_ENGINE_MESSAGE, type EngineConfig } from '../../electron/host/department/shared-inference';
 import { FAST_SCRYPT, seedReviewers } from '../fixtures/department-library';
 import { makePng } from '../fixtures/images';
-import { ensureTestModel } from '../fixtures/test-model';
 import { selfSignedCertificate, type TestCertificate } from '../fixtures/tls-cert';
-import { gate as holdPeer, until } from '../fixtures/engine-gate';
+import { gate as holdPeer, until, startModelPeer, type ModelPeer } from '../fixtures/engine-gate';
 
 const MODEL_ID = 'tiny-cataract';
 const KEY = 'sk-peer-engine-key-5e19b0d3c7';
@@ -47,8 +43,7 @@ const log = { info: (m: string) => logged.push(m), error: (m: string, err?: unkn
 let dir: string;
 let cert: TestCertificate;
 let ca: string;
-let peerClient: InferenceClient;
-let peer: OpenAIServer;
+let peer: ModelPeer;
 let peerUrl: string;
 const frames = [0, 1, 2, 3, 4, 5, 6].map((seed) => makePng(64, 48, seed + 1));
 
@@ -150,7 +145,7 @@ function chat(d: Department, token: string, frame: Uint8Array, maxTokens: number
 }
 
 /** Occupies the peer's one model slot until release(); resolves once it is generating. */
-const gate = () => holdPeer(() => peerClient, frames[6]!);
+const gate = () => holdPeer(() => peer.client, frames[6]!);
 
 const answer = (x: Exchange) =>
   x.data
@@ -162,16 +157,12 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dept-engine-proxy-'));
   cert = selfSignedCertificate(dir);
   ca = cert.cert.toString('utf8');
-  const model = await ensureTestModel(224);
-  peerClient = createInferenceClient({ spawnWorker: forkWorker });
-  await peerClient.load({ ...model, device: 'cpu', contextSize: 4096 });
-  peer = createOpenAIServer({ client: peerClient, modelId: MODEL_ID, apiKey: KEY });
-  peerUrl = (await peer.listen(0)).url;
+  peer = await startModelPeer(MODEL_ID, KEY);
+  peerUrl = peer.url;
 });
 
 afterAll(async () => {
   await peer?.close();
-  await peerClient?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -16,9 +16,6 @@ import { createAnalysesStore, type AnalysesStore, type StoredAnalysis } from '..
 import { openLibraryDb, type LibraryDbHandle, type LibraryTarget } from '../../electron/core/department/db';
 import { createLibraryStore, type LibraryReview, type LibraryStore } from '../../electron/core/department/library-store';
 import { migrateLibrary } from '../../electron/core/department/migrations';
-import { forkWorker } from '../../electron/inference/fork-worker';
-import { createInferenceClient, type InferenceClient } from '../../electron/inference/inference-client';
-import { createOpenAIServer, type OpenAIServer } from '../../electron/inference/openai-server';
 import { SEED_PROMPT } from '../../electron/inference/prompt';
 import { DepartmentClient, type RawRequest, type RawResponse, type StreamEvent } from '../../electron/core/department/client';
 import { inProcessReviewEvents, postgresReviewEvents } from '../../electron/host/department/review-events';
@@ -27,8 +24,7 @@ import type { EngineConfig, FinishedJobEvent, JobEvent } from '../../electron/ho
 import { FAST_SCRYPT } from '../fixtures/department-library';
 import { makePng } from '../fixtures/images';
 import { startPostgres } from '../fixtures/postgres';
-import { ensureTestModel } from '../fixtures/test-model';
-import { gate as holdPeer, until } from '../fixtures/engine-gate';
+import { gate as holdPeer, until, startModelPeer, type ModelPeer } from '../fixtures/engine-gate';
 
 const MODEL_ID = 'tiny-cataract';
 const KEY = 'sk-peer-engine-key-8d2f41c7a9';
@@ -57,8 +53,7 @@ class RecordingClient extends DepartmentClient {
   }
 }
 
-let peerClient: InferenceClient;
-let peer: OpenAIServer;
+let peer: ModelPeer;
 let peerUrl: string;
 let dir: string;
 const frames = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((seed) => makePng(64, 48, seed + 1));
@@ -109,7 +104,7 @@ async function signedIn(d: Department, username: string): Promise<RecordingClien
 }
 
 /** Occupies the peer's one model slot until release(); resolves once it is generating. */
-const gate = () => holdPeer(() => peerClient, frames[8]!);
+const gate = () => holdPeer(() => peer.client, frames[8]!);
 
 /** A review's event stream as another reviewer watches it: its `analysis.created` events, once it is open. */
 async function watchAnalyses(c: DepartmentClient, reviewId: number) {
@@ -128,16 +123,12 @@ function follow(c: DepartmentClient, jobId: number) {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dept-inference-'));
-  const model = await ensureTestModel(224);
-  peerClient = createInferenceClient({ spawnWorker: forkWorker });
-  await peerClient.load({ ...model, device: 'cpu', contextSize: 4096 });
-  peer = createOpenAIServer({ client: peerClient, modelId: MODEL_ID, apiKey: KEY });
-  peerUrl = (await peer.listen(0)).url;
+  peer = await startModelPeer(MODEL_ID, KEY);
+  peerUrl = peer.url;
 });
 
 afterAll(async () => {
   await peer?.close();
-  await peerClient?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
