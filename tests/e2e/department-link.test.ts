@@ -209,6 +209,15 @@ describe('Department library from the desktop (browser host + Chromium + departm
     for (const theme of ['light', 'dark'] as const) {
       await setTheme(theme);
       await page.getByTestId('department-connected').screenshot({ path: path.join(SHOTS, `settings-reviews-${theme}.png`) });
+      // The whole Settings page at both window sizes, the engine choice and the department library in view.
+      for (const [w, h] of [
+        [1280, 720],
+        [1920, 1080],
+      ] as const) {
+        await resizeWindow(page, w, h);
+        await page.getByTestId('engine-settings').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: path.join(SHOTS, `settings-${w}x${h}-${theme}.png`) });
+      }
     }
     await page.goto(reviewPage);
     await page.getByTestId('review').waitFor();
